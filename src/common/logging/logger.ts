@@ -1,0 +1,46 @@
+import { LoggerService } from '@nestjs/common';
+import pino, { Logger } from 'pino';
+import { currentRequestId } from './request-context';
+
+// Field names whose values never reach a log line, wherever they sit in an object.
+const SECRET_KEYS = ['token', 'password', 'privateKey', 'keyData', 'certData', 'secret', 'webhookSecret', 'authorization', 'kubeconfig', 'secretKey', 'adminToken'];
+const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `req.headers.${k}`]);
+
+export function createRootLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'flotilla' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      formatters: { level: (label) => ({ level: label }) },
+      mixin: () => {
+        const requestId = currentRequestId();
+        return requestId ? { requestId } : {};
+      },
+    },
+    destination ?? pino.destination({ fd: 1, sync: false }),
+  );
+}
+
+/** Nest's logger interface over pino: one JSON line per entry, with the request id when there is one. */
+export class JsonLogger implements LoggerService {
+  constructor(readonly pino: Logger) {}
+
+  private write(level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal', message: unknown, params: unknown[]): void {
+    const context = typeof params[params.length - 1] === 'string' ? (params.pop() as string) : undefined;
+    const fields: Record<string, unknown> = context ? { context } : {};
+    if (level === 'error' && typeof params[0] === 'string' && params[0].includes('\n    at ')) fields.stack = params.shift();
+    for (const p of params) if (p && typeof p === 'object') Object.assign(fields, p);
+    if (message instanceof Error) this.pino[level]({ ...fields, err: message }, message.message);
+    else if (typeof message === 'object' && message !== null) this.pino[level]({ ...fields, ...(message as object) });
+    else this.pino[level](fields, String(message));
+  }
+
+  log(message: unknown, ...params: unknown[]) { this.write('info', message, params); }
+  error(message: unknown, ...params: unknown[]) { this.write('error', message, params); }
+  warn(message: unknown, ...params: unknown[]) { this.write('warn', message, params); }
+  debug(message: unknown, ...params: unknown[]) { this.write('debug', message, params); }
+  verbose(message: unknown, ...params: unknown[]) { this.write('trace', message, params); }
+  fatal(message: unknown, ...params: unknown[]) { this.write('fatal', message, params); }
+}

@@ -1,0 +1,24 @@
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { requestContext } from './request-context';
+
+const VALID_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Gives every request an id (the caller's X-Request-Id when sane), echoes it, logs the outcome. */
+export function requestLogging(log: Logger) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const given = req.header('x-request-id');
+    const requestId = given && VALID_ID.test(given) ? given : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const entry = { requestId, method: req.method, path: req.path, status: res.statusCode, durationMs: Math.round(ms * 10) / 10 };
+      if (res.statusCode >= 500) log.error(entry, 'request failed');
+      else if (req.path === '/healthz' || req.path === '/readyz' || req.path === '/metrics') log.debug(entry, 'request');
+      else log.info(entry, 'request');
+    });
+    requestContext.run({ requestId, sourceAddress: req.socket.remoteAddress }, () => next());
+  };
+}

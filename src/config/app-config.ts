@@ -1,0 +1,194 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { projectRoot } from '../common/project-root';
+import { CONFIG_SCHEMA, FIXED_ENV, RuleOf } from './config.schema';
+
+type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+/** The validated configuration, injected wherever settings are read. */
+export class AppConfig {
+  server!: { port: number; host: string; bodyLimitBytes: number; shutdownTimeoutSeconds: number };
+  /** absolute */
+  dataDir!: string;
+  /** absolute path of the SQLite file */
+  database!: { file: string; busyTimeoutMs: number };
+  log!: { level: Level };
+  security!: { adminToken: string | null; secretKey: string | null; failedAuthPerMinute: number };
+  slack!: { apiUrl: string };
+  clusters!: { allowInsecureHttp: boolean; checkIntervalSeconds: number; checkTimeoutSeconds: number; checkConcurrency: number };
+  git!: { allowFileUrls: boolean; fetchTimeoutSeconds: number; defaultPollIntervalSeconds: number };
+  sync!: { concurrency: number; defaultIntervalSeconds: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+type Tree = Record<string, unknown>;
+const isTree = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export interface LoadOptions {
+  /** directory holding default.yaml and <NODE_ENV>.yaml */
+  configDir?: string;
+  env?: NodeJS.ProcessEnv;
+  /** relative dataDir values resolve against this */
+  cwd?: string;
+}
+
+/** default.yaml < <NODE_ENV>.yaml < $FLOTILLA_CONFIG < FLOTILLA_* variables; then validated. */
+export function loadConfig(opts: LoadOptions = {}): AppConfig {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  const configDir = opts.configDir ?? join(projectRoot(), 'config');
+  const problems: string[] = [];
+  const sources = new Map<string, string>();
+  const merged: Tree = {};
+
+  const layer = (file: string, required: boolean) => {
+    if (!existsSync(file)) {
+      if (required) problems.push(`config file ${file} does not exist`);
+      return;
+    }
+    let doc: unknown;
+    try {
+      doc = parseYaml(readFileSync(file, 'utf8'));
+    } catch (e) {
+      problems.push(`${file}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+      return;
+    }
+    if (doc === null || doc === undefined) return;
+    if (!isTree(doc)) {
+      problems.push(`${file}: expected a mapping at the top level`);
+      return;
+    }
+    mergeInto(merged, doc, CONFIG_SCHEMA as unknown as Tree, '', file, sources, problems);
+  };
+
+  const configDirDefault = join(configDir, 'default.yaml');
+  layer(configDirDefault, true);
+  if (env.NODE_ENV) layer(join(configDir, `${env.NODE_ENV}.yaml`), false);
+  if (env.FLOTILLA_CONFIG) layer(resolve(cwd, env.FLOTILLA_CONFIG), true);
+
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('FLOTILLA_') || raw === undefined) continue;
+    let key = FIXED_ENV[name];
+    if (!key && name.includes('__')) {
+      key = name
+        .slice('FLOTILLA_'.length)
+        .split('__')
+        .map((part) => part.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()))
+        .join('.');
+      if (ruleAt(key) === undefined) {
+        problems.push(`${name}: no configuration key ${key}`);
+        continue;
+      }
+    }
+    if (!key) continue; // FLOTILLA_CONFIG and variables of other tools
+    setPath(merged, key, raw);
+    sources.set(key, `environment variable ${name}`);
+  }
+
+  validate(merged, CONFIG_SCHEMA as unknown as Tree, '', sources, problems);
+  if (problems.length) throw new ConfigError(problems);
+
+  const cfg = Object.assign(new AppConfig(), merged) as AppConfig;
+  cfg.dataDir = resolve(cwd, cfg.dataDir);
+  cfg.database.file = isAbsolute(cfg.database.file) ? cfg.database.file : join(cfg.dataDir, cfg.database.file);
+  if (!cfg.slack.apiUrl.endsWith('/')) cfg.slack.apiUrl += '/';
+  return cfg;
+}
+
+function ruleAt(path: string): RuleOf | Tree | undefined {
+  let node: unknown = CONFIG_SCHEMA;
+  for (const part of path.split('.')) {
+    if (!isTree(node) || 'kind' in node) return undefined;
+    node = node[part];
+  }
+  return node as RuleOf | Tree | undefined;
+}
+
+function setPath(tree: Tree, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = tree;
+  for (const p of parts.slice(0, -1)) {
+    if (!isTree(node[p])) node[p] = {};
+    node = node[p] as Tree;
+  }
+  node[parts[parts.length - 1]] = value;
+}
+
+function mergeInto(target: Tree, doc: Tree, schema: Tree, prefix: string, file: string, sources: Map<string, string>, problems: string[]): void {
+  for (const [k, v] of Object.entries(doc)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    const rule = schema[k] as Tree | undefined;
+    if (rule === undefined) {
+      problems.push(`${key}: unknown key (in ${file})`);
+      continue;
+    }
+    if (!('kind' in rule)) {
+      if (!isTree(v)) {
+        problems.push(`${key}: expected a mapping (in ${file})`);
+        continue;
+      }
+      if (!isTree(target[k])) target[k] = {};
+      mergeInto(target[k] as Tree, v, rule, key, file, sources, problems);
+    } else {
+      target[k] = v;
+      sources.set(key, file);
+    }
+  }
+}
+
+function validate(tree: Tree, schema: Tree, prefix: string, sources: Map<string, string>, problems: string[]): void {
+  for (const [k, r] of Object.entries(schema)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (!('kind' in (r as Tree))) {
+      if (!isTree(tree[k])) tree[k] = {};
+      validate(tree[k] as Tree, r as Tree, key, sources, problems);
+      continue;
+    }
+    const rule = r as RuleOf;
+    const from = sources.get(key) ?? 'defaults';
+    const result = coerce(rule, tree[k]);
+    if ('error' in result) {
+      const got = rule.kind === 'string' && rule.secret ? `a value of ${String(tree[k] ?? '').length} characters` : JSON.stringify(tree[k] ?? null);
+      problems.push(`${key}: ${result.error}, got ${got} (from ${from})`);
+    }
+    else tree[k] = result.value;
+  }
+}
+
+function coerce(rule: RuleOf, v: unknown): { value: unknown } | { error: string } {
+  switch (rule.kind) {
+    case 'int': {
+      const n = typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < rule.min || n > rule.max) return { error: `expected an integer from ${rule.min} to ${rule.max}` };
+      return { value: n };
+    }
+    case 'bool': {
+      if (typeof v === 'boolean') return { value: v };
+      if (v === 'true' || v === 'false') return { value: v === 'true' };
+      return { error: 'expected true or false' };
+    }
+    case 'enum':
+      return typeof v === 'string' && rule.values.includes(v) ? { value: v } : { error: `expected one of ${rule.values.join(', ')}` };
+    case 'url': {
+      try {
+        const u = new URL(String(v));
+        if (typeof v === 'string' && rule.protocols.includes(u.protocol)) return { value: v };
+      } catch {
+        /* fall through */
+      }
+      return { error: `expected a URL (${rule.protocols.join(' or ')})` };
+    }
+    case 'string': {
+      if ((v === null || v === undefined || v === '') && rule.nullable) return { value: null };
+      if (typeof v !== 'string' || v === '') return { error: 'expected a non-empty string' };
+      if (rule.pattern && !rule.pattern.test(v)) return { error: `expected ${rule.what ?? rule.pattern.source}` };
+      return { value: v };
+    }
+  }
+}

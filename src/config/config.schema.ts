@@ -1,0 +1,60 @@
+// The configuration's shape, defaults live in config/default.yaml; this file says what each key
+// may hold. Every key is checked at start and a bad value names its key and source.
+
+type Rule =
+  | { kind: 'int'; min: number; max: number }
+  | { kind: 'string'; nullable?: boolean; pattern?: RegExp; what?: string; /** never echoed in errors */ secret?: boolean }
+  | { kind: 'bool' }
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'url'; protocols: readonly string[] };
+
+const int = (min: number, max: number): Rule => ({ kind: 'int', min, max });
+const str = (opts: Omit<Extract<Rule, { kind: 'string' }>, 'kind'> = {}): Rule => ({ kind: 'string', ...opts });
+const bool: Rule = { kind: 'bool' };
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+export const CONFIG_SCHEMA = {
+  server: {
+    port: int(0, 65535),
+    host: str(),
+    bodyLimitBytes: int(1024, 100 * 1024 * 1024),
+    shutdownTimeoutSeconds: int(1, 600),
+  },
+  dataDir: str(),
+  database: { file: str(), busyTimeoutMs: int(0, 600_000) },
+  log: { level: { kind: 'enum', values: LOG_LEVELS } as Rule },
+  security: {
+    adminToken: str({ secret: true, nullable: true, pattern: /^[\x21-\x7e]{16,256}$/, what: '16 to 256 printable characters without spaces' }),
+    secretKey: str({ secret: true, nullable: true, pattern: /^[A-Za-z0-9+/]{43}=$/, what: '32 bytes in base64 (44 characters, e.g. `openssl rand -base64 32`)' }),
+    failedAuthPerMinute: int(1, 100_000),
+  },
+  slack: { apiUrl: { kind: 'url', protocols: ['https:', 'http:'] } as Rule },
+  clusters: {
+    allowInsecureHttp: bool,
+    checkIntervalSeconds: int(5, 86_400),
+    checkTimeoutSeconds: int(1, 300),
+    checkConcurrency: int(1, 256),
+  },
+  git: {
+    allowFileUrls: bool,
+    fetchTimeoutSeconds: int(1, 3600),
+    defaultPollIntervalSeconds: int(10, 86_400),
+  },
+  sync: {
+    concurrency: int(1, 256),
+    defaultIntervalSeconds: int(10, 86_400),
+  },
+} as const;
+
+/** Fixed environment names (SPEC §7); any key can also be set as FLOTILLA_<SECTION>__<KEY>. */
+export const FIXED_ENV: Record<string, string> = {
+  FLOTILLA_PORT: 'server.port',
+  FLOTILLA_DATA_DIR: 'dataDir',
+  FLOTILLA_ADMIN_TOKEN: 'security.adminToken',
+  FLOTILLA_SECRET_KEY: 'security.secretKey',
+  FLOTILLA_LOG_LEVEL: 'log.level',
+  FLOTILLA_SLACK_API_URL: 'slack.apiUrl',
+};
+
+export type RuleOf = Rule;

@@ -1,0 +1,26 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSourceOptions } from 'typeorm';
+import { MIGRATIONS } from '../../migrations';
+import { AppConfig } from '../config/app-config';
+import { ENTITIES } from './entities';
+
+export function dataSourceOptions(config: AppConfig): DataSourceOptions {
+  mkdirSync(dirname(config.database.file), { recursive: true });
+  return {
+    type: 'better-sqlite3',
+    database: config.database.file,
+    enableWAL: true,
+    timeout: config.database.busyTimeoutMs,
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTransactionMode: 'each',
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    // foreign keys are enforced (SQLite leaves them off unless asked)
+    prepareDatabase: (db: { pragma(s: string): unknown }) => {
+      db.pragma('foreign_keys = ON');
+      db.pragma('synchronous = NORMAL');
+    },
+  };
+}
