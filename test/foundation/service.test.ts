@@ -1,0 +1,62 @@
+import { describe, expect, it, afterAll, beforeAll } from 'vitest';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { RunningApp, startApp } from '../support/app';
+
+describe('the service', () => {
+  let running: RunningApp;
+  beforeAll(async () => {
+    running = await startApp();
+  });
+  afterAll(() => running.close());
+
+  it('creates its SQLite file in the data directory', () => {
+    expect(existsSync(join(running.dataDir, 'flotilla.sqlite'))).toBe(true);
+  });
+
+  it('answers /healthz with 200', async () => {
+    const res = await fetch(`${running.baseUrl}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('answers /readyz with 200 when the database and scheduler are up', async () => {
+    const res = await fetch(`${running.baseUrl}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok', checks: { database: true, scheduler: true } });
+  });
+
+  it('serves Prometheus text with process metrics and request counts on /metrics', async () => {
+    await fetch(`${running.baseUrl}/healthz`);
+    const res = await fetch(`${running.baseUrl}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    expect(text).toMatch(/^# TYPE flotilla_process_cpu_user_seconds_total counter$/m);
+    expect(text).toMatch(/^flotilla_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+$/m);
+  });
+
+  it('serves the OpenAPI document and UI at /api/docs', async () => {
+    const doc = await fetch(`${running.baseUrl}/api/docs/openapi.json`);
+    expect(doc.status).toBe(200);
+    expect((await doc.json()).openapi).toMatch(/^3\./);
+    const ui = await fetch(`${running.baseUrl}/api/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger-ui');
+  });
+
+  it('logs one JSON line per request carrying the request id it echoes', async () => {
+    const res = await fetch(`${running.baseUrl}/api/v1/missing`, { headers: { 'x-request-id': 'req-test-42' } });
+    expect(res.headers.get('x-request-id')).toBe('req-test-42');
+    const generated = (await fetch(`${running.baseUrl}/readyz`)).headers.get('x-request-id');
+    expect(generated).toMatch(/^[0-9a-f-]{36}$/);
+    const lines = running.logs.map((l) => JSON.parse(l));
+    expect(lines.some((l) => l.requestId === 'req-test-42' && l.path === '/api/v1/missing' && l.status === 404 && l.level === 'info')).toBe(true);
+  });
+
+  it('answers unknown routes with 404 in the error shape', async () => {
+    const res = await fetch(`${running.baseUrl}/api/v1/no-such-thing`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ statusCode: 404, error: 'Not Found' });
+  });
+});
