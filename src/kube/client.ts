@@ -1,0 +1,257 @@
+// The one adapter to a Kubernetes API server. Objects travel as raw JSON: the client library's
+// typed serializer drops fields its models do not know, which a GitOps engine must never do, so
+// @kubernetes/client-node is used only to turn credentials into TLS options and headers.
+import { KubeConfig } from '@kubernetes/client-node';
+import { Agent as HttpAgent, request as httpRequest, IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest, RequestOptions } from 'node:https';
+import { ClusterCredentials, credentialsFromKubeconfig, kubeConfigFromCredentials } from './credentials';
+import { ApiResource, Discovery, groupVersionPath, splitApiVersion } from './discovery';
+import { classifyTransportError, ClusterUnreachableError, KubeApiError, RequestSubject } from './errors';
+
+export type KubeObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; [key: string]: any };
+  [key: string]: any;
+};
+
+export interface KubeClientOptions {
+  /** per request; default 30 s */
+  timeoutMs?: number;
+  /** concurrent connections to this server; default 16 */
+  maxSockets?: number;
+}
+
+export interface ApplyOptions {
+  fieldManager: string;
+  force?: boolean;
+  dryRun?: boolean;
+}
+
+export interface ServerVersion {
+  major: string;
+  minor: string;
+  gitVersion: string;
+  platform?: string;
+}
+
+interface Call {
+  method: string;
+  path: string;
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+  contentType?: string;
+  subject: RequestSubject;
+}
+
+export class KubeClient {
+  readonly server: string;
+  readonly discovery: Discovery;
+  private transport?: Promise<{ agent: HttpAgent; headers: Record<string, string>; tls: RequestOptions }>;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly kubeConfig: KubeConfig, private readonly options: KubeClientOptions = {}) {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    this.server = cluster.server;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.discovery = new Discovery((path) => this.call({ method: 'GET', path, subject: { verb: 'discover', resource: path } }));
+  }
+
+  static fromCredentials(credentials: ClusterCredentials, options?: KubeClientOptions): KubeClient {
+    return new KubeClient(kubeConfigFromCredentials(credentials), options);
+  }
+
+  static fromKubeconfig(text: string, context?: string, options?: KubeClientOptions): KubeClient {
+    return KubeClient.fromCredentials(credentialsFromKubeconfig(text, context), options);
+  }
+
+  /** The server's version; the cheapest call that proves reachability, TLS and (mostly) auth. */
+  version(): Promise<ServerVersion> {
+    return this.call({ method: 'GET', path: '/version', subject: { verb: 'get', resource: 'version' } });
+  }
+
+  /** Whether these credentials may `verb` the resource (SelfSubjectAccessReview). */
+  async canI(verb: string, resource: string, opts: { group?: string; namespace?: string } = {}): Promise<{ allowed: boolean; reason?: string }> {
+    const review = await this.call<any>({
+      method: 'POST',
+      path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      body: {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: { resourceAttributes: { verb, resource, group: opts.group ?? '', namespace: opts.namespace } },
+      },
+      subject: { verb: 'create', resource: 'selfsubjectaccessreviews.authorization.k8s.io' },
+    });
+    return { allowed: review.status?.allowed === true, reason: review.status?.reason };
+  }
+
+  resourceFor(apiVersion: string, kind: string): Promise<ApiResource> {
+    return this.discovery.resolve(apiVersion, kind);
+  }
+
+  /** The object, or undefined when it does not exist. */
+  async get(apiVersion: string, kind: string, name: string, namespace?: string): Promise<KubeObject | undefined> {
+    const res = await this.resourceFor(apiVersion, kind);
+    try {
+      return await this.call({ method: 'GET', path: objectPath(res, namespace, name), subject: subjectOf('get', res, namespace, name) });
+    } catch (e) {
+      if (e instanceof KubeApiError && e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async list(apiVersion: string, kind: string, opts: { namespace?: string; labelSelector?: string } = {}): Promise<KubeObject[]> {
+    const res = await this.resourceFor(apiVersion, kind);
+    const list = await this.call<{ items: KubeObject[] }>({
+      method: 'GET',
+      path: objectPath(res, opts.namespace),
+      query: { labelSelector: opts.labelSelector },
+      subject: subjectOf('list', res, opts.namespace),
+    });
+    // list items carry no apiVersion/kind
+    return list.items.map((i) => ({ ...i, apiVersion, kind }));
+  }
+
+  async create(obj: KubeObject, opts: { dryRun?: boolean; fieldManager?: string } = {}): Promise<KubeObject> {
+    const res = await this.resourceFor(obj.apiVersion, obj.kind);
+    const ns = res.namespaced ? obj.metadata.namespace : undefined;
+    return this.call({
+      method: 'POST',
+      path: objectPath(res, ns),
+      query: { fieldManager: opts.fieldManager, fieldValidation: 'Strict', dryRun: opts.dryRun ? 'All' : undefined },
+      body: obj,
+      subject: subjectOf('create', res, ns, obj.metadata.name),
+    });
+  }
+
+  /** Server-side apply (JSON is YAML, so the body is sent as it is), with strict field validation. */
+  async apply(obj: KubeObject, opts: ApplyOptions): Promise<KubeObject> {
+    const res = await this.resourceFor(obj.apiVersion, obj.kind);
+    const ns = res.namespaced ? obj.metadata.namespace : undefined;
+    return this.call({
+      method: 'PATCH',
+      path: objectPath(res, ns, obj.metadata.name),
+      query: {
+        fieldManager: opts.fieldManager,
+        force: opts.force === false ? undefined : 'true',
+        fieldValidation: 'Strict',
+        dryRun: opts.dryRun ? 'All' : undefined,
+      },
+      body: obj,
+      contentType: 'application/apply-patch+yaml',
+      subject: subjectOf(opts.dryRun ? 'patch (dry run)' : 'patch', res, ns, obj.metadata.name),
+    });
+  }
+
+  /** Deletes; false when the object was already gone. */
+  async delete(apiVersion: string, kind: string, name: string, namespace?: string, opts: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan' } = {}): Promise<boolean> {
+    const res = await this.resourceFor(apiVersion, kind);
+    const ns = res.namespaced ? namespace : undefined;
+    try {
+      await this.call({
+        method: 'DELETE',
+        path: objectPath(res, ns, name),
+        body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: opts.propagationPolicy ?? 'Background' },
+        subject: subjectOf('delete', res, ns, name),
+      });
+      return true;
+    } catch (e) {
+      if (e instanceof KubeApiError && e.status === 404) return false;
+      throw e;
+    }
+  }
+
+  /** Merge-patches the status subresource, as a controller would. */
+  async patchStatus(apiVersion: string, kind: string, name: string, namespace: string | undefined, status: unknown): Promise<KubeObject> {
+    const res = await this.resourceFor(apiVersion, kind);
+    const ns = res.namespaced ? namespace : undefined;
+    return this.call({
+      method: 'PATCH',
+      path: `${objectPath(res, ns, name)}/status`,
+      body: { status },
+      contentType: 'application/merge-patch+json',
+      subject: subjectOf('patch', { ...res, resource: `${res.resource}/status` }, ns, name),
+    });
+  }
+
+  /** A raw call for anything the methods above do not cover; JSON in and out. */
+  request<T = any>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+    return this.call({ method, path, body, contentType, subject: { verb: method.toLowerCase(), resource: path } });
+  }
+
+  close(): void {
+    void this.transport?.then((t) => t.agent.destroy());
+  }
+
+  private setup() {
+    this.transport ??= (async () => {
+      const tls: RequestOptions = {};
+      await this.kubeConfig.applyToHTTPSOptions(tls);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(tls.headers ?? {})) if (typeof v === 'string') headers[k] = v;
+      const secure = this.server.startsWith('https:');
+      const agentOptions = {
+        keepAlive: true,
+        maxSockets: this.options.maxSockets ?? 16,
+        ca: tls.ca, cert: tls.cert, key: tls.key,
+        rejectUnauthorized: this.kubeConfig.getCurrentCluster()?.skipTLSVerify ? false : true,
+      };
+      const agent = secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+      return { agent, headers, tls };
+    })();
+    return this.transport;
+  }
+
+  private async call<T>(c: Call): Promise<T> {
+    const { agent, headers } = await this.setup();
+    const url = new URL(c.path, this.server + '/');
+    for (const [k, v] of Object.entries(c.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    const payload = c.body === undefined ? undefined : JSON.stringify(c.body);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const response = await new Promise<{ status: number; text: string }>((done, fail) => {
+      const req = send(url, {
+        method: c.method,
+        agent,
+        headers: {
+          ...headers,
+          accept: 'application/json',
+          ...(payload !== undefined ? { 'content-type': c.contentType ?? 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+        },
+      }, (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => done({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', fail);
+      });
+      req.setTimeout(this.timeoutMs, () => req.destroy(new ClusterUnreachableError(this.server, 'TIMEOUT', `no answer to ${c.method} ${c.path} within ${this.timeoutMs} ms`)));
+      req.on('error', (e) => fail(e instanceof ClusterUnreachableError ? e : classifyTransportError(this.server, e)));
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+    let body: any = undefined;
+    if (response.text) {
+      try {
+        body = JSON.parse(response.text);
+      } catch {
+        body = { message: response.text.slice(0, 500) };
+      }
+    }
+    if (response.status >= 400) throw KubeApiError.fromStatus(response.status, body, c.subject);
+    return body as T;
+  }
+}
+
+export function objectPath(res: Pick<ApiResource, 'group' | 'version' | 'resource' | 'namespaced'>, namespace?: string, name?: string): string {
+  let path = groupVersionPath(res.group, res.version);
+  if (res.namespaced && namespace) path += `/namespaces/${encodeURIComponent(namespace)}`;
+  path += `/${res.resource}`;
+  if (name) path += `/${encodeURIComponent(name)}`;
+  return path;
+}
+
+function subjectOf(verb: string, res: ApiResource, namespace?: string, name?: string): RequestSubject {
+  return { verb, resource: res.group ? `${res.resource}.${res.group}` : res.resource, namespace, name };
+}
+
+export { splitApiVersion };

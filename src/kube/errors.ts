@@ -1,0 +1,131 @@
+// Typed errors of the Kubernetes adapter. Messages are written for people: they say which verb on
+// which resource failed and why, so callers can show them as they are.
+
+/** What a request was doing, for error messages: `create deployments.apps "web" in namespace "shop"`. */
+export interface RequestSubject {
+  verb: string;
+  /** plural resource, with group when not core: `deployments.apps` */
+  resource: string;
+  namespace?: string;
+  name?: string;
+}
+
+interface StatusCause {
+  field?: string;
+  message?: string;
+  reason?: string;
+}
+
+/** The API server answered with an error status. */
+export class KubeApiError extends Error {
+  override readonly name: string = 'KubeApiError';
+  constructor(
+    readonly status: number,
+    /** the server's Status.reason: NotFound, Forbidden, Invalid, Conflict, … */
+    readonly reason: string,
+    message: string,
+    readonly verb: string,
+    readonly resource: string,
+    readonly namespace?: string,
+    readonly causes: StatusCause[] = [],
+  ) {
+    super(message);
+  }
+
+  get notFound(): boolean {
+    return this.status === 404;
+  }
+
+  /** The server refused a change to a field that cannot change after creation. */
+  get immutableField(): boolean {
+    return this.status === 422 && /immutable/i.test(this.message);
+  }
+
+  static fromStatus(status: number, body: unknown, subject: RequestSubject): KubeApiError {
+    const s = (typeof body === 'object' && body !== null ? body : {}) as {
+      reason?: string;
+      message?: string;
+      details?: { causes?: StatusCause[] };
+    };
+    const reason = s.reason ?? defaultReason(status);
+    const where = subject.namespace ? ` in namespace ${subject.namespace}` : ' at cluster scope';
+    const named = subject.name ? ` "${subject.name}"` : '';
+    const causes = s.details?.causes ?? [];
+    let message: string;
+    if (status === 403) {
+      message = `forbidden: cannot ${subject.verb} ${subject.resource}${named}${where}`;
+      if (s.message) message += ` (${s.message})`;
+    } else if (status === 401) {
+      message = 'unauthorized: the cluster rejected the credentials';
+    } else if (status === 422 || status === 400) {
+      const detail = causes.length
+        ? causes.map((c) => (c.field ? `${c.field}: ${c.message ?? c.reason}` : (c.message ?? c.reason))).join('; ')
+        : undefined;
+      message = `${subject.verb} ${subject.resource}${named}: ${reason}: ${s.message ?? 'invalid'}`;
+      if (detail && !(s.message ?? '').includes(detail)) message += ` (${detail})`;
+    } else {
+      message = `${subject.verb} ${subject.resource}${named}${where}: ${s.message ?? reason} (HTTP ${status})`;
+    }
+    return new KubeApiError(status, reason, message, subject.verb, subject.resource, subject.namespace, causes);
+  }
+}
+
+/** A kind the cluster does not serve: the group/version is missing, or the kind is not in it. */
+export class UnknownKindError extends KubeApiError {
+  override readonly name: string = 'UnknownKindError';
+  constructor(readonly apiVersion: string, readonly kind: string) {
+    super(404, 'NotFound', `no kind ${kind} in ${apiVersion} — is its CRD installed?`, 'discover', `${kind}.${apiVersion}`);
+  }
+}
+
+/** The cluster could not be reached at all: connection refused, DNS, timeout, reset. */
+export class ClusterUnreachableError extends Error {
+  override readonly name = 'ClusterUnreachableError';
+  constructor(readonly server: string, readonly code: string, detail: string) {
+    super(`cluster ${server} unreachable: ${detail}`);
+  }
+}
+
+/** The server's certificate did not verify against the configured CA (or the host name did not match). */
+export class TlsVerificationError extends Error {
+  override readonly name = 'TlsVerificationError';
+  constructor(readonly server: string, readonly code: string, detail: string) {
+    super(`certificate verification failed for ${server}: ${detail}`);
+  }
+}
+
+/** A kubeconfig or credential set Flotilla will not use (exec plugins, auth providers, file references). */
+export class CredentialsError extends Error {
+  override readonly name = 'CredentialsError';
+}
+
+function defaultReason(status: number): string {
+  const reasons: Record<number, string> = {
+    400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 405: 'MethodNotAllowed',
+    409: 'Conflict', 410: 'Gone', 415: 'UnsupportedMediaType', 422: 'Invalid', 429: 'TooManyRequests',
+    500: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout',
+  };
+  return reasons[status] ?? 'Unknown';
+}
+
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH',
+]);
+
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  'EPIPE', 'ESOCKETTIMEDOUT', 'ECONNABORTED', 'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** Turns a socket-level failure into ClusterUnreachableError or TlsVerificationError. */
+export function classifyTransportError(server: string, err: unknown): Error {
+  const e = err as NodeJS.ErrnoException;
+  const code = e?.code ?? '';
+  if (TLS_CODES.has(code) || /certificate|self[- ]signed/i.test(e?.message ?? '')) {
+    return new TlsVerificationError(server, code, e.message);
+  }
+  if (UNREACHABLE_CODES.has(code) || code === 'TIMEOUT') return new ClusterUnreachableError(server, code, e.message);
+  return new ClusterUnreachableError(server, code || 'UNKNOWN', e?.message ?? String(err));
+}
