@@ -1,3 +1,6 @@
 // Every migration, in order. Generated files are added here by hand (explicit imports work the
 // same under tsc, Vitest and the TypeORM CLI, where a glob of .ts files would not).
-export const MIGRATIONS: Function[] = [];
+import { Initial1795608268186 } from './1795608268186-Initial';
+import { AuditAppendOnly1795608300000 } from './1795608300000-AuditAppendOnly';
+
+export const MIGRATIONS: Function[] = [Initial1795608268186, AuditAppendOnly1795608300000];

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { JsonLogger } from './common/logging/logger';
 import { requestLogging } from './common/logging/request-logging.middleware';
+import { requireJsonContentType, requireObjectBody } from './common/http/body-guards';
 import { AppConfig } from './config/app-config';
 import { Metrics } from './operations/metrics';
 
@@ -14,6 +15,7 @@ export async function createApp(config: AppConfig, log: Logger): Promise<NestExp
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, log), {
     logger: new JsonLogger(log),
     bodyParser: false,
+    rawBody: true,
     abortOnError: false,
   });
   const metrics = app.get(Metrics);
@@ -29,7 +31,9 @@ export async function createApp(config: AppConfig, log: Logger): Promise<NestExp
     });
     next();
   });
-  app.useBodyParser('json', { limit: config.server.bodyLimitBytes });
+  app.use(requireJsonContentType);
+  app.useBodyParser('json', { limit: config.server.bodyLimitBytes, type: ['application/json', 'application/*+json'] });
+  app.use(requireObjectBody);
 
   const doc = new DocumentBuilder()
     .setTitle('Flotilla')

@@ -1,17 +1,38 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { Logger } from 'pino';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
+import { AllExceptionsFilter } from './common/errors/exception.filter';
 import { AppConfig } from './config/app-config';
 import { DatabaseModule } from './database/database.module';
 import { OperationsModule } from './operations/operations.module';
+import { SecurityModule } from './security/security.module';
+
+/** Unknown fields are refused, types are checked, and messages name the field. */
+export const validationPipe = () =>
+  new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false, validationError: { target: false, value: false } });
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [CommonModule.forRoot(config, logger), ScheduleModule.forRoot(), DatabaseModule, OperationsModule],
+      imports: [
+        CommonModule.forRoot(config, logger),
+        ScheduleModule.forRoot(),
+        DatabaseModule,
+        SecurityModule,
+        AuditModule,
+        AuthModule,
+        OperationsModule,
+      ],
+      providers: [
+        { provide: APP_PIPE, useFactory: validationPipe },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+      ],
     };
   }
 }

@@ -6,7 +6,8 @@ import { AppConfig } from '../config/app-config';
 import { ENTITIES } from './entities';
 
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
-  mkdirSync(dirname(config.database.file), { recursive: true });
+  // the data directory holds the key file and the database: owner only
+  mkdirSync(dirname(config.database.file), { recursive: true, mode: 0o700 });
   return {
     type: 'better-sqlite3',
     database: config.database.file,

@@ -1,2 +1,5 @@
 // Every entity, listed once; the DataSource and the migration generator both read this list.
-export const ENTITIES: Function[] = [];
+import { AuditEntry } from '../audit/audit-entry.entity';
+import { ApiToken } from '../auth/api-token.entity';
+
+export const ENTITIES: Function[] = [ApiToken, AuditEntry];

@@ -1,0 +1,14 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ApiTokensService } from './api-tokens.service';
+import { AuthGuard } from './auth.guard';
+import { FailedAuthLimiter } from './failed-auth-limiter';
+import { TokensController } from './tokens.controller';
+
+@Global()
+@Module({
+  controllers: [TokensController],
+  providers: [ApiTokensService, FailedAuthLimiter, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [ApiTokensService],
+})
+export class AuthModule {}

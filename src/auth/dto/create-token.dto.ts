@@ -1,0 +1,16 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsString, Matches, MaxLength } from 'class-validator';
+import { Role, ROLES } from '../api-token.entity';
+import { DNS_LABEL, DNS_LABEL_MESSAGE } from '../../common/validation';
+
+export class CreateTokenDto {
+  @ApiProperty({ example: 'ci-deployer', description: 'DNS-1123 label' })
+  @IsString()
+  @MaxLength(63)
+  @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE })
+  name!: string;
+
+  @ApiProperty({ enum: ROLES })
+  @IsIn(ROLES as unknown as string[], { message: `role must be one of ${ROLES.join(', ')}` })
+  role!: Role;
+}

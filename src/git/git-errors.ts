@@ -1,0 +1,60 @@
+// Domain errors of the git layer. Every message is already redacted: no password, token, private
+// key or URL user-info ever reaches one, so callers may show them to API clients and log them.
+
+export class GitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A repository URL that Flotilla refuses to hand to git (400 at the API). */
+export class GitUrlError extends GitError {}
+
+/** A path inside a repository that leaves it: `..`, absolute, or a symlink pointing outside. */
+export class PathEscapeError extends GitError {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`path "${path}" leaves the repository: ${reason}`);
+  }
+}
+
+/** A path that does not exist at the given commit. */
+export class PathNotFoundError extends GitError {
+  constructor(
+    readonly path: string,
+    readonly commit: string,
+  ) {
+    super(`path "${path}" does not exist at commit ${commit.slice(0, 12)}`);
+  }
+}
+
+/** A branch, tag or SHA that the mirror does not hold. */
+export class RevisionNotFoundError extends GitError {
+  constructor(readonly revision: string) {
+    super(`revision "${revision}" not found in the mirror (is it pushed, and has the repository been fetched?)`);
+  }
+}
+
+export type FetchFailure = 'auth' | 'hostKey' | 'timeout' | 'notFound' | 'network' | 'other';
+
+/** A fetch that did not complete; `reason` lets the API choose a status message. */
+export class FetchError extends GitError {
+  constructor(
+    readonly reason: FetchFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Sorts git's stderr into a failure reason; the text itself is redacted by the caller. */
+export function classifyFetchFailure(stderr: string): FetchFailure {
+  if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/i.test(stderr)) return 'hostKey';
+  if (/Authentication failed|could not read (Username|Password)|Permission denied|HTTP Basic: Access denied|returned error: 40[13]/i.test(stderr)) return 'auth';
+  if (/not found|does not appear to be a git repository|returned error: 404/i.test(stderr)) return 'notFound';
+  if (/Could not resolve host|Connection refused|Connection timed out|Failed to connect|Could not read from remote repository|Operation too slow/i.test(stderr)) return 'network';
+  return 'other';
+}
