@@ -39,7 +39,7 @@ export function healthOf(obj: KubeObject | undefined): Health {
   if (!obj) return { status: 'Missing', message: 'object does not exist' };
   try {
     const rule: Rule | undefined = RULES[obj.kind];
-    return rule && groupOf(obj.apiVersion) === KIND_GROUPS[obj.kind] ? rule(obj) : generic(obj);
+    return rule !== undefined && groupOf(obj.apiVersion) === KIND_GROUPS[obj.kind] ? rule(obj) : generic(obj);
   } catch (e) {
     return { status: 'Unknown', message: `health check failed: ${(e as Error).message}` };
   }

@@ -1,6 +1,11 @@
 // Placement (SPEC §3 step 3): namespaced objects go to the target namespace, cluster-scoped ones
 // lose any namespace, and every object gets Flotilla's labels and its target's tracking id.
-import { APPLICATION_LABEL, isCrd, MANAGED_BY_LABEL, MANAGED_BY_VALUE, refOf, TRACKING_ID_ANNOTATION, trackingId, type KubeObject, type ObjectRef } from './objects';
+import type { KubeClient } from '../kube';
+import { mapBounded } from './parallel';
+import { waveOf } from './order';
+import type { RenderedObject } from './render';
+import type { ChangeSetEntry } from './types';
+import { APPLICATION_LABEL, refKey, isCrd, MANAGED_BY_LABEL, MANAGED_BY_VALUE, refOf, TRACKING_ID_ANNOTATION, trackingId, type KubeObject, type ObjectRef } from './objects';
 
 export interface PlacedObject {
   object: KubeObject;
@@ -44,4 +49,52 @@ export function scopeFromCrds(objects: readonly KubeObject[], apiVersion: string
     return spec.scope !== 'Cluster';
   }
   return undefined;
+}
+
+/**
+ * Places every object for the target. Objects that cannot be placed (a kind neither the cluster
+ * nor a CRD of the set defines, a bad sync wave, a duplicate) become failed entries.
+ */
+export async function placeTarget(
+  client: KubeClient,
+  req: Placement & { objects: ReadonlyArray<RenderedObject | KubeObject> },
+  concurrency: number,
+): Promise<{ placed: PlacedObject[]; failures: ChangeSetEntry[] }> {
+  const items = req.objects.map((o) => (isRendered(o) ? o : { object: o, source: undefined }));
+  const plain = items.map((i) => i.object);
+  const failures: ChangeSetEntry[] = [];
+  const placed: PlacedObject[] = [];
+  const seen = new Set<string>();
+  const scopes = await mapBounded(items, concurrency, async ({ object }) => {
+    try {
+      waveOf(object);
+      const served = await client.discovery.tryResolve(object.apiVersion, object.kind);
+      const namespaced = served?.namespaced ?? scopeFromCrds(plain, object.apiVersion, object.kind);
+      if (namespaced === undefined) return new Error(`no kind ${object.kind} in ${object.apiVersion} — is its CRD installed?`);
+      return namespaced;
+    } catch (e) {
+      return e as Error;
+    }
+  });
+  items.forEach(({ object, source }, i) => {
+    const scope = scopes[i];
+    if (scope instanceof Error) {
+      failures.push({ ref: refOf(object), action: 'failed', message: scope.message, ...(source ? { source } : {}) });
+      return;
+    }
+    const p = placeObject(object, scope, req);
+    if (source) p.source = source;
+    const key = refKey(p.ref);
+    if (seen.has(key)) {
+      failures.push({ ref: p.ref, action: 'failed', message: `rendered twice${source ? ` (again at ${source.file}:${source.line})` : ''}`, ...(source ? { source } : {}) });
+      return;
+    }
+    seen.add(key);
+    placed.push(p);
+  });
+  return { placed, failures };
+}
+
+function isRendered(o: RenderedObject | KubeObject): o is RenderedObject {
+  return typeof (o as RenderedObject).object === 'object' && (o as RenderedObject).object !== null && 'source' in o && !('apiVersion' in o);
 }
