@@ -28,12 +28,18 @@ export class JsonLogger implements LoggerService {
   constructor(readonly pino: Logger) {}
 
   private write(level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal', message: unknown, params: unknown[]): void {
-    const context = typeof params[params.length - 1] === 'string' ? (params.pop() as string) : undefined;
+    // Nest appends the logger's context as the last argument
+    const context = params.length && typeof params[params.length - 1] === 'string' ? (params.pop() as string) : undefined;
     const fields: Record<string, unknown> = context ? { context } : {};
-    if (level === 'error' && typeof params[0] === 'string' && params[0].includes('\n    at ')) fields.stack = params.shift();
-    for (const p of params) if (p && typeof p === 'object') Object.assign(fields, p);
-    if (message instanceof Error) this.pino[level]({ ...fields, err: message }, message.message);
-    else if (typeof message === 'object' && message !== null) this.pino[level]({ ...fields, ...(message as object) });
+    let text: string | undefined;
+    for (const p of params) {
+      if (typeof p === 'string') {
+        if (level === 'error' && p.includes('\n    at ')) fields.stack = p;
+        else text ??= p;
+      } else if (p && typeof p === 'object') Object.assign(fields, p);
+    }
+    if (message instanceof Error) this.pino[level]({ ...fields, err: message }, text ?? message.message);
+    else if (typeof message === 'object' && message !== null) this.pino[level]({ ...fields, ...(message as object) }, text);
     else this.pino[level](fields, String(message));
   }
 

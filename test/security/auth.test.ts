@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'node:http';
+import { ApiClient, apiClient } from '../support/api';
+import { RunningApp, startApp } from '../support/app';
+
+type Role = 'viewer' | 'operator' | 'admin';
+const ADMIN = 'auth-test-admin-token-0123456789abcdef';
+
+/**
+ * The least role of every route. The first test checks this table against the routes the app
+ * really serves (its OpenAPI document), so a new route cannot escape the matrix.
+ */
+const REQUIRED: Record<string, Role> = {
+  'GET /api/v1/tokens': 'viewer',
+  'POST /api/v1/tokens': 'admin',
+  'DELETE /api/v1/tokens/{name}': 'admin',
+  'GET /api/v1/audit': 'viewer',
+  'GET /api/v1/audit/verify': 'viewer',
+};
+const RANK: Role[] = ['viewer', 'operator', 'admin'];
+
+function concrete(route: string): { method: string; path: string } {
+  const [method, path] = route.split(' ');
+  return { method, path: path.replace(/\{[^}]+\}/g, 'no-such-name') };
+}
+
+describe('authentication and roles', () => {
+  let running: RunningApp;
+  let admin: ApiClient;
+  const tokens: Record<Role, string> = { viewer: '', operator: '', admin: ADMIN };
+
+  beforeAll(async () => {
+    running = await startApp({ FLOTILLA_ADMIN_TOKEN: ADMIN, FLOTILLA_SECURITY__FAILED_AUTH_PER_MINUTE: '1000' });
+    admin = apiClient(running.baseUrl, ADMIN);
+    for (const role of ['viewer', 'operator'] as const) tokens[role] = (await admin.post('/api/v1/tokens', { name: `matrix-${role}`, role })).body.token;
+  });
+  afterAll(() => running.close());
+
+  it('has a required role for every route the API serves', async () => {
+    const doc = (await apiClient(running.baseUrl).get('/api/docs/openapi.json')).body;
+    const served = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect(served.sort()).toEqual(Object.keys(REQUIRED).sort());
+  });
+
+  it.each(Object.entries(REQUIRED))('%s: refused without a token (401), refused below %s (403), allowed from it on', async (route, required) => {
+    const { method, path } = concrete(route);
+    const body = method === 'GET' || method === 'DELETE' ? undefined : {};
+    expect((await apiClient(running.baseUrl).call(method, path, body)).status).toBe(401);
+    for (const role of RANK) {
+      const res = await apiClient(running.baseUrl, tokens[role]).call(method, path, body);
+      if (RANK.indexOf(role) < RANK.indexOf(required)) {
+        expect(res.status, `${role} on ${route}`).toBe(403);
+        expect(res.body.message).toContain(`needs ${required}`);
+      } else {
+        expect([401, 403], `${role} on ${route} got ${res.status}`).not.toContain(res.status);
+      }
+    }
+  });
+
+  it('answers 401 to a malformed, unknown or revoked token', async () => {
+    expect((await apiClient(running.baseUrl, 'flt_000000000000_' + 'A'.repeat(43)).get('/api/v1/tokens')).status).toBe(401);
+    const res = await apiClient(running.baseUrl).call('GET', '/api/v1/tokens', undefined, { authorization: 'Basic abc' });
+    expect(res.status).toBe(401);
+    const temp = (await admin.post('/api/v1/tokens', { name: 'short-lived', role: 'admin' })).body.token;
+    expect((await apiClient(running.baseUrl, temp).get('/api/v1/tokens')).status).toBe(200);
+    expect((await admin.delete('/api/v1/tokens/short-lived')).status).toBe(204);
+    expect((await apiClient(running.baseUrl, temp).get('/api/v1/tokens')).status).toBe(401);
+    expect((await admin.delete('/api/v1/tokens/short-lived')).status).toBe(404);
+  });
+
+  it('lists tokens without their secrets and shows a token only once', async () => {
+    const created = await admin.post('/api/v1/tokens', { name: 'listed', role: 'operator' });
+    expect(created.body.token).toMatch(/^flt_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    const list = await admin.get('/api/v1/tokens');
+    const entry = list.body.find((t: { name: string }) => t.name === 'listed');
+    expect(entry).toEqual({ name: 'listed', role: 'operator', createdBy: 'bootstrap-admin', createdAt: expect.any(String), lastUsedAt: null });
+    expect(JSON.stringify(list.body)).not.toContain(created.body.token);
+    expect((await admin.post('/api/v1/tokens', { name: 'listed', role: 'viewer' })).status).toBe(409);
+  });
+
+  it('answers 404, never 500, to unknown routes, with or without a token', async () => {
+    expect((await apiClient(running.baseUrl).get('/api/v1/nothing-here')).status).toBe(404);
+    expect((await admin.call('PUT', '/api/v1/tokens/x', {})).status).toBe(404);
+  });
+});
+
+function getFrom(localAddress: string, url: string, token: string): Promise<{ status: number; retryAfter?: string }> {
+  return new Promise((done, fail) => {
+    const req = request(url, { localAddress, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      res.resume();
+      done({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined });
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+describe('failed-authentication limiting', () => {
+  let running: RunningApp;
+  beforeAll(async () => {
+    running = await startApp({ FLOTILLA_ADMIN_TOKEN: ADMIN, FLOTILLA_SECURITY__FAILED_AUTH_PER_MINUTE: '5' });
+  });
+  afterAll(() => running.close());
+
+  it('blocks an address after the limit of failures per minute, and only that address', async () => {
+    const url = `${running.baseUrl}/api/v1/tokens`;
+    for (let i = 0; i < 20; i++) expect((await getFrom('127.0.0.1', url, ADMIN)).status).toBe(200); // good tokens never count
+    for (let i = 0; i < 5; i++) expect((await getFrom('127.0.0.1', url, `guess-${i}-xxxxxxxxxxxxxxxx`)).status).toBe(401);
+    const blocked = await getFrom('127.0.0.1', url, 'guess-6-xxxxxxxxxxxxxxxx');
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.retryAfter)).toBeGreaterThan(0);
+    expect((await getFrom('127.0.0.1', url, ADMIN)).status).toBe(429);
+    // another loopback address is not affected
+    expect((await getFrom('127.0.0.2', url, ADMIN)).status).toBe(200);
+  });
+});

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { RunningApp, startApp } from '../support/app';
+
+const ADMIN = 'fuzz-test-admin-token-0123456789abcdef';
+
+/** Random JSON with the shapes that break handlers: wrong types, huge strings, deep nesting. */
+const nasty = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.string(),
+    fc.string({ minLength: 5000, maxLength: 20000 }),
+    fc.integer(),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constantFrom('__proto__', 'constructor', '../../etc/passwd', 'ext::sh -c id', '{{cluster.name}}', '\u0000', 'https://x'),
+    fc.array(tie('value'), { maxLength: 5 }),
+    fc.dictionary(fc.string({ maxLength: 12 }), tie('value'), { maxKeys: 6 }),
+  ),
+})).value;
+
+const knownFields = fc.dictionary(
+  fc.constantFrom('name', 'role', 'server', 'url', 'auth', 'labels', 'tls', 'kubeconfig', 'destinations', 'extra', 'constructor', '__proto__'),
+  nasty,
+  { maxKeys: 6 },
+);
+
+const rawBody = fc.oneof(
+  fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)), // invalid UTF-8, binary
+  fc.string().map((s) => Buffer.from(s)),
+  fc.constantFrom('{', '{"a":', '[]', '"str"', '123', 'null', '{"name":"\ud800"}').map((s) => Buffer.from(s)),
+);
+
+describe('fuzzing every POST/PATCH route', () => {
+  let running: RunningApp;
+  let routes: { method: string; path: string }[];
+  beforeAll(async () => {
+    running = await startApp({ FLOTILLA_ADMIN_TOKEN: ADMIN, FLOTILLA_LOG_LEVEL: 'error' });
+    const doc = await (await fetch(`${running.baseUrl}/api/docs/openapi.json`)).json();
+    routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+      Object.keys(ops).filter((m) => m === 'post' || m === 'patch').map((m) => ({ method: m.toUpperCase(), path })),
+    );
+    expect(routes.length).toBeGreaterThan(0);
+  });
+  afterAll(() => running.close());
+
+  const send = async (method: string, path: string, body: Buffer | string, contentType: string) => {
+    const res = await fetch(`${running.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': contentType }, body });
+    await res.arrayBuffer();
+    return res.status;
+  };
+  const pathFor = (template: string, name: string) => template.replace(/\{[^}]+\}/g, encodeURIComponent(name) || 'x');
+
+  it('never answers 5xx to random JSON objects', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), fc.oneof(knownFields, fc.dictionary(fc.string(), nasty, { maxKeys: 4 })), fc.string({ maxLength: 70 }), async (i, body, name) => {
+        const route = routes[i % routes.length];
+        const status = await send(route.method, pathFor(route.path, name), JSON.stringify(body), 'application/json');
+        expect(status, `${route.method} ${route.path} ${JSON.stringify(body).slice(0, 200)}`).toBeLessThan(500);
+      }),
+      { numRuns: 250 },
+    );
+  });
+
+  it('never answers 5xx to malformed bodies and wrong content types', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), rawBody, fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'multipart/form-data; boundary=x', 'application/merge-patch+json'), async (i, body, type) => {
+        const route = routes[i % routes.length];
+        const status = await send(route.method, pathFor(route.path, 'fuzz'), body, type);
+        expect(status, `${route.method} ${route.path} ${type}`).toBeLessThan(500);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('is still up and healthy afterwards, with nothing logged as an internal error', async () => {
+    expect((await fetch(`${running.baseUrl}/healthz`)).status).toBe(200);
+    expect(running.logs.filter((l) => l.includes('"errorId"'))).toEqual([]);
+  });
+});
