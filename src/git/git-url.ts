@@ -42,9 +42,9 @@ const SCHEMES: Record<string, GitTransport> = { https: 'https', http: 'http', ss
 export function parseGitUrl(input: string, policy: GitUrlPolicy = {}): GitUrl {
   if (typeof input !== 'string' || input.length === 0) throw new GitUrlError('repository URL is empty');
   if (input.length > 2048) throw new GitUrlError('repository URL is longer than 2048 characters');
+  if (TRANSPORT_HELPER.test(input)) throw new GitUrlError('git transport helpers ("<transport>::<address>", e.g. ext::) are not allowed');
   if (CONTROL_OR_SPACE.test(input)) throw new GitUrlError('repository URL contains spaces or control characters');
   if (input.startsWith('-')) throw new GitUrlError('repository URL must not start with "-"');
-  if (TRANSPORT_HELPER.test(input)) throw new GitUrlError('git transport helpers ("<transport>::<address>", e.g. ext::) are not allowed');
   const scheme = SCHEME.exec(input)?.[1]?.toLowerCase();
   if (scheme !== undefined) return parseSchemeUrl(input, scheme, policy);
   const scp = SCP_LIKE.exec(input);
@@ -65,11 +65,15 @@ function parseSchemeUrl(input: string, scheme: string, policy: GitUrlPolicy): Gi
   } catch {
     throw new GitUrlError('repository URL is not a valid URL');
   }
+  // WHATWG URL parsing folds `a/../b`; git would not, and `..` never belongs in a clone URL
+  if (input.split(/[/?#]/).some((segment) => segment === '..' || /^%2e%2e$/i.test(segment))) {
+    throw new GitUrlError('repository URL must not contain ".." segments');
+  }
   if (parsed.search || parsed.hash) throw new GitUrlError('repository URL must not have a query or fragment');
   const path = decodeURIComponent(parsed.pathname);
   if (transport === 'file') {
     if (parsed.host) throw new GitUrlError('file:// URLs must not name a host');
-    if (!path.startsWith('/') || path.split('/').includes('..')) throw new GitUrlError('file:// URL must be an absolute path without ".."');
+    if (!path.startsWith('/')) throw new GitUrlError('file:// URL must be an absolute path');
     return { url: input, transport, host: '', path };
   }
   const host = parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase();
