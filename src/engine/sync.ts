@@ -54,17 +54,20 @@ export class SyncEngine {
       }
       const stagePlans = applyGroups(items).flat().map((p) => planned.get(p)!);
       plans.push(...stagePlans);
+      changes.push(...stagePlans.map(entryOf));
       if (stage === Stage.Crds) {
         const crds = stagePlans.filter((p) => p.action !== 'failed' && isCrd(p.placed.object)).map((p) => p.placed.object);
         if (!dryRun) {
-          const slow = await waitForCrds(this.client, crds, this.options.crdTimeoutMs ?? 30_000);
-          for (const msg of slow) changes.push({ ref: msg.ref, action: 'failed', message: msg.message });
+          const late = await waitForCrds(this.client, crds, this.options.crdTimeoutMs ?? 30_000);
+          for (const { ref, message } of late) {
+            const entry = changes.find((c) => c.ref.kind === ref.kind && c.ref.name === ref.name);
+            if (entry) Object.assign(entry, { action: 'failed', message });
+          }
         }
         this.client.discovery.invalidate();
       }
       if (dryRun && stagePlans.some((p) => p.action === 'created' && (stage === Stage.Crds || stage === Stage.Namespaces))) parentsPending = true;
     }
-    changes.push(...plans.map(entryOf));
 
     const rendered = placed.map((p) => p.ref);
     const candidates = pruneCandidates(req.inventory ?? [], rendered, req.retain);
