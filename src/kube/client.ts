@@ -140,7 +140,7 @@ export class KubeClient {
       },
       body: obj,
       contentType: 'application/apply-patch+yaml',
-      subject: subjectOf(opts.dryRun ? 'patch (dry run)' : 'patch', res, ns, obj.metadata.name),
+      subject: { ...subjectOf('patch', res, ns, obj.metadata.name), action: opts.dryRun ? 'apply (dry run)' : 'apply' },
     });
   }
 

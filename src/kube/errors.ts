@@ -3,7 +3,10 @@
 
 /** What a request was doing, for error messages: `create deployments.apps "web" in namespace "shop"`. */
 export interface RequestSubject {
+  /** the RBAC verb: get, list, create, patch, delete */
   verb: string;
+  /** what the caller was doing, when more precise than the verb: `apply (dry run)` */
+  action?: string;
   /** plural resource, with group when not core: `deployments.apps` */
   resource: string;
   namespace?: string;
@@ -51,6 +54,7 @@ export class KubeApiError extends Error {
     const where = subject.namespace ? ` in namespace ${subject.namespace}` : ' at cluster scope';
     const named = subject.name ? ` "${subject.name}"` : '';
     const causes = s.details?.causes ?? [];
+    const action = subject.action ?? subject.verb;
     let message: string;
     if (status === 403) {
       message = `forbidden: cannot ${subject.verb} ${subject.resource}${named}${where}`;
@@ -58,13 +62,18 @@ export class KubeApiError extends Error {
     } else if (status === 401) {
       message = 'unauthorized: the cluster rejected the credentials';
     } else if (status === 422 || status === 400) {
+      const head = (s.message ?? '').split(' is invalid:')[0];
       const detail = causes.length
-        ? causes.map((c) => (c.field ? `${c.field}: ${c.message ?? c.reason}` : (c.message ?? c.reason))).join('; ')
-        : undefined;
-      message = `${subject.verb} ${subject.resource}${named}: ${reason}: ${s.message ?? 'invalid'}`;
-      if (detail && !(s.message ?? '').includes(detail)) message += ` (${detail})`;
+        ? causes.map((c) => (c.field ? `${c.field}: ${trimValueDump(c.message ?? c.reason ?? '')}` : trimValueDump(c.message ?? c.reason ?? ''))).join('; ')
+        : trimValueDump(s.message ?? 'invalid');
+      message = `${action} ${subject.resource}${named}: ${reason}: ${causes.length && head ? `${head} is invalid: ` : ''}${detail}`;
+    } else if (status === 500 && /failed to create typed patch object|field not declared in schema|unknown field/.test(s.message ?? '')) {
+      // the API server answers a server-side apply that fails strict validation with a 500
+      const detail = (s.message ?? '').replace(/^failed to create typed patch object \([^)]*\): /, '');
+      message = `${action} ${subject.resource}${named}: strict field validation failed: ${detail}`;
+      return new KubeApiError(status, 'Invalid', message, subject.verb, subject.resource, subject.namespace, causes);
     } else {
-      message = `${subject.verb} ${subject.resource}${named}${where}: ${s.message ?? reason} (HTTP ${status})`;
+      message = `${action} ${subject.resource}${named}${where}: ${s.message ?? reason} (HTTP ${status})`;
     }
     return new KubeApiError(status, reason, message, subject.verb, subject.resource, subject.namespace, causes);
   }
@@ -97,6 +106,13 @@ export class TlsVerificationError extends Error {
 /** A kubeconfig or credential set Flotilla will not use (exec plugins, auth providers, file references). */
 export class CredentialsError extends Error {
   override readonly name = 'CredentialsError';
+}
+
+/** `Invalid value: {…a serialised Go struct…}: field is immutable` → `Invalid value: …: field is immutable` */
+function trimValueDump(message: string): string {
+  if (message.length < 200) return message;
+  const m = /^(.*?Invalid value: )[\[{"].*(: [^:]+)$/s.exec(message);
+  return m ? `${m[1]}…${m[2]}` : `${message.slice(0, 200)}…`;
 }
 
 function defaultReason(status: number): string {
