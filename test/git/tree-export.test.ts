@@ -1,0 +1,107 @@
+// Reading a repository path at a commit: private exports that a running fetch cannot disturb,
+// and paths that leave the repository refused with PathEscapeError.
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GitMirror, PathEscapeError, PathNotFoundError } from '../../src/git';
+import { GitHttpServer, TestRepository } from '../support/git-server';
+import { waitFor } from './processes';
+
+describe('reading a path at a commit', () => {
+  let server: GitHttpServer;
+  let repo: TestRepository;
+  let mirror: GitMirror;
+  let baseDir: string;
+  let old: string;
+
+  beforeAll(async () => {
+    server = await GitHttpServer.start();
+    repo = await server.createRepository('app');
+    old = await repo.commit(
+      {
+        'apps/x/deployment.yaml': 'replicas: 1\n',
+        'apps/x/old-only.yaml': 'old: true\n',
+        'apps/x/base': { symlink: '../../base' },
+        'base/kustomization.yaml': 'resources: []\n',
+        'apps/current': { symlink: 'x' },
+        'apps/etc': { symlink: '/etc' },
+        'apps/up': { symlink: '../..' },
+        'apps/chain': { symlink: 'up/etc' },
+        'apps/evil/passwd': { symlink: '../../../../../../etc/passwd' },
+      },
+      { message: 'old' },
+    );
+    baseDir = await mkdtemp(join(tmpdir(), 'flotilla-git-export-'));
+    mirror = new GitMirror({ name: 'app', url: server.url('app'), baseDir, urlPolicy: { allowInsecure: true } });
+    await mirror.fetch();
+  });
+  afterAll(async () => {
+    await server.stop();
+    await rm(baseDir, { recursive: true, force: true });
+  });
+
+  it("returns an older commit's files while a fetch of a newer commit is in flight", async () => {
+    const newer = await repo.commit({ 'apps/x/deployment.yaml': 'replicas: 3\n', 'apps/x/old-only.yaml': null, 'apps/x/new-only.yaml': 'new: true\n' }, { message: 'new' });
+    const release = server.hold();
+    const fetching = mirror.fetch();
+    try {
+      await waitFor(() => server.heldCount > 0, 10_000, 'the fetch to reach the server');
+      const readers = await Promise.all(Array.from({ length: 5 }, () => mirror.export(old, 'apps/x')));
+      for (const tree of readers) {
+        expect((await readdir(tree.path)).sort()).toEqual(['base', 'deployment.yaml', 'old-only.yaml']);
+        expect(await readFile(join(tree.path, 'deployment.yaml'), 'utf8')).toBe('replicas: 1\n');
+        // an in-repository link out of the path (kustomize's ../base) still works
+        expect(await readFile(join(tree.path, 'base', 'kustomization.yaml'), 'utf8')).toBe('resources: []\n');
+        tree.release();
+      }
+    } finally {
+      release();
+    }
+    expect((await fetching).refs['refs/heads/main']).toBe(newer);
+    const now = await mirror.export('main', 'apps/x');
+    expect((await readdir(now.path)).sort()).toEqual(['base', 'deployment.yaml', 'new-only.yaml']);
+    expect(await readFile(join(now.path, 'deployment.yaml'), 'utf8')).toBe('replicas: 3\n');
+    now.release();
+    // the old export is untouched by the new one
+    const again = await mirror.export(old, 'apps/x');
+    expect(await readFile(join(again.path, 'deployment.yaml'), 'utf8')).toBe('replicas: 1\n');
+    again.release();
+  });
+
+  it('follows a symlinked path that stays inside the repository', async () => {
+    const tree = await mirror.export(old, 'apps/current');
+    expect(tree.path).toBe(join(tree.root, 'apps', 'x'));
+    expect(tree.isDirectory).toBe(true);
+    tree.release();
+  });
+
+  it.each([
+    ['../apps/x', /"\.\." is not allowed/],
+    ['apps/x/../../..', /"\.\." is not allowed/],
+    ['/etc', /absolute paths are not allowed/],
+    ['apps/etc', /symlink apps\/etc points outside the repository/],
+    ['apps/etc/passwd', /symlink apps\/etc points outside the repository/],
+    ['apps/up', /symlink apps\/up points outside the repository/],
+    ['apps/chain', /symlink apps\/chain points outside the repository/],
+    ['apps/evil', /symlink apps\/evil\/passwd points outside the repository/],
+    ['apps', /points outside the repository/],
+  ])('refuses %s with a clear PathEscapeError', async (path, message) => {
+    const error = await mirror.export(old, path).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(PathEscapeError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).toContain(`path "${path}" leaves the repository`);
+  });
+
+  it('removes links that leave the repository from the export itself', async () => {
+    const tree = await mirror.export(old, 'apps/x');
+    await expect(readdir(join(tree.root, 'apps'))).resolves.toEqual(expect.not.arrayContaining(['etc', 'up', 'chain']));
+    await expect(readFile(join(tree.root, 'apps', 'evil', 'passwd'), 'utf8')).rejects.toThrow(/ENOENT/);
+    tree.release();
+  });
+
+  it('says which path is missing at which commit', async () => {
+    await expect(mirror.export(old, 'apps/nope')).rejects.toBeInstanceOf(PathNotFoundError);
+    await expect(mirror.export(old, 'apps/nope')).rejects.toThrow(`path "apps/nope" does not exist at commit ${old.slice(0, 12)}`);
+  });
+});
