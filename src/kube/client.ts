@@ -171,7 +171,7 @@ export class KubeClient {
       path: `${objectPath(res, ns, name)}/status`,
       body: { status },
       contentType: 'application/merge-patch+json',
-      subject: subjectOf('patch', { ...res, resource: `${res.resource}/status` }, ns, name),
+      subject: { ...subjectOf('patch', res, ns, name), resource: `${subjectOf('patch', res).resource}/status` },
     });
   }
 
