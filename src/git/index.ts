@@ -7,3 +7,4 @@ export type { ExportedTree } from './tree-cache';
 export * from './repository-mirrors';
 export * from './coalescing-refresh';
 export * from './push-webhooks';
+export * from './push-receiver';

@@ -105,6 +105,21 @@ const URL_FIELDS: Record<Forge, { object: string; fields: string[] }[]> = {
   gitea: [{ object: 'repository', fields: ['clone_url', 'ssh_url', 'html_url'] }],
 };
 
+/** Every URL a payload (push, ping, …) names its repository by. */
+export function repositoryUrls(forge: Forge, payload: unknown): string[] {
+  const urls: string[] = [];
+  if (!payload || typeof payload !== 'object') return urls;
+  for (const { object, fields } of URL_FIELDS[forge]) {
+    const holder = (payload as Record<string, unknown>)[object];
+    if (!holder || typeof holder !== 'object') continue;
+    for (const field of fields) {
+      const value = (holder as Record<string, unknown>)[field];
+      if (typeof value === 'string' && value && !urls.includes(value)) urls.push(value);
+    }
+  }
+  return urls;
+}
+
 /**
  * Reads a push event's repository URLs, ref and after-SHA from a parsed JSON payload; undefined
  * when the payload does not have the shape of a push.
@@ -115,15 +130,7 @@ export function parsePushEvent(forge: Forge, payload: unknown): PushEvent | unde
   const ref = body.ref;
   const after = body.after ?? body.checkout_sha;
   if (typeof ref !== 'string' || typeof after !== 'string' || !/^[0-9a-f]{40}$/.test(after)) return undefined;
-  const cloneUrls: string[] = [];
-  for (const { object, fields } of URL_FIELDS[forge]) {
-    const holder = body[object];
-    if (!holder || typeof holder !== 'object') continue;
-    for (const field of fields) {
-      const value = (holder as Record<string, unknown>)[field];
-      if (typeof value === 'string' && value && !cloneUrls.includes(value)) cloneUrls.push(value);
-    }
-  }
+  const cloneUrls = repositoryUrls(forge, payload);
   if (cloneUrls.length === 0) return undefined;
   const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
   return { forge, cloneUrls, ref, branch, after, deleted: /^0{40}$/.test(after) };

@@ -1,0 +1,48 @@
+// The decision behind `POST /api/v1/webhooks/git`, as a pure function: which forge, which
+// registered repositories the payload names, whether the signature holds for one of them, and
+// whether it is a push. The HTTP layer answers `status` at once and then refreshes
+// `repositories` (coalesced by RepositoryMirrors), never before the signature is checked.
+import { detectForge, Forge, isPushEvent, parsePushEvent, PushEvent, repositoryUrls, verifyWebhook, WebhookHeaders } from './push-webhooks';
+
+export interface PushOutcome {
+  /** 202 accepted (refresh `repositories`), 400 not a forge webhook, 401 no repository verified it */
+  status: 202 | 400 | 401;
+  /** for the audit log; never contains the secret or the signature */
+  reason: string;
+  forge?: Forge;
+  /** verified repositories to refresh; empty for a verified non-push event (e.g. ping) */
+  repositories: string[];
+  event?: PushEvent;
+}
+
+export interface PushReceiverContext {
+  /** registered repository names whose URL matches one of these (RepositoryMirrors.match) */
+  match(urls: readonly string[]): string[];
+  /** the repository's webhook secret, undefined when it has none */
+  secretOf(repository: string): string | undefined;
+}
+
+export function receivePush(headers: WebhookHeaders, body: Buffer, context: PushReceiverContext): PushOutcome {
+  const forge = detectForge(headers);
+  if (!forge) return { status: 400, reason: 'not a GitHub, GitLab or Gitea/Forgejo webhook (no event header)', repositories: [] };
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body.toString('utf8'));
+  } catch {
+    return { status: 400, forge, reason: 'payload is not JSON', repositories: [] };
+  }
+  // Unknown repository and bad signature answer alike, so the endpoint does not reveal which
+  // URLs are registered.
+  const candidates = context.match(repositoryUrls(forge, payload));
+  const verified = candidates.filter((name) => {
+    const secret = context.secretOf(name);
+    return !!secret && verifyWebhook(forge, headers, body, secret);
+  });
+  if (verified.length === 0) {
+    const reason = candidates.length === 0 ? 'no registered repository has this URL' : 'signature does not match the repository webhook secret';
+    return { status: 401, forge, reason, repositories: [] };
+  }
+  const event = parsePushEvent(forge, payload);
+  if (!isPushEvent(forge, headers) || !event) return { status: 202, forge, reason: 'verified, not a push: nothing to do', repositories: [] };
+  return { status: 202, forge, reason: `push to ${event.ref}`, repositories: verified, event };
+}
