@@ -2,5 +2,6 @@
 // same under tsc, Vitest and the TypeORM CLI, where a glob of .ts files would not).
 import { Initial1795608268186 } from './1795608268186-Initial';
 import { AuditAppendOnly1795608300000 } from './1795608300000-AuditAppendOnly';
+import { Clusters1795608596544 } from './1795608596544-Clusters';
 
-export const MIGRATIONS: Function[] = [Initial1795608268186, AuditAppendOnly1795608300000];
+export const MIGRATIONS: Function[] = [Initial1795608268186, AuditAppendOnly1795608300000, Clusters1795608596544];

@@ -32,7 +32,7 @@ export const CONFIG_SCHEMA = {
   slack: { apiUrl: { kind: 'url', protocols: ['https:', 'http:'] } as Rule },
   clusters: {
     allowInsecureHttp: bool,
-    checkIntervalSeconds: int(5, 86_400),
+    checkIntervalSeconds: int(1, 86_400),
     checkTimeoutSeconds: int(1, 300),
     checkConcurrency: int(1, 256),
   },

@@ -1,5 +1,6 @@
 // Every entity, listed once; the DataSource and the migration generator both read this list.
 import { AuditEntry } from '../audit/audit-entry.entity';
 import { ApiToken } from '../auth/api-token.entity';
+import { Cluster } from '../clusters/cluster.entity';
 
-export const ENTITIES: Function[] = [ApiToken, AuditEntry];
+export const ENTITIES: Function[] = [ApiToken, AuditEntry, Cluster];

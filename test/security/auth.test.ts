@@ -16,6 +16,12 @@ const REQUIRED: Record<string, Role> = {
   'DELETE /api/v1/tokens/{name}': 'admin',
   'GET /api/v1/audit': 'viewer',
   'GET /api/v1/audit/verify': 'viewer',
+  'GET /api/v1/clusters': 'viewer',
+  'POST /api/v1/clusters': 'admin',
+  'GET /api/v1/clusters/{name}': 'viewer',
+  'PATCH /api/v1/clusters/{name}': 'admin',
+  'DELETE /api/v1/clusters/{name}': 'admin',
+  'POST /api/v1/clusters/{name}/check': 'operator',
 };
 const RANK: Role[] = ['viewer', 'operator', 'admin'];
 
