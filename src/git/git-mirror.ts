@@ -156,8 +156,10 @@ export class GitMirror {
     await this.init();
     const rev = revision.trim();
     if (!REF_NAME.test(rev)) throw new RevisionNotFoundError(revision);
+    // a full SHA is unambiguous; an abbreviated one loses to a branch or tag of the same name
     const candidates = rev.startsWith('refs/') ? [rev] : [`refs/heads/${rev}`, `refs/tags/${rev}`];
-    if (SHA.test(rev) || SHORT_SHA.test(rev)) candidates.unshift(rev);
+    if (SHA.test(rev)) candidates.unshift(rev);
+    else if (SHORT_SHA.test(rev)) candidates.push(rev);
     for (const candidate of candidates) {
       const sha = await this.git()
         .raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${candidate}^{commit}`])

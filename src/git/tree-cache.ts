@@ -33,6 +33,9 @@ interface Entry {
 
 export class TreeCache {
   private readonly entries = new Map<string, Entry>();
+  // each export gets its own directory, so removing an evicted one can never hit a fresh export
+  // of the same commit
+  private generation = 0;
 
   constructor(
     private readonly mirrorDir: string,
@@ -78,7 +81,7 @@ export class TreeCache {
   private entry(commit: string): Entry {
     let entry = this.entries.get(commit);
     if (!entry) {
-      const created: Entry = { dir: join(this.treesDir, commit), escapingLinks: [], leases: 0, lastUsed: Date.now(), ready: Promise.resolve() };
+      const created: Entry = { dir: join(this.treesDir, `${commit}.${++this.generation}`), escapingLinks: [], leases: 0, lastUsed: Date.now(), ready: Promise.resolve() };
       created.ready = this.materialise(commit, created).catch((err) => {
         this.entries.delete(commit);
         throw err;

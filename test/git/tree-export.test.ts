@@ -100,6 +100,23 @@ describe('reading a path at a commit', () => {
     tree.release();
   });
 
+  it('removes released exports beyond the kept number, never one still leased', async () => {
+    const small = new GitMirror({ name: 'small', url: server.url('app'), baseDir, urlPolicy: { allowInsecure: true }, keepTrees: 1 });
+    await small.fetch();
+    const exportsOnDisk = async () => (await readdir(join(baseDir, 'trees', 'small'))).filter((d) => !d.startsWith('.'));
+    const held = await small.export(old, 'apps/x');
+    const head = await small.export('main', 'apps/x');
+    head.release();
+    held.release();
+    await waitFor(async () => (await exportsOnDisk()).length === 1, 5_000, 'eviction to one export');
+    const leased = [await small.export(old, 'apps/x'), await small.export('main', 'apps/x')];
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await exportsOnDisk()).toHaveLength(2);
+    expect(await readFile(join(leased[0].path, 'deployment.yaml'), 'utf8')).toBe('replicas: 1\n');
+    leased.forEach((t) => t.release());
+    await waitFor(async () => (await exportsOnDisk()).length === 1, 5_000, 'eviction to one export');
+  });
+
   it('says which path is missing at which commit', async () => {
     await expect(mirror.export(old, 'apps/nope')).rejects.toBeInstanceOf(PathNotFoundError);
     await expect(mirror.export(old, 'apps/nope')).rejects.toThrow(`path "apps/nope" does not exist at commit ${old.slice(0, 12)}`);
