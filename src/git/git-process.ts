@@ -47,8 +47,13 @@ export interface SessionOptions {
   timeoutSeconds: number;
 }
 
+// Taken from Flotilla's own environment: how to reach remotes (proxies) and which CAs to trust.
+const PASSED_THROUGH = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy', 'SSL_CERT_FILE', 'SSL_CERT_DIR'];
+
 export function baseEnv(scratch: GitScratch, allowedTransports: readonly GitTransport[] = []): Record<string, string> {
+  const passed = Object.fromEntries(PASSED_THROUGH.filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
   return {
+    ...passed,
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: scratch.home,
     LANG: 'C',
