@@ -27,6 +27,8 @@ export interface PlanContext {
   fieldManager: string;
   /** dry-run of an object whose namespace or CRD this very run creates cannot succeed yet */
   parentsPending: boolean;
+  /** the plan is applied right after (not a dry run) */
+  applying: boolean;
 }
 
 export async function planObject(ctx: PlanContext, placed: PlacedObject): Promise<Plan> {
@@ -45,6 +47,8 @@ export async function planObject(ctx: PlanContext, placed: PlacedObject): Promis
       message: `SharedResource: ${describeRef(placed.ref)} is already managed by application "${owner}" (tracking id ${theirs}); not taken over`,
     };
   }
+  // a new object in a real run: the apply itself validates it, a dry run first would only double the calls
+  if (!live && ctx.applying) return { placed, action: 'created', changes: [] };
   let predicted: KubeObject;
   try {
     predicted = await ctx.client.apply(placed.object, { fieldManager: ctx.fieldManager, force: true, dryRun: true });

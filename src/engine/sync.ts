@@ -42,7 +42,7 @@ export class SyncEngine {
         if (created && dryRun) parentsPending = true;
       }
       if (!items.length) continue;
-      const ctx: PlanContext = { client: this.client, live: this.live, fieldManager: this.fieldManager, parentsPending };
+      const ctx: PlanContext = { client: this.client, live: this.live, fieldManager: this.fieldManager, parentsPending, applying: !dryRun };
       const planned = new Map<PlacedObject, Plan>();
       const results = await mapBounded(items, this.concurrency, (p) => planObject(ctx, p));
       items.forEach((p, i) => planned.set(p, results[i]));
@@ -96,7 +96,7 @@ export class SyncEngine {
   async drift(req: Target & { objects: SyncRequest['objects']; inventory: Inventory }): Promise<DriftEntry[]> {
     const { placed } = await placeTarget(this.client, req, this.concurrency);
     const tracked = new Set(req.inventory.map(refKey));
-    const ctx: PlanContext = { client: this.client, live: this.live, fieldManager: this.fieldManager, parentsPending: false };
+    const ctx: PlanContext = { client: this.client, live: this.live, fieldManager: this.fieldManager, parentsPending: false, applying: false };
     const plans = await mapBounded(placed.filter((p) => tracked.has(refKey(p.ref))), this.concurrency, (p) => planObject(ctx, p));
     const drift: DriftEntry[] = [];
     for (const plan of plans) {
