@@ -39,7 +39,7 @@ describe('the service', () => {
   it('serves the OpenAPI document and UI at /api/docs', async () => {
     const doc = await fetch(`${running.baseUrl}/api/docs/openapi.json`);
     expect(doc.status).toBe(200);
-    expect((await doc.json()).openapi).toMatch(/^3\./);
+    expect(((await doc.json()) as { openapi: string }).openapi).toMatch(/^3\./);
     const ui = await fetch(`${running.baseUrl}/api/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger-ui');

@@ -37,7 +37,7 @@ describe('fuzzing every POST/PATCH route', () => {
   let routes: { method: string; path: string }[];
   beforeAll(async () => {
     running = await startApp({ FLOTILLA_ADMIN_TOKEN: ADMIN, FLOTILLA_LOG_LEVEL: 'error' });
-    const doc = await (await fetch(`${running.baseUrl}/api/docs/openapi.json`)).json();
+    const doc = (await (await fetch(`${running.baseUrl}/api/docs/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
     routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
       Object.keys(ops).filter((m) => m === 'post' || m === 'patch').map((m) => ({ method: m.toUpperCase(), path })),
     );
