@@ -1,6 +1,6 @@
 // Planning one object: read it live, refuse another application's object, ask the server what an
 // apply would produce (dry run), and compare that with the live object. Then, if asked, apply.
-import { KubeApiError, type KubeClient } from '../kube';
+import { KubeApiError, UnknownKindError, type KubeClient } from '../kube';
 import { diffObjects, type FieldChange, normalize } from './diff';
 import { describeRef, SYNC_OPTIONS_ANNOTATION, syncOptions, trackingIdOf, type KubeObject } from './objects';
 import type { LiveState } from './live';
@@ -37,7 +37,8 @@ export async function planObject(ctx: PlanContext, placed: PlacedObject): Promis
   try {
     live = await ctx.live.get(placed.ref);
   } catch (e) {
-    return failed(placed, undefined, e);
+    // a kind the cluster does not serve has no objects; the dry run below says why it fails
+    if (!(e instanceof UnknownKindError)) return failed(placed, undefined, e);
   }
   const theirs = trackingIdOf(live);
   if (live && theirs && theirs !== ours) {

@@ -103,6 +103,16 @@ describe('sync engine: apply', () => {
   const extraNamespace = uniqueName();
   const root = writeTree(appTree(group, extraNamespace));
 
+  it('plans a whole new target in a dry run, CRD, namespace and custom resource included, without writing anything', async () => {
+    const objects = await new PlainManifestRenderer().render(root, 'apps/shop', { application: 'shop', namespace });
+    const plan = await engine.diff({ application: 'shop', namespace, objects });
+    expect(plan.filter((c) => c.action !== 'created')).toEqual([]);
+    expect(plan).toHaveLength(11);
+    expect(plan.find((c) => c.ref.kind === 'Widget')!.message).toMatch(/would be created/);
+    expect(await client.get('v1', 'Namespace', namespace)).toBeUndefined();
+    expect(await client.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', `widgets.${group}`)).toBeUndefined();
+  });
+
   it('applies a CRD and its custom resource, a Namespace, RBAC, ConfigMap, Secret, Service and Deployment in one run, all in the target namespace', async () => {
     const objects = await new PlainManifestRenderer().render(root, 'apps/shop', { application: 'shop', namespace });
     expect(objects.map((o) => o.object.kind)).toEqual(['Widget', 'Secret', 'ConfigMap', 'CustomResourceDefinition', 'Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'Service', 'Deployment']);

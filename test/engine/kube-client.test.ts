@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { ClusterUnreachableError, CredentialsError, KubeApiError, KubeClient, TlsVerificationError, UnknownKindError } from '../../src/kube';
-import { kubeconfigYaml } from '../testbed/cluster';
+import { issueClientCertificate, kubeconfigYaml } from '../testbed/cluster';
 
 const [east, west] = inject('clusters');
 
@@ -14,6 +14,13 @@ describe('KubeClient against a real API server', () => {
     expect((await byToken.version()).gitVersion).toMatch(/^v1\.34\./);
     expect((await byKubeconfig.version()).gitVersion).toMatch(/^v1\.34\./);
     expect(byKubeconfig.server).toBe(west.server);
+  });
+
+  it('authenticates with a client certificate signed by the cluster client CA', async () => {
+    const { certData, keyData } = issueClientCertificate(east, 'flotilla-cert-user', ['system:masters']);
+    const byCert = KubeClient.fromCredentials({ server: east.server, caData: east.caData, certData, keyData });
+    expect((await byCert.get('v1', 'Namespace', 'default'))!.metadata.name).toBe('default');
+    expect(() => KubeClient.fromCredentials({ server: east.server, certData })).toThrow(/both certData and keyData/);
   });
 
   it('refuses kubeconfigs with exec plugins, auth providers or file references', () => {

@@ -77,4 +77,18 @@ describe('sync engine: independent targets and prune', () => {
     expect(await client.get('v1', 'Namespace', extra)).toBeDefined();
     expect(await client.get('apps/v1', 'Deployment', 'web', c)).toBeUndefined();
   });
+
+  it('refuses to take over an object another application tracks (SharedResource) and goes on with the rest', async () => {
+    const [, b] = namespaces;
+    const before = await client.get('v1', 'ConfigMap', 'flags', b);
+    const result = await engine.sync({ application: 'intruder', namespace: b, objects: [configMap('flags', { beta: 'off' }), configMap('own', { a: '1' })] });
+    const flags = result.changes.find((ch) => ch.ref.name === 'flags')!;
+    expect(flags.action).toBe('failed');
+    expect(flags.message).toBe(`SharedResource: ConfigMap ${b}/flags is already managed by application "guestbook" (tracking id guestbook:${b}); not taken over`);
+    expect(result.changes.find((ch) => ch.ref.name === 'own')!.action).toBe('created');
+    expect(result.inventory.map((r) => r.name)).toEqual(['own']);
+    const after = await client.get('v1', 'ConfigMap', 'flags', b);
+    expect(after!.metadata.resourceVersion).toBe(before!.metadata.resourceVersion);
+    expect(after!.data).toEqual({ beta: 'on' });
+  });
 });
