@@ -10,6 +10,7 @@ import { AllExceptionsFilter } from './common/errors/exception.filter';
 import { AppConfig } from './config/app-config';
 import { DatabaseModule } from './database/database.module';
 import { OperationsModule } from './operations/operations.module';
+import { RepositoriesModule } from './repositories/repositories.module';
 import { SecurityModule } from './security/security.module';
 
 /** Unknown fields are refused, types are checked, and messages name the field. */
@@ -30,6 +31,7 @@ export class AppModule {
         AuthModule,
         OperationsModule,
         ClustersModule,
+        RepositoriesModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: validationPipe },

@@ -17,7 +17,7 @@ export class AppConfig {
   security!: { adminToken: string | null; secretKey: string | null; failedAuthPerMinute: number };
   slack!: { apiUrl: string };
   clusters!: { allowInsecureHttp: boolean; checkIntervalSeconds: number; checkTimeoutSeconds: number; checkConcurrency: number };
-  git!: { allowFileUrls: boolean; fetchTimeoutSeconds: number; defaultPollIntervalSeconds: number };
+  git!: { allowFileUrls: boolean; allowInsecureHttp: boolean; fetchTimeoutSeconds: number; defaultPollIntervalSeconds: number; minPollIntervalSeconds: number };
   sync!: { concurrency: number; defaultIntervalSeconds: number };
 }
 

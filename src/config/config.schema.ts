@@ -38,8 +38,10 @@ export const CONFIG_SCHEMA = {
   },
   git: {
     allowFileUrls: bool,
+    allowInsecureHttp: bool,
     fetchTimeoutSeconds: int(1, 3600),
-    defaultPollIntervalSeconds: int(10, 86_400),
+    defaultPollIntervalSeconds: int(1, 86_400),
+    minPollIntervalSeconds: int(1, 86_400),
   },
   sync: {
     concurrency: int(1, 256),

@@ -2,5 +2,6 @@
 import { AuditEntry } from '../audit/audit-entry.entity';
 import { ApiToken } from '../auth/api-token.entity';
 import { Cluster } from '../clusters/cluster.entity';
+import { Repository } from '../repositories/repository.entity';
 
-export const ENTITIES: Function[] = [ApiToken, AuditEntry, Cluster];
+export const ENTITIES: Function[] = [ApiToken, AuditEntry, Cluster, Repository];

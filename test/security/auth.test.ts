@@ -4,13 +4,22 @@ import { ApiClient, apiClient } from '../support/api';
 import { RunningApp, startApp } from '../support/app';
 
 type Role = 'viewer' | 'operator' | 'admin';
+/** routes that authenticate otherwise (the git webhook receiver checks signatures) */
+const PUBLIC = 'public';
 const ADMIN = 'auth-test-admin-token-0123456789abcdef';
 
 /**
  * The least role of every route. The first test checks this table against the routes the app
  * really serves (its OpenAPI document), so a new route cannot escape the matrix.
  */
-const REQUIRED: Record<string, Role> = {
+const REQUIRED: Record<string, Role | typeof PUBLIC> = {
+  'POST /api/v1/webhooks/git': PUBLIC,
+  'GET /api/v1/repositories': 'viewer',
+  'POST /api/v1/repositories': 'admin',
+  'GET /api/v1/repositories/{name}': 'viewer',
+  'PATCH /api/v1/repositories/{name}': 'admin',
+  'DELETE /api/v1/repositories/{name}': 'admin',
+  'POST /api/v1/repositories/{name}/refresh': 'operator',
   'GET /api/v1/tokens': 'viewer',
   'POST /api/v1/tokens': 'admin',
   'DELETE /api/v1/tokens/{name}': 'admin',
@@ -50,7 +59,13 @@ describe('authentication and roles', () => {
     expect(served.sort()).toEqual(Object.keys(REQUIRED).sort());
   });
 
-  it.each(Object.entries(REQUIRED))('%s: refused without a token (401), refused below %s (403), allowed from it on', async (route, required) => {
+  it('lets the public git webhook receiver through without a token, to its own signature check', async () => {
+    const res = await apiClient(running.baseUrl).call('POST', '/api/v1/webhooks/git', {});
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain('not a GitHub, GitLab or Gitea/Forgejo webhook');
+  });
+
+  it.each(Object.entries(REQUIRED).filter(([, r]) => r !== PUBLIC) as [string, Role][])('%s: refused without a token (401), refused below %s (403), allowed from it on', async (route, required) => {
     const { method, path } = concrete(route);
     const body = method === 'GET' || method === 'DELETE' ? undefined : {};
     expect((await apiClient(running.baseUrl).call(method, path, body)).status).toBe(401);

@@ -1,7 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { FetchError, GitUrlError, PathEscapeError, PathNotFoundError, RevisionNotFoundError, UnknownRepositoryError } from '../../git';
+import { ClusterUnreachableError, CredentialsError, KubeApiError, TlsVerificationError } from '../../kube';
 import { DomainError } from './domain-errors';
+
+/**
+ * Errors of the plain-TypeScript layers (git, kube), which know nothing of HTTP, and the status
+ * each means for an API client. Checked in order; the first class that matches wins.
+ */
+const LAYER_ERRORS: [new (...args: never[]) => Error, number][] = [
+  [GitUrlError, 400],
+  [PathEscapeError, 422],
+  [PathNotFoundError, 404],
+  [RevisionNotFoundError, 404],
+  [UnknownRepositoryError, 404],
+  [FetchError, 502],
+  [CredentialsError, 422],
+  [TlsVerificationError, 502],
+  [ClusterUnreachableError, 502],
+  [KubeApiError, 502],
+];
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large',
@@ -46,6 +65,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (err instanceof DomainError && err.status < 500) {
       return { status: err.status, body: { statusCode: err.status, error: STATUS_TEXT[err.status] ?? 'Error', message: err.message } };
+    }
+    const layer = LAYER_ERRORS.find(([cls]) => err instanceof cls);
+    if (layer) {
+      const status = layer[1];
+      return { status, body: { statusCode: status, error: STATUS_TEXT[status] ?? 'Error', message: (err as Error).message } };
     }
     const type = (err as { type?: unknown })?.type;
     if (typeof type === 'string' && BODY_PARSER_ERRORS[type] && BODY_PARSER_ERRORS[type][0] < 500) {

@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { signGithub, signGitea, RevisionMoved } from '../../src/git';
+import { RepositoryEvents } from '../../src/repositories/repository-events';
+import { ApiClient, apiClient } from '../support/api';
+import { RunningApp, startApp } from '../support/app';
+import { GitHttpServer, TestRepository } from '../support/git-server';
+
+const ADMIN = 'repositories-test-admin-token-0123';
+const USER = 'deployer';
+const PASSWORD = 'flotilla-canary-git-password-9876';
+const HOOK_SECRET = 'flotilla-canary-webhook-secret-5432';
+
+async function eventually<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T;
+  do {
+    last = await probe();
+    if (ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  } while (Date.now() < deadline);
+  throw new Error(`${what}: still ${JSON.stringify(last)}`);
+}
+
+function githubPush(url: string, after: string, secret = HOOK_SECRET) {
+  const body = JSON.stringify({ ref: 'refs/heads/main', after, repository: { clone_url: url, html_url: url.replace(/\.git$/, '') } });
+  return { body, headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'd1', 'x-hub-signature-256': signGithub(body, secret) } };
+}
+
+describe('the repository service', () => {
+  let server: GitHttpServer;
+  let deploy: TestRepository;
+  let running: RunningApp;
+  let admin: ApiClient;
+  const moved: RevisionMoved[] = [];
+  const responses: string[] = [];
+  const keep = <T extends { body: unknown }>(r: T) => (responses.push(JSON.stringify(r.body)), r);
+
+  beforeAll(async () => {
+    server = await GitHttpServer.start({ auth: { username: USER, password: PASSWORD } });
+    deploy = await server.createRepository('deploy');
+    await deploy.commit({ 'apps/x/a.yaml': 'kind: ConfigMap\n' }, { message: 'first' });
+    running = await startApp({
+      FLOTILLA_ADMIN_TOKEN: ADMIN,
+      FLOTILLA_LOG_LEVEL: 'debug',
+      FLOTILLA_GIT__ALLOW_INSECURE_HTTP: 'true',
+      FLOTILLA_GIT__MIN_POLL_INTERVAL_SECONDS: '1',
+    });
+    running.app.get(RepositoryEvents).onMoved((e) => moved.push(e));
+    admin = apiClient(running.baseUrl, ADMIN);
+  });
+  afterAll(async () => {
+    await running?.close();
+    await server?.stop();
+  });
+
+  it('mirrors a repository behind basic auth and reports the branch head, never the password', async () => {
+    const res = keep(await admin.post('/api/v1/repositories', {
+      name: 'deploy', url: server.url('deploy'), pollIntervalSeconds: 3600,
+      auth: { type: 'basic', username: USER, password: PASSWORD }, webhookSecret: HOOK_SECRET,
+    }));
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body).toMatchObject({
+      name: 'deploy', branch: 'main', auth: { type: 'basic', username: USER, hasPassword: true }, hasWebhookSecret: true,
+      status: { revision: await deploy.head(), message: '' },
+    });
+    expect(existsSync(join(running.dataDir, 'git'))).toBe(true);
+    const refreshed = keep(await admin.post('/api/v1/repositories/deploy/refresh'));
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body).toMatchObject({ revision: await deploy.head(), moved: false, refs: { 'refs/heads/main': await deploy.head() } });
+  });
+
+  it('keeps a repository with wrong credentials, with an error that holds neither password nor user-info', async () => {
+    const res = keep(await admin.post('/api/v1/repositories', {
+      name: 'wrong-creds', url: server.url('deploy'), pollIntervalSeconds: 3600, auth: { type: 'basic', username: USER, password: 'flotilla-canary-wrong-pass-1111' },
+    }));
+    expect(res.status).toBe(201);
+    expect(res.body.status.revision).toBeNull();
+    expect(res.body.status.message).toMatch(/auth/i);
+    const refresh = keep(await admin.post('/api/v1/repositories/wrong-creds/refresh'));
+    expect(refresh.status).toBe(502);
+    for (const text of [res.body.status.message, refresh.body.message]) {
+      expect(text).not.toContain('flotilla-canary-wrong-pass-1111');
+      expect(text).not.toContain(`${USER}:`);
+    }
+  });
+
+  it('sees a new commit at the next poll and publishes that the repository moved', async () => {
+    const patched = await admin.patch('/api/v1/repositories/deploy', { pollIntervalSeconds: 1 });
+    expect(patched.status).toBe(200);
+    const before = await deploy.head();
+    const sha = await deploy.commit({ 'apps/x/b.yaml': 'kind: Secret\n' }, { message: 'second' });
+    const seen = await eventually('deploy revision', () => admin.get('/api/v1/repositories/deploy'), (r) => r.body.status.revision === sha);
+    expect(Date.parse(seen.body.status.lastFetchedAt)).toBeGreaterThan(Date.now() - 10_000);
+    expect(moved).toContainEqual({ repository: 'deploy', branch: 'main', from: before, to: sha });
+    await admin.patch('/api/v1/repositories/deploy', { pollIntervalSeconds: 3600 });
+  });
+
+  it('fetches within a second of a signed GitHub push and answers 202 at once', async () => {
+    const sha = await deploy.commit({ 'apps/x/c.yaml': 'kind: Service\n' }, { message: 'third' });
+    const before = server.fetchCount('deploy');
+    const push = githubPush(server.url('deploy'), sha);
+    const res = await apiClient(running.baseUrl).call('POST', '/api/v1/webhooks/git', push.body, push.headers);
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ accepted: true, repositories: ['deploy'] });
+    await eventually('revision after push', () => admin.get('/api/v1/repositories/deploy'), (r) => r.body.status.revision === sha, 1_000);
+    expect(server.fetchCount('deploy')).toBe(before + 1);
+  });
+
+  it('answers 401 and fetches nothing for a bad or missing signature', async () => {
+    const before = server.fetchCount('deploy');
+    const push = githubPush(server.url('deploy'), 'f'.repeat(40), 'not-the-secret-not-the-secret');
+    expect((await apiClient(running.baseUrl).call('POST', '/api/v1/webhooks/git', push.body, push.headers)).status).toBe(401);
+    const unsigned = { ...push.headers, 'x-hub-signature-256': '' };
+    expect((await apiClient(running.baseUrl).call('POST', '/api/v1/webhooks/git', push.body, unsigned)).status).toBe(401);
+    const gitea = JSON.stringify({ ref: 'refs/heads/main', after: 'a'.repeat(40), repository: { clone_url: server.url('deploy') } });
+    const giteaRes = await apiClient(running.baseUrl).call('POST', '/api/v1/webhooks/git', gitea, {
+      'x-gitea-event': 'push', 'x-gitea-signature': signGitea(gitea, 'wrong-secret-wrong-secret'),
+    });
+    expect(giteaRes.status).toBe(401);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(server.fetchCount('deploy')).toBe(before);
+    const audit = await admin.get('/api/v1/audit?action=webhooks.git&limit=3');
+    expect(audit.body.items.every((e: { outcome: string }) => e.outcome === 'rejected')).toBe(true);
+    expect(audit.body.items[0].details.reason).toBe('signature does not match the repository webhook secret');
+  });
+
+  it('coalesces a burst of 50 pushes into at most 2 fetches', async () => {
+    const sha = await deploy.commit({ 'apps/x/d.yaml': 'kind: Job\n' }, { message: 'fourth' });
+    const before = server.fetchCount('deploy');
+    const push = githubPush(server.url('deploy'), sha);
+    const answers = await Promise.all(Array.from({ length: 50 }, () => apiClient(running.baseUrl).call('POST', '/api/v1/webhooks/git', push.body, push.headers)));
+    expect(answers.every((a) => a.status === 202)).toBe(true);
+    await eventually('revision after burst', () => admin.get('/api/v1/repositories/deploy'), (r) => r.body.status.revision === sha, 5_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const fetches = server.fetchCount('deploy') - before;
+    expect(fetches).toBeGreaterThanOrEqual(1);
+    expect(fetches).toBeLessThanOrEqual(2);
+  });
+
+  it('refuses dangerous or malformed URLs and bad fields with a clear 400', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ name: 'ext', url: 'ext::sh -c touch% /tmp/pwned' }, 'transport helpers'],
+      [{ name: 'dash', url: '-uhttps://x/y.git' }, 'url:'],
+      [{ name: 'file', url: 'file:///etc' }, 'url:'],
+      [{ name: 'userinfo', url: 'https://user:pw@example.com/r.git' }, 'url:'],
+      [{ name: 'poll', url: server.url('deploy'), pollIntervalSeconds: 0 }, 'pollIntervalSeconds must not be less than 1'],
+      [{ name: 'branch', url: server.url('deploy'), branch: '--upload-pack=x' }, 'branch must be a valid git branch name'],
+      [{ name: 'auth', url: server.url('deploy'), auth: { type: 'sshKey', privateKey: 'nope' } }, 'privateKey must be a PEM or OpenSSH private key'],
+      [{ name: 'deploy', url: server.url('deploy') }, 'repository "deploy" already exists'],
+    ];
+    for (const [body, message] of cases) {
+      const res = await admin.post('/api/v1/repositories', body);
+      expect(res.status === 400 || res.status === 409, `${JSON.stringify(body)} → ${res.status}`).toBe(true);
+      expect([res.body.message].flat().join('; ')).toContain(message);
+    }
+    expect((await admin.get('/api/v1/repositories/nope')).status).toBe(404);
+  });
+
+  it('keeps credentials and webhook secrets out of the database file, logs, responses and audit; deletes the mirror', async () => {
+    keep(await admin.get('/api/v1/repositories'));
+    keep(await admin.get('/api/v1/audit?limit=500'));
+    const db = Buffer.concat(['flotilla.sqlite', 'flotilla.sqlite-wal'].map((f) => (existsSync(join(running.dataDir, f)) ? readFileSync(join(running.dataDir, f)) : Buffer.alloc(0))));
+    for (const secret of [PASSWORD, HOOK_SECRET, 'flotilla-canary-wrong-pass-1111']) {
+      expect(db.includes(Buffer.from(secret)), `database holds ${secret}`).toBe(false);
+      expect(running.logs.join('\n')).not.toContain(secret);
+      expect(responses.join('\n')).not.toContain(secret);
+    }
+    expect(existsSync(join(running.dataDir, 'git', 'mirrors', 'wrong-creds.git'))).toBe(true);
+    expect((await admin.delete('/api/v1/repositories/wrong-creds')).status).toBe(204);
+    expect((await admin.get('/api/v1/repositories/wrong-creds')).status).toBe(404);
+    expect(existsSync(join(running.dataDir, 'git', 'mirrors', 'wrong-creds.git'))).toBe(false);
+  });
+});
