@@ -43,6 +43,5 @@ export async function createApp(config: AppConfig, log: Logger): Promise<NestExp
     .build();
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'api/docs/openapi.json' });
 
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   return app;
 }

@@ -16,6 +16,27 @@ async function main(): Promise<void> {
   }
   const log = createRootLogger(config.log.level);
   const app = await createApp(config, log);
+
+  // Graceful shutdown: stop accepting, let requests in flight finish, run every module's
+  // shutdown hook (schedulers, git, database), flush the logs — or give up after the timeout.
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      log.error({ timeoutSeconds: config.server.shutdownTimeoutSeconds }, 'shutdown timed out');
+      log.flush();
+      process.exit(1);
+    }, config.server.shutdownTimeoutSeconds * 1000);
+    deadline.unref();
+    await app.close();
+    log.info('stopped');
+    log.flush(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+
   await app.listen(config.server.port, config.server.host);
   const address = app.getHttpServer().address();
   log.info({ port: typeof address === 'object' && address ? address.port : config.server.port, dataDir: config.dataDir }, 'flotilla listening');

@@ -4,6 +4,7 @@ import { createServer, Server } from 'node:net';
 import { issueClientCertificate, kubeconfigYaml, TestBed } from '../testbed/cluster';
 import { ApiClient, apiClient } from '../support/api';
 import { RunningApp, startApp } from '../support/app';
+import { eventually } from '../support/eventually';
 
 const [east, west] = inject('clusters');
 const ADMIN = 'clusters-test-admin-token-0123456789';
@@ -12,16 +13,6 @@ const byToken = (name: string, c: { server: string; caData: string }, token: str
   name, server: c.server, labels, tls: { caData: c.caData }, auth: { type: 'bearerToken', token },
 });
 
-async function eventually<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T;
-  do {
-    last = await probe();
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 250));
-  } while (Date.now() < deadline);
-  throw new Error(`${what}: still ${JSON.stringify(last)}`);
-}
 
 describe('the cluster registry', () => {
   let running: RunningApp;

@@ -5,6 +5,7 @@ import { signGithub, signGitea, RevisionMoved } from '../../src/git';
 import { RepositoryEvents } from '../../src/repositories/repository-events';
 import { ApiClient, apiClient } from '../support/api';
 import { RunningApp, startApp } from '../support/app';
+import { eventually } from '../support/eventually';
 import { GitHttpServer, TestRepository } from '../support/git-server';
 
 const ADMIN = 'repositories-test-admin-token-0123';
@@ -12,16 +13,6 @@ const USER = 'deployer';
 const PASSWORD = 'flotilla-canary-git-password-9876';
 const HOOK_SECRET = 'flotilla-canary-webhook-secret-5432';
 
-async function eventually<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T;
-  do {
-    last = await probe();
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  } while (Date.now() < deadline);
-  throw new Error(`${what}: still ${JSON.stringify(last)}`);
-}
 
 function githubPush(url: string, after: string, secret = HOOK_SECRET) {
   const body = JSON.stringify({ ref: 'refs/heads/main', after, repository: { clone_url: url, html_url: url.replace(/\.git$/, '') } });
