@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { createServer, Server } from 'node:net';
+import { createServer, Server, Socket } from 'node:net';
 import { issueClientCertificate, kubeconfigYaml, TestBed } from '../testbed/cluster';
 import { ApiClient, apiClient } from '../support/api';
 import { RunningApp, startApp } from '../support/app';
@@ -66,7 +66,7 @@ describe('the cluster registry', () => {
     expect(wrongCa.body.status.message).toMatch(/certificate verification failed/);
   });
 
-  it('says Unreachable for a port nothing listens on, and Error for credentials that may not list namespaces', async () => {
+  it('says Unreachable for a port nothing listens on or one that never answers, and Error for credentials that may not list namespaces', async () => {
     const port = await new Promise<number>((done) => {
       const s: Server = createServer().listen(0, '127.0.0.1', () => {
         const p = (s.address() as { port: number }).port;
@@ -77,6 +77,17 @@ describe('the cluster registry', () => {
     expect(dead.status).toBe(201);
     expect(dead.body.status.phase).toBe('Unreachable');
     expect(dead.body.status.message).toContain('ECONNREFUSED');
+    // a listener that accepts and never answers: only the check timeout (2 s here) ends the probe
+    const held: Socket[] = [];
+    const silent = createServer((sock) => held.push(sock)).listen(0, '127.0.0.1');
+    await new Promise((r) => silent.once('listening', r));
+    const silentServer = `https://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    const hung = await record(admin.post('/api/v1/clusters', byToken('silent', { server: silentServer, caData: east.caData }, 'x-token-x')));
+    held.forEach((sock) => sock.destroy());
+    silent.close();
+    expect(hung.body.status.phase).toBe('Unreachable');
+    expect(hung.body.status.message).toContain('no answer within 2 s');
+    expect((await admin.delete('/api/v1/clusters/silent')).status).toBe(204);
     const limited = await record(admin.post('/api/v1/clusters', byToken('limited', east, east.limitedToken)));
     expect(limited.body.status.phase).toBe('Error');
     expect(limited.body.status.message).toContain('may not list namespaces (403)');
