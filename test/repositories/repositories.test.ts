@@ -95,7 +95,9 @@ describe('the repository service', () => {
     const res = await apiClient(running.baseUrl).call('POST', '/api/v1/webhooks/git', push.body, push.headers);
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ accepted: true, repositories: ['deploy'] });
-    await eventually('revision after push', () => admin.get('/api/v1/repositories/deploy'), (r) => r.body.status.revision === sha, 1_000);
+    // the fetch reaches the git server within a second; its result lands right after
+    await eventually('fetch after push', async () => server.fetchCount('deploy'), (n) => n > before, 1_000, 20);
+    await eventually('revision after push', () => admin.get('/api/v1/repositories/deploy'), (r) => r.body.status.revision === sha, 10_000);
     expect(server.fetchCount('deploy')).toBe(before + 1);
   });
 
