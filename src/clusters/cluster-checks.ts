@@ -4,7 +4,7 @@ import { Clock } from '../common/clock';
 import { NotFoundError } from '../common/errors/domain-errors';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
-import { mapBounded } from '../engine/parallel';
+import { mapBounded } from '../common/map-bounded';
 import { Cluster } from './cluster.entity';
 import { ClusterClients } from './cluster-clients';
 import { probeCluster } from './cluster-probe';

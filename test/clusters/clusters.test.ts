@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { createServer, Server, Socket } from 'node:net';
+import { createServer, Socket } from 'node:net';
+import { freePort } from '../support/ports';
 import { issueClientCertificate, kubeconfigYaml, TestBed } from '../testbed/cluster';
 import { ApiClient, apiClient } from '../support/api';
 import { RunningApp, startApp } from '../support/app';
@@ -67,12 +68,7 @@ describe('the cluster registry', () => {
   });
 
   it('says Unreachable for a port nothing listens on or one that never answers, and Error for credentials that may not list namespaces', async () => {
-    const port = await new Promise<number>((done) => {
-      const s: Server = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => done(p));
-      });
-    });
+    const port = await freePort();
     const dead = await record(admin.post('/api/v1/clusters', byToken('dead', { server: `https://127.0.0.1:${port}`, caData: east.caData }, 'x-token-x')));
     expect(dead.status).toBe(201);
     expect(dead.body.status.phase).toBe('Unreachable');

@@ -6,9 +6,9 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from '../support/ports';
 import { createCertificateAuthority, createSigningKey, issueCertificate, toBase64 } from './pki';
 
 /** What a test needs to reach one cluster. Plain data: it crosses worker boundaries. */
@@ -40,18 +40,6 @@ export function binariesDir(): string {
   if (process.env.FLOTILLA_TESTBED_BIN) return process.env.FLOTILLA_TESTBED_BIN;
   const script = resolve(__dirname, 'binaries.sh');
   return execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => done(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
