@@ -24,6 +24,8 @@ export interface GitMirrorOptions {
   urlPolicy?: GitUrlPolicy;
   /** unleased exported trees kept per mirror */
   keepTrees?: number;
+  /** when a fetch leaves more than this many loose objects or packs, the mirror is repacked */
+  housekeeping?: { looseObjects?: number; packs?: number };
 }
 
 export interface FetchResult {
@@ -57,6 +59,7 @@ export class GitMirror {
   private readonly policy: GitUrlPolicy;
   private readonly fetchLock = new Mutex();
   private readonly trees: TreeCache;
+  private readonly housekeeping: { looseObjects: number; packs: number };
   private initialised?: Promise<void>;
 
   constructor(options: GitMirrorOptions) {
@@ -72,6 +75,7 @@ export class GitMirror {
     this.scratch = { home: join(options.baseDir, 'home'), tmp: join(options.baseDir, 'tmp') };
     this.knownHostsFile = join(options.baseDir, 'known_hosts', this.name);
     this.trees = new TreeCache(this.dir, join(options.baseDir, 'trees', this.name), () => this.localEnv(), options.keepTrees);
+    this.housekeeping = { looseObjects: options.housekeeping?.looseObjects ?? 6700, packs: options.housekeeping?.packs ?? 50 };
   }
 
   /** Replaces URL and credentials (e.g. a PATCH rotating a token); takes effect on the next fetch. */
@@ -135,8 +139,28 @@ export class GitMirror {
           clearTimeout(timer);
         }
       });
+      await this.tidy();
       return { refs: await this.refs(), durationMs: Date.now() - started };
     });
+  }
+
+  /**
+   * Keeps the cost of fetches and reads from growing with the mirror's history: every fetch adds
+   * loose objects or a pack, so once there are more than the thresholds (git's own defaults), the
+   * mirror is repacked in the foreground, under the fetch lock. Reads need no lock: a repack
+   * writes the new pack before it deletes the old ones, and only unreachable objects older than
+   * two weeks are pruned, never anything a branch, a tag or a recent export points at.
+   */
+  private async tidy(): Promise<void> {
+    const { looseObjects, packs } = this.housekeeping;
+    try {
+      await this.git().raw([
+        '-c', 'gc.autoDetach=false', '-c', `gc.auto=${looseObjects}`, '-c', `gc.autoPackLimit=${packs}`,
+        '-c', 'gc.pruneExpire=2.weeks.ago', '-c', 'gc.reflogExpire=never', 'gc', '--auto', '--quiet',
+      ]);
+    } catch {
+      // housekeeping is best effort: the next fetch tries again
+    }
   }
 
   /** Every branch and tag in the mirror: full ref name → commit SHA (annotated tags peeled). */

@@ -47,6 +47,7 @@ export interface RepositoryMirrorsOptions {
   fetchTimeoutSeconds?: number;
   urlPolicy?: GitUrlPolicy;
   keepTrees?: number;
+  housekeeping?: GitMirrorOptions['housekeeping'];
   now?: () => Date;
 }
 
@@ -88,6 +89,7 @@ export class RepositoryMirrors {
       fetchTimeoutSeconds: this.options.fetchTimeoutSeconds,
       urlPolicy: this.options.urlPolicy,
       keepTrees: this.options.keepTrees,
+      housekeeping: this.options.housekeeping,
     };
     const mirror = new GitMirror(options);
     this.repositories.set(spec.name, { mirror, branch: spec.branch ?? 'main', status: { message: '' } });
