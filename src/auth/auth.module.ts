@@ -9,6 +9,6 @@ import { TokensController } from './tokens.controller';
 @Module({
   controllers: [TokensController],
   providers: [ApiTokensService, FailedAuthLimiter, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [ApiTokensService],
+  exports: [ApiTokensService, FailedAuthLimiter],
 })
 export class AuthModule {}

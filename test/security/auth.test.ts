@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
+import { AuditLog } from '../../src/audit/audit-log';
 import { ApiClient, apiClient } from '../support/api';
 import { RunningApp, startApp } from '../support/app';
 
@@ -135,5 +136,28 @@ describe('failed-authentication limiting', () => {
     expect((await getFrom('127.0.0.1', url, ADMIN)).status).toBe(429);
     // another loopback address is not affected
     expect((await getFrom('127.0.0.2', url, ADMIN)).status).toBe(200);
+  });
+
+  it('counts bad webhook signatures as failed authentications and stops auditing them past the limit', async () => {
+    // 127.0.0.1 is blocked by the test above: read the audit log through its service
+    const audit = running.app.get(AuditLog);
+    const webhookEntries = async () => (await audit.list({ action: 'webhooks.git', limit: 500 })).items.length;
+    const unsigned = JSON.stringify({ ref: 'refs/heads/main', after: 'a'.repeat(40), repository: { clone_url: 'https://example.invalid/x.git' } });
+    const post = (address: string) =>
+      new Promise<number>((done, fail) => {
+        const req = request(`${running.baseUrl}/api/v1/webhooks/git`, {
+          method: 'POST', localAddress: address,
+          headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': 'sha256=00' },
+        }, (res) => { res.resume(); done(res.statusCode ?? 0); });
+        req.on('error', fail);
+        req.end(unsigned);
+      });
+    const before = await webhookEntries();
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push(await post('127.0.0.3'));
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(statuses.slice(5)).toEqual(Array(7).fill(429));
+    expect((await webhookEntries()) - before).toBe(5);
+    expect(await post('127.0.0.4')).toBe(401);
   });
 });
