@@ -118,6 +118,7 @@ export class GitMirror {
     await this.init();
     return this.fetchLock.run(async () => {
       const started = Date.now();
+      const before = await this.refs();
       await withGitSession(this.scratch, this.sessionOptions(), async (session) => {
         const abort = new AbortController();
         const timer = setTimeout(() => abort.abort(), this.timeoutSeconds * 1000);
@@ -139,8 +140,10 @@ export class GitMirror {
           clearTimeout(timer);
         }
       });
-      await this.tidy();
-      return { refs: await this.refs(), durationMs: Date.now() - started };
+      const refs = await this.refs();
+      // only a fetch that moved a ref brought objects; a no-op poll costs no housekeeping check
+      if (!sameRefs(before, refs)) await this.tidy();
+      return { refs, durationMs: Date.now() - started };
     });
   }
 
@@ -243,4 +246,9 @@ export class GitMirror {
 function errorText(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text.trim().replace(/\s+/g, ' ').slice(0, 2000);
+}
+
+function sameRefs(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
