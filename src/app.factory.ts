@@ -12,7 +12,7 @@ import { Metrics } from './operations/metrics';
 
 /** Builds the whole application (used by main.ts and by the tests, so both run the same thing). */
 export async function createApp(config: AppConfig, log: Logger): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, log), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger: new JsonLogger(log),
     bodyParser: false,
     rawBody: true,
