@@ -1,5 +1,5 @@
 import { Controller, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AuditLog } from '../audit/audit-log';
 import { FailedAuthLimiter } from '../auth/failed-auth-limiter';
@@ -26,7 +26,6 @@ export class GitWebhookController {
 
   @Post()
   @HttpCode(202)
-  @ApiExcludeEndpoint(false)
   async receive(@Req() req: Request & { rawBody?: Buffer }, @Res() res: Response): Promise<void> {
     // bad signatures count as failed authentications: past the limit an address is refused
     // before anything is checked or audited, so a flood cannot fill the audit log
