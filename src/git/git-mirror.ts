@@ -31,6 +31,8 @@ export interface GitMirrorOptions {
 export interface FetchResult {
   /** every branch and tag after the fetch: full ref name → commit SHA (tags peeled) */
   refs: Record<string, string>;
+  /** the same just before the fetch, read under the fetch lock */
+  previousRefs: Record<string, string>;
   durationMs: number;
 }
 
@@ -118,7 +120,7 @@ export class GitMirror {
     await this.init();
     return this.fetchLock.run(async () => {
       const started = Date.now();
-      const before = await this.refs();
+      const previousRefs = await this.refs();
       await withGitSession(this.scratch, this.sessionOptions(), async (session) => {
         const abort = new AbortController();
         const timer = setTimeout(() => abort.abort(), this.timeoutSeconds * 1000);
@@ -142,8 +144,8 @@ export class GitMirror {
       });
       const refs = await this.refs();
       // only a fetch that moved a ref brought objects; a no-op poll costs no housekeeping check
-      if (!sameRefs(before, refs)) await this.tidy();
-      return { refs, durationMs: Date.now() - started };
+      if (!sameRefs(previousRefs, refs)) await this.tidy();
+      return { refs, previousRefs, durationMs: Date.now() - started };
     });
   }
 

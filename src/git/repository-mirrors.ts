@@ -137,8 +137,8 @@ export class RepositoryMirrors {
     const entry = this.get(name);
     const ref = `refs/heads/${entry.branch}`;
     try {
-      const before = (await entry.mirror.refs())[ref];
-      const { refs } = await entry.mirror.fetch();
+      const { refs, previousRefs } = await entry.mirror.fetch();
+      const before = previousRefs[ref];
       const fetchedAt = this.now();
       const revision = refs[ref];
       entry.status = {
