@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { Clock } from '../common/clock';
+import { Clock } from '../shared/clock';
 import { requestContext } from '../common/logging/request-context';
 import { Database } from '../database/database';
 import { redact } from '../security/redact';

@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Clock } from '../common/clock';
+import { Clock } from '../shared/clock';
 import { ConflictError, NotFoundError } from '../common/errors/domain-errors';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Clock } from '../common/clock';
+import { Clock } from '../shared/clock';
 import { AppConfig } from '../config/app-config';
 
 const WINDOW_MS = 60_000;

@@ -1,10 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { Clock } from '../common/clock';
+import { Clock } from '../shared/clock';
 import { NotFoundError } from '../common/errors/domain-errors';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
-import { mapBounded } from '../common/map-bounded';
+import { mapBounded } from '../shared/map-bounded';
 import { Cluster } from './cluster.entity';
 import { ClusterClients } from './cluster-clients';
 import { probeCluster } from './cluster-probe';

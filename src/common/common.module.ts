@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { Clock } from './clock';
+import { Clock, systemClock } from '../shared/clock';
 
 /** Process-wide things every module may inject: the validated config and the clock. */
 @Global()
@@ -9,7 +9,7 @@ export class CommonModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: CommonModule,
-      providers: [{ provide: AppConfig, useValue: config }, Clock],
+      providers: [{ provide: AppConfig, useValue: config }, { provide: Clock, useValue: systemClock }],
       exports: [AppConfig, Clock],
     };
   }

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { SerialQueue } from '../shared/serial-queue';
 
 /**
  * The database handle. SQLite through better-sqlite3 is one connection: two TypeORM
@@ -11,14 +12,12 @@ import { DataSource, EntityManager } from 'typeorm';
 @Injectable()
 export class Database implements OnApplicationShutdown {
   private readonly log = new Logger(Database.name);
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly writes = new SerialQueue();
 
   constructor(readonly dataSource: DataSource) {}
 
   write<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
-    const run = this.tail.then(() => this.dataSource.transaction(work));
-    this.tail = run.catch(() => undefined);
-    return run;
+    return this.writes.run(() => this.dataSource.transaction(work));
   }
 
   get manager(): EntityManager {
@@ -35,7 +34,7 @@ export class Database implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.tail;
+    await this.writes.idle();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
     this.log.log('database closed');
   }

@@ -1,7 +1,7 @@
 // Placement (SPEC §3 step 3): namespaced objects go to the target namespace, cluster-scoped ones
 // lose any namespace, and every object gets Flotilla's labels and its target's tracking id.
 import type { KubeClient } from '../kube';
-import { mapBounded } from '../common/map-bounded';
+import { mapBounded } from '../shared/map-bounded';
 import { waveOf } from './order';
 import type { RenderedObject } from './render';
 import type { ChangeSetEntry } from './types';

@@ -6,7 +6,7 @@ import { healthOf, worstHealth } from './health';
 import { DirectLiveState, type LiveState } from './live';
 import { isCrd, refKey, trackingId, FIELD_MANAGER, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type Inventory, type ObjectRef } from './objects';
 import { applyGroups, Stage, stageOf } from './order';
-import { mapBounded } from '../common/map-bounded';
+import { mapBounded } from '../shared/map-bounded';
 import { placeTarget } from './place';
 import { applyPlan, planObject, type Plan, type PlanContext } from './plan';
 import { prune, pruneCandidates } from './prune';

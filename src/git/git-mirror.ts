@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { FetchError, GitError, RevisionNotFoundError, classifyFetchFailure } from './git-errors';
 import { GitCredentials, GitScratch, baseEnv, gitClient, withGitSession } from './git-process';
 import { GitUrl, GitUrlPolicy, GitTransport, parseGitUrl, redact } from './git-url';
-import { Mutex } from './mutex';
+import { SerialQueue } from '../shared/serial-queue';
 import { ExportedTree, TreeCache } from './tree-cache';
 
 export interface GitMirrorOptions {
@@ -59,7 +59,7 @@ export class GitMirror {
   private readonly knownHostsFile: string;
   private readonly timeoutSeconds: number;
   private readonly policy: GitUrlPolicy;
-  private readonly fetchLock = new Mutex();
+  private readonly fetchLock = new SerialQueue();
   private readonly trees: TreeCache;
   private readonly housekeeping: { looseObjects: number; packs: number };
   private initialised?: Promise<void>;

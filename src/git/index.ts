@@ -5,6 +5,6 @@ export type { GitCredentials } from './git-process';
 export * from './git-mirror';
 export type { ExportedTree } from './tree-cache';
 export * from './repository-mirrors';
-export * from './coalescing-refresh';
+
 export * from './push-webhooks';
 export * from './push-receiver';

@@ -3,7 +3,7 @@
 // waits. After each fetch the tracked branch is compared with what the mirror held before and a
 // `RevisionMoved` event is published when it changed. Scheduling stays outside: the Nest layer
 // calls refresh(name) from its interval and from the webhook receiver.
-import { CoalescingRefresh } from './coalescing-refresh';
+import { CoalescingRefresh } from '../shared/coalescing-refresh';
 import { GitError } from './git-errors';
 import { GitMirror, GitMirrorOptions } from './git-mirror';
 import type { GitCredentials } from './git-process';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
-import { Clock } from '../common/clock';
+import { Clock } from '../shared/clock';
 
 const TICK_MS = 5_000;
 
