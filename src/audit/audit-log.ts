@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../shared/clock';
 import { requestContext } from '../common/logging/request-context';
 import { Database } from '../database/database';
-import { redact } from '../security/redact';
+import { redactSecretFields } from '../shared/secret-fields';
 import { AuditEntry } from './audit-entry.entity';
 import { canonicalJson } from './canonical-json';
 
@@ -53,7 +53,7 @@ export class AuditLog {
   record(r: AuditRecord): Promise<AuditEntry> {
     const ctx = requestContext.getStore();
     const at = this.clock.date().toISOString();
-    const details = canonicalJson(redact(r.details ?? {}));
+    const details = canonicalJson(redactSecretFields(r.details ?? {}));
     return this.db.write(async (tx) => {
       const repo = tx.getRepository(AuditEntry);
       const [head] = await repo.find({ select: { seq: true, hash: true }, order: { seq: 'DESC' }, take: 1 });

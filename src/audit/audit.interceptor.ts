@@ -5,6 +5,7 @@ import type { Request } from 'express';
 import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
 import { Principal } from '../auth/principal';
 import { IS_PUBLIC } from '../auth/public.decorator';
+import { AllExceptionsFilter } from '../common/errors/exception.filter';
 import { AuditLog } from './audit-log';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -56,7 +57,7 @@ export class AuditInterceptor implements NestInterceptor {
     return next.handle().pipe(
       mergeMap((result) => from(write('success', successStatus(ctx, req.method)).then(() => result))),
       catchError((err: unknown) => {
-        const status = err instanceof HttpException ? err.getStatus() : typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : 500;
+        const status = AllExceptionsFilter.statusOf(err);
         const message = errorMessage(err);
         return from(write('failure', status, message)).pipe(mergeMap(() => throwError(() => err)));
       }),

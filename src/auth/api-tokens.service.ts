@@ -3,7 +3,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Clock } from '../shared/clock';
-import { ConflictError, NotFoundError } from '../common/errors/domain-errors';
+import { ConflictError, NotFoundError } from '../shared/errors';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
 import { SecretBox } from '../security/secret-box';

@@ -1,7 +1,7 @@
-import { CanActivate, ExecutionContext, ForbiddenException, HttpException, HttpStatus, Injectable, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request, Response } from 'express';
-import { AuditLog } from '../audit/audit-log';
+import type { Request } from 'express';
+import { AccessDenials } from './access-denials';
 import { Role } from './api-token.entity';
 import { ApiTokensService } from './api-tokens.service';
 import { FailedAuthLimiter } from './failed-auth-limiter';
@@ -18,7 +18,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly tokens: ApiTokensService,
     private readonly limiter: FailedAuthLimiter,
-    private readonly audit: AuditLog,
+    private readonly denials: AccessDenials,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -27,24 +27,20 @@ export class AuthGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<Request & { principal?: Principal }>();
     const address = req.socket.remoteAddress ?? 'unknown';
 
-    const wait = this.limiter.retryAfter(address);
-    if (wait > 0) {
-      ctx.switchToHttp().getResponse<Response>().setHeader('retry-after', String(wait));
-      throw new HttpException('too many failed authentications from this address; try again later', HttpStatus.TOO_MANY_REQUESTS);
-    }
+    this.limiter.check(address);
 
     const match = BEARER.exec(req.header('authorization') ?? '');
     const principal = match ? await this.tokens.authenticate(match[1]) : null;
     if (!principal) {
       this.limiter.fail(address);
       const reason = match ? 'invalid or revoked token' : 'missing bearer token';
-      await this.audit.record({ actor: 'anonymous', action: 'auth.failed', subject: `${req.method} ${req.path}`, outcome: 'denied', details: { reason } });
+      await this.denials.record({ actor: 'anonymous', action: 'auth.failed', subject: `${req.method} ${req.path}`, details: { reason } });
       throw new UnauthorizedException(match ? 'invalid or revoked token' : 'an Authorization: Bearer <token> header is required');
     }
 
     const required = this.reflector.getAllAndOverride<Role>(REQUIRED_ROLE, targets) ?? 'admin';
     if (roleRank(principal.role) < roleRank(required)) {
-      await this.audit.record({ actor: principal.name, role: principal.role, action: 'auth.forbidden', subject: `${req.method} ${req.path}`, outcome: 'denied', details: { required } });
+      await this.denials.record({ actor: principal.name, role: principal.role, action: 'auth.forbidden', subject: `${req.method} ${req.path}`, details: { required } });
       throw new ForbiddenException(`role ${principal.role} may not ${req.method} ${req.path}: it needs ${required}`);
     }
     req.principal = principal;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Clock } from '../shared/clock';
 import { AppConfig } from '../config/app-config';
+import { Clock } from '../shared/clock';
+import { RateLimitedError } from '../shared/errors';
 
 const WINDOW_MS = 60_000;
 const MAX_TRACKED = 10_000;
@@ -24,6 +25,12 @@ export class FailedAuthLimiter {
     const recent = this.recent(address);
     if (recent.length < this.config.security.failedAuthPerMinute) return 0;
     return Math.max(1, Math.ceil((recent[0] + WINDOW_MS - this.clock.now()) / 1000));
+  }
+
+  /** Throws RateLimitedError (429 with Retry-After) while the address is over the limit. */
+  check(address: string): void {
+    const wait = this.retryAfter(address);
+    if (wait > 0) throw new RateLimitedError('too many failed authentications from this address; try again later', wait);
   }
 
   fail(address: string): void {

@@ -1,6 +1,6 @@
 // Turns a create/update request into what is stored: server, TLS, auth type and credentials,
 // whether they came as fields or inside a kubeconfig. All checks that need no network live here.
-import { InvalidInputError, UnprocessableError } from '../common/errors/domain-errors';
+import { InvalidInputError, UnprocessableError } from '../shared/errors';
 import { certificateProblem, privateKeyProblem } from '../common/pem';
 import { credentialsFromKubeconfig, CredentialsError } from '../kube';
 import { ClusterAuthType } from './cluster.entity';

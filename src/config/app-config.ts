@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { projectRoot } from '../common/project-root';
+import { projectRoot } from '../shared/project-root';
 import { CONFIG_SCHEMA, FIXED_ENV, RuleOf } from './config.schema';
 
 type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';

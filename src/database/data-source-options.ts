@@ -3,9 +3,8 @@ import { dirname } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { AppConfig } from '../config/app-config';
-import { ENTITIES } from './entities';
 
-export function dataSourceOptions(config: AppConfig): DataSourceOptions {
+export function dataSourceOptions(config: AppConfig, entities: Function[]): DataSourceOptions {
   // the data directory holds the key file and the database: owner only
   mkdirSync(dirname(config.database.file), { recursive: true, mode: 0o700 });
   return {
@@ -16,7 +15,7 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
     synchronize: false,
     migrationsRun: false,
     migrationsTransactionMode: 'each',
-    entities: ENTITIES,
+    entities,
     migrations: MIGRATIONS,
     // foreign keys are enforced (SQLite leaves them off unless asked)
     prepareDatabase: (db: { pragma(s: string): unknown }) => {

@@ -1,18 +1,20 @@
 // Domain errors of the git layer. Every message is already redacted: no password, token, private
 // key or URL user-info ever reaches one, so callers may show them to API clients and log them.
 
-export class GitError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
+import { DomainError, type ErrorKind } from '../shared/errors';
+
+export class GitError extends DomainError {
+  readonly kind: ErrorKind = 'internal';
 }
 
 /** A repository URL that Flotilla refuses to hand to git (400 at the API). */
-export class GitUrlError extends GitError {}
+export class GitUrlError extends GitError {
+  override readonly kind = 'invalid';
+}
 
 /** A path inside a repository that leaves it: `..`, absolute, or a symlink pointing outside. */
 export class PathEscapeError extends GitError {
+  override readonly kind = 'unprocessable';
   constructor(
     readonly path: string,
     reason: string,
@@ -23,6 +25,7 @@ export class PathEscapeError extends GitError {
 
 /** A path that does not exist at the given commit. */
 export class PathNotFoundError extends GitError {
+  override readonly kind = 'notFound';
   constructor(
     readonly path: string,
     readonly commit: string,
@@ -33,6 +36,7 @@ export class PathNotFoundError extends GitError {
 
 /** A branch, tag or SHA that the mirror does not hold. */
 export class RevisionNotFoundError extends GitError {
+  override readonly kind = 'notFound';
   constructor(readonly revision: string) {
     super(`revision "${revision}" not found in the mirror (is it pushed, and has the repository been fetched?)`);
   }
@@ -42,6 +46,7 @@ export type FetchFailure = 'auth' | 'hostKey' | 'timeout' | 'notFound' | 'networ
 
 /** A fetch that did not complete; `reason` lets the API choose a status message. */
 export class FetchError extends GitError {
+  override readonly kind = 'upstream';
   constructor(
     readonly reason: FetchFailure,
     message: string,

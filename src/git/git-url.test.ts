@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GitUrlError } from './git-errors';
-import { parseGitUrl, redact, redactUrlUserInfo, repositoryKey } from './git-url';
+import { parseGitUrl, redactText, redactUrlUserInfo, repositoryKey } from './git-url';
 
 describe('parseGitUrl', () => {
   it.each([
@@ -95,7 +95,7 @@ describe('redaction', () => {
   });
 
   it('removes given secrets, also URL-encoded', () => {
-    const out = redact('password p@ss/w0rd! or p%40ss%2Fw0rd! leaked', ['p@ss/w0rd!']);
+    const out = redactText('password p@ss/w0rd! or p%40ss%2Fw0rd! leaked', ['p@ss/w0rd!']);
     expect(out).toBe('password *** or *** leaked');
   });
 });

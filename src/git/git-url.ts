@@ -132,7 +132,7 @@ export function redactUrlUserInfo(text: string): string {
 }
 
 /** Redacts URL user-info and every given secret (also URL-encoded) out of a message. */
-export function redact(text: string, secrets: readonly (string | undefined)[] = []): string {
+export function redactText(text: string, secrets: readonly (string | undefined)[] = []): string {
   let out = redactUrlUserInfo(text);
   for (const secret of secrets) {
     if (!secret || secret.length < 3) continue;

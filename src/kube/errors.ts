@@ -1,5 +1,6 @@
 // Typed errors of the Kubernetes adapter. Messages are written for people: they say which verb on
 // which resource failed and why, so callers can show them as they are.
+import { DomainError, type ErrorKind } from '../shared/errors';
 
 /** What a request was doing, for error messages: `create deployments.apps "web" in namespace "shop"`. */
 export interface RequestSubject {
@@ -20,8 +21,9 @@ interface StatusCause {
 }
 
 /** The API server answered with an error status. */
-export class KubeApiError extends Error {
+export class KubeApiError extends DomainError {
   override readonly name: string = 'KubeApiError';
+  readonly kind: ErrorKind = 'upstream';
   constructor(
     readonly status: number,
     /** the server's Status.reason: NotFound, Forbidden, Invalid, Conflict, … */
@@ -82,30 +84,33 @@ export class KubeApiError extends Error {
 /** A kind the cluster does not serve: the group/version is missing, or the kind is not in it. */
 export class UnknownKindError extends KubeApiError {
   override readonly name: string = 'UnknownKindError';
-  constructor(readonly apiVersion: string, readonly kind: string) {
-    super(404, 'NotFound', `no kind ${kind} in ${apiVersion} — is its CRD installed?`, 'discover', `${kind}.${apiVersion}`);
+  constructor(readonly apiVersion: string, readonly objectKind: string) {
+    super(404, 'NotFound', `no kind ${objectKind} in ${apiVersion} — is its CRD installed?`, 'discover', `${objectKind}.${apiVersion}`);
   }
 }
 
 /** The cluster could not be reached at all: connection refused, DNS, timeout, reset. */
-export class ClusterUnreachableError extends Error {
+export class ClusterUnreachableError extends DomainError {
   override readonly name = 'ClusterUnreachableError';
+  readonly kind = 'upstream';
   constructor(readonly server: string, readonly code: string, detail: string) {
     super(`cluster ${server} unreachable: ${detail}`);
   }
 }
 
 /** The server's certificate did not verify against the configured CA (or the host name did not match). */
-export class TlsVerificationError extends Error {
+export class TlsVerificationError extends DomainError {
   override readonly name = 'TlsVerificationError';
+  readonly kind = 'upstream';
   constructor(readonly server: string, readonly code: string, detail: string) {
     super(`certificate verification failed for ${server}: ${detail}`);
   }
 }
 
 /** A kubeconfig or credential set Flotilla will not use (exec plugins, auth providers, file references). */
-export class CredentialsError extends Error {
+export class CredentialsError extends DomainError {
   override readonly name = 'CredentialsError';
+  readonly kind = 'unprocessable';
 }
 
 /** `Invalid value: {…a serialised Go struct…}: field is immutable` → `Invalid value: …: field is immutable` */

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SecretKeyError } from '../common/errors/domain-errors';
+import { SecretKeyError } from '../shared/errors';
 import { AppConfig } from '../config/app-config';
 
 const VERSION = 'v1';

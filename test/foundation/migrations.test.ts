@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/app-config';
 import { dataSourceOptions } from '../../src/database/data-source-options';
 import { openDatabase } from '../../src/database/database';
+import { ENTITIES } from '../../src/entities';
 import { MIGRATIONS } from '../../migrations';
 
 function configIn(dir: string) {
@@ -15,7 +16,7 @@ function configIn(dir: string) {
 describe('migrations', () => {
   it('build the schema on an empty database file, then find nothing to do on the migrated one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flotilla-mig-'));
-    const options = dataSourceOptions(configIn(join(dir, 'data')));
+    const options = dataSourceOptions(configIn(join(dir, 'data')), ENTITIES);
     const first = await openDatabase(options);
     const applied = await first.query('SELECT name FROM migrations ORDER BY id');
     expect(applied.map((r: { name: string }) => r.name)).toEqual(MIGRATIONS.map((m) => m.name));
@@ -37,7 +38,7 @@ describe('migrations', () => {
 
   it('make the audit log append-only inside SQLite', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flotilla-mig-'));
-    const ds = await openDatabase(dataSourceOptions(configIn(dir)));
+    const ds = await openDatabase(dataSourceOptions(configIn(dir), ENTITIES));
     await ds.query(`INSERT INTO audit_entries (seq, at, actor, action, outcome, details, prevHash, hash) VALUES (1, 'now', 'a', 'b', 'c', '{}', 'p', 'h')`);
     await ds.destroy();
     const db = new Sqlite(join(dir, 'flotilla.sqlite'));

@@ -1,26 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { FetchError, GitUrlError, PathEscapeError, PathNotFoundError, RevisionNotFoundError, UnknownRepositoryError } from '../../git';
-import { ClusterUnreachableError, CredentialsError, KubeApiError, TlsVerificationError } from '../../kube';
-import { DomainError } from './domain-errors';
+import { DomainError, type ErrorKind, RateLimitedError } from '../../shared/errors';
 
-/**
- * Errors of the plain-TypeScript layers (git, kube), which know nothing of HTTP, and the status
- * each means for an API client. Checked in order; the first class that matches wins.
- */
-const LAYER_ERRORS: [new (...args: never[]) => Error, number][] = [
-  [GitUrlError, 400],
-  [PathEscapeError, 422],
-  [PathNotFoundError, 404],
-  [RevisionNotFoundError, 404],
-  [UnknownRepositoryError, 404],
-  [FetchError, 502],
-  [CredentialsError, 422],
-  [TlsVerificationError, 502],
-  [ClusterUnreachableError, 502],
-  [KubeApiError, 502],
-];
+/** The one place an error kind becomes an HTTP status. */
+const KIND_STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  notFound: 404,
+  conflict: 409,
+  rateLimited: 429,
+  unprocessable: 422,
+  upstream: 502,
+  internal: 500,
+};
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large',
@@ -41,8 +35,10 @@ const BODY_PARSER_ERRORS: Record<string, [number, string]> = {
 };
 
 /**
- * Every error becomes Nest's shape `{ statusCode, error, message }`. Domain errors map by their
- * status; anything unexpected is a 500 with an error id that is logged with the stack.
+ * Every error becomes Nest's shape `{ statusCode, error, message }`. Errors of every layer are
+ * DomainErrors that carry a neutral kind, mapped to a status by KIND_STATUS, so this filter
+ * imports no layer's error classes. Anything unexpected is a 500 with an error id that is logged
+ * with the stack.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -52,7 +48,16 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
     const { status, body } = this.toResponse(err);
+    if (err instanceof RateLimitedError) res.setHeader('retry-after', String(err.retryAfterSeconds));
     res.status(status).json(body);
+  }
+
+  /** the status `err` is answered with */
+  static statusOf(err: unknown): number {
+    if (err instanceof HttpException) return err.getStatus();
+    if (err instanceof DomainError) return KIND_STATUS[err.kind];
+    const type = (err as { type?: unknown } | null)?.type;
+    return typeof type === 'string' && BODY_PARSER_ERRORS[type] ? BODY_PARSER_ERRORS[type][0] : HttpStatus.INTERNAL_SERVER_ERROR;
   }
 
   toResponse(err: unknown): { status: number; body: Record<string, unknown> } {
@@ -63,20 +68,16 @@ export class AllExceptionsFilter implements ExceptionFilter {
       if (status >= 500) return this.internal(err, status);
       return { status, body: { statusCode: status, error: STATUS_TEXT[status] ?? 'Error', ...body } };
     }
-    if (err instanceof DomainError && err.status < 500) {
-      return { status: err.status, body: { statusCode: err.status, error: STATUS_TEXT[err.status] ?? 'Error', message: err.message } };
-    }
-    const layer = LAYER_ERRORS.find(([cls]) => err instanceof cls);
-    if (layer) {
-      const status = layer[1];
-      return { status, body: { statusCode: status, error: STATUS_TEXT[status] ?? 'Error', message: (err as Error).message } };
+    if (err instanceof DomainError && err.kind !== 'internal') {
+      const status = KIND_STATUS[err.kind];
+      return { status, body: { statusCode: status, error: STATUS_TEXT[status] ?? 'Error', message: err.message } };
     }
     const type = (err as { type?: unknown })?.type;
     if (typeof type === 'string' && BODY_PARSER_ERRORS[type] && BODY_PARSER_ERRORS[type][0] < 500) {
       const [status, message] = BODY_PARSER_ERRORS[type];
       return { status, body: { statusCode: status, error: STATUS_TEXT[status], message } };
     }
-    return this.internal(err, err instanceof DomainError ? err.status : HttpStatus.INTERNAL_SERVER_ERROR);
+    return this.internal(err, HttpStatus.INTERNAL_SERVER_ERROR);
   }
 
   private internal(err: unknown, status: number): { status: number; body: Record<string, unknown> } {

@@ -1,10 +1,11 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
+import { REDACTED, SECRET_FIELDS } from '../../shared/secret-fields';
 import { currentRequestId } from './request-context';
 
-// Field names whose values never reach a log line, wherever they sit in an object.
-const SECRET_KEYS = ['token', 'password', 'privateKey', 'keyData', 'certData', 'secret', 'webhookSecret', 'authorization', 'kubeconfig', 'secretKey', 'adminToken'];
-const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `req.headers.${k}`]);
+// secret fields never reach a log line, wherever they sit in an object (pino's paths are
+// case-sensitive; Node lower-cases header names)
+const REDACT_PATHS = [...new Set(SECRET_FIELDS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `req.headers.${k.toLowerCase()}`]))];
 
 export function createRootLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
@@ -12,7 +13,7 @@ export function createRootLogger(level: string, destination?: pino.DestinationSt
       level,
       base: { service: 'flotilla' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      redact: { paths: REDACT_PATHS, censor: REDACTED },
       formatters: { level: (label) => ({ level: label }) },
       mixin: () => {
         const requestId = currentRequestId();

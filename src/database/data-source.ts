@@ -1,8 +1,0 @@
-// The DataSource for the TypeORM CLI (`npm run typeorm -- migration:generate migrations/<Name>`);
-// the app builds the same options from the config it validated itself (data-source-options.ts).
-import 'reflect-metadata';
-import { DataSource } from 'typeorm';
-import { loadConfig } from '../config/app-config';
-import { dataSourceOptions } from './data-source-options';
-
-export default new DataSource(dataSourceOptions(loadConfig()));

@@ -1,7 +1,0 @@
-// Every entity, listed once; the DataSource and the migration generator both read this list.
-import { AuditEntry } from '../audit/audit-entry.entity';
-import { ApiToken } from '../auth/api-token.entity';
-import { Cluster } from '../clusters/cluster.entity';
-import { Repository } from '../repositories/repository.entity';
-
-export const ENTITIES: Function[] = [ApiToken, AuditEntry, Cluster, Repository];

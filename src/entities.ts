@@ -1,0 +1,8 @@
+// Every entity, listed once; the app's DataSource and the migration generator both read this list.
+// It lives at the root with the other wiring, so the database layer imports no feature module.
+import { AuditEntry } from './audit/audit-entry.entity';
+import { ApiToken } from './auth/api-token.entity';
+import { Cluster } from './clusters/cluster.entity';
+import { Repository } from './repositories/repository.entity';
+
+export const ENTITIES: Function[] = [ApiToken, AuditEntry, Cluster, Repository];
