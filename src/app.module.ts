@@ -8,9 +8,11 @@ import { CommonModule } from './common/common.module';
 import { AllExceptionsFilter } from './common/errors/exception.filter';
 import { AppConfig } from './config/app-config';
 import { DatabaseModule } from './database/database.module';
+import { ENTITIES } from './entities';
 import { OperationsModule } from './operations/operations.module';
 import { RepositoriesModule } from './repositories/repositories.module';
 import { SecurityModule } from './security/security.module';
+import type { Clock } from './shared/clock';
 
 /** Unknown fields are refused, types are checked, and messages name the field. */
 export const validationPipe = () =>
@@ -18,13 +20,13 @@ export const validationPipe = () =>
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, clock: Clock): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        CommonModule.forRoot(config),
+        CommonModule.forRoot(config, clock),
         ScheduleModule.forRoot(),
-        DatabaseModule,
+        DatabaseModule.forRoot(ENTITIES),
         SecurityModule,
         AuditModule,
         AuthModule,

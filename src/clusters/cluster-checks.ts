@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Scheduler } from '../common/scheduler';
 import { Clock } from '../shared/clock';
-import { NotFoundError } from '../common/errors/domain-errors';
+import { NotFoundError } from '../shared/errors';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
 import { mapBounded } from '../shared/map-bounded';
@@ -9,7 +9,7 @@ import { Cluster } from './cluster.entity';
 import { ClusterClients } from './cluster-clients';
 import { probeCluster } from './cluster-probe';
 
-const INTERVAL_NAME = 'cluster-checks';
+const JOB = 'cluster-checks';
 
 /**
  * Connectivity checks: at registration, on demand, and periodically for every cluster with
@@ -26,12 +26,11 @@ export class ClusterChecks implements OnApplicationBootstrap {
     private readonly clients: ClusterClients,
     private readonly config: AppConfig,
     private readonly clock: Clock,
-    private readonly scheduler: SchedulerRegistry,
+    private readonly scheduler: Scheduler,
   ) {}
 
   onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.checkAll(), this.config.clusters.checkIntervalSeconds * 1000);
-    this.scheduler.addInterval(INTERVAL_NAME, timer);
+    this.scheduler.every(JOB, this.config.clusters.checkIntervalSeconds * 1000, () => this.checkAll());
   }
 
   /** Probes one cluster now and stores the outcome. */
@@ -39,7 +38,7 @@ export class ClusterChecks implements OnApplicationBootstrap {
     const repo = this.db.manager.getRepository(Cluster);
     const cluster = await repo.findOne({ where: { name } });
     if (!cluster) throw new NotFoundError('cluster', name);
-    const result = await probeCluster(this.clients.forCluster(cluster), this.config.clusters.checkTimeoutSeconds * 1000);
+    const result = await probeCluster(this.clients.forCluster(cluster), this.config.clusters.checkTimeoutSeconds * 1000, this.clock);
     const status = { ...result, lastCheckedAt: this.clock.date() };
     // a result for credentials that were rotated meanwhile is stale: the generation guards it
     await this.db.write((tx) => tx.getRepository(Cluster).update({ name, generation: cluster.generation }, status));

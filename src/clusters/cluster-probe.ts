@@ -1,4 +1,5 @@
 import { ClusterUnreachableError, KubeApiError, KubeClient, TlsVerificationError } from '../kube';
+import { type Clock, systemClock, type Timer } from '../shared/clock';
 import { ClusterPhase } from './cluster.entity';
 
 export interface ProbeResult {
@@ -7,12 +8,12 @@ export interface ProbeResult {
   message: string;
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number, server: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+function withTimeout<T>(work: Promise<T>, ms: number, server: string, clock: Clock): Promise<T> {
+  let timer: Timer | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ClusterUnreachableError(server, 'TIMEOUT', `no answer within ${ms / 1000} s`)), ms);
+    timer = clock.after(ms, () => reject(new ClusterUnreachableError(server, 'TIMEOUT', `no answer within ${ms / 1000} s`)));
   });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([work, timeout]).finally(() => timer?.cancel());
 }
 
 /**
@@ -20,11 +21,11 @@ function withTimeout<T>(work: Promise<T>, ms: number, server: string): Promise<T
  * authentication; listing one namespace proves the credentials may read something.
  * Every outcome carries a message a person can act on.
  */
-export async function probeCluster(client: KubeClient, timeoutMs: number): Promise<ProbeResult> {
+export async function probeCluster(client: KubeClient, timeoutMs: number, clock: Clock = systemClock): Promise<ProbeResult> {
   let version: string | null = null;
   try {
-    version = (await withTimeout(client.version(), timeoutMs, client.server)).gitVersion;
-    await withTimeout(client.request('GET', '/api/v1/namespaces?limit=1'), timeoutMs, client.server);
+    version = (await withTimeout(client.version(), timeoutMs, client.server, clock)).gitVersion;
+    await withTimeout(client.request('GET', '/api/v1/namespaces?limit=1'), timeoutMs, client.server, clock);
     return { phase: 'Connected', kubernetesVersion: version, message: `connected to Kubernetes ${version}` };
   } catch (e) {
     return { ...classify(e, client.server), kubernetesVersion: version };

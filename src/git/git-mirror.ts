@@ -8,7 +8,8 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FetchError, GitError, RevisionNotFoundError, classifyFetchFailure } from './git-errors';
 import { GitCredentials, GitScratch, baseEnv, gitClient, withGitSession } from './git-process';
-import { GitUrl, GitUrlPolicy, GitTransport, parseGitUrl, redact } from './git-url';
+import { GitUrl, GitUrlPolicy, GitTransport, parseGitUrl, redactText } from './git-url';
+import { type Clock, systemClock } from '../shared/clock';
 import { SerialQueue } from '../shared/serial-queue';
 import { ExportedTree, TreeCache } from './tree-cache';
 
@@ -26,6 +27,8 @@ export interface GitMirrorOptions {
   keepTrees?: number;
   /** when a fetch leaves more than this many loose objects or packs, the mirror is repacked */
   housekeeping?: { looseObjects?: number; packs?: number };
+  /** the fetch deadline and durations; default the system clock */
+  clock?: Clock;
 }
 
 export interface FetchResult {
@@ -62,6 +65,7 @@ export class GitMirror {
   private readonly fetchLock = new SerialQueue();
   private readonly trees: TreeCache;
   private readonly housekeeping: { looseObjects: number; packs: number };
+  private readonly clock: Clock;
   private initialised?: Promise<void>;
 
   constructor(options: GitMirrorOptions) {
@@ -73,6 +77,7 @@ export class GitMirror {
     this.remote = parseGitUrl(options.url, this.policy);
     this.auth = options.auth;
     this.timeoutSeconds = options.fetchTimeoutSeconds ?? 120;
+    this.clock = options.clock ?? systemClock;
     this.dir = join(options.baseDir, 'mirrors', `${this.name}.git`);
     this.scratch = { home: join(options.baseDir, 'home'), tmp: join(options.baseDir, 'tmp') };
     this.knownHostsFile = join(options.baseDir, 'known_hosts', this.name);
@@ -119,11 +124,11 @@ export class GitMirror {
   async fetch(): Promise<FetchResult> {
     await this.init();
     return this.fetchLock.run(async () => {
-      const started = Date.now();
+      const started = this.clock.now();
       const previousRefs = await this.refs();
       await withGitSession(this.scratch, this.sessionOptions(), async (session) => {
         const abort = new AbortController();
-        const timer = setTimeout(() => abort.abort(), this.timeoutSeconds * 1000);
+        const timer = this.clock.after(this.timeoutSeconds * 1000, () => abort.abort());
         const git = gitClient(this.dir, {
           env: session.env,
           signal: abort.signal,
@@ -136,16 +141,16 @@ export class GitMirror {
           if (abort.signal.aborted) {
             throw new FetchError('timeout', `fetching ${this.describe()} timed out after ${this.timeoutSeconds}s; the git process was stopped`);
           }
-          const text = redact(errorText(err), [...session.secrets, this.auth?.type === 'sshKey' ? this.auth.privateKey : undefined]);
+          const text = redactText(errorText(err), [...session.secrets, this.auth?.type === 'sshKey' ? this.auth.privateKey : undefined]);
           throw new FetchError(classifyFetchFailure(text), `fetching ${this.describe()} failed: ${text}`);
         } finally {
-          clearTimeout(timer);
+          timer.cancel();
         }
       });
       const refs = await this.refs();
       // only a fetch that moved a ref brought objects; a no-op poll costs no housekeeping check
       if (!sameRefs(previousRefs, refs)) await this.tidy();
-      return { refs, previousRefs, durationMs: Date.now() - started };
+      return { refs, previousRefs, durationMs: this.clock.now() - started };
     });
   }
 
@@ -241,7 +246,7 @@ export class GitMirror {
   }
 
   private describe(): string {
-    return `repository ${this.name} (${redact(this.remote.url)})`;
+    return `repository ${this.name} (${redactText(this.remote.url)})`;
   }
 }
 

@@ -28,6 +28,7 @@ interface Entry {
   /** repository paths of symlinks removed because they lead outside the repository */
   escapingLinks: string[];
   leases: number;
+  /** the use counter at the last open or release: least recently used is evicted first */
   lastUsed: number;
 }
 
@@ -36,6 +37,8 @@ export class TreeCache {
   // each export gets its own directory, so removing an evicted one can never hit a fresh export
   // of the same commit
   private generation = 0;
+  // recency by a counter, not the wall clock: no ties within a millisecond, no time to fake in tests
+  private uses = 0;
 
   constructor(
     private readonly mirrorDir: string,
@@ -59,7 +62,7 @@ export class TreeCache {
       if (released) return;
       released = true;
       entry.leases--;
-      entry.lastUsed = Date.now();
+      entry.lastUsed = ++this.uses;
       void this.evict();
     };
     try {
@@ -81,7 +84,7 @@ export class TreeCache {
   private entry(commit: string): Entry {
     let entry = this.entries.get(commit);
     if (!entry) {
-      const created: Entry = { dir: join(this.treesDir, `${commit}.${++this.generation}`), escapingLinks: [], leases: 0, lastUsed: Date.now(), ready: Promise.resolve() };
+      const created: Entry = { dir: join(this.treesDir, `${commit}.${++this.generation}`), escapingLinks: [], leases: 0, lastUsed: ++this.uses, ready: Promise.resolve() };
       created.ready = this.materialise(commit, created).catch((err) => {
         this.entries.delete(commit);
         throw err;
@@ -89,7 +92,7 @@ export class TreeCache {
       this.entries.set(commit, created);
       entry = created;
     }
-    entry.lastUsed = Date.now();
+    entry.lastUsed = ++this.uses;
     return entry;
   }
 

@@ -1,19 +1,25 @@
-import { Injectable } from '@nestjs/common';
-import { Interval } from '@nestjs/schedule';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Scheduler } from '../common/scheduler';
 import { Clock } from '../shared/clock';
 
 const TICK_MS = 5_000;
 
 /** Proves the scheduler runs: readiness fails when its ticks stop. */
 @Injectable()
-export class Heartbeat {
+export class Heartbeat implements OnApplicationBootstrap {
   private last: number;
 
-  constructor(private readonly clock: Clock) {
+  constructor(
+    private readonly clock: Clock,
+    private readonly scheduler: Scheduler,
+  ) {
     this.last = clock.now();
   }
 
-  @Interval(TICK_MS)
+  onApplicationBootstrap(): void {
+    this.scheduler.every('heartbeat', TICK_MS, () => this.tick());
+  }
+
   tick(): void {
     this.last = this.clock.now();
   }

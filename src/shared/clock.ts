@@ -4,6 +4,8 @@
 
 export interface Timer {
   cancel(): void;
+  /** the Node timer behind it, when there is one (so a registry can list it) */
+  readonly handle?: ReturnType<typeof setTimeout>;
 }
 
 export abstract class Clock {
@@ -43,7 +45,7 @@ export class SystemClock extends Clock {
   after(ms: number, fn: () => void): Timer {
     const handle = setTimeout(fn, Math.max(0, ms));
     handle.unref();
-    return { cancel: () => clearTimeout(handle) };
+    return { handle, cancel: () => clearTimeout(handle) };
   }
 }
 

@@ -8,6 +8,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createApp } from '../../src/app.factory';
 import { createRootLogger } from '../../src/common/logging/logger';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
+import type { Clock } from '../../src/shared/clock';
 
 export interface RunningApp {
   app: NestExpressApplication;
@@ -19,7 +20,7 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-export async function startApp(env: Record<string, string> = {}, opts: { dataDir?: string; keepDataDir?: boolean } = {}): Promise<RunningApp> {
+export async function startApp(env: Record<string, string> = {}, opts: { dataDir?: string; keepDataDir?: boolean; clock?: Clock } = {}): Promise<RunningApp> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'flotilla-app-'));
   const config = loadConfig({
     env: { NODE_ENV: 'test', FLOTILLA_DATA_DIR: dataDir, FLOTILLA_PORT: '0', FLOTILLA_LOG_LEVEL: 'info', ...env },
@@ -32,7 +33,7 @@ export async function startApp(env: Record<string, string> = {}, opts: { dataDir
       done();
     },
   });
-  const app = await createApp(config, createRootLogger(config.log.level, sink));
+  const app = await createApp(config, createRootLogger(config.log.level, sink), { clock: opts.clock });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   return {
