@@ -19,10 +19,10 @@ export interface PushReceiverContext {
   /** registered repository names whose URL matches one of these (RepositoryMirrors.match) */
   match(urls: readonly string[]): string[];
   /** the repository's webhook secret, undefined when it has none */
-  secretOf(repository: string): string | undefined;
+  secretOf(repository: string): Promise<string | undefined> | string | undefined;
 }
 
-export function receivePush(headers: WebhookHeaders, body: Buffer, context: PushReceiverContext): PushOutcome {
+export async function receivePush(headers: WebhookHeaders, body: Buffer, context: PushReceiverContext): Promise<PushOutcome> {
   const forge = detectForge(headers);
   if (!forge) return { status: 400, reason: 'not a GitHub, GitLab or Gitea/Forgejo webhook (no event header)', repositories: [] };
   let payload: unknown;
@@ -34,10 +34,11 @@ export function receivePush(headers: WebhookHeaders, body: Buffer, context: Push
   // Unknown repository and bad signature answer alike, so the endpoint does not reveal which
   // URLs are registered.
   const candidates = context.match(repositoryUrls(forge, payload));
-  const verified = candidates.filter((name) => {
-    const secret = context.secretOf(name);
-    return !!secret && verifyWebhook(forge, headers, body, secret);
-  });
+  const verified: string[] = [];
+  for (const name of candidates) {
+    const secret = await context.secretOf(name);
+    if (secret && verifyWebhook(forge, headers, body, secret)) verified.push(name);
+  }
   if (verified.length === 0) {
     const reason = candidates.length === 0 ? 'no registered repository has this URL' : 'signature does not match the repository webhook secret';
     return { status: 401, forge, reason, repositories: [] };

@@ -1,14 +1,16 @@
 // Every registered repository's mirror, refreshed on demand with coalescing: however many polls,
 // webhooks and applications ask for one repository at once, at most one fetch runs and one more
-// waits. After each fetch the tracked branch is compared with what the mirror held before and a
-// `RevisionMoved` event is published when it changed. Scheduling stays outside: the Nest layer
-// calls refresh(name) from its interval and from the webhook receiver.
+// waits. Each fetch's outcome — the branch head, whether it moved, or why the fetch failed — goes
+// to the one `onFetched` sink exactly once, before the callers' promises settle; this layer keeps
+// no status of its own (the Nest layer stores it in the repository's row and publishes moves).
+// Scheduling stays outside too: the Nest layer calls refresh(name) on its schedule and on pushes.
+import { type Clock, systemClock } from '../shared/clock';
 import { CoalescingRefresh } from '../shared/coalescing-refresh';
 import { GitError } from './git-errors';
 import { GitMirror, GitMirrorOptions } from './git-mirror';
 import type { GitCredentials } from './git-process';
 import type { GitUrlPolicy } from './git-url';
-import { redact, repositoryKey } from './git-url';
+import { redactText, repositoryKey } from './git-url';
 
 export interface RepositorySpec {
   name: string;
@@ -18,29 +20,24 @@ export interface RepositorySpec {
   auth?: GitCredentials;
 }
 
-export interface RepositoryStatus {
-  /** SHA of the branch head after the last successful fetch */
+export interface RefreshResult {
+  /** the tracked branch */
+  branch: string;
+  /** SHA of the branch head; undefined when the remote has no such branch */
   revision?: string;
-  lastFetchedAt?: Date;
-  /** '' after a good fetch, else why the last one failed (redacted) */
+  /** the head the mirror held before this fetch */
+  previousRevision?: string;
+  /** every branch and tag: full ref name → SHA */
+  refs: Record<string, string>;
+  /** the branch head changed (or appeared) with this fetch */
+  moved: boolean;
+  fetchedAt: Date;
+  /** '' when the branch was found, else why there is no revision */
   message: string;
 }
 
-export interface RevisionMoved {
-  repository: string;
-  branch: string;
-  /** SHA the mirror held before the fetch, undefined when the branch was new to it */
-  from?: string;
-  to: string;
-}
-
-export interface RefreshResult {
-  revision?: string;
-  /** every branch and tag: full ref name → SHA */
-  refs: Record<string, string>;
-  moved: boolean;
-  fetchedAt: Date;
-}
+/** One fetch's outcome: the result, or why it failed (redacted). */
+export type FetchOutcome = { ok: true; result: RefreshResult } | { ok: false; message: string; at: Date };
 
 export interface RepositoryMirrorsOptions {
   baseDir: string;
@@ -48,10 +45,13 @@ export interface RepositoryMirrorsOptions {
   urlPolicy?: GitUrlPolicy;
   keepTrees?: number;
   housekeeping?: GitMirrorOptions['housekeeping'];
-  now?: () => Date;
+  clock?: Clock;
+  /** told of every fetch exactly once, before the refresh() promises of its callers settle */
+  onFetched?: (repository: string, outcome: FetchOutcome) => Promise<void> | void;
 }
 
 export class UnknownRepositoryError extends GitError {
+  override readonly kind = 'notFound';
   constructor(readonly repository: string) {
     super(`repository "${repository}" is not registered`);
   }
@@ -60,17 +60,15 @@ export class UnknownRepositoryError extends GitError {
 interface Registered {
   mirror: GitMirror;
   branch: string;
-  status: RepositoryStatus;
 }
 
 export class RepositoryMirrors {
   private readonly repositories = new Map<string, Registered>();
-  private readonly listeners = new Set<(event: RevisionMoved) => void>();
   private readonly refreshes = new CoalescingRefresh<RefreshResult>((name) => this.fetchNow(name));
-  private readonly now: () => Date;
+  private readonly clock: Clock;
 
   constructor(private readonly options: RepositoryMirrorsOptions) {
-    this.now = options.now ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Adds a repository or updates its URL, branch and credentials; validates the URL. */
@@ -90,9 +88,10 @@ export class RepositoryMirrors {
       urlPolicy: this.options.urlPolicy,
       keepTrees: this.options.keepTrees,
       housekeeping: this.options.housekeeping,
+      clock: this.clock,
     };
     const mirror = new GitMirror(options);
-    this.repositories.set(spec.name, { mirror, branch: spec.branch ?? 'main', status: { message: '' } });
+    this.repositories.set(spec.name, { mirror, branch: spec.branch ?? 'main' });
     return mirror;
   }
 
@@ -108,25 +107,15 @@ export class RepositoryMirrors {
     return this.get(name).mirror;
   }
 
-  status(name: string): RepositoryStatus {
-    return { ...this.get(name).status };
-  }
-
   /** Names of the registered repositories one of `cloneUrls` points at (webhook matching). */
   match(cloneUrls: readonly string[]): string[] {
     const keys = new Set(cloneUrls.map(repositoryKey).filter((k): k is string => !!k));
     return [...this.repositories.entries()].filter(([, r]) => keys.has(repositoryKey(r.mirror.url) ?? '')).map(([name]) => name);
   }
 
-  /** Subscribes to branch-head moves; returns the unsubscribe function. */
-  onMoved(listener: (event: RevisionMoved) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
   /**
    * Fetches the repository, coalesced: resolves with a fetch that started after this call.
-   * Rejects with the (redacted) fetch error, which also lands in status().message.
+   * Rejects with the (redacted) fetch error.
    */
   refresh(name: string): Promise<RefreshResult> {
     this.get(name);
@@ -136,33 +125,34 @@ export class RepositoryMirrors {
   private async fetchNow(name: string): Promise<RefreshResult> {
     const entry = this.get(name);
     const ref = `refs/heads/${entry.branch}`;
+    let outcome: FetchOutcome;
     try {
       const { refs, previousRefs } = await entry.mirror.fetch();
-      const before = previousRefs[ref];
-      const fetchedAt = this.now();
       const revision = refs[ref];
-      entry.status = {
-        revision,
-        lastFetchedAt: fetchedAt,
-        message: revision ? '' : `branch "${entry.branch}" not found in the repository`,
+      const previousRevision = previousRefs[ref];
+      outcome = {
+        ok: true,
+        result: {
+          branch: entry.branch, revision, previousRevision, refs,
+          moved: !!revision && revision !== previousRevision,
+          fetchedAt: this.clock.date(),
+          message: revision ? '' : `branch "${entry.branch}" not found in the repository`,
+        },
       };
-      const moved = !!revision && revision !== before;
-      if (moved) this.publish({ repository: name, branch: entry.branch, from: before, to: revision });
-      return { revision, refs, moved, fetchedAt };
     } catch (err) {
-      const message = err instanceof GitError ? err.message : redact(String(err));
-      entry.status = { ...entry.status, message };
+      const message = err instanceof GitError ? err.message : redactText(String(err));
+      await this.report(name, { ok: false, message, at: this.clock.date() });
       throw err;
     }
+    await this.report(name, outcome);
+    return outcome.result;
   }
 
-  private publish(event: RevisionMoved): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch {
-        // a failing subscriber must not fail the fetch or starve the others
-      }
+  private async report(name: string, outcome: FetchOutcome): Promise<void> {
+    try {
+      await this.options.onFetched?.(name, outcome);
+    } catch {
+      // the sink's trouble must not turn a good fetch into a failed one
     }
   }
 

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FetchError, RepositoryMirrors, RevisionMoved, RevisionNotFoundError } from '../../src/git';
+import { type FetchOutcome, FetchError, RepositoryMirrors, RevisionNotFoundError } from '../../src/git';
 import { GitDaemon, GitHttpServer, TestRepository } from '../support/git-server';
 import { listProcesses, waitFor } from './processes';
 
@@ -12,13 +12,18 @@ describe('refreshing repository mirrors', () => {
   let server: GitHttpServer;
   let baseDir: string;
   let mirrors: RepositoryMirrors;
-  const moves: RevisionMoved[] = [];
+  // every fetch's outcome, as the git layer reports it to its one sink
+  const outcomes: Array<{ repository: string; outcome: FetchOutcome }> = [];
+  const movesOf = (repository: string) =>
+    outcomes.filter((o) => o.repository === repository && o.outcome.ok && o.outcome.result.moved).map((o) => (o.outcome.ok ? { from: o.outcome.result.previousRevision, to: o.outcome.result.revision } : undefined));
 
   beforeAll(async () => {
     server = await GitHttpServer.start();
     baseDir = await mkdtemp(join(tmpdir(), 'flotilla-git-refresh-'));
-    mirrors = new RepositoryMirrors({ baseDir, urlPolicy: { allowInsecure: true }, fetchTimeoutSeconds: 20 });
-    mirrors.onMoved((event) => moves.push(event));
+    mirrors = new RepositoryMirrors({
+      baseDir, urlPolicy: { allowInsecure: true }, fetchTimeoutSeconds: 20,
+      onFetched: (repository, outcome) => void outcomes.push({ repository, outcome }),
+    });
   });
   afterAll(async () => {
     await server.stop();
@@ -31,21 +36,21 @@ describe('refreshing repository mirrors', () => {
     return repo;
   }
 
-  it('sees a new commit on the next refresh and publishes the move once', async () => {
+  it('sees a new commit on the next refresh and reports each fetch once, with the move', async () => {
     const repo = await repository('moving');
     const first = await repo.commit({ 'apps/x/a.yaml': 'v: 1\n' }, { message: 'one' });
-    expect((await mirrors.refresh('moving')).revision).toBe(first);
-    expect(moves.filter((m) => m.repository === 'moving')).toEqual([{ repository: 'moving', branch: 'main', from: undefined, to: first }]);
+    expect(await mirrors.refresh('moving')).toMatchObject({ branch: 'main', revision: first, previousRevision: undefined, moved: true, message: '' });
+    expect(movesOf('moving')).toEqual([{ from: undefined, to: first }]);
 
     const unchanged = await mirrors.refresh('moving');
     expect(unchanged.moved).toBe(false);
-    expect(moves.filter((m) => m.repository === 'moving')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.repository === 'moving')).toHaveLength(2);
+    expect(movesOf('moving')).toHaveLength(1);
 
     const second = await repo.commit({ 'apps/x/a.yaml': 'v: 2\n' }, { message: 'two', author: { name: 'Bo Builder', email: 'bo@example.test' } });
     const result = await mirrors.refresh('moving');
-    expect(result).toMatchObject({ revision: second, moved: true });
-    expect(moves.filter((m) => m.repository === 'moving').at(-1)).toEqual({ repository: 'moving', branch: 'main', from: first, to: second });
-    expect(mirrors.status('moving')).toMatchObject({ revision: second, message: '' });
+    expect(result).toMatchObject({ revision: second, previousRevision: first, moved: true, message: '' });
+    expect(movesOf('moving').at(-1)).toEqual({ from: first, to: second });
     expect(await mirrors.mirror('moving').commitInfo('main')).toMatchObject({ sha: second, shortSha: second.slice(0, 7), subject: 'two', authorName: 'Bo Builder', authorEmail: 'bo@example.test' });
   });
 
@@ -58,6 +63,8 @@ describe('refreshing repository mirrors', () => {
     expect(fetches).toBeGreaterThanOrEqual(1);
     expect(fetches).toBeLessThanOrEqual(2);
     expect(results.every((r) => r.revision === head)).toBe(true);
+    // one report per real fetch, however many callers shared it
+    expect(outcomes.filter((o) => o.repository === 'bursty')).toHaveLength(fetches);
   });
 
   it('serves 20 readers of one repository with one fetch per refresh', async () => {
@@ -101,7 +108,8 @@ describe('refreshing repository mirrors', () => {
     const healthy = await repository('healthy');
     const head = await healthy.commit({ 'a.yaml': 'ok' });
     server.hang('hung');
-    const hungMirrors = new RepositoryMirrors({ baseDir, urlPolicy: { allowInsecure: true }, fetchTimeoutSeconds: 2 });
+    const reported: FetchOutcome[] = [];
+    const hungMirrors = new RepositoryMirrors({ baseDir, urlPolicy: { allowInsecure: true }, fetchTimeoutSeconds: 2, onFetched: (_, o) => void reported.push(o) });
     hungMirrors.register({ name: 'hung', url: server.url('hung') });
     const started = Date.now();
     const hung = hungMirrors.refresh('hung').then(() => undefined, (e: unknown) => e);
@@ -112,7 +120,8 @@ describe('refreshing repository mirrors', () => {
     expect(error).toBeInstanceOf(FetchError);
     expect(error.reason).toBe('timeout');
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(hungMirrors.status('hung').message).toMatch(/timed out after 2s/);
+    expect(reported).toEqual([{ ok: false, message: error.message, at: expect.any(Date) }]);
+    expect(error.message).toMatch(/timed out after 2s/);
     const dir = hungMirrors.mirror('hung').dir;
     // git itself and its http helper (which curl's low-speed limit stops) are both gone
     await waitFor(async () => !(await listProcesses()).some((p) => p.cwd === dir), 5_000, 'git processes in the mirror to exit');

@@ -42,8 +42,8 @@ describe('push webhooks', () => {
     );
   }
 
-  function deliver(body: Buffer, signature: string) {
-    const outcome = receivePush({ 'x-github-event': 'push', 'x-hub-signature-256': signature }, body, context());
+  async function deliver(body: Buffer, signature: string) {
+    const outcome = await receivePush({ 'x-github-event': 'push', 'x-hub-signature-256': signature }, body, context());
     const refreshes = outcome.repositories.map((name) => mirrors.refresh(name));
     return { outcome, refreshes };
   }
@@ -53,7 +53,7 @@ describe('push webhooks', () => {
     const before = server.fetchCount('hooked');
     const body = payload('hooked', head);
     const started = Date.now();
-    const { outcome, refreshes } = deliver(body, signGithub(body, SECRET));
+    const { outcome, refreshes } = await deliver(body, signGithub(body, SECRET));
     expect(outcome).toMatchObject({ status: 202, forge: 'github', repositories: ['hooked'] });
     await waitFor(() => server.fetchCount('hooked') > before, 1_000, 'the fetch');
     expect(Date.now() - started).toBeLessThan(1_000);
@@ -63,23 +63,23 @@ describe('push webhooks', () => {
   it('a bad or missing signature answers 401 and fetches nothing', async () => {
     const body = payload('hooked', 'b'.repeat(40));
     const before = server.requests.length;
-    expect(deliver(body, signGithub(body, 'not-the-secret')).outcome).toMatchObject({ status: 401, repositories: [] });
-    expect(deliver(body, '').outcome.status).toBe(401);
-    expect(deliver(Buffer.from(body.toString().replace('main', 'evil')), signGithub(body, SECRET)).outcome.status).toBe(401);
+    expect((await deliver(body, signGithub(body, 'not-the-secret'))).outcome).toMatchObject({ status: 401, repositories: [] });
+    expect((await deliver(body, '')).outcome.status).toBe(401);
+    expect((await deliver(Buffer.from(body.toString().replace('main', 'evil')), signGithub(body, SECRET))).outcome.status).toBe(401);
     // a repository without a webhook secret accepts no webhook at all
     const other = payload('unsecured', 'b'.repeat(40));
-    expect(deliver(other, signGithub(other, '')).outcome.status).toBe(401);
+    expect((await deliver(other, signGithub(other, ''))).outcome.status).toBe(401);
     await new Promise((r) => setTimeout(r, 200));
     expect(server.requests.length).toBe(before);
   });
 
-  it('answers 400 to what is not a forge webhook, and 202 without a fetch to a verified ping', () => {
-    expect(receivePush({}, Buffer.from('{}'), context()).status).toBe(400);
-    expect(receivePush({ 'x-github-event': 'push' }, Buffer.from('not json'), context()).status).toBe(400);
+  it('answers 400 to what is not a forge webhook, and 202 without a fetch to a verified ping', async () => {
+    expect((await receivePush({}, Buffer.from('{}'), context())).status).toBe(400);
+    expect((await receivePush({ 'x-github-event': 'push' }, Buffer.from('not json'), context())).status).toBe(400);
     const ping = Buffer.from(JSON.stringify({ zen: 'hi', repository: { clone_url: server.url('hooked') } }));
-    expect(receivePush({ 'x-github-event': 'ping', 'x-hub-signature-256': signGithub(ping, SECRET) }, ping, context())).toMatchObject({ status: 202, repositories: [] });
+    expect(await receivePush({ 'x-github-event': 'ping', 'x-hub-signature-256': signGithub(ping, SECRET) }, ping, context())).toMatchObject({ status: 202, repositories: [] });
     const gitea = payload('hooked', 'c'.repeat(40));
-    expect(receivePush({ 'x-gitea-event': 'push', 'x-gitea-signature': signGitea(gitea, SECRET) }, gitea, context()).repositories).toEqual(['hooked']);
+    expect((await receivePush({ 'x-gitea-event': 'push', 'x-gitea-signature': signGitea(gitea, SECRET) }, gitea, context())).repositories).toEqual(['hooked']);
   });
 
   it('50 signed pushes in a burst cause at most 2 fetches', async () => {
@@ -87,7 +87,7 @@ describe('push webhooks', () => {
     await mirrors.refresh('hooked');
     const before = server.fetchCount('hooked');
     const body = payload('hooked', head);
-    const deliveries = Array.from({ length: 50 }, () => deliver(body, signGithub(body, SECRET)));
+    const deliveries = await Promise.all(Array.from({ length: 50 }, () => deliver(body, signGithub(body, SECRET))));
     expect(deliveries.every((d) => d.outcome.status === 202)).toBe(true);
     await Promise.all(deliveries.flatMap((d) => d.refreshes));
     const fetches = server.fetchCount('hooked') - before;

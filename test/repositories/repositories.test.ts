@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { signGithub, signGitea, RevisionMoved } from '../../src/git';
-import { RepositoryEvents } from '../../src/repositories/repository-events';
-import { ApiClient, apiClient } from '../support/api';
+import { signGithub, signGitea } from '../../src/git';
+import { RepositoryEvents, type RevisionMoved } from '../../src/repositories/repository-events';
+import { RepositoryUsage } from '../../src/repositories/repository-usage';
+import { ApiClient, apiClient, type ApiResponse } from '../support/api';
 import { RunningApp, startApp } from '../support/app';
 import { eventually } from '../support/eventually';
 import { GitHttpServer, TestRepository } from '../support/git-server';
@@ -27,6 +28,8 @@ describe('the repository service', () => {
   const moved: RevisionMoved[] = [];
   const responses: string[] = [];
   const keep = <T extends { body: unknown }>(r: T) => (responses.push(JSON.stringify(r.body)), r);
+  // the answer to registering `deploy`, which every test below fetches, pushes or polls
+  let created: ApiResponse;
 
   beforeAll(async () => {
     server = await GitHttpServer.start({ auth: { username: USER, password: PASSWORD } });
@@ -40,6 +43,10 @@ describe('the repository service', () => {
     });
     running.app.get(RepositoryEvents).onMoved((e) => moved.push(e));
     admin = apiClient(running.baseUrl, ADMIN);
+    created = keep(await admin.post('/api/v1/repositories', {
+      name: 'deploy', url: server.url('deploy'), pollIntervalSeconds: 3600,
+      auth: { type: 'basic', username: USER, password: PASSWORD }, webhookSecret: HOOK_SECRET,
+    }));
   });
   afterAll(async () => {
     await running?.close();
@@ -47,10 +54,7 @@ describe('the repository service', () => {
   });
 
   it('mirrors a repository behind basic auth and reports the branch head, never the password', async () => {
-    const res = keep(await admin.post('/api/v1/repositories', {
-      name: 'deploy', url: server.url('deploy'), pollIntervalSeconds: 3600,
-      auth: { type: 'basic', username: USER, password: PASSWORD }, webhookSecret: HOOK_SECRET,
-    }));
+    const res = created;
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body).toMatchObject({
       name: 'deploy', branch: 'main', auth: { type: 'basic', username: USER, hasPassword: true }, hasWebhookSecret: true,
@@ -152,17 +156,55 @@ describe('the repository service', () => {
   });
 
   it('keeps credentials and webhook secrets out of the database file, logs, responses and audit; deletes the mirror', async () => {
-    keep(await admin.get('/api/v1/repositories'));
-    keep(await admin.get('/api/v1/audit?limit=500'));
+    const canary = { password: 'flotilla-canary-sweep-pass-7777', hook: 'flotilla-canary-sweep-hook-8888' };
+    const sweep: string[] = [];
+    const record = <T extends { body: unknown }>(r: T) => (sweep.push(JSON.stringify(r.body)), r);
+    const made = record(await admin.post('/api/v1/repositories', {
+      name: 'secrecy', url: server.url('deploy'), pollIntervalSeconds: 3600,
+      auth: { type: 'basic', username: USER, password: canary.password }, webhookSecret: canary.hook,
+    }));
+    expect(made.status).toBe(201);
+    // a failing fetch (wrong password) puts git's error text in the row, the logs and the answer
+    expect(record(await admin.post('/api/v1/repositories/secrecy/refresh')).status).toBe(502);
+    record(await admin.patch('/api/v1/repositories/secrecy', { webhookSecret: canary.hook, auth: { type: 'basic', username: USER, password: canary.password } }));
+    record(await admin.get('/api/v1/repositories'));
+    const audit = record(await admin.get('/api/v1/audit?limit=500'));
+    expect(audit.body.items.filter((e: { subject: string }) => e.subject === 'secrecy').length).toBeGreaterThanOrEqual(3);
+
     const db = Buffer.concat(['flotilla.sqlite', 'flotilla.sqlite-wal'].map((f) => (existsSync(join(running.dataDir, f)) ? readFileSync(join(running.dataDir, f)) : Buffer.alloc(0))));
-    for (const secret of [PASSWORD, HOOK_SECRET, 'flotilla-canary-wrong-pass-1111']) {
-      expect(db.includes(Buffer.from(secret)), `database holds ${secret}`).toBe(false);
-      expect(running.logs.join('\n')).not.toContain(secret);
-      expect(responses.join('\n')).not.toContain(secret);
+    const logs = running.logs.join('\n');
+    const answers = [...responses, ...sweep].join('\n');
+    // the sweep reads real content: the repository's name is in all three
+    for (const [where, text] of [['database', db.toString('latin1')], ['logs', logs], ['responses', answers]] as const) {
+      expect(text, `${where} mention the repository`).toContain('secrecy');
     }
-    expect(existsSync(join(running.dataDir, 'git', 'mirrors', 'wrong-creds.git'))).toBe(true);
-    expect((await admin.delete('/api/v1/repositories/wrong-creds')).status).toBe(204);
-    expect((await admin.get('/api/v1/repositories/wrong-creds')).status).toBe(404);
-    expect(existsSync(join(running.dataDir, 'git', 'mirrors', 'wrong-creds.git'))).toBe(false);
+    for (const secret of [PASSWORD, HOOK_SECRET, 'flotilla-canary-wrong-pass-1111', canary.password, canary.hook]) {
+      expect(db.includes(Buffer.from(secret)), `database holds ${secret}`).toBe(false);
+      expect(logs).not.toContain(secret);
+      expect(answers).not.toContain(secret);
+    }
+    expect(existsSync(join(running.dataDir, 'git', 'mirrors', 'secrecy.git'))).toBe(true);
+    expect((await admin.delete('/api/v1/repositories/secrecy')).status).toBe(204);
+    expect((await admin.get('/api/v1/repositories/secrecy')).status).toBe(404);
+    expect(existsSync(join(running.dataDir, 'git', 'mirrors', 'secrecy.git'))).toBe(false);
+  });
+
+  it('refuses to delete a repository while something uses it (409 naming the users), and keeps it and its mirror', async () => {
+    const made = await admin.post('/api/v1/repositories', { name: 'in-use', url: server.url('deploy'), pollIntervalSeconds: 3600, auth: { type: 'basic', username: USER, password: PASSWORD } });
+    expect(made.status).toBe(201);
+    const unregister = running.app.get(RepositoryUsage).register(async (name) => (name === 'in-use' ? ['application "guestbook"', 'application "shop"'] : []));
+    try {
+      const refused = await admin.delete('/api/v1/repositories/in-use');
+      expect(refused.status).toBe(409);
+      expect(refused.body.message).toBe('repository "in-use" is used by application "guestbook", application "shop"; remove those first');
+      expect((await admin.get('/api/v1/repositories/in-use')).body).toMatchObject({ name: 'in-use', status: { revision: await deploy.head() } });
+      expect(existsSync(join(running.dataDir, 'git', 'mirrors', 'in-use.git'))).toBe(true);
+      // other repositories are not held by that check
+      expect((await admin.delete('/api/v1/repositories/deploy-unused-404')).status).toBe(404);
+    } finally {
+      unregister();
+    }
+    expect((await admin.delete('/api/v1/repositories/in-use')).status).toBe(204);
+    expect(existsSync(join(running.dataDir, 'git', 'mirrors', 'in-use.git'))).toBe(false);
   });
 });

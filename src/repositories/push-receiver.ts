@@ -1,0 +1,56 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AuditLog } from '../audit/audit-log';
+import { FailedAuthLimiter } from '../auth/failed-auth-limiter';
+import { Database } from '../database/database';
+import { receivePush, type WebhookHeaders } from '../git';
+import { InvalidInputError, UnauthorizedError } from '../shared/errors';
+import type { PushReceiptView } from './dto/push-receipt.view';
+import { RepositoryFetches } from './repository-fetches';
+import { RepositorySecrets } from './repository-secrets';
+import { Repository } from './repository.entity';
+
+/**
+ * Push webhooks from GitHub, GitLab and Gitea/Forgejo: authenticated by the repository's webhook
+ * secret (constant-time), not by an API token. Every answer is audited; a good push refreshes the
+ * repository afterwards, coalesced, so a burst of pushes costs one fetch plus at most one more.
+ */
+@Injectable()
+export class PushReceiver {
+  private readonly log = new Logger(PushReceiver.name);
+
+  constructor(
+    private readonly db: Database,
+    private readonly fetches: RepositoryFetches,
+    private readonly secrets: RepositorySecrets,
+    private readonly limiter: FailedAuthLimiter,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async receive(headers: WebhookHeaders, body: Buffer, address: string): Promise<PushReceiptView> {
+    // bad signatures count as failed authentications: past the limit an address is refused
+    // before anything is checked or audited, so a flood cannot fill the audit log
+    this.limiter.check(address);
+    const outcome = await receivePush(headers, body, {
+      match: (urls) => this.fetches.match(urls),
+      secretOf: async (name) => {
+        const row = await this.db.manager.getRepository(Repository).findOne({ where: { name }, select: { name: true, webhookSecret: true } });
+        return row ? this.secrets.webhookSecretOf(row) : undefined;
+      },
+    });
+    if (outcome.status === 401) this.limiter.fail(address);
+    const accepted = outcome.status === 202;
+    await this.audit.record({
+      actor: `webhook:${outcome.forge ?? 'unknown'}`,
+      action: 'webhooks.git',
+      subject: outcome.repositories.join(',') || null,
+      outcome: accepted ? 'accepted' : 'rejected',
+      details: { status: outcome.status, reason: outcome.reason, ref: outcome.event?.ref, after: outcome.event?.after },
+    });
+    if (outcome.status === 401) throw new UnauthorizedError(outcome.reason);
+    if (outcome.status === 400) throw new InvalidInputError(outcome.reason);
+    for (const name of outcome.repositories) {
+      this.fetches.refresh(name).catch((e) => this.log.warn({ repository: name, err: e }, 'refresh after push failed'));
+    }
+    return { accepted: true, repositories: outcome.repositories, message: outcome.reason };
+  }
+}
