@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { Request, Response, NextFunction } from 'express';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
@@ -9,10 +9,15 @@ import { requestLogging } from './common/logging/request-logging.middleware';
 import { requireJsonContentType, requireObjectBody } from './common/http/body-guards';
 import { AppConfig } from './config/app-config';
 import { Metrics } from './operations/metrics';
+import { buildOpenApiDocument } from './openapi';
+import { type Clock, systemClock } from './shared/clock';
 
-/** Builds the whole application (used by main.ts and by the tests, so both run the same thing). */
-export async function createApp(config: AppConfig, log: Logger): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+/**
+ * Builds the whole application (used by main.ts and by the tests, so both run the same thing).
+ * `clock`: every timer and timestamp of the service; tests pass a ManualClock to drive time.
+ */
+export async function createApp(config: AppConfig, log: Logger, options: { clock?: Clock } = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options.clock ?? systemClock), {
     logger: new JsonLogger(log),
     bodyParser: false,
     rawBody: true,
@@ -35,13 +40,7 @@ export async function createApp(config: AppConfig, log: Logger): Promise<NestExp
   app.useBodyParser('json', { limit: config.server.bodyLimitBytes, type: ['application/json', 'application/*+json'] });
   app.use(requireObjectBody);
 
-  const doc = new DocumentBuilder()
-    .setTitle('Flotilla')
-    .setDescription('GitOps fleet manager: clusters, repositories, applications, channels, audit')
-    .setVersion('v1')
-    .addBearerAuth()
-    .build();
-  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'api/docs/openapi.json' });
+  SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'api/docs/openapi.json' });
 
   return app;
 }

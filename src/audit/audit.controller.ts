@@ -1,8 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { MinRole } from '../auth/roles.decorator';
+import { ApiErrors } from '../common/dto/error.view';
 import { AuditLog } from './audit-log';
 import { AuditQueryDto } from './dto/audit-query.dto';
+import { auditEntryView, AuditPageView, AuditVerificationView } from './dto/audit.view';
 
 @ApiTags('audit')
 @ApiBearerAuth()
@@ -12,7 +14,10 @@ export class AuditController {
 
   @Get()
   @MinRole('viewer')
-  async list(@Query() q: AuditQueryDto) {
+  @ApiOperation({ operationId: 'listAuditEntries', summary: 'List audit entries, newest first' })
+  @ApiOkResponse({ type: AuditPageView })
+  @ApiErrors(400, 401, 429)
+  async list(@Query() q: AuditQueryDto): Promise<AuditPageView> {
     const page = await this.audit.list({
       ...q,
       since: q.since ? new Date(q.since) : undefined,
@@ -20,12 +25,15 @@ export class AuditController {
       limit: q.limit ?? 100,
       cursor: q.cursor ? Number(q.cursor) : undefined,
     });
-    return { items: page.items.map(({ details, ...e }) => ({ ...e, details: JSON.parse(details) })), nextCursor: page.nextCursor };
+    return { items: page.items.map(auditEntryView), nextCursor: page.nextCursor };
   }
 
   @Get('verify')
   @MinRole('viewer')
-  verify() {
+  @ApiOperation({ operationId: 'verifyAuditLog', summary: 'Verify the hash chain of the audit log' })
+  @ApiOkResponse({ type: AuditVerificationView, description: 'walks the whole chain; ok is false at the first entry that was edited or removed' })
+  @ApiErrors(401, 429)
+  verify(): Promise<AuditVerificationView> {
     return this.audit.verify();
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ConflictError, NotFoundError } from '../common/errors/domain-errors';
+import { ConflictError, NotFoundError } from '../shared/errors';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
 import { SecretBox } from '../security/secret-box';
@@ -10,21 +10,7 @@ import { ClusterChecks } from './cluster-checks';
 import { CreateClusterDto, UpdateClusterDto } from './dto/cluster.dto';
 import { matches, parseSelector } from './label-selector';
 
-/** What the API shows of a cluster: everything but the credentials. */
-export function clusterView(c: Cluster) {
-  return {
-    name: c.name,
-    server: c.server,
-    labels: c.labels,
-    tls: { caData: c.caData ?? undefined, insecureSkipVerify: c.insecureSkipVerify },
-    auth: { type: c.authType, ...(c.authType === 'bearerToken' ? { hasToken: true } : { hasClientCertificate: true }) },
-    source: c.source,
-    ...(c.kubeconfigContext ? { context: c.kubeconfigContext } : {}),
-    status: { phase: c.phase, kubernetesVersion: c.kubernetesVersion, message: c.message, lastCheckedAt: c.lastCheckedAt },
-    createdAt: c.createdAt,
-    updatedAt: c.updatedAt,
-  };
-}
+export { clusterView } from './dto/cluster.view';
 
 @Injectable()
 export class ClustersService {

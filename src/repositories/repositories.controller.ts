@@ -1,9 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { MinRole } from '../auth/roles.decorator';
+import { ApiErrors } from '../common/dto/error.view';
 import { NamePipe } from '../common/name.pipe';
 import { CreateRepositoryDto, UpdateRepositoryDto } from './dto/repository.dto';
-import { RepositoriesService, repositoryView } from './repositories.service';
+import { refreshView, RepositoryRefreshView, repositoryView, RepositoryView } from './dto/repository.view';
+import { RepositoriesService } from './repositories.service';
 
 @ApiTags('repositories')
 @ApiBearerAuth()
@@ -13,32 +15,47 @@ export class RepositoriesController {
 
   @Post()
   @MinRole('admin')
-  async create(@Body() dto: CreateRepositoryDto) {
+  @ApiOperation({ summary: 'Register a repository' })
+  @ApiCreatedResponse({ type: RepositoryView, description: 'stored and fetched once; a repository that cannot be fetched yet is stored too, with the reason in status' })
+  @ApiErrors(400, 401, 403, 409, 413, 415, 429)
+  async create(@Body() dto: CreateRepositoryDto): Promise<RepositoryView> {
     return repositoryView(await this.repositories.create(dto));
   }
 
   @Get()
   @MinRole('viewer')
-  async list() {
+  @ApiOperation({ summary: 'List repositories' })
+  @ApiOkResponse({ type: [RepositoryView], description: 'sorted by name' })
+  @ApiErrors(401, 429)
+  async list(): Promise<RepositoryView[]> {
     return (await this.repositories.list()).map(repositoryView);
   }
 
   @Get(':name')
   @MinRole('viewer')
-  async get(@Param('name', NamePipe) name: string) {
+  @ApiOperation({ summary: 'Get a repository' })
+  @ApiOkResponse({ type: RepositoryView })
+  @ApiErrors(400, 401, 404, 429)
+  async get(@Param('name', NamePipe) name: string): Promise<RepositoryView> {
     return repositoryView(await this.repositories.get(name));
   }
 
   @Patch(':name')
   @MinRole('admin')
-  async update(@Param('name', NamePipe) name: string, @Body() dto: UpdateRepositoryDto) {
+  @ApiOperation({ summary: 'Change a repository' })
+  @ApiOkResponse({ type: RepositoryView })
+  @ApiErrors(400, 401, 403, 404, 413, 415, 429)
+  async update(@Param('name', NamePipe) name: string, @Body() dto: UpdateRepositoryDto): Promise<RepositoryView> {
     return repositoryView(await this.repositories.update(name, dto));
   }
 
   @Delete(':name')
   @MinRole('admin')
   @HttpCode(204)
-  remove(@Param('name', NamePipe) name: string) {
+  @ApiOperation({ summary: 'Remove a repository and its mirror' })
+  @ApiNoContentResponse({ description: 'removed, with its mirror' })
+  @ApiErrors(400, 401, 403, 404, 409, 429)
+  remove(@Param('name', NamePipe) name: string): Promise<void> {
     return this.repositories.remove(name);
   }
 
@@ -46,8 +63,10 @@ export class RepositoriesController {
   @Post(':name/refresh')
   @MinRole('operator')
   @HttpCode(200)
-  async refresh(@Param('name', NamePipe) name: string) {
-    const result = await this.repositories.refresh(name);
-    return { revision: result.revision ?? null, refs: result.refs, moved: result.moved, fetchedAt: result.fetchedAt };
+  @ApiOperation({ summary: 'Fetch a repository now' })
+  @ApiOkResponse({ type: RepositoryRefreshView })
+  @ApiErrors(400, 401, 403, 404, 429, 502)
+  async refresh(@Param('name', NamePipe) name: string): Promise<RepositoryRefreshView> {
+    return refreshView(await this.repositories.refresh(name));
   }
 }

@@ -6,10 +6,10 @@ export class AuditQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(128) actor?: string;
   @ApiPropertyOptional({ example: 'clusters.create' }) @IsOptional() @IsString() @MaxLength(64) action?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(256) subject?: string;
-  @ApiPropertyOptional({ description: 'ISO-8601, inclusive' }) @IsOptional() @IsDateString() since?: string;
-  @ApiPropertyOptional({ description: 'ISO-8601, exclusive' }) @IsOptional() @IsDateString() until?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'ISO-8601, inclusive' }) @IsOptional() @IsDateString() since?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'ISO-8601, exclusive' }) @IsOptional() @IsDateString() until?: string;
 
-  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 500 })
+  @ApiPropertyOptional({ type: 'integer', default: 100, minimum: 1, maximum: 500 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
   limit?: number;
 

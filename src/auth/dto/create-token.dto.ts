@@ -10,7 +10,7 @@ export class CreateTokenDto {
   @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE })
   name!: string;
 
-  @ApiProperty({ enum: ROLES })
+  @ApiProperty({ enum: ROLES, enumName: 'Role' })
   @IsIn(ROLES as unknown as string[], { message: `role must be one of ${ROLES.join(', ')}` })
   role!: Role;
 }

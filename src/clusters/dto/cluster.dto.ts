@@ -44,7 +44,7 @@ export class TlsDto {
 }
 
 export class ClusterAuthDto {
-  @ApiProperty({ enum: ['bearerToken', 'clientCertificate'] })
+  @ApiProperty({ enum: ['bearerToken', 'clientCertificate'], enumName: 'ClusterAuthType' })
   @IsIn(['bearerToken', 'clientCertificate'], { message: 'auth.type must be bearerToken or clientCertificate' })
   type!: 'bearerToken' | 'clientCertificate';
 

@@ -7,7 +7,7 @@ import { DNS_LABEL, DNS_LABEL_MESSAGE } from '../../common/validation';
 const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[^\x00-\x20\x7f~^:?*[\\]{1,255}(?<![./])$/;
 
 export class RepositoryAuthDto {
-  @ApiProperty({ enum: ['basic', 'sshKey'] })
+  @ApiProperty({ enum: ['basic', 'sshKey'], enumName: 'RepositoryAuthType' })
   @IsIn(['basic', 'sshKey'], { message: 'auth.type must be basic or sshKey' })
   type!: 'basic' | 'sshKey';
 
@@ -36,7 +36,7 @@ class RepositoryFieldsDto {
   @IsOptional() @IsString() @Matches(BRANCH, { message: 'branch must be a valid git branch name' })
   branch?: string;
 
-  @ApiPropertyOptional({ default: 120, minimum: 1, maximum: 86400, description: 'at least git.minPollIntervalSeconds (10 by default)' })
+  @ApiPropertyOptional({ type: 'integer', default: 120, minimum: 1, maximum: 86400, description: 'at least git.minPollIntervalSeconds (10 by default)' })
   @IsOptional() @IsInt() @Min(1) @Max(86_400)
   pollIntervalSeconds?: number;
 

@@ -1,0 +1,226 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildOpenApiDocument } from '../../src/openapi';
+import { ApiResponse, apiClient } from '../support/api';
+import { RunningApp, startApp } from '../support/app';
+import { freePort } from '../support/ports';
+
+const ADMIN = 'openapi-test-admin-token-0123456789abcdef';
+const COMMITTED = join(__dirname, '..', '..', 'openapi.json');
+const STALE = 'openapi.json is stale: run npm run openapi and commit the result';
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
+
+type Schema = Record<string, any>;
+interface Operation {
+  method: string;
+  path: string;
+  op: Schema;
+}
+
+function operationsOf(doc: OpenAPIObject): Operation[] {
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    METHODS.filter((m) => (item as Schema)[m]).map((method) => ({ method, path, op: (item as Schema)[method] as Schema })),
+  );
+}
+
+/** `#/components/schemas/X` → the object it names, or undefined. */
+function pointer(doc: OpenAPIObject, ref: string): unknown {
+  if (!ref.startsWith('#/')) return undefined;
+  return ref
+    .slice(2)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Schema)[key] : undefined), doc);
+}
+
+function refsIn(node: unknown): string[] {
+  if (Array.isArray(node)) return node.flatMap(refsIn);
+  if (!node || typeof node !== 'object') return [];
+  return Object.entries(node).flatMap(([k, v]) => (k === '$ref' && typeof v === 'string' ? [v] : refsIn(v)));
+}
+
+/**
+ * Problems of `value` against an OpenAPI 3.0 schema, strict in one way JSON Schema is not: a
+ * property the schema does not declare is a problem, so a field added to a view function but not
+ * to its view class (or leaking from an entity) shows up here.
+ */
+function problemsOf(doc: OpenAPIObject, schema: Schema, value: unknown, at = '$'): string[] {
+  if (schema.$ref) return problemsOf(doc, pointer(doc, schema.$ref) as Schema, value, at);
+  if (value === null) return schema.nullable ? [] : [`${at} is null but not nullable`];
+  if (schema.allOf) return (schema.allOf as Schema[]).flatMap((s) => problemsOf(doc, s, value, at));
+  if (schema.oneOf) {
+    const fits = (schema.oneOf as Schema[]).filter((s) => problemsOf(doc, s, value, at).length === 0).length;
+    return fits === 1 ? [] : [`${at} fits ${fits} of the oneOf schemas`];
+  }
+  if (schema.enum && !(schema.enum as unknown[]).includes(value)) return [`${at} is ${JSON.stringify(value)}, not one of ${JSON.stringify(schema.enum)}`];
+  switch (schema.type) {
+    case 'string':
+      if (typeof value !== 'string') return [`${at} is not a string`];
+      if (schema.format === 'date-time' && !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(value)) return [`${at} is not a date-time: ${value}`];
+      return [];
+    case 'integer':
+      return Number.isInteger(value) ? [] : [`${at} is not an integer`];
+    case 'number':
+      return typeof value === 'number' ? [] : [`${at} is not a number`];
+    case 'boolean':
+      return typeof value === 'boolean' ? [] : [`${at} is not a boolean`];
+    case 'array':
+      return Array.isArray(value) ? value.flatMap((v, i) => problemsOf(doc, schema.items as Schema, v, `${at}[${i}]`)) : [`${at} is not an array`];
+    case 'object': {
+      if (typeof value !== 'object' || Array.isArray(value)) return [`${at} is not an object`];
+      const props = (schema.properties ?? {}) as Record<string, Schema>;
+      const record = value as Record<string, unknown>;
+      const missing = ((schema.required ?? []) as string[]).filter((k) => !(k in record)).map((k) => `${at}.${k} is required but missing`);
+      const each = Object.entries(record).flatMap(([k, v]) => {
+        if (props[k]) return problemsOf(doc, props[k], v, `${at}.${k}`);
+        if (schema.additionalProperties === true) return [];
+        if (schema.additionalProperties) return problemsOf(doc, schema.additionalProperties as Schema, v, `${at}.${k}`);
+        return [`${at}.${k} is not declared`];
+      });
+      return [...missing, ...each];
+    }
+    default:
+      return [`${at}: the schema has no type`];
+  }
+}
+
+describe('the OpenAPI document', () => {
+  let running: RunningApp;
+  let doc: OpenAPIObject;
+
+  beforeAll(async () => {
+    running = await startApp({ FLOTILLA_ADMIN_TOKEN: ADMIN });
+    doc = buildOpenApiDocument(running.app);
+  });
+  afterAll(() => running?.close());
+
+  /** Asserts that the answer's status is declared for the route and its body fits the declared schema. */
+  function expectDeclared(method: string, path: string, res: ApiResponse): void {
+    const response = (doc.paths[path] as Schema | undefined)?.[method]?.responses?.[String(res.status)] as Schema | undefined;
+    expect(response, `${method.toUpperCase()} ${path} answered ${res.status}, which it does not declare`).toBeDefined();
+    const schema = response!.content?.['application/json']?.schema as Schema | undefined;
+    if (res.status === 204) {
+      expect(schema).toBeUndefined();
+      return;
+    }
+    expect(schema, `${method.toUpperCase()} ${path} ${res.status} declares no JSON schema`).toBeDefined();
+    expect(problemsOf(doc, schema!, res.body), `${method.toUpperCase()} ${path} ${res.status}: ${JSON.stringify(res.body)}`).toEqual([]);
+  }
+
+  it('is committed as openapi.json, up to date', () => {
+    const committed = readFileSync(COMMITTED, 'utf8');
+    // the object comparison prints a readable diff; the text comparison also catches formatting
+    expect(JSON.parse(committed), STALE).toEqual(JSON.parse(JSON.stringify(doc)));
+    expect(committed === JSON.stringify(doc, null, 2) + '\n', STALE).toBe(true);
+  });
+
+  it('is served at /api/docs/openapi.json as committed', async () => {
+    const res = await fetch(`${running.baseUrl}/api/docs/openapi.json`);
+    expect(await res.json()).toEqual(JSON.parse(readFileSync(COMMITTED, 'utf8')));
+  });
+
+  it('gives every operation a unique operationId and a success response with a schema', () => {
+    const ops = operationsOf(doc);
+    expect(ops.length).toBeGreaterThan(15);
+    const problems: string[] = [];
+    const seen = new Map<string, string>();
+    for (const { method, path, op } of ops) {
+      const name = `${method.toUpperCase()} ${path}`;
+      const id = op.operationId as string | undefined;
+      if (!id || !/^[a-z][A-Za-z]+$/.test(id)) problems.push(`${name}: operationId ${JSON.stringify(id)} is not a camelCase name`);
+      else if (seen.has(id)) problems.push(`${name}: operationId ${id} is also used by ${seen.get(id)}`);
+      else seen.set(id, name);
+      const success = Object.entries(op.responses as Record<string, Schema>).filter(([status]) => /^2\d\d$/.test(status));
+      if (success.length === 0) problems.push(`${name}: no 2xx response`);
+      for (const [status, response] of success) {
+        if (status === '204') {
+          if (response.content) problems.push(`${name}: 204 with a body`);
+          continue;
+        }
+        const media = path === '/metrics' ? 'text/plain' : 'application/json';
+        if (!response.content?.[media]?.schema) problems.push(`${name}: ${status} has no ${media} schema`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('declares every error answer as ErrorView, and 401 and 429 wherever a token is needed', () => {
+    const problems: string[] = [];
+    for (const { method, path, op } of operationsOf(doc)) {
+      const name = `${method.toUpperCase()} ${path}`;
+      const responses = op.responses as Record<string, Schema>;
+      for (const [status, response] of Object.entries(responses)) {
+        if (/^[45]\d\d$/.test(status) && response.content?.['application/json']?.schema?.$ref !== '#/components/schemas/ErrorView') {
+          problems.push(`${name}: ${status} is not an ErrorView`);
+        }
+      }
+      const needsToken = ((op.security ?? []) as Schema[]).some((s) => 'bearer' in s);
+      if (needsToken && !(responses['401'] && responses['429'])) problems.push(`${name}: needs a token but does not declare 401 and 429`);
+      if (op.requestBody && !(responses['400'] && responses['413'] && responses['415'])) problems.push(`${name}: takes a body but does not declare 400, 413 and 415`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('resolves every $ref', () => {
+    const refs = refsIn(doc);
+    expect(refs.length).toBeGreaterThan(0);
+    expect(refs.filter((r) => pointer(doc, r) === undefined)).toEqual([]);
+  });
+
+  it('describes what the cluster routes really answer, for a cluster that is down too', async () => {
+    const api = apiClient(running.baseUrl, ADMIN);
+    const dead = `https://127.0.0.1:${await freePort()}`;
+    const created = await api.post('/api/v1/clusters', { name: 'down', server: dead, labels: { env: 'test' }, auth: { type: 'bearerToken', token: 'not-a-real-token' } });
+    expect(created.status).toBe(201);
+    expect(created.body.status.phase).toBe('Unreachable');
+    expectDeclared('post', '/api/v1/clusters', created);
+    expectDeclared('get', '/api/v1/clusters', await api.get('/api/v1/clusters?selector=env=test'));
+    expectDeclared('post', '/api/v1/clusters/{name}/check', await api.post('/api/v1/clusters/down/check'));
+    expectDeclared('get', '/api/v1/clusters/{name}', await api.get('/api/v1/clusters/nowhere'));
+    expectDeclared('post', '/api/v1/clusters', await api.post('/api/v1/clusters', { name: 'Not A Label', server: 42 }));
+    expectDeclared('post', '/api/v1/clusters', await api.post('/api/v1/clusters', { name: 'down', server: dead, auth: { type: 'bearerToken', token: 't' } }));
+    expectDeclared('delete', '/api/v1/clusters/{name}', await api.delete('/api/v1/clusters/down'));
+  });
+
+  it('describes what the token routes really answer: the token once, then never', async () => {
+    const api = apiClient(running.baseUrl, ADMIN);
+    const created = await api.post('/api/v1/tokens', { name: 'openapi-viewer', role: 'viewer' });
+    expect(created.status).toBe(201);
+    expectDeclared('post', '/api/v1/tokens', created);
+    const listed = await api.get('/api/v1/tokens');
+    expect(listed.body.map((t: { name: string }) => t.name)).toContain('openapi-viewer');
+    expectDeclared('get', '/api/v1/tokens', listed);
+    expectDeclared('post', '/api/v1/tokens', await apiClient(running.baseUrl, created.body.token).post('/api/v1/tokens', { name: 'again', role: 'admin' }));
+    expectDeclared('get', '/api/v1/tokens', await apiClient(running.baseUrl).get('/api/v1/tokens'));
+  });
+
+  it('describes what the repository routes really answer, for a remote that is down too', async () => {
+    const api = apiClient(running.baseUrl, ADMIN);
+    const url = `https://127.0.0.1:${await freePort()}/acme/deploy.git`;
+    const created = await api.post('/api/v1/repositories', { name: 'deploy', url, auth: { type: 'basic', username: 'x-access-token', password: 'not-a-secret' } });
+    expect(created.status).toBe(201);
+    expectDeclared('post', '/api/v1/repositories', created);
+    const plain = await api.post('/api/v1/repositories', { name: 'plain', url });
+    expect(plain.body.auth).toBeNull();
+    expectDeclared('post', '/api/v1/repositories', plain);
+    expectDeclared('get', '/api/v1/repositories', await api.get('/api/v1/repositories'));
+    expectDeclared('post', '/api/v1/repositories/{name}/refresh', await api.post('/api/v1/repositories/deploy/refresh'));
+  });
+
+  it('describes what the audit and operations routes really answer', async () => {
+    const api = apiClient(running.baseUrl, ADMIN);
+    const page = await api.get('/api/v1/audit?limit=2');
+    expect(page.body.items).toHaveLength(2);
+    expectDeclared('get', '/api/v1/audit', page);
+    expectDeclared('get', '/api/v1/audit', await api.get('/api/v1/audit?limit=many'));
+    expectDeclared('get', '/api/v1/audit/verify', await api.get('/api/v1/audit/verify'));
+    expectDeclared('get', '/healthz', await api.get('/healthz'));
+    expectDeclared('get', '/readyz', await api.get('/readyz'));
+    const metrics = await api.get('/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain\b/);
+    expect(Object.keys((doc.paths['/metrics'] as Schema).get.responses['200'].content)).toEqual(['text/plain']);
+  });
+});
