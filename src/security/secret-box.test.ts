@@ -51,6 +51,11 @@ describe('SecretBox', () => {
   it('takes FLOTILLA_SECRET_KEY over the key file', () => {
     const key = randomBytes(32);
     const dataDir = mkdtempSync(join(tmpdir(), 'flotilla-key-'));
-    expect(resolveSecretKey({ dataDir, security: { secretKey: key.toString('base64'), adminToken: null, failedAuthPerMinute: 1 } }).equals(key)).toBe(true);
+    const security = { adminToken: null, failedAuthPerMinute: 1 };
+    const fromFile = resolveSecretKey({ dataDir, security: { ...security, secretKey: null } });
+    expect(fromFile.equals(key)).toBe(false);
+    expect(resolveSecretKey({ dataDir, security: { ...security, secretKey: key.toString('base64') } }).equals(key)).toBe(true);
+    // the file is left as it was
+    expect(Buffer.from(readFileSync(join(dataDir, 'secret.key'), 'utf8').trim(), 'base64').equals(fromFile)).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it, afterAll, beforeAll } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunningApp, startApp } from '../support/app';
 
@@ -11,7 +11,9 @@ describe('the service', () => {
   afterAll(() => running.close());
 
   it('creates its SQLite file in the data directory', () => {
-    expect(existsSync(join(running.dataDir, 'flotilla.sqlite'))).toBe(true);
+    const file = join(running.dataDir, 'flotilla.sqlite');
+    expect(existsSync(file)).toBe(true);
+    expect(readFileSync(file).subarray(0, 16).toString('latin1')).toBe('SQLite format 3\0');
   });
 
   it('answers /healthz with 200', async () => {
@@ -51,7 +53,9 @@ describe('the service', () => {
     const generated = (await fetch(`${running.baseUrl}/readyz`)).headers.get('x-request-id');
     expect(generated).toMatch(/^[0-9a-f-]{36}$/);
     const lines = running.logs.map((l) => JSON.parse(l));
-    expect(lines.some((l) => l.requestId === 'req-test-42' && l.path === '/api/v1/missing' && l.status === 404 && l.level === 'info')).toBe(true);
+    expect(lines.filter((l) => l.requestId === 'req-test-42')).toEqual([
+      expect.objectContaining({ msg: 'request', method: 'GET', path: '/api/v1/missing', status: 404, level: 'info' }),
+    ]);
   });
 
   it('answers unknown routes with 404 in the error shape', async () => {

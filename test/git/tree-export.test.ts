@@ -95,21 +95,31 @@ describe('reading a path at a commit', () => {
 
   it('removes links that leave the repository from the export itself', async () => {
     const tree = await mirror.export(old, 'apps/x');
-    await expect(readdir(join(tree.root, 'apps'))).resolves.toEqual(expect.not.arrayContaining(['etc', 'up', 'chain']));
-    await expect(readFile(join(tree.root, 'apps', 'evil', 'passwd'), 'utf8')).rejects.toThrow(/ENOENT/);
-    tree.release();
+    try {
+      // etc, up and chain are gone; current (a link to x) stays inside and is kept
+      expect((await readdir(join(tree.root, 'apps'))).sort()).toEqual(['current', 'evil', 'x']);
+      expect(await readdir(join(tree.root, 'apps', 'evil'))).toEqual([]);
+      await expect(readFile(join(tree.root, 'apps', 'evil', 'passwd'), 'utf8')).rejects.toThrow(/ENOENT/);
+      expect(await readFile(join(tree.root, 'apps', 'current', 'deployment.yaml'), 'utf8')).toBe('replicas: 1\n');
+    } finally {
+      tree.release();
+    }
   });
 
   it('removes released exports beyond the kept number, never one still leased', async () => {
+    // a second commit of its own (outside apps/x, which other tests read at main)
+    const other = await repo.commit({ 'other/keep-trees.yaml': 'n: 1\n' }, { message: 'another commit' });
+    expect(other).not.toBe(old);
     const small = new GitMirror({ name: 'small', url: server.url('app'), baseDir, urlPolicy: { allowInsecure: true }, keepTrees: 1 });
     await small.fetch();
     const exportsOnDisk = async () => (await readdir(join(baseDir, 'trees', 'small'))).filter((d) => !d.startsWith('.'));
     const held = await small.export(old, 'apps/x');
-    const head = await small.export('main', 'apps/x');
+    const head = await small.export(other, 'apps/x');
+    expect(await exportsOnDisk()).toHaveLength(2);
     head.release();
     held.release();
     await waitFor(async () => (await exportsOnDisk()).length === 1, 5_000, 'eviction to one export');
-    const leased = [await small.export(old, 'apps/x'), await small.export('main', 'apps/x')];
+    const leased = [await small.export(old, 'apps/x'), await small.export(other, 'apps/x')];
     await new Promise((r) => setTimeout(r, 100));
     expect(await exportsOnDisk()).toHaveLength(2);
     expect(await readFile(join(leased[0].path, 'deployment.yaml'), 'utf8')).toBe('replicas: 1\n');

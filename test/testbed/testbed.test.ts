@@ -23,8 +23,15 @@ describe('the multi-cluster test bed', () => {
   });
 
   it('accepts the admin token everywhere', async () => {
-    const res = await clusterRequest(east, east.adminToken, 'GET', '/api/v1/namespaces/kube-system/configmaps');
-    expect(res.status).toBe(200);
+    for (const c of [east, west]) {
+      const res = await clusterRequest(c, c.adminToken, 'GET', '/api/v1/namespaces/kube-system/configmaps');
+      expect(res.status, c.name).toBe(200);
+      expect(res.body.kind).toBe('ConfigMapList');
+      const review = await clusterRequest(c, c.adminToken, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+        apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: '*', group: '*', resource: '*' } },
+      });
+      expect(review.body.status.allowed, c.name).toBe(true);
+    }
   });
 
   it('lets the limited token work in its namespace only (403 outside)', async () => {
@@ -43,23 +50,37 @@ describe('the multi-cluster test bed', () => {
   });
 
   it('issues client certificates that authenticate as the given user and groups', async () => {
-    const cert = issueClientCertificate(east, 'cert-user', ['system:masters']);
-    const status = await new Promise<number>((done, fail) => {
-      const req = request(new URL('/api/v1/namespaces', east.server), {
-        ca: Buffer.from(east.caData, 'base64'),
-        cert: Buffer.from(cert.certData, 'base64'),
-        key: Buffer.from(cert.keyData, 'base64'),
-      }, (res) => { res.resume(); done(res.statusCode ?? 0); });
-      req.on('error', fail);
-      req.end();
-    });
-    expect(status).toBe(200);
+    /** One call to east authenticated by a client certificate only. */
+    const withCertificate = (cert: { certData: string; keyData: string }, method: string, path: string, body?: unknown) =>
+      new Promise<{ status: number; body: any }>((done, fail) => {
+        const req = request(new URL(path, east.server), {
+          method,
+          ca: Buffer.from(east.caData, 'base64'),
+          cert: Buffer.from(cert.certData, 'base64'),
+          key: Buffer.from(cert.keyData, 'base64'),
+          headers: { accept: 'application/json', 'content-type': 'application/json' },
+        }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => done({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+        });
+        req.on('error', fail);
+        req.end(body === undefined ? undefined : JSON.stringify(body));
+      });
+    const whoAmI = async (cert: { certData: string; keyData: string }) => {
+      const review = await withCertificate(cert, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+      expect(review.status).toBe(201);
+      return review.body.status.userInfo as { username: string; groups: string[] };
+    };
+
+    const admin = issueClientCertificate(east, 'cert-user', ['system:masters', 'team-a']);
+    expect(await whoAmI(admin)).toMatchObject({ username: 'cert-user', groups: ['system:masters', 'team-a', 'system:authenticated'] });
+    expect((await withCertificate(admin, 'GET', '/api/v1/namespaces')).status).toBe(200);
+
     const nobody = issueClientCertificate(east, 'cert-nobody');
-    const review = await clusterRequest(east, east.adminToken, 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
-      apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview',
-      spec: { user: 'cert-nobody', resourceAttributes: { verb: 'list', resource: 'namespaces' } },
-    });
-    expect(nobody.certData).not.toBe(cert.certData);
-    expect(review.body.status.allowed).toBe(false);
+    expect(await whoAmI(nobody)).toMatchObject({ username: 'cert-nobody', groups: ['system:authenticated'] });
+    const refused = await withCertificate(nobody, 'GET', '/api/v1/namespaces');
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toContain('User "cert-nobody" cannot list resource "namespaces"');
   });
 });
