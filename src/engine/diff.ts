@@ -1,7 +1,7 @@
 // Normalisation and field diffs. The engine compares the server's dry-run answer with the live
 // object: both come from the same server, so defaults it adds appear on both sides and only what
 // the apply would change remains — after removing the fields the server changes on every write.
-import type { KubeObject } from './objects';
+import { SERVER_OWNED_METADATA, type KubeObject } from './objects';
 
 export interface FieldChange {
   /** dotted path, array indices in brackets: `spec.template.spec.containers[0].image` */
@@ -10,14 +10,13 @@ export interface FieldChange {
   desired?: unknown;
 }
 
-const SERVER_METADATA = ['managedFields', 'resourceVersion', 'generation', 'creationTimestamp', 'uid', 'selfLink'];
 export const MASK = '***';
 
 /** A copy without server-owned fields: status, managed fields, versions, timestamps. */
 export function normalize(obj: KubeObject): KubeObject {
   const out: KubeObject = structuredClone(obj);
   delete out.status;
-  for (const f of SERVER_METADATA) delete out.metadata[f];
+  for (const f of SERVER_OWNED_METADATA) delete out.metadata[f];
   if (out.metadata.annotations && Object.keys(out.metadata.annotations).length === 0) delete out.metadata.annotations;
   return out;
 }

@@ -13,6 +13,7 @@
 //   Ready or Available condition decides (True Healthy, False Degraded, Unknown Progressing);
 //   an object without such conditions — a ConfigMap, a custom resource without status — is
 //   Healthy, because nothing reports that it is not.
+import { splitApiVersion } from '../kube';
 import type { KubeObject } from './objects';
 
 export type HealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Missing' | 'Unknown';
@@ -39,7 +40,7 @@ export function healthOf(obj: KubeObject | undefined): Health {
   if (!obj) return { status: 'Missing', message: 'object does not exist' };
   try {
     const rule: Rule | undefined = RULES[obj.kind];
-    return rule !== undefined && groupOf(obj.apiVersion) === KIND_GROUPS[obj.kind] ? rule(obj) : generic(obj);
+    return rule !== undefined && splitApiVersion(obj.apiVersion).group === KIND_GROUPS[obj.kind] ? rule(obj) : generic(obj);
   } catch (e) {
     return { status: 'Unknown', message: `health check failed: ${(e as Error).message}` };
   }
@@ -50,12 +51,9 @@ const KIND_GROUPS: Record<string, string> = {
   Pod: '', PersistentVolumeClaim: '', Service: '', Job: 'batch', CronJob: 'batch', Ingress: 'networking.k8s.io',
 };
 
-function groupOf(apiVersion: string): string {
-  return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
-}
-
-function condition(obj: KubeObject, type: string): { status?: string; reason?: string; message?: string } | undefined {
-  return (obj.status?.conditions ?? []).find((c: { type?: string }) => c.type === type);
+/** The status condition of `type`, as controllers write them. */
+export function conditionOf(obj: KubeObject | undefined, type: string): { status?: string; reason?: string; message?: string } | undefined {
+  return (obj?.status?.conditions ?? []).find((c: { type?: string }) => c.type === type);
 }
 
 function notObserved(obj: KubeObject): Health | undefined {
@@ -68,7 +66,7 @@ function notObserved(obj: KubeObject): Health | undefined {
 
 function deployment(obj: KubeObject): Health {
   if (obj.spec?.paused) return { status: 'Suspended', message: 'deployment is paused' };
-  const progressing = condition(obj, 'Progressing');
+  const progressing = conditionOf(obj, 'Progressing');
   if (progressing?.reason === 'ProgressDeadlineExceeded') {
     return { status: 'Degraded', message: `deployment "${obj.metadata.name}" exceeded its progress deadline` };
   }
@@ -106,7 +104,7 @@ function daemonSet(obj: KubeObject): Health {
 }
 
 function replicaSet(obj: KubeObject): Health {
-  const failure = condition(obj, 'ReplicaFailure');
+  const failure = conditionOf(obj, 'ReplicaFailure');
   if (failure?.status === 'True') return { status: 'Degraded', message: failure.message ?? 'replica failure' };
   const waiting = notObserved(obj);
   if (waiting) return waiting;
@@ -128,7 +126,7 @@ function pod(obj: KubeObject): Health {
     case 'Failed': return { status: 'Degraded', message: s.message ?? 'pod failed' };
     case 'Running': {
       if (obj.spec?.restartPolicy === 'Always' || obj.spec?.restartPolicy === undefined) {
-        return condition(obj, 'Ready')?.status === 'True' ? healthy : { status: 'Progressing', message: 'pod is running but not ready' };
+        return conditionOf(obj, 'Ready')?.status === 'True' ? healthy : { status: 'Progressing', message: 'pod is running but not ready' };
       }
       return { status: 'Progressing', message: 'pod is running' };
     }
@@ -137,9 +135,9 @@ function pod(obj: KubeObject): Health {
 }
 
 function job(obj: KubeObject): Health {
-  const failed = condition(obj, 'Failed');
+  const failed = conditionOf(obj, 'Failed');
   if (failed?.status === 'True') return { status: 'Degraded', message: `job failed: ${failed.reason ?? ''}${failed.message ? ` — ${failed.message}` : ''}`.trim() };
-  if (condition(obj, 'Complete')?.status === 'True') return healthy;
+  if (conditionOf(obj, 'Complete')?.status === 'True') return healthy;
   if (obj.spec?.suspend) return { status: 'Suspended', message: 'job is suspended' };
   return { status: 'Progressing', message: `job running (${obj.status?.succeeded ?? 0} succeeded)` };
 }
@@ -168,7 +166,7 @@ function generic(obj: KubeObject): Health {
   if (observed !== undefined && obj.metadata.generation !== undefined && observed < obj.metadata.generation) {
     return { status: 'Progressing', message: `waiting for the controller to observe generation ${obj.metadata.generation}` };
   }
-  const c = condition(obj, 'Ready') ?? condition(obj, 'Available');
+  const c = conditionOf(obj, 'Ready') ?? conditionOf(obj, 'Available');
   if (!c) return healthy;
   if (c.status === 'True') return healthy;
   const message = [c.reason, c.message].filter(Boolean).join(': ') || undefined;

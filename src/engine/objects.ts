@@ -1,6 +1,6 @@
 // The vocabulary shared by every step of a sync: object references, the inventory, and the
 // labels and annotations Flotilla puts on what it manages (SPEC §3 step 3).
-import type { KubeObject } from '../kube';
+import { splitApiVersion, type KubeObject } from '../kube';
 
 export type { KubeObject };
 
@@ -15,6 +15,12 @@ export const FIELD_MANAGER = 'flotilla';
 /** the namespace part of the tracking id of cluster-scoped objects */
 export const CLUSTER_SCOPE = '_cluster';
 
+/**
+ * Metadata only the server sets. Placement strips them (sending them back would fail or fight the
+ * server) and the diff ignores them (they change on every write).
+ */
+export const SERVER_OWNED_METADATA: readonly string[] = ['managedFields', 'resourceVersion', 'generation', 'creationTimestamp', 'uid', 'selfLink'];
+
 /** Where an object lives. Serialisable: the inventory is a list of these. */
 export interface ObjectRef {
   group: string;
@@ -28,16 +34,10 @@ export interface ObjectRef {
 export type Inventory = ObjectRef[];
 
 export function refOf(obj: KubeObject): ObjectRef {
-  const slash = obj.apiVersion.indexOf('/');
-  const group = slash < 0 ? '' : obj.apiVersion.slice(0, slash);
-  const version = slash < 0 ? obj.apiVersion : obj.apiVersion.slice(slash + 1);
+  const { group, version } = splitApiVersion(obj.apiVersion);
   const ref: ObjectRef = { group, version, kind: obj.kind, name: obj.metadata.name };
   if (obj.metadata.namespace) ref.namespace = obj.metadata.namespace;
   return ref;
-}
-
-export function apiVersionOf(ref: Pick<ObjectRef, 'group' | 'version'>): string {
-  return ref.group ? `${ref.group}/${ref.version}` : ref.version;
 }
 
 /** Identity of an object regardless of the version it is served at. */
@@ -63,10 +63,17 @@ export function syncOptions(obj: KubeObject): Set<string> {
   return new Set(raw.split(',').map((s: string) => s.trim()).filter(Boolean));
 }
 
-export function isCrd(obj: Pick<KubeObject, 'apiVersion' | 'kind'>): boolean {
-  return obj.kind === 'CustomResourceDefinition' && obj.apiVersion.startsWith('apiextensions.k8s.io/');
+type Kinded = Pick<KubeObject, 'apiVersion' | 'kind'> | Pick<ObjectRef, 'group' | 'kind'>;
+
+function groupOf(o: Kinded): string {
+  return 'apiVersion' in o ? splitApiVersion(o.apiVersion).group : o.group;
 }
 
-export function isNamespace(obj: Pick<ObjectRef | KubeObject, 'kind'> & { group?: string; apiVersion?: string }): boolean {
-  return obj.kind === 'Namespace' && (obj.apiVersion === 'v1' || obj.group === '');
+export function isCrd(o: Kinded): boolean {
+  return o.kind === 'CustomResourceDefinition' && groupOf(o) === 'apiextensions.k8s.io';
+}
+
+/** A core Namespace, as an object or a reference (a `Namespace` kind of another group is not one). */
+export function isNamespace(o: Kinded): boolean {
+  return o.kind === 'Namespace' && groupOf(o) === '';
 }

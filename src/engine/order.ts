@@ -1,7 +1,7 @@
 // The one table that decides the order objects are applied in (pruning walks it backwards).
 // Stages first (SPEC §3 step 6), then the sync wave, then a fixed kind order that puts what
 // workloads refer to (accounts, RBAC, config, services) before the workloads themselves.
-import { isCrd, SYNC_WAVE_ANNOTATION, type KubeObject } from './objects';
+import { isCrd, isNamespace, SYNC_WAVE_ANNOTATION, type KubeObject } from './objects';
 
 export enum Stage {
   /** CustomResourceDefinitions; the engine waits for them to be Established */
@@ -12,6 +12,15 @@ export enum Stage {
   /** admission webhooks and policies: last, so they cannot block the objects they would check
    *  (or point at a webhook service that is not deployed yet) */
   Admission = 4,
+}
+
+export type StageName = keyof typeof Stage;
+
+/** Every stage, in apply order. */
+export const STAGES: readonly Stage[] = [Stage.Crds, Stage.Namespaces, Stage.ClusterScoped, Stage.Namespaced, Stage.Admission];
+
+export function stageName(stage: Stage): StageName {
+  return Stage[stage] as StageName;
 }
 
 const ADMISSION_KINDS = new Set([
@@ -38,7 +47,7 @@ export interface Orderable {
 
 export function stageOf(o: Orderable): Stage {
   if (isCrd(o.object)) return Stage.Crds;
-  if (o.object.kind === 'Namespace' && o.object.apiVersion === 'v1') return Stage.Namespaces;
+  if (isNamespace(o.object)) return Stage.Namespaces;
   if (ADMISSION_KINDS.has(o.object.kind)) return Stage.Admission;
   return o.namespaced ? Stage.Namespaced : Stage.ClusterScoped;
 }

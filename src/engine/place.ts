@@ -1,26 +1,26 @@
 // Placement (SPEC §3 step 3): namespaced objects go to the target namespace, cluster-scoped ones
 // lose any namespace, and every object gets Flotilla's labels and its target's tracking id.
-import type { KubeClient } from '../kube';
+import { splitApiVersion, type KubeClient } from '../kube';
 import { mapBounded } from '../shared/map-bounded';
 import { waveOf } from './order';
 import type { RenderedObject } from './render';
-import type { ChangeSetEntry } from './types';
-import { APPLICATION_LABEL, refKey, isCrd, MANAGED_BY_LABEL, MANAGED_BY_VALUE, refOf, TRACKING_ID_ANNOTATION, trackingId, type KubeObject, type ObjectRef } from './objects';
+import type { ChangeSetEntry, Target } from './types';
+import {
+  APPLICATION_LABEL, refKey, isCrd, MANAGED_BY_LABEL, MANAGED_BY_VALUE, refOf, SERVER_OWNED_METADATA, TRACKING_ID_ANNOTATION, trackingId,
+  type KubeObject, type ObjectRef,
+} from './objects';
 
 export interface PlacedObject {
   object: KubeObject;
   ref: ObjectRef;
   namespaced: boolean;
   source?: { file: string; line: number };
-}
-
-export interface Placement {
-  application: string;
-  namespace: string;
+  /** not rendered: the target namespace, placed by the engine because it does not exist */
+  targetNamespace?: true;
 }
 
 /** A copy of `obj` placed for the target; the input is not changed. */
-export function placeObject(obj: KubeObject, namespaced: boolean, target: Placement): PlacedObject {
+export function placeObject(obj: KubeObject, namespaced: boolean, target: Target): PlacedObject {
   const object: KubeObject = structuredClone(obj);
   const metadata = object.metadata;
   if (namespaced) metadata.namespace = target.namespace;
@@ -30,9 +30,18 @@ export function placeObject(obj: KubeObject, namespaced: boolean, target: Placem
     ...(metadata.annotations ?? {}),
     [TRACKING_ID_ANNOTATION]: trackingId(target.application, namespaced ? target.namespace : undefined),
   };
-  // fields only the server may set; sending them back would fail or fight the server
-  for (const f of ['resourceVersion', 'uid', 'creationTimestamp', 'generation', 'managedFields', 'selfLink']) delete metadata[f];
+  for (const f of SERVER_OWNED_METADATA) delete metadata[f];
   return { object, ref: refOf(object), namespaced };
+}
+
+/**
+ * The target namespace as an ordinary object of the Namespaces stage. It carries the managed-by
+ * label but no application label or tracking id: several applications may deploy into one
+ * namespace, and none of them may own (or ever prune) it.
+ */
+export function placeTargetNamespace(target: Target): PlacedObject {
+  const object: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: target.namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE } } };
+  return { object, ref: refOf(object), namespaced: false, targetNamespace: true };
 }
 
 /**
@@ -40,7 +49,7 @@ export function placeObject(obj: KubeObject, namespaced: boolean, target: Placem
  * that CRD's `spec.scope`. Undefined when no CRD in the set defines it.
  */
 export function scopeFromCrds(objects: readonly KubeObject[], apiVersion: string, kind: string): boolean | undefined {
-  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
+  const { group, version } = splitApiVersion(apiVersion);
   for (const crd of objects) {
     if (!isCrd(crd)) continue;
     const spec = crd.spec ?? {};
@@ -57,10 +66,11 @@ export function scopeFromCrds(objects: readonly KubeObject[], apiVersion: string
  */
 export async function placeTarget(
   client: KubeClient,
-  req: Placement & { objects: ReadonlyArray<RenderedObject | KubeObject> },
+  target: Target,
+  objects: ReadonlyArray<RenderedObject | KubeObject>,
   concurrency: number,
 ): Promise<{ placed: PlacedObject[]; failures: ChangeSetEntry[] }> {
-  const items = req.objects.map((o) => (isRendered(o) ? o : { object: o, source: undefined }));
+  const items = objects.map((o) => (isRendered(o) ? o : { object: o, source: undefined }));
   const plain = items.map((i) => i.object);
   const failures: ChangeSetEntry[] = [];
   const placed: PlacedObject[] = [];
@@ -82,7 +92,7 @@ export async function placeTarget(
       failures.push({ ref: refOf(object), action: 'failed', message: scope.message, ...(source ? { source } : {}) });
       return;
     }
-    const p = placeObject(object, scope, req);
+    const p = placeObject(object, scope, target);
     if (source) p.source = source;
     const key = refKey(p.ref);
     if (seen.has(key)) {

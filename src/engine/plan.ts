@@ -1,99 +1,121 @@
-// Planning one object: read it live, refuse another application's object, ask the server what an
-// apply would produce (dry run), and compare that with the live object. Then, if asked, apply.
-import { KubeApiError, UnknownKindError, type KubeClient } from '../kube';
-import { diffObjects, type FieldChange, normalize } from './diff';
-import { describeRef, SYNC_OPTIONS_ANNOTATION, syncOptions, trackingIdOf, type KubeObject } from './objects';
+// The plan of a sync (SPEC §3 steps 3–4, and what 6–7 would do): place the objects, add the
+// target namespace when it is missing, read and dry-run every object stage by stage, and decide
+// what prune would do. Nothing is written: `engine.diff`, dry runs and PreSync hooks all read
+// this one plan, and `apply` carries it out.
+import type { KubeClient } from '../kube';
+import type { Clock } from '../shared/clock';
+import { mapBounded } from '../shared/map-bounded';
+import { healthOf, worstHealth } from './health';
 import type { LiveState } from './live';
-import type { PlacedObject } from './place';
+import { entryOf, planObject, type ObjectPlan, type PlanContext } from './object-plan';
+import { isCrd, isNamespace, trackingId, type Inventory, type ObjectRef } from './objects';
+import { applyGroups, Stage, stageName, stageOf, STAGES } from './order';
+import { placeTarget, placeTargetNamespace, type PlacedObject } from './place';
+import { planPrune, pruneCandidates, uniqueRefs, type PruneContext } from './prune';
+import type { ChangeAction, ChangeSetEntry, HealthReport, StagePlan, SyncPlan, SyncRequest, Target } from './types';
 
-export interface Plan {
-  placed: PlacedObject;
-  live?: KubeObject;
-  action: 'created' | 'configured' | 'unchanged' | 'failed';
-  /** unmasked; mask before it leaves the engine */
-  changes: FieldChange[];
-  message?: string;
-  /** the live object belongs to another application (SharedResource) */
-  shared?: boolean;
-  /** immutable field changed and the object opted in: delete, then create */
-  replace?: boolean;
-  /** the object after the apply (or the dry run), for health */
-  result?: KubeObject;
-}
-
-export interface PlanContext {
+/** What the engine was built with, shared by planning and applying. */
+export interface EngineContext {
   client: KubeClient;
   live: LiveState;
   fieldManager: string;
-  /** dry-run of an object whose namespace or CRD this very run creates cannot succeed yet */
-  parentsPending: boolean;
-  /** the plan is applied right after (not a dry run) */
-  applying: boolean;
+  concurrency: number;
+  clock: Clock;
+  crdTimeoutMs: number;
+  replaceTimeoutMs: number;
 }
 
-export async function planObject(ctx: PlanContext, placed: PlacedObject): Promise<Plan> {
-  const ours = trackingIdOf(placed.object);
-  let live: KubeObject | undefined;
+export async function planSync(ctx: EngineContext, request: SyncRequest): Promise<SyncPlan> {
+  const applying = request.dryRun !== true;
+  const { placed, failures } = await placeTarget(ctx.client, request.target, request.objects, ctx.concurrency);
+  const targetNamespace = await missingTargetNamespace(ctx, request.target, placed);
+  const all = targetNamespace ? [...placed, targetNamespace] : placed;
+
+  // Stage by stage, because a dry run of an object whose CRD or namespace an earlier stage would
+  // create fails with a 404 that means "would be created" only when that stage creates it.
+  const stages: StagePlan[] = [];
+  let parentsPending = false;
+  for (const stage of STAGES) {
+    const items = all.filter((p) => stageOf(p) === stage);
+    if (!items.length) continue;
+    const plans = new Map<PlacedObject, ObjectPlan>();
+    const planCtx = { ...planContext(ctx, applying, parentsPending), newNamespace: targetNamespace?.ref.name };
+    const results = await mapBounded(items, ctx.concurrency, (p) => planObject(planCtx, p));
+    items.forEach((p, i) => plans.set(p, results[i]));
+    const groups = applyGroups(items).map((g) => g.map((p) => plans.get(p)!));
+    stages.push({ stage, name: stageName(stage), groups });
+    if ((stage === Stage.Crds || stage === Stage.Namespaces) && results.some((r) => r.action === 'created')) parentsPending = true;
+  }
+
+  const candidates = pruneCandidates(request.inventory ?? [], placed.map((p) => p.ref), request.retain);
+  const prune = request.prune && candidates.length ? await planPrune(pruneContext(ctx, request.target), candidates) : [];
+  const changes = [...failures, ...stages.flatMap((s) => s.groups.flat().map(entryOf)), ...prune];
+  const counts = countActions(changes);
+  return {
+    request, stages, failures, pruneCandidates: candidates, prune, changes, counts,
+    willChange: counts.created + counts.configured + counts.pruned > 0,
+  };
+}
+
+/**
+ * The target namespace, when objects go into it, it is not among them and it does not exist.
+ * When it cannot be read (a token confined to its namespace may not read namespaces), it is left
+ * alone: the objects' own reads and applies say whether it is usable.
+ */
+async function missingTargetNamespace(ctx: EngineContext, target: Target, placed: PlacedObject[]): Promise<PlacedObject | undefined> {
+  if (!placed.some((p) => p.namespaced)) return undefined;
+  if (placed.some((p) => isNamespace(p.ref) && p.ref.name === target.namespace)) return undefined;
+  const namespace = placeTargetNamespace(target);
   try {
-    live = await ctx.live.get(placed.ref);
-  } catch (e) {
-    // a kind the cluster does not serve has no objects; the dry run below says why it fails
-    if (!(e instanceof UnknownKindError)) return failed(placed, undefined, e);
-  }
-  const theirs = trackingIdOf(live);
-  if (live && theirs && theirs !== ours) {
-    const owner = theirs.split(':')[0];
-    return {
-      placed, live, action: 'failed', changes: [], shared: true,
-      message: `SharedResource: ${describeRef(placed.ref)} is already managed by application "${owner}" (tracking id ${theirs}); not taken over`,
-    };
-  }
-  // a new object in a real run: the apply itself validates it, a dry run first would only double the calls
-  if (!live && ctx.applying) return { placed, action: 'created', changes: [] };
-  let predicted: KubeObject;
-  try {
-    predicted = await ctx.client.apply(placed.object, { fieldManager: ctx.fieldManager, force: true, dryRun: true });
-  } catch (e) {
-    if (e instanceof KubeApiError && e.immutableField && live) {
-      if (syncOptions(placed.object).has('Replace=true')) {
-        return { placed, live, action: 'configured', changes: [], replace: true, message: `immutable field changed: will delete and recreate (${SYNC_OPTIONS_ANNOTATION}: Replace=true)` };
-      }
-      return failed(placed, live, e, `; the field is immutable — set annotation ${SYNC_OPTIONS_ANNOTATION}: Replace=true to let Flotilla delete and recreate the object`);
-    }
-    if (!live && ctx.parentsPending && e instanceof KubeApiError && e.status === 404) {
-      return { placed, action: 'created', changes: [], message: 'would be created (its namespace or CRD is created by this sync)' };
-    }
-    return failed(placed, live, e);
-  }
-  if (!live) return { placed, action: 'created', changes: [], result: predicted };
-  const changes = diffObjects(normalize(live), normalize(predicted));
-  return { placed, live, action: changes.length ? 'configured' : 'unchanged', changes, result: changes.length ? predicted : live };
-}
-
-/** Writes a planned change; returns the plan with the server's object or the failure. */
-export async function applyPlan(ctx: PlanContext, plan: Plan, replaceTimeoutMs: number): Promise<Plan> {
-  if (plan.action !== 'created' && plan.action !== 'configured') return plan;
-  const { object, ref } = plan.placed;
-  try {
-    if (plan.replace) {
-      await ctx.client.delete(object.apiVersion, ref.kind, ref.name, ref.namespace, { propagationPolicy: 'Background' });
-      await waitGone(ctx, plan, replaceTimeoutMs);
-    }
-    const result = await ctx.client.apply(object, { fieldManager: ctx.fieldManager, force: true });
-    return { ...plan, result, message: plan.replace ? 'replaced: deleted and recreated because an immutable field changed' : plan.message };
-  } catch (e) {
-    return failed(plan.placed, plan.live, e);
+    return (await ctx.live.get(namespace.ref)) ? undefined : namespace;
+  } catch {
+    return undefined;
   }
 }
 
-async function waitGone(ctx: PlanContext, plan: Plan, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (await ctx.client.get(plan.placed.object.apiVersion, plan.placed.ref.kind, plan.placed.ref.name, plan.placed.ref.namespace)) {
-    if (Date.now() > deadline) throw new Error(`${describeRef(plan.placed.ref)} still exists ${timeoutMs} ms after deleting it for replacement`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+export function planContext(ctx: EngineContext, applying: boolean, parentsPending = false): PlanContext {
+  return { client: ctx.client, live: ctx.live, fieldManager: ctx.fieldManager, applying, parentsPending };
 }
 
-function failed(placed: PlacedObject, live: KubeObject | undefined, e: unknown, suffix = ''): Plan {
-  return { placed, live, action: 'failed', changes: [], message: `${(e as Error).message ?? String(e)}${suffix}`, result: live };
+export function pruneContext(ctx: EngineContext, target: Target): PruneContext {
+  return {
+    client: ctx.client, live: ctx.live, concurrency: ctx.concurrency,
+    trackingIds: { namespaced: trackingId(target.application, target.namespace), cluster: trackingId(target.application, undefined) },
+  };
+}
+
+/** Every object's plan in apply order. */
+export function objectPlans(plan: SyncPlan): ObjectPlan[] {
+  return plan.stages.flatMap((s) => s.groups.flat());
+}
+
+/** The CRDs of a stage that did not fail: what to wait for before the next stage. */
+export function crdsOf(plans: readonly ObjectPlan[]): ObjectPlan[] {
+  return plans.filter((p) => p.action !== 'failed' && isCrd(p.placed.object));
+}
+
+/**
+ * The inventory after a run: every object placed for the target that another application does
+ * not own (the target namespace is nobody's), plus the candidates prune did not remove.
+ */
+export function inventoryOf(plans: readonly ObjectPlan[], kept: readonly ObjectRef[]): Inventory {
+  return uniqueRefs([...plans.filter(owned).map((p) => p.placed.ref), ...kept]);
+}
+
+export function healthOfPlans(plans: readonly ObjectPlan[]): HealthReport {
+  return summarizeHealth(plans.filter(owned).map((p) => ({ ref: p.placed.ref, ...healthOf(p.result ?? p.live) })));
+}
+
+export function summarizeHealth(resources: HealthReport['resources']): HealthReport {
+  return { status: worstHealth(resources.map((r) => r.status)), resources };
+}
+
+export function countActions(changes: readonly ChangeSetEntry[]): Record<ChangeAction, number> {
+  const counts: Record<ChangeAction, number> = { created: 0, configured: 0, unchanged: 0, pruned: 0, skipped: 0, failed: 0 };
+  for (const c of changes) counts[c.action]++;
+  return counts;
+}
+
+function owned(p: ObjectPlan): boolean {
+  return !p.shared && !p.placed.targetNamespace;
 }

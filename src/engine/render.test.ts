@@ -25,7 +25,7 @@ describe('parsing manifests', () => {
 });
 
 describe('placement', () => {
-  const target = { application: 'shop', namespace: 'prod' };
+  const target = { application: 'shop', cluster: 'east', namespace: 'prod' };
 
   it('puts namespaced objects in the target namespace and strips it from cluster-scoped ones, with labels and tracking id', () => {
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'elsewhere', labels: { keep: 'me' }, resourceVersion: '3' } };

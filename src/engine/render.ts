@@ -1,9 +1,13 @@
 // Rendering turns a directory of an application's repository into objects. The plain-manifest
 // renderer is the default (SPEC §3 step 2); Kustomize and Helm plug in behind the same interface.
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
+import { PathEscapeError } from '../git/git-errors';
+import { resolveInside, splitRepositoryPath } from '../git/repository-path';
+import { DomainError } from '../shared/errors';
 import type { KubeObject } from './objects';
+import type { Target } from './types';
 
 export interface RenderedObject {
   object: KubeObject;
@@ -11,21 +15,19 @@ export interface RenderedObject {
   source: { file: string; line: number };
 }
 
-export interface RenderContext {
-  /** the application, e.g. Helm's release name */
-  application: string;
-  /** the target namespace */
-  namespace: string;
-}
-
 export interface Renderer {
-  /** `dir` is inside the checkout; file names in results and errors are relative to `root`. */
-  render(root: string, dir: string, context: RenderContext): Promise<RenderedObject[]>;
+  /**
+   * `dir` is a path inside the repository checked out at `root`; file names in results and
+   * errors are relative to `root`. The target supplies Helm's release name and namespace.
+   */
+  render(root: string, dir: string, target: Target): Promise<RenderedObject[]>;
 }
 
 /** A manifest that cannot become objects; nothing of the run is applied. */
-export class RenderError extends Error {
+/** The repository's content cannot be rendered (the file and line say where): a 422 at the API. */
+export class RenderError extends DomainError {
   override readonly name = 'RenderError';
+  readonly kind = 'unprocessable';
   constructor(readonly file: string, readonly line: number | undefined, readonly detail: string) {
     super(line ? `${file}:${line}: ${detail}` : `${file}: ${detail}`);
   }
@@ -35,44 +37,71 @@ const MANIFEST = /\.(ya?ml|json)$/i;
 
 /** Every *.yaml|*.yml|*.json below a directory, in sorted path order, multi-document, Lists flattened. */
 export class PlainManifestRenderer implements Renderer {
-  async render(root: string, dir: string, _context?: RenderContext): Promise<RenderedObject[]> {
-    const rootReal = realpathSync(root);
-    const start = join(root, dir);
-    const rel = relative(root, start);
-    if (rel.startsWith('..') || rel.split(sep).includes('..')) throw new RenderError(dir, undefined, 'path leaves the repository');
+  async render(root: string, dir: string, _target?: Target): Promise<RenderedObject[]> {
+    let shown: string[];
+    try {
+      shown = splitRepositoryPath(dir);
+    } catch (e) {
+      throw refused(dir, e, 'path leaves the repository');
+    }
+    const real = await resolve(root, shown);
     const out: RenderedObject[] = [];
-    for (const file of listManifests(rootReal, start, root)) {
-      const name = relative(root, file).split(sep).join('/');
-      out.push(...parseManifest(name, readFileSync(file, 'utf8')));
+    for (const file of await listManifests(root, shown, real, new Set())) {
+      out.push(...parseManifest(file.shown, await readFile(join(root, ...file.real), 'utf8')));
     }
     return out;
   }
 }
 
-function listManifests(rootReal: string, dir: string, root: string, seen = new Set<string>()): string[] {
-  const real = inside(rootReal, dir, root);
-  if (seen.has(real)) return [];
-  seen.add(real);
-  const files: string[] = [];
-  for (const entry of readdirSync(dir).sort()) {
+interface ManifestFile {
+  /** as the repository spells it, for messages */
+  shown: string;
+  /** with every symlink resolved, inside the repository */
+  real: string[];
+}
+
+/**
+ * Manifest files below a directory, depth first in sorted order. Symlinks are resolved by the
+ * repository's own rules (src/git/repository-path.ts) and a directory reached twice through
+ * links is read once.
+ */
+async function listManifests(root: string, shown: string[], real: string[], seen: Set<string>): Promise<ManifestFile[]> {
+  const key = real.join('/');
+  if (seen.has(key)) return [];
+  seen.add(key);
+  const entries = await readdir(join(root, ...real)).catch(() => {
+    throw new RenderError(shown.join('/') || '.', undefined, 'no such directory in the repository');
+  });
+  const files: ManifestFile[] = [];
+  for (const entry of entries.sort()) {
     if (entry.startsWith('.')) continue;
-    const path = join(dir, entry);
-    const link = lstatSync(path).isSymbolicLink();
-    if (link) inside(rootReal, path, root);
-    const stat = link ? statSync(path) : lstatSync(path);
-    if (stat.isDirectory()) files.push(...listManifests(rootReal, path, root, seen));
-    else if (stat.isFile() && MANIFEST.test(entry)) files.push(path);
+    const path = [...shown, entry];
+    let target = [...real, entry];
+    let stat = await lstat(join(root, ...target));
+    if (stat.isSymbolicLink()) {
+      target = await resolve(root, target, path.join('/'));
+      const followed = await lstat(join(root, ...target)).catch(() => undefined);
+      if (!followed) throw new RenderError(path.join('/'), undefined, 'symlink points to nothing');
+      stat = followed;
+    }
+    if (stat.isDirectory()) files.push(...(await listManifests(root, path, target, seen)));
+    else if (stat.isFile() && MANIFEST.test(entry)) files.push({ shown: path.join('/'), real: target });
   }
   return files;
 }
 
-/** The real path of `path`, refusing one that resolves outside the repository. */
-function inside(rootReal: string, path: string, root: string): string {
-  const real = realpathSync(path);
-  if (real !== rootReal && !real.startsWith(rootReal + sep)) {
-    throw new RenderError(relative(root, path).split(sep).join('/'), undefined, 'symlink leaves the repository; refused');
+async function resolve(root: string, parts: string[], shown = parts.join('/') || '.'): Promise<string[]> {
+  try {
+    return await resolveInside(root, parts, shown);
+  } catch (e) {
+    throw refused(shown, e, 'symlink leaves the repository');
   }
-  return real;
+}
+
+function refused(file: string, e: unknown, what: string): unknown {
+  if (!(e instanceof PathEscapeError)) return e;
+  const reason = e.message.replace(`path "${e.path}" leaves the repository: `, '');
+  return new RenderError(file, undefined, `${what}; refused (${reason})`);
 }
 
 /** Parses one manifest file; exported for unit tests. */

@@ -1,114 +1,71 @@
-// The sync engine: place → plan (dry-run diff) → apply in stages → prune → health, for one
-// target (application, cluster, namespace). Plain TypeScript; the caller stores the inventory.
+// The sync engine for one cluster: plan (place, read, dry-run, decide prune — no writes) and
+// apply (stages, waves, prune, health) for a target (application, cluster, namespace). Plain
+// TypeScript; the caller stores the inventory.
 import type { KubeClient } from '../kube';
-import { maskSecretChanges } from './diff';
-import { healthOf, worstHealth } from './health';
-import { DirectLiveState, type LiveState } from './live';
-import { isCrd, refKey, trackingId, FIELD_MANAGER, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type Inventory, type ObjectRef } from './objects';
-import { applyGroups, Stage, stageOf } from './order';
 import { mapBounded } from '../shared/map-bounded';
+import { systemClock } from '../shared/clock';
+import { applySync } from './apply';
+import { maskSecretChanges } from './diff';
+import { healthOf } from './health';
+import { DirectLiveState } from './live';
+import { planObject } from './object-plan';
+import { describeRef, FIELD_MANAGER, refKey, type Inventory, type ObjectRef } from './objects';
 import { placeTarget } from './place';
-import { applyPlan, planObject, type Plan, type PlanContext } from './plan';
-import { prune, pruneCandidates } from './prune';
-import type { PlacedObject } from './place';
-import type { ChangeAction, ChangeSetEntry, DriftEntry, EngineOptions, HealthReport, SyncRequest, SyncResult, Target } from './types';
-import { waitForCrds } from './crds';
-
-const STAGES = [Stage.Crds, Stage.Namespaces, Stage.ClusterScoped, Stage.Namespaced, Stage.Admission];
+import { planContext, planSync, summarizeHealth, type EngineContext } from './plan';
+import type { ApplyOptions, ChangeSetEntry, DriftEntry, EngineOptions, HealthReport, SyncPlan, SyncRequest, SyncResult } from './types';
 
 export class SyncEngine {
-  private readonly live: LiveState;
-  private readonly concurrency: number;
-  private readonly fieldManager: string;
+  private readonly ctx: EngineContext;
 
-  constructor(private readonly client: KubeClient, private readonly options: EngineOptions = {}) {
-    this.live = options.live ?? new DirectLiveState(client);
-    this.concurrency = Math.max(1, options.concurrency ?? 8);
-    this.fieldManager = options.fieldManager ?? FIELD_MANAGER;
+  constructor(client: KubeClient, options: EngineOptions = {}) {
+    this.ctx = {
+      client,
+      live: options.live ?? new DirectLiveState(client),
+      fieldManager: options.fieldManager ?? FIELD_MANAGER,
+      concurrency: Math.max(1, options.concurrency ?? 8),
+      clock: options.clock ?? systemClock,
+      crdTimeoutMs: options.crdTimeoutMs ?? 30_000,
+      replaceTimeoutMs: options.replaceTimeoutMs ?? 60_000,
+    };
   }
 
-  /** Applies the objects to the target; with `dryRun` only says what it would do. */
-  async sync(req: SyncRequest): Promise<SyncResult> {
-    const dryRun = req.dryRun === true;
-    const { placed, failures } = await placeTarget(this.client, req, this.concurrency);
-    const changes: ChangeSetEntry[] = [...failures];
-    const plans: Plan[] = [];
-    let parentsPending = false;
-    for (const stage of STAGES) {
-      const items = placed.filter((p) => stageOf(p) === stage);
-      if (stage === Stage.Namespaced && items.length) {
-        const created = await this.ensureNamespace(req, placed, dryRun);
-        if (created) changes.push(created);
-        if (created && dryRun) parentsPending = true;
-      }
-      if (!items.length) continue;
-      const ctx: PlanContext = { client: this.client, live: this.live, fieldManager: this.fieldManager, parentsPending, applying: !dryRun };
-      const planned = new Map<PlacedObject, Plan>();
-      const results = await mapBounded(items, this.concurrency, (p) => planObject(ctx, p));
-      items.forEach((p, i) => planned.set(p, results[i]));
-      if (!dryRun) {
-        for (const group of applyGroups(items)) {
-          const applied = await mapBounded(group, this.concurrency, (p) => applyPlan(ctx, planned.get(p)!, this.options.replaceTimeoutMs ?? 60_000));
-          group.forEach((p, i) => planned.set(p, applied[i]));
-        }
-      }
-      const stagePlans = applyGroups(items).flat().map((p) => planned.get(p)!);
-      plans.push(...stagePlans);
-      changes.push(...stagePlans.map(entryOf));
-      if (stage === Stage.Crds) {
-        const crds = stagePlans.filter((p) => p.action !== 'failed' && isCrd(p.placed.object)).map((p) => p.placed.object);
-        if (!dryRun) {
-          const late = await waitForCrds(this.client, crds, this.options.crdTimeoutMs ?? 30_000);
-          for (const { ref, message } of late) {
-            const entry = changes.find((c) => c.ref.kind === ref.kind && c.ref.name === ref.name);
-            if (entry) Object.assign(entry, { action: 'failed', message });
-          }
-        }
-        this.client.discovery.invalidate();
-      }
-      if (dryRun && stagePlans.some((p) => p.action === 'created' && (stage === Stage.Crds || stage === Stage.Namespaces))) parentsPending = true;
-    }
+  /** What a sync would do, per stage and object, and what prune would delete. Writes nothing. */
+  plan(request: SyncRequest): Promise<SyncPlan> {
+    return planSync(this.ctx, request);
+  }
 
-    const rendered = placed.map((p) => p.ref);
-    const candidates = pruneCandidates(req.inventory ?? [], rendered, req.retain);
-    let kept: ObjectRef[] = candidates;
-    if (req.prune && candidates.length) {
-      const outcome = await prune({
-        client: this.client, live: this.live, dryRun,
-        trackingIds: { namespaced: trackingId(req.application, req.namespace), cluster: trackingId(req.application, undefined) },
-      }, candidates);
-      changes.push(...outcome.changes);
-      kept = outcome.kept;
-    }
-    const owned = plans.filter((p) => !p.shared).map((p) => p.placed.ref);
-    const inventory = dedupe([...owned, ...kept]);
-    const health = summarize(plans.filter((p) => !p.shared).map((p) => ({ ref: p.placed.ref, ...healthOf(p.result ?? p.live) })));
-    const counts = countActions(changes);
-    return { changes, inventory, health, ok: counts.failed === 0, counts };
+  /** Carries out a plan (a dry-run plan only returns its view); see ApplyOptions for stopping it. */
+  apply(plan: SyncPlan, options?: ApplyOptions): Promise<SyncResult> {
+    return applySync(this.ctx, plan, options);
+  }
+
+  /** Plans and applies; with `dryRun` only says what it would do. */
+  async sync(request: SyncRequest, options?: ApplyOptions): Promise<SyncResult> {
+    return this.apply(await this.plan(request), options);
   }
 
   /** What a sync would change, per object, with field diffs (Secret values masked). */
-  async diff(req: SyncRequest): Promise<ChangeSetEntry[]> {
-    return (await this.sync({ ...req, dryRun: true })).changes;
+  async diff(request: SyncRequest): Promise<ChangeSetEntry[]> {
+    return (await this.plan({ ...request, dryRun: true })).changes;
   }
 
   /** Inventory objects changed or deleted outside Flotilla, compared with the desired objects. */
-  async drift(req: Target & { objects: SyncRequest['objects']; inventory: Inventory }): Promise<DriftEntry[]> {
-    const { placed } = await placeTarget(this.client, req, this.concurrency);
-    const tracked = new Set(req.inventory.map(refKey));
-    const ctx: PlanContext = { client: this.client, live: this.live, fieldManager: this.fieldManager, parentsPending: false, applying: false };
-    const plans = await mapBounded(placed.filter((p) => tracked.has(refKey(p.ref))), this.concurrency, (p) => planObject(ctx, p));
+  async drift(request: Pick<SyncRequest, 'target' | 'objects'> & { inventory: Inventory }): Promise<DriftEntry[]> {
+    const { client, fieldManager, concurrency } = this.ctx;
+    const { placed } = await placeTarget(client, request.target, request.objects, concurrency);
+    const tracked = new Set(request.inventory.map(refKey));
+    const plans = await mapBounded(placed.filter((p) => tracked.has(refKey(p.ref))), concurrency, (p) => planObject(planContext(this.ctx, false), p));
     const drift: DriftEntry[] = [];
     for (const plan of plans) {
       const ref = plan.placed.ref;
       if (!plan.live && plan.action !== 'failed') {
-        drift.push({ ref, state: 'deleted', message: `${ref.kind} ${ref.name} was deleted outside Flotilla` });
+        drift.push({ ref, state: 'deleted', message: `${describeRef(ref)} was deleted outside Flotilla` });
       } else if (plan.action === 'configured') {
-        const managers = [...new Set<string>((plan.live?.metadata.managedFields ?? []).map((f: { manager?: string }) => f.manager ?? '').filter((m: string) => m && m !== this.fieldManager))];
+        const managers = [...new Set<string>((plan.live?.metadata.managedFields ?? []).map((f: { manager?: string }) => f.manager ?? '').filter((m: string) => m && m !== fieldManager))];
         const diff = maskSecretChanges(ref.kind, plan.changes);
         drift.push({
           ref, state: 'changed', diff, managers,
-          message: `${ref.kind} ${ref.name} changed outside Flotilla: ${diff.map((d) => d.path).join(', ')}${managers.length ? ` (other managers: ${managers.join(', ')})` : ''}`,
+          message: `${describeRef(ref)} changed outside Flotilla: ${diff.map((d) => d.path).join(', ')}${managers.length ? ` (other managers: ${managers.join(', ')})` : ''}`,
         });
       }
     }
@@ -117,58 +74,13 @@ export class SyncEngine {
 
   /** Health of the given objects as they are live now. */
   async health(refs: readonly ObjectRef[]): Promise<HealthReport> {
-    const resources = await mapBounded(refs, this.concurrency, async (ref) => {
+    const resources = await mapBounded(refs, this.ctx.concurrency, async (ref) => {
       try {
-        return { ref, ...healthOf(await this.live.get(ref)) };
+        return { ref, ...healthOf(await this.ctx.live.get(ref)) };
       } catch (e) {
         return { ref, status: 'Unknown' as const, message: (e as Error).message };
       }
     });
-    return summarize(resources);
+    return summarizeHealth(resources);
   }
-
-  /** The target namespace, created when missing and not part of the rendered objects. */
-  private async ensureNamespace(target: Target, placed: PlacedObject[], dryRun: boolean): Promise<ChangeSetEntry | undefined> {
-    if (placed.some((p) => p.ref.kind === 'Namespace' && p.ref.group === '' && p.ref.name === target.namespace)) return undefined;
-    const ref: ObjectRef = { group: '', version: 'v1', kind: 'Namespace', name: target.namespace };
-    try {
-      if (await this.live.get(ref)) return undefined;
-    } catch {
-      return undefined; // e.g. a namespace-scoped token may not read namespaces; the object dry-runs will tell
-    }
-    if (dryRun) return { ref, action: 'created', message: 'target namespace would be created' };
-    try {
-      await this.client.apply(
-        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: target.namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE } } },
-        { fieldManager: this.fieldManager, force: true },
-      );
-      return { ref, action: 'created', message: 'target namespace created (never pruned)' };
-    } catch (e) {
-      return { ref, action: 'failed', message: `creating the target namespace: ${(e as Error).message}` };
-    }
-  }
-}
-
-function entryOf(plan: Plan): ChangeSetEntry {
-  const entry: ChangeSetEntry = { ref: plan.placed.ref, action: plan.action };
-  if (plan.message) entry.message = plan.message;
-  if (plan.action === 'configured' && plan.changes.length) entry.diff = maskSecretChanges(plan.placed.ref.kind, plan.changes);
-  if (plan.placed.source) entry.source = plan.placed.source;
-  return entry;
-}
-
-function summarize(resources: HealthReport['resources']): HealthReport {
-  return { status: worstHealth(resources.map((r) => r.status)), resources };
-}
-
-function countActions(changes: ChangeSetEntry[]): Record<ChangeAction, number> {
-  const counts: Record<ChangeAction, number> = { created: 0, configured: 0, unchanged: 0, pruned: 0, skipped: 0, failed: 0 };
-  for (const c of changes) counts[c.action]++;
-  return counts;
-}
-
-function dedupe(refs: ObjectRef[]): ObjectRef[] {
-  const seen = new Map<string, ObjectRef>();
-  for (const r of refs) if (!seen.has(refKey(r))) seen.set(refKey(r), r);
-  return [...seen.values()];
 }

@@ -1,13 +1,16 @@
-// The engine's public shapes: what a caller passes in and what a sync returns.
+// The engine's public shapes: what a caller passes in, the plan, and what an apply returns.
+import type { Clock } from '../shared/clock';
 import type { FieldChange } from './diff';
 import type { HealthStatus } from './health';
 import type { LiveState } from './live';
 import type { Inventory, KubeObject, ObjectRef } from './objects';
+import type { ObjectPlan } from './object-plan';
+import type { Stage, StageName } from './order';
 import type { RenderedObject } from './render';
 
 export type ChangeAction = 'created' | 'configured' | 'unchanged' | 'pruned' | 'skipped' | 'failed';
 
-/** One object's outcome in a sync (or, with dryRun, what it would be). */
+/** One object's outcome in a sync (or, in a plan, what it would be). */
 export interface ChangeSetEntry {
   ref: ObjectRef;
   action: ChangeAction;
@@ -18,13 +21,17 @@ export interface ChangeSetEntry {
   source?: { file: string; line: number };
 }
 
+/** Where an application is deployed: one cluster and one namespace of it (SPEC §1 Application). */
 export interface Target {
   application: string;
+  /** the registered cluster's name */
+  cluster: string;
   /** the target namespace */
   namespace: string;
 }
 
-export interface SyncRequest extends Target {
+export interface SyncRequest {
+  target: Target;
   /** rendered objects (with their source file and line) or plain objects */
   objects: ReadonlyArray<RenderedObject | KubeObject>;
   /** the inventory the previous sync of this target returned */
@@ -37,6 +44,45 @@ export interface SyncRequest extends Target {
    * target of the same application on this cluster still renders (SPEC §3 step 3).
    */
   retain?: ReadonlyArray<ObjectRef>;
+}
+
+export interface StagePlan {
+  stage: Stage;
+  name: StageName;
+  /** groups applied one after another (same wave and kind); objects of a group concurrently */
+  groups: ObjectPlan[][];
+}
+
+/** Everything a sync would do, read and dry-run but not written. */
+export interface SyncPlan {
+  readonly request: SyncRequest;
+  /** only stages with objects, in apply order */
+  readonly stages: StagePlan[];
+  /** objects that could not be placed (unknown kind, bad sync wave, rendered twice) */
+  readonly failures: ChangeSetEntry[];
+  /** previous inventory entries no longer rendered (nor retained) */
+  readonly pruneCandidates: ObjectRef[];
+  /** with prune on: what prune would do to each candidate still there, in prune order */
+  readonly prune: ChangeSetEntry[];
+  /** the change set this plan predicts: failures, every stage's objects, prune; Secret diffs masked */
+  readonly changes: ChangeSetEntry[];
+  readonly counts: Record<ChangeAction, number>;
+  /** whether applying it would create, configure or delete anything */
+  readonly willChange: boolean;
+}
+
+export interface SyncProgress {
+  stage: StageName | 'Prune';
+  /** objects of this stage finished so far */
+  done: number;
+  total: number;
+}
+
+export interface ApplyOptions {
+  /** checked between groups: once aborted, nothing more is written and nothing is pruned */
+  signal?: AbortSignal;
+  /** at the start of each stage and after each of its groups */
+  onProgress?: (progress: SyncProgress) => void;
 }
 
 export interface ResourceHealth {
@@ -56,8 +102,10 @@ export interface SyncResult {
   /** what this target owns now; store it and pass it to the next sync */
   inventory: Inventory;
   health: HealthReport;
-  /** false when any entry failed */
+  /** false when any entry failed or the run was interrupted */
   ok: boolean;
+  /** the signal aborted the run: what was not applied is `skipped`, and nothing was pruned */
+  interrupted: boolean;
   counts: Record<ChangeAction, number>;
 }
 
@@ -82,4 +130,6 @@ export interface EngineOptions {
   crdTimeoutMs?: number;
   /** how long to wait for a replaced object to disappear; default 60 s */
   replaceTimeoutMs?: number;
+  /** every wait of the engine sleeps on it; default the system clock */
+  clock?: Clock;
 }

@@ -5,7 +5,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Agent as HttpAgent, request as httpRequest, IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, RequestOptions } from 'node:https';
 import { ClusterCredentials, credentialsFromKubeconfig, kubeConfigFromCredentials } from './credentials';
-import { ApiResource, Discovery, groupVersionPath, splitApiVersion } from './discovery';
+import { splitApiVersion } from './api-version';
+import { ApiResource, Discovery, groupVersionPath } from './discovery';
 import { classifyTransportError, ClusterUnreachableError, KubeApiError, RequestSubject } from './errors';
 
 export type KubeObject = {
@@ -254,4 +255,3 @@ function subjectOf(verb: string, res: ApiResource, namespace?: string, name?: st
   return { verb, resource: res.group ? `${res.resource}.${res.group}` : res.resource, namespace, name };
 }
 
-export { splitApiVersion };

@@ -1,7 +1,10 @@
 // API discovery: which resource serves a kind, and whether it is namespaced. Cached per
 // group/version; a kind missing from the cache triggers one re-read of its group/version, which
 // is how a kind whose CRD was applied a moment ago becomes known.
+import { splitApiVersion } from './api-version';
 import { KubeApiError, UnknownKindError } from './errors';
+
+// client.ts imports it from here
 
 export interface ApiResource {
   group: string;
@@ -18,11 +21,6 @@ interface ApiResourceList {
 }
 
 export type DiscoveryFetch = (path: string) => Promise<ApiResourceList>;
-
-export function splitApiVersion(apiVersion: string): { group: string; version: string } {
-  const slash = apiVersion.indexOf('/');
-  return slash < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
-}
 
 export function groupVersionPath(group: string, version: string): string {
   return group ? `/apis/${group}/${version}` : `/api/${version}`;

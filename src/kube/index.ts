@@ -1,3 +1,4 @@
+export * from './api-version';
 export * from './client';
 export * from './credentials';
 export * from './discovery';

@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     const cluster = bed.get('bench');
     mkdirSync(join(dir, 'app'));
     writeFileSync(join(dir, 'app', 'objects.yaml'), manifests());
-    const rendered: RenderedObject[] = await new PlainManifestRenderer().render(dir, 'app', { application: 'bench', namespace: 'x' });
+    const rendered: RenderedObject[] = await new PlainManifestRenderer().render(dir, 'app', { application: 'bench', cluster: cluster.name, namespace: 'x' });
     const client = KubeClient.fromCredentials({ server: cluster.server, caData: cluster.caData, token: cluster.adminToken }, { maxSockets: CONCURRENCY });
     const engine = new SyncEngine(client, { concurrency: CONCURRENCY });
     const total = NAMESPACES * rendered.length;
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
       const started = Date.now();
       const counts = { created: 0, configured: 0, unchanged: 0, failed: 0 };
       for (let n = 0; n < NAMESPACES; n++) {
-        const result = await engine.sync({ application: 'bench', namespace: `${prefix}-${n}`, objects: rendered, prune: true });
+        const result = await engine.sync({ target: { application: 'bench', cluster: cluster.name, namespace: `${prefix}-${n}` }, objects: rendered, prune: true });
         for (const c of result.changes) if (c.ref.kind !== 'Namespace' && c.action in counts) counts[c.action as keyof typeof counts]++;
         if (!result.ok) throw new Error(`sync failed: ${JSON.stringify(result.changes.find((c) => c.action === 'failed'))}`);
       }

@@ -100,12 +100,13 @@ describe('sync engine: apply', () => {
   const engine = new SyncEngine(client);
   const group = `${uniqueName('w')}.flotilla.test`;
   const namespace = uniqueName();
+  const target = { application: 'shop', cluster: east.name, namespace };
   const extraNamespace = uniqueName();
   const root = writeTree(appTree(group, extraNamespace));
 
   it('plans a whole new target in a dry run, CRD, namespace and custom resource included, without writing anything', async () => {
-    const objects = await new PlainManifestRenderer().render(root, 'apps/shop', { application: 'shop', namespace });
-    const plan = await engine.diff({ application: 'shop', namespace, objects });
+    const objects = await new PlainManifestRenderer().render(root, 'apps/shop', target);
+    const plan = await engine.diff({ target, objects });
     expect(plan.filter((c) => c.action !== 'created')).toEqual([]);
     expect(plan).toHaveLength(11);
     expect(plan.find((c) => c.ref.kind === 'Widget')!.message).toMatch(/would be created/);
@@ -114,14 +115,15 @@ describe('sync engine: apply', () => {
   });
 
   it('applies a CRD and its custom resource, a Namespace, RBAC, ConfigMap, Secret, Service and Deployment in one run, all in the target namespace', async () => {
-    const objects = await new PlainManifestRenderer().render(root, 'apps/shop', { application: 'shop', namespace });
+    const objects = await new PlainManifestRenderer().render(root, 'apps/shop', target);
     expect(objects.map((o) => o.object.kind)).toEqual(['Widget', 'Secret', 'ConfigMap', 'CustomResourceDefinition', 'Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'Service', 'Deployment']);
-    const result = await engine.sync({ application: 'shop', namespace, objects, prune: true });
+    const result = await engine.sync({ target, objects, prune: true });
     expect(result.changes.filter((c) => c.action !== 'created')).toEqual([]);
     expect(result.ok).toBe(true);
-    // CRD first, then Namespaces, then the target namespace, then namespaced kinds by kind order
+    // CRD first, then the Namespaces stage (the rendered namespace and the target namespace, by
+    // name), then namespaced kinds by kind order
     expect(result.changes.map((c) => `${c.ref.kind}/${c.ref.name}`)).toEqual([
-      `CustomResourceDefinition/widgets.${group}`, `Namespace/${extraNamespace}`, `Namespace/${namespace}`,
+      `CustomResourceDefinition/widgets.${group}`, ...[extraNamespace, namespace].sort().map((n) => `Namespace/${n}`),
       'ServiceAccount/shop', 'Secret/creds', 'ConfigMap/settings', 'Role/shop-reader', 'RoleBinding/shop-reader',
       'Service/web', 'Deployment/web', 'Widget/gear',
     ]);
@@ -143,10 +145,10 @@ describe('sync engine: apply', () => {
   });
 
   it('writes nothing on a second apply of the same objects: every resourceVersion stays', async () => {
-    const objects = await new PlainManifestRenderer().render(root, 'apps/shop', { application: 'shop', namespace });
-    const refs = (await engine.sync({ application: 'shop', namespace, objects, dryRun: true })).inventory;
+    const objects = await new PlainManifestRenderer().render(root, 'apps/shop', target);
+    const refs = (await engine.sync({ target, objects, dryRun: true })).inventory;
     const versionsBefore = await Promise.all(refs.map(async (r) => (await client.get(r.group ? `${r.group}/${r.version}` : r.version, r.kind, r.name, r.namespace))!.metadata.resourceVersion));
-    const again = await engine.sync({ application: 'shop', namespace, objects, prune: true });
+    const again = await engine.sync({ target, objects, prune: true });
     expect(again.changes.map((c) => c.action)).toEqual(Array(10).fill('unchanged'));
     expect(again.counts).toMatchObject({ created: 0, configured: 0, unchanged: 10, failed: 0 });
     const versionsAfter = await Promise.all(refs.map(async (r) => (await client.get(r.group ? `${r.group}/${r.version}` : r.version, r.kind, r.name, r.namespace))!.metadata.resourceVersion));
@@ -154,9 +156,9 @@ describe('sync engine: apply', () => {
   });
 
   it('shows a changed Secret in the diff without its values', async () => {
-    const objects = await new PlainManifestRenderer().render(root, 'apps/shop', { application: 'shop', namespace });
+    const objects = await new PlainManifestRenderer().render(root, 'apps/shop', target);
     const changed = objects.map((o) => (o.object.kind === 'Secret' ? { ...o, object: { ...o.object, stringData: { password: 'swordfish' } } } : o));
-    const diff = await engine.diff({ application: 'shop', namespace, objects: changed });
+    const diff = await engine.diff({ target, objects: changed });
     const secret = diff.find((c) => c.ref.kind === 'Secret')!;
     expect(secret.action).toBe('configured');
     expect(secret.diff).toEqual([{ path: 'data.password', live: '***', desired: '***' }]);

@@ -10,12 +10,13 @@ describe('sync engine: drift', () => {
   const client = adminClient(east);
   const engine = new SyncEngine(client);
   const namespace = uniqueName();
+  const target = { application: 'drifty', cluster: east.name, namespace };
   const objects = () => [configMap('settings', { mode: 'fast' }), configMap('flags', { beta: 'on' }), deployment('web', 1)];
 
   it('reports a field changed by another field manager and an object deleted by hand, and a new sync restores both', async () => {
-    const first = await engine.sync({ application: 'drifty', namespace, objects: objects() });
+    const first = await engine.sync({ target, objects: objects() });
     expect(first.ok).toBe(true);
-    expect(await engine.drift({ application: 'drifty', namespace, objects: objects(), inventory: first.inventory })).toEqual([]);
+    expect(await engine.drift({ target, objects: objects(), inventory: first.inventory })).toEqual([]);
 
     // as `kubectl edit` would: an update by another manager
     const edited = await clusterRequest(east, east.adminToken, 'PATCH',
@@ -23,18 +24,18 @@ describe('sync engine: drift', () => {
     expect(edited.status).toBe(200);
     expect(await client.delete('v1', 'ConfigMap', 'flags', namespace)).toBe(true);
 
-    const drift = await engine.drift({ application: 'drifty', namespace, objects: objects(), inventory: first.inventory });
+    const drift = await engine.drift({ target, objects: objects(), inventory: first.inventory });
     expect(drift.map((d) => `${d.state} ${d.ref.kind}/${d.ref.name}`).sort()).toEqual(['changed Deployment/web', 'deleted ConfigMap/flags']);
     const changed = drift.find((d) => d.state === 'changed')!;
     expect(changed.diff).toEqual([{ path: 'spec.replicas', live: 5, desired: 1 }]);
     expect(changed.managers).toContain('kubectl-edit');
     expect(changed.message).toMatch(/spec\.replicas/);
 
-    const healed = await engine.sync({ application: 'drifty', namespace, objects: objects(), inventory: first.inventory });
+    const healed = await engine.sync({ target, objects: objects(), inventory: first.inventory });
     expect(Object.fromEntries(healed.changes.map((c) => [c.ref.name, c.action]))).toEqual({ settings: 'unchanged', flags: 'created', web: 'configured' });
     expect(healed.changes.find((c) => c.ref.name === 'web')!.diff).toEqual([{ path: 'spec.replicas', live: 5, desired: 1 }]);
     expect((await client.get('apps/v1', 'Deployment', 'web', namespace))!.spec.replicas).toBe(1);
-    expect(await engine.drift({ application: 'drifty', namespace, objects: objects(), inventory: healed.inventory })).toEqual([]);
+    expect(await engine.drift({ target, objects: objects(), inventory: healed.inventory })).toEqual([]);
   });
 });
 
@@ -46,7 +47,7 @@ describe('sync engine: health', () => {
   const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'broken' }, spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'x', image: 'tool:1' }] } } } };
 
   it('judges Deployments and Jobs by the status their controllers write, and objects without status by the documented rules', async () => {
-    const result = await engine.sync({ application: 'healthy', namespace, objects: [deployment('rolled', 2), deployment('stuck', 2), deployment('fresh', 1), job, configMap('plain', { a: '1' })] });
+    const result = await engine.sync({ target: { application: 'healthy', cluster: east.name, namespace }, objects: [deployment('rolled', 2), deployment('stuck', 2), deployment('fresh', 1), job, configMap('plain', { a: '1' })] });
     expect(result.ok).toBe(true);
     // nothing has written any status yet: workloads are Progressing, a ConfigMap is Healthy
     const before = Object.fromEntries(result.health.resources.map((r) => [r.ref.name, r.status]));

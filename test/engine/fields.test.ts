@@ -34,6 +34,7 @@ describe('sync engine: every field reaches the server untouched', () => {
   const client = adminClient(east);
   const engine = new SyncEngine(client);
   const namespace = uniqueName();
+  const target = { application: 'fields', cluster: east.name, namespace };
   const group = `${uniqueName('g')}.flotilla.test`;
 
   it('stores a custom resource with a deeply nested schema and a Deployment with recent pod fields exactly as sent', async () => {
@@ -46,7 +47,7 @@ describe('sync engine: every field reaches the server untouched', () => {
     podSpec.resources = { limits: { cpu: '1', memory: '512Mi' } }; // pod-level resources (1.34 beta)
     podSpec.containers[0].resizePolicy = [{ resourceName: 'cpu', restartPolicy: 'NotRequired' }];
     podSpec.containers[0].resources = { requests: { cpu: '250m', memory: '128Mi' } };
-    const result = await engine.sync({ application: 'fields', namespace, objects: [gadget, gadgetCrd(group), web] });
+    const result = await engine.sync({ target, objects: [gadget, gadgetCrd(group), web] });
     expect(result.changes.map((c) => [c.ref.kind, c.action, c.message])).toEqual([
       ['CustomResourceDefinition', 'created', undefined], ['Namespace', 'created', 'target namespace created (never pruned)'],
       ['Deployment', 'created', undefined], ['Gadget', 'created', undefined],
@@ -64,7 +65,7 @@ describe('sync engine: every field reaches the server untouched', () => {
   it('fails a misspelled field with the server strict-validation message naming it, and applies nothing of that object', async () => {
     const typo = deployment('typo') as any;
     typo.spec.replcas = 3;
-    const result = await engine.sync({ application: 'fields', namespace, objects: [typo, configMap('fine', { a: '1' })] });
+    const result = await engine.sync({ target, objects: [typo, configMap('fine', { a: '1' })] });
     const failed = result.changes.find((c) => c.ref.name === 'typo')!;
     expect(failed.action).toBe('failed');
     expect(failed.message).toMatch(/spec\.replcas/);
@@ -77,7 +78,7 @@ describe('sync engine: every field reaches the server untouched', () => {
   it('reports an invalid object with the server reason and its causes', async () => {
     const bad = deployment('mismatch') as any;
     bad.spec.selector.matchLabels = { app: 'other' };
-    const result = await engine.sync({ application: 'fields', namespace, objects: [bad] });
+    const result = await engine.sync({ target, objects: [bad] });
     const entry = result.changes.find((c) => c.ref.name === 'mismatch')!;
     expect(entry.action).toBe('failed');
     expect(entry.message).toMatch(/Invalid/);
@@ -86,7 +87,7 @@ describe('sync engine: every field reaches the server untouched', () => {
 
   it('names a kind whose CRD is not installed and still applies the rest', async () => {
     const orphan = { apiVersion: 'nowhere.flotilla.test/v1', kind: 'Ghost', metadata: { name: 'boo' }, spec: {} };
-    const result = await engine.sync({ application: 'fields', namespace, objects: [orphan, configMap('still-here', { a: '1' })] });
+    const result = await engine.sync({ target, objects: [orphan, configMap('still-here', { a: '1' })] });
     expect(result.changes.find((c) => c.ref.kind === 'Ghost')).toMatchObject({
       action: 'failed', message: 'no kind Ghost in nowhere.flotilla.test/v1 — is its CRD installed?',
     });
@@ -100,15 +101,15 @@ describe('sync engine: every field reaches the server untouched', () => {
       metadata: { name: 'migrate', ...(optIn ? { annotations: { [SYNC_OPTIONS_ANNOTATION]: 'Replace=true' } } : {}) },
       spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image }] } } },
     });
-    await engine.sync({ application: 'fields', namespace, objects: [job('tool:1', false)] });
+    await engine.sync({ target, objects: [job('tool:1', false)] });
     const before = await client.get('batch/v1', 'Job', 'migrate', namespace);
-    const refused = await engine.sync({ application: 'fields', namespace, objects: [job('tool:2', false)] });
+    const refused = await engine.sync({ target, objects: [job('tool:2', false)] });
     expect(refused.changes[0].action).toBe('failed');
     expect(refused.changes[0].message).toMatch(/immutable/);
     expect(refused.changes[0].message).toMatch(/flotilla\.io\/sync-options: Replace=true/);
     expect((await client.get('batch/v1', 'Job', 'migrate', namespace))!.metadata.uid).toBe(before!.metadata.uid);
 
-    const replaced = await engine.sync({ application: 'fields', namespace, objects: [job('tool:2', true)] });
+    const replaced = await engine.sync({ target, objects: [job('tool:2', true)] });
     expect(replaced.changes[0]).toMatchObject({ action: 'configured', message: expect.stringMatching(/deleted and recreated/) });
     const after = await client.get('batch/v1', 'Job', 'migrate', namespace);
     expect(after!.metadata.uid).not.toBe(before!.metadata.uid);

@@ -50,3 +50,48 @@ export function deployment(name: string, replicas = 1, extra: Record<string, unk
     },
   };
 }
+
+export interface RecordedCalls {
+  /** GETs of single objects */
+  reads: number;
+  /** server-side apply dry runs */
+  dryRuns: number;
+  /** everything that changes the cluster: `apply ConfigMap/x`, `delete ConfigMap/x`, … */
+  writes: string[];
+  reset(): void;
+}
+
+/** Counts the calls the engine makes through `client` from now on (the client is patched in place). */
+export function recordCalls(client: KubeClient): RecordedCalls {
+  const calls: RecordedCalls = {
+    reads: 0, dryRuns: 0, writes: [],
+    reset() {
+      calls.reads = 0;
+      calls.dryRuns = 0;
+      calls.writes = [];
+    },
+  };
+  const { get, apply, create, delete: remove, patchStatus } = client;
+  client.get = (...a) => {
+    calls.reads++;
+    return get.apply(client, a);
+  };
+  client.apply = (obj, opts) => {
+    if (opts.dryRun) calls.dryRuns++;
+    else calls.writes.push(`apply ${obj.kind}/${obj.metadata.name}`);
+    return apply.call(client, obj, opts);
+  };
+  client.create = (obj, opts) => {
+    if (!opts?.dryRun) calls.writes.push(`create ${obj.kind}/${obj.metadata.name}`);
+    return create.call(client, obj, opts);
+  };
+  client.delete = (...a) => {
+    calls.writes.push(`delete ${a[1]}/${a[2]}`);
+    return remove.apply(client, a);
+  };
+  client.patchStatus = (...a) => {
+    calls.writes.push(`patch status ${a[1]}/${a[2]}`);
+    return patchStatus.apply(client, a);
+  };
+  return calls;
+}

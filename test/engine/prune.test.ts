@@ -13,10 +13,11 @@ describe('sync engine: independent targets and prune', () => {
   const namespaces = [`${base}-a`, `${base}-b`, `${base}-c`];
   const manifests = () => [configMap('settings', { mode: 'fast' }), configMap('flags', { beta: 'on' }), deployment('web')];
   const inventories = new Map<string, Inventory>();
+  const guestbook = (namespace: string) => ({ application: 'guestbook', cluster: west.name, namespace });
 
   it('applies the same manifests into three namespaces as three sets, each with its own tracking id', async () => {
     for (const namespace of namespaces) {
-      const result = await engine.sync({ application: 'guestbook', namespace, objects: manifests(), prune: true });
+      const result = await engine.sync({ target: guestbook(namespace), objects: manifests(), prune: true });
       expect(result.counts).toMatchObject({ created: 4, failed: 0 }); // 3 objects + the namespace
       expect(result.inventory.map((r) => `${r.kind}/${r.namespace}/${r.name}`).sort()).toEqual(
         [`ConfigMap/${namespace}/flags`, `ConfigMap/${namespace}/settings`, `Deployment/${namespace}/web`],
@@ -40,7 +41,7 @@ describe('sync engine: independent targets and prune', () => {
     await client.apply({ ...configMap('intruder', { x: '1' }), metadata: { name: 'intruder', namespace: a, annotations: { [TRACKING_ID_ANNOTATION]: `guestbook:${b}` } } }, { fieldManager: 'someone' });
 
     const previous = [...inventories.get(a)!, { group: '', version: 'v1', kind: 'ConfigMap', namespace: a, name: 'intruder' }];
-    const result = await engine.sync({ application: 'guestbook', namespace: a, objects: [deployment('web')], inventory: previous, prune: true });
+    const result = await engine.sync({ target: guestbook(a), objects: [deployment('web')], inventory: previous, prune: true });
     const byName = Object.fromEntries(result.changes.map((ch) => [ch.ref.name, ch]));
     expect(byName.flags).toMatchObject({ action: 'pruned' });
     expect(byName.settings).toMatchObject({ action: 'skipped', message: 'not pruned: it carries no Flotilla tracking id' });
@@ -61,14 +62,14 @@ describe('sync engine: independent targets and prune', () => {
     const [, , c] = namespaces;
     const extra = uniqueName();
     const withNamespace = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: extra } }, ...manifests()];
-    const first = await engine.sync({ application: 'guestbook', namespace: c, objects: withNamespace, inventory: inventories.get(c), prune: true });
+    const first = await engine.sync({ target: guestbook(c), objects: withNamespace, inventory: inventories.get(c), prune: true });
     expect(first.counts).toMatchObject({ created: 1, unchanged: 3 });
 
-    const kept = await engine.sync({ application: 'guestbook', namespace: c, objects: [], inventory: first.inventory, prune: false });
+    const kept = await engine.sync({ target: guestbook(c), objects: [], inventory: first.inventory, prune: false });
     expect(kept.changes).toEqual([]);
     expect(kept.inventory).toHaveLength(4);
 
-    const pruned = await engine.sync({ application: 'guestbook', namespace: c, objects: [], inventory: kept.inventory, prune: true });
+    const pruned = await engine.sync({ target: guestbook(c), objects: [], inventory: kept.inventory, prune: true });
     expect(pruned.changes.map((ch) => `${ch.action} ${ch.ref.kind}/${ch.ref.name}`)).toEqual([
       'pruned Deployment/web', 'pruned ConfigMap/settings', 'pruned ConfigMap/flags',
       `skipped Namespace/${extra}`,
@@ -81,7 +82,7 @@ describe('sync engine: independent targets and prune', () => {
   it('refuses to take over an object another application tracks (SharedResource) and goes on with the rest', async () => {
     const [, b] = namespaces;
     const before = await client.get('v1', 'ConfigMap', 'flags', b);
-    const result = await engine.sync({ application: 'intruder', namespace: b, objects: [configMap('flags', { beta: 'off' }), configMap('own', { a: '1' })] });
+    const result = await engine.sync({ target: { application: 'intruder', cluster: west.name, namespace: b }, objects: [configMap('flags', { beta: 'off' }), configMap('own', { a: '1' })] });
     const flags = result.changes.find((ch) => ch.ref.name === 'flags')!;
     expect(flags.action).toBe('failed');
     expect(flags.message).toBe(`SharedResource: ConfigMap ${b}/flags is already managed by application "guestbook" (tracking id guestbook:${b}); not taken over`);

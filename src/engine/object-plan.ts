@@ -1,0 +1,135 @@
+// One object's plan: read it live, refuse another application's object, ask the server what an
+// apply would produce (dry run), and compare that with the live object. Applying the plan writes it.
+import { KubeApiError, UnknownKindError, type KubeClient } from '../kube';
+import type { Clock } from '../shared/clock';
+import { diffObjects, maskSecretChanges, normalize, type FieldChange } from './diff';
+import { describeRef, SYNC_OPTIONS_ANNOTATION, syncOptions, trackingIdOf, type KubeObject } from './objects';
+import type { LiveState } from './live';
+import type { PlacedObject } from './place';
+import type { ChangeSetEntry } from './types';
+import { poll } from './wait';
+
+export interface ObjectPlan {
+  placed: PlacedObject;
+  live?: KubeObject;
+  /** skipped: a planned change an interrupted run did not make */
+  action: 'created' | 'configured' | 'unchanged' | 'failed' | 'skipped';
+  /** unmasked; mask before it leaves the engine */
+  changes: FieldChange[];
+  message?: string;
+  /** the live object belongs to another application (SharedResource) */
+  shared?: boolean;
+  /** immutable field changed and the object opted in: delete, then create */
+  replace?: boolean;
+  /** the object after the apply (or the dry run), for health */
+  result?: KubeObject;
+}
+
+export interface PlanContext {
+  client: KubeClient;
+  live: LiveState;
+  fieldManager: string;
+  /** dry-run of an object whose namespace or CRD this very run creates cannot succeed yet */
+  parentsPending: boolean;
+  /** the plan is for applying (not a dry run): a new object is not dry-run first */
+  applying: boolean;
+  /** the target namespace when this run creates it */
+  newNamespace?: string;
+}
+
+const WOULD_BE_CREATED = 'would be created (its namespace or CRD is created by this sync)';
+
+export async function planObject(ctx: PlanContext, placed: PlacedObject): Promise<ObjectPlan> {
+  if (placed.targetNamespace) {
+    // only placed when it does not exist (see planSync); the apply validates it
+    return { placed, action: 'created', changes: [], message: 'target namespace would be created' };
+  }
+  if (placed.ref.namespace !== undefined && placed.ref.namespace === ctx.newNamespace) {
+    // nothing exists in a namespace that does not: no read, and no dry run that could only 404
+    return { placed, action: 'created', changes: [], message: ctx.applying ? undefined : WOULD_BE_CREATED };
+  }
+  const ours = trackingIdOf(placed.object);
+  let live: KubeObject | undefined;
+  try {
+    live = await ctx.live.get(placed.ref);
+  } catch (e) {
+    // a kind the cluster does not serve has no objects; the dry run below says why it fails
+    if (!(e instanceof UnknownKindError)) return failed(placed, undefined, e);
+  }
+  const theirs = trackingIdOf(live);
+  if (live && theirs && theirs !== ours) {
+    const owner = theirs.split(':')[0];
+    return {
+      placed, live, action: 'failed', changes: [], shared: true,
+      message: `SharedResource: ${describeRef(placed.ref)} is already managed by application "${owner}" (tracking id ${theirs}); not taken over`,
+    };
+  }
+  // a new object in a real run: the apply itself validates it, a dry run first would only double the calls
+  if (!live && ctx.applying) return { placed, action: 'created', changes: [] };
+  let predicted: KubeObject;
+  try {
+    predicted = await ctx.client.apply(placed.object, { fieldManager: ctx.fieldManager, force: true, dryRun: true });
+  } catch (e) {
+    if (e instanceof KubeApiError && e.immutableField && live) {
+      if (syncOptions(placed.object).has('Replace=true')) {
+        return { placed, live, action: 'configured', changes: [], replace: true, message: `immutable field changed: will delete and recreate (${SYNC_OPTIONS_ANNOTATION}: Replace=true)` };
+      }
+      return failed(placed, live, e, `; the field is immutable — set annotation ${SYNC_OPTIONS_ANNOTATION}: Replace=true to let Flotilla delete and recreate the object`);
+    }
+    if (!live && ctx.parentsPending && e instanceof KubeApiError && e.status === 404) {
+      return { placed, action: 'created', changes: [], message: WOULD_BE_CREATED };
+    }
+    return failed(placed, live, e);
+  }
+  if (!live) return { placed, action: 'created', changes: [], result: predicted };
+  const changes = diffObjects(normalize(live), normalize(predicted));
+  return { placed, live, action: changes.length ? 'configured' : 'unchanged', changes, result: changes.length ? predicted : live };
+}
+
+export interface WriteContext {
+  client: KubeClient;
+  fieldManager: string;
+  clock: Clock;
+  replaceTimeoutMs: number;
+}
+
+/** Writes a planned change; returns the plan with the server's object or the failure. */
+export async function applyObject(ctx: WriteContext, plan: ObjectPlan): Promise<ObjectPlan> {
+  if (plan.action !== 'created' && plan.action !== 'configured') return plan;
+  const { object, ref } = plan.placed;
+  try {
+    if (plan.replace) {
+      await ctx.client.delete(object.apiVersion, ref.kind, ref.name, ref.namespace, { propagationPolicy: 'Background' });
+      await waitGone(ctx, plan);
+    }
+    const result = await ctx.client.apply(object, { fieldManager: ctx.fieldManager, force: true });
+    return { ...plan, result, message: appliedMessage(plan) };
+  } catch (e) {
+    return failed(plan.placed, plan.live, e, '', plan.placed.targetNamespace ? 'creating the target namespace: ' : '');
+  }
+}
+
+/** The change set entry of a plan (or of its outcome once applied). */
+export function entryOf(plan: ObjectPlan): ChangeSetEntry {
+  const entry: ChangeSetEntry = { ref: plan.placed.ref, action: plan.action };
+  if (plan.message) entry.message = plan.message;
+  if (plan.action === 'configured' && plan.changes.length) entry.diff = maskSecretChanges(plan.placed.ref.kind, plan.changes);
+  if (plan.placed.source) entry.source = plan.placed.source;
+  return entry;
+}
+
+function appliedMessage(plan: ObjectPlan): string | undefined {
+  if (plan.replace) return 'replaced: deleted and recreated because an immutable field changed';
+  if (plan.placed.targetNamespace) return 'target namespace created (never pruned)';
+  return plan.message;
+}
+
+async function waitGone(ctx: WriteContext, plan: ObjectPlan): Promise<void> {
+  const { object, ref } = plan.placed;
+  const gone = await poll(ctx.clock, ctx.clock.now() + ctx.replaceTimeoutMs, 200, async () => !(await ctx.client.get(object.apiVersion, ref.kind, ref.name, ref.namespace)));
+  if (!gone) throw new Error(`${describeRef(ref)} still exists ${ctx.replaceTimeoutMs} ms after deleting it for replacement`);
+}
+
+function failed(placed: PlacedObject, live: KubeObject | undefined, e: unknown, suffix = '', prefix = ''): ObjectPlan {
+  return { placed, live, action: 'failed', changes: [], message: `${prefix}${(e as Error).message ?? String(e)}${suffix}`, result: live };
+}
