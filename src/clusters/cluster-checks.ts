@@ -38,7 +38,9 @@ export class ClusterChecks implements OnApplicationBootstrap {
     const repo = this.db.manager.getRepository(Cluster);
     const cluster = await repo.findOne({ where: { name } });
     if (!cluster) throw new NotFoundError('cluster', name);
-    const result = await probeCluster(this.clients.forCluster(cluster), this.config.clusters.checkTimeoutSeconds * 1000, this.clock);
+    const result = await probeCluster(this.clients.forCluster(cluster), this.config.clusters.checkTimeoutSeconds * 1000, this.clock, (err) =>
+      this.log.error({ cluster: name, err }, 'cluster check failed unexpectedly'),
+    );
     const status = { ...result, lastCheckedAt: this.clock.date() };
     // a result for credentials that were rotated meanwhile is stale: the generation guards it
     await this.db.write((tx) => tx.getRepository(Cluster).update({ name, generation: cluster.generation }, status));

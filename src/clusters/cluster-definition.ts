@@ -2,7 +2,7 @@
 // whether they came as fields or inside a kubeconfig. All checks that need no network live here.
 import { InvalidInputError, UnprocessableError } from '../shared/errors';
 import { certificateProblem, privateKeyProblem } from '../common/pem';
-import { credentialsFromKubeconfig, CredentialsError } from '../kube';
+import { credentialsFromKubeconfig } from '../kube';
 import { ClusterAuthType } from './cluster.entity';
 import { StoredCredentials } from './cluster-clients';
 import type { ClusterAuthDto, TlsDto } from './dto/cluster.dto';
@@ -25,34 +25,36 @@ export interface Connection {
   kubeconfigContext: string | null;
 }
 
+/** what the field form accepts as a bearer token (ClusterAuthDto.token) */
+const TOKEN = /^[\x21-\x7e]{1,16384}$/;
+
 export function checkServer(server: string, allowHttp: boolean, field = 'server'): void {
+  // never quoted: a URL that does not parse (a space, a stray character) may still carry user-info
   let url: URL;
   try {
     url = new URL(server);
   } catch {
-    throw new InvalidInputError(`${field} "${server}" is not a URL`);
+    throw new InvalidInputError(`${field} is not a valid URL`);
   }
   if (url.username || url.password) throw new InvalidInputError(`${field} must not carry credentials in the URL`);
   if (url.protocol === 'http:' && !allowHttp) throw new InvalidInputError(`${field} must be https:// (plain http is allowed only when clusters.allowInsecureHttp is set)`);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidInputError(`${field} must be an https:// URL`);
+  if (url.search || url.hash) throw new InvalidInputError(`${field} must not have a query or fragment`);
 }
 
-/** The connection a kubeconfig describes, checked as strictly as the field form. */
+/**
+ * The connection a kubeconfig describes, checked as strictly as the field form. Its errors
+ * (CredentialsError: 400 malformed, 422 refused) and the PEM checks never quote the document.
+ */
 function fromKubeconfig(text: string, context: string | undefined): Connection {
-  let creds;
-  try {
-    creds = credentialsFromKubeconfig(text, context);
-  } catch (e) {
-    if (e instanceof CredentialsError && /not valid YAML|is empty/.test(e.message)) throw new InvalidInputError(e.message);
-    if (e instanceof CredentialsError) throw new UnprocessableError(e.message);
-    throw e;
-  }
+  const creds = credentialsFromKubeconfig(text, context);
   const problem =
     (creds.caData && certificateProblem('kubeconfig certificate-authority-data', creds.caData)) ||
     (creds.certData && certificateProblem('kubeconfig client-certificate-data', creds.certData)) ||
     (creds.keyData && privateKeyProblem('kubeconfig client-key-data', creds.keyData));
   if (problem) throw new UnprocessableError(problem);
   if (!creds.token && !creds.certData) throw new UnprocessableError('kubeconfig user has neither a token nor client-certificate-data/client-key-data');
+  if (creds.token && !TOKEN.test(creds.token)) throw new InvalidInputError('kubeconfig user token must be 1 to 16384 printable characters without spaces');
   return {
     server: creds.server,
     caData: creds.caData ?? null,

@@ -42,11 +42,33 @@ describe('label selectors', () => {
     expect(() => parseSelector(selector)).toThrow(reason);
   });
 
+  it.each([
+    ['env=prod,M!x', 'selector term 2 (character 10): expected key, !key'],
+    ['env in (a,M', 'selector: unbalanced "(" (opened at character 8)'],
+    ['env=prod,)M', 'selector: unbalanced ")" at character 10'],
+    ['tier=edge, M=x', 'selector term 2 (character 12): the key is not a valid label key'],
+    ['env=M', 'selector term 1 (character 1): a value is not a valid label value'],
+    ['env in (ok, M)', 'selector term 1 (character 1): a value is not a valid label value'],
+  ])('"%s" is refused saying where, never quoting what is there', (template, reason) => {
+    // a selector is client input and its errors reach logs and the audit log
+    const marker = 'Marker_Value-0123456789abcdef-';
+    let message = '';
+    try {
+      parseSelector(template.replace('M', marker));
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message.startsWith(reason), message).toBe(true);
+    expect(message).not.toContain('Marker');
+  });
+
   it('compiles the object form with matchLabels and matchExpressions', () => {
     const reqs = fromSelectorObject({ matchLabels: { env: 'prod' }, matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['edge'] }] });
     expect(matches(reqs, prodEu)).toBe(true);
     expect(matches(reqs, prodUsEdge)).toBe(false);
     expect(() => fromSelectorObject({ matchExpressions: [{ key: 'x', operator: 'Exists', values: ['y'] }] })).toThrow('Exists takes no values');
     expect(() => fromSelectorObject({ matchExpressions: [{ key: 'x', operator: 'Gt', values: ['1'] }] })).toThrow('operator must be');
+    expect(() => fromSelectorObject({ matchLabels: { env: 'a', 'Marker_Key-': 'x' } })).toThrow(/^matchLabels key 2: the key is not a valid label key/);
+    expect(() => fromSelectorObject({ matchLabels: { env: 'Marker_Value-' } })).toThrow(/^matchLabels\.env: a value is not a valid label value/);
   });
 });

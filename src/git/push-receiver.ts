@@ -4,11 +4,20 @@
 // `repositories` (coalesced by RepositoryMirrors), never before the signature is checked.
 import { detectForge, Forge, isPushEvent, parsePushEvent, PushEvent, repositoryUrls, verifyWebhook, WebhookHeaders } from './push-webhooks';
 
+/**
+ * The one answer to every webhook no registered repository verified. An unknown URL, a repository
+ * without a webhook secret and a wrong or missing signature must read the same, or the endpoint
+ * tells anyone which repository URLs Flotilla has registered.
+ */
+export const UNVERIFIED_WEBHOOK = 'webhook not verified: no registered repository accepts this signature for this URL';
+
 export interface PushOutcome {
   /** 202 accepted (refresh `repositories`), 400 not a forge webhook, 401 no repository verified it */
   status: 202 | 400 | 401;
-  /** for the audit log; never contains the secret or the signature */
+  /** what the sender may be told; every 401 says UNVERIFIED_WEBHOOK. Never the secret or signature. */
   reason: string;
+  /** the precise reason of a 401, for the audit log only (admins and viewers read it, senders never) */
+  detail?: string;
   forge?: Forge;
   /** verified repositories to refresh; empty for a verified non-push event (e.g. ping) */
   repositories: string[];
@@ -40,8 +49,8 @@ export async function receivePush(headers: WebhookHeaders, body: Buffer, context
     if (secret && verifyWebhook(forge, headers, body, secret)) verified.push(name);
   }
   if (verified.length === 0) {
-    const reason = candidates.length === 0 ? 'no registered repository has this URL' : 'signature does not match the repository webhook secret';
-    return { status: 401, forge, reason, repositories: [] };
+    const detail = candidates.length === 0 ? 'no registered repository has this URL' : 'signature does not match the repository webhook secret';
+    return { status: 401, forge, reason: UNVERIFIED_WEBHOOK, detail, repositories: [] };
   }
   const event = parsePushEvent(forge, payload);
   if (!isPushEvent(forge, headers) || !event) return { status: 202, forge, reason: 'verified, not a push: nothing to do', repositories: [] };

@@ -7,7 +7,7 @@ import { Agent as HttpsAgent, request as httpsRequest, RequestOptions } from 'no
 import { ClusterCredentials, credentialsFromKubeconfig, kubeConfigFromCredentials } from './credentials';
 import { splitApiVersion } from './api-version';
 import { ApiResource, Discovery, groupVersionPath } from './discovery';
-import { classifyTransportError, ClusterUnreachableError, KubeApiError, RequestSubject } from './errors';
+import { classifyTransportError, ClusterUnreachableError, KubeApiError, mediaTypeOf, RequestSubject, UnexpectedAnswerError } from './errors';
 
 export type KubeObject = {
   apiVersion: string;
@@ -43,6 +43,8 @@ interface Call {
   body?: unknown;
   contentType?: string;
   subject: RequestSubject;
+  /** what a successful answer must be; anything else is an UnexpectedAnswerError */
+  expect?: { test: (body: unknown) => boolean; what: string };
 }
 
 export class KubeClient {
@@ -67,9 +69,27 @@ export class KubeClient {
     return KubeClient.fromCredentials(credentialsFromKubeconfig(text, context), options);
   }
 
-  /** The server's version; the cheapest call that proves reachability, TLS and (mostly) auth. */
+  /**
+   * The server's version; the cheapest call that proves reachability, TLS and (mostly) auth.
+   * Anything but a Kubernetes version document (an HTML page, some other service's JSON) is an
+   * UnexpectedAnswerError: a 200 from anything at that address proves nothing.
+   */
   version(): Promise<ServerVersion> {
-    return this.call({ method: 'GET', path: '/version', subject: { verb: 'get', resource: 'version' } });
+    return this.call({
+      method: 'GET', path: '/version', subject: { verb: 'get', resource: 'version' },
+      expect: { test: isServerVersion, what: 'a Kubernetes version document' },
+    });
+  }
+
+  /**
+   * At most `limit` namespaces: the cheapest read that proves the credentials may read something.
+   * Anything but a list is an UnexpectedAnswerError.
+   */
+  namespaces(limit = 1): Promise<{ items: KubeObject[] }> {
+    return this.call({
+      method: 'GET', path: '/api/v1/namespaces', query: { limit: String(limit) }, subject: { verb: 'list', resource: 'namespaces' },
+      expect: { test: (b) => Array.isArray((b as { items?: unknown } | null)?.items), what: 'a Kubernetes NamespaceList' },
+    });
   }
 
   /** Whether these credentials may `verb` the resource (SelfSubjectAccessReview). */
@@ -210,7 +230,7 @@ export class KubeClient {
     for (const [k, v] of Object.entries(c.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const payload = c.body === undefined ? undefined : JSON.stringify(c.body);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const response = await new Promise<{ status: number; text: string }>((done, fail) => {
+    const response = await new Promise<{ status: number; text: string; contentType: string }>((done, fail) => {
       const req = send(url, {
         method: c.method,
         agent,
@@ -222,7 +242,7 @@ export class KubeClient {
       }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => done({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => done({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), contentType: mediaTypeOf(res.headers['content-type']) }));
         res.on('error', fail);
       });
       req.setTimeout(this.timeoutMs, () => req.destroy(new ClusterUnreachableError(this.server, 'TIMEOUT', `no answer to ${c.method} ${c.path} within ${this.timeoutMs} ms`)));
@@ -230,17 +250,34 @@ export class KubeClient {
       if (payload !== undefined) req.write(payload);
       req.end();
     });
-    let body: any = undefined;
-    if (response.text) {
+    // Whatever answers at a cluster's address is believed only as far as it looks like an API
+    // server: a body is read only as JSON, and its text reaches a message only as a Status.
+    let body: unknown = undefined;
+    let json = response.text === '';
+    if (!json) {
       try {
         body = JSON.parse(response.text);
+        json = true;
       } catch {
-        body = { message: response.text.slice(0, 500) };
+        /* not JSON: never repeated */
       }
     }
-    if (response.status >= 400) throw KubeApiError.fromStatus(response.status, body, c.subject);
+    if (response.status >= 400) throw KubeApiError.fromStatus(response.status, body, c.subject, response.contentType);
+    if (response.status < 200 || response.status >= 300) {
+      throw new UnexpectedAnswerError(this.server, response.status, response.contentType, c.subject, 'a Kubernetes API answer');
+    }
+    if (!json || (c.expect && !c.expect.test(body))) {
+      throw new UnexpectedAnswerError(this.server, response.status, response.contentType, c.subject, c.expect?.what ?? 'JSON');
+    }
     return body as T;
   }
+}
+
+/** `{"major": "1", "minor": "34", "gitVersion": "v1.34.4", …}` as every API server answers /version. */
+function isServerVersion(v: unknown): v is ServerVersion {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const { major, minor, gitVersion } = v as Record<string, unknown>;
+  return typeof major === 'string' && typeof minor === 'string' && typeof gitVersion === 'string' && /^v\d+\.\d+\.\d+[-+.\w]{0,100}$/.test(gitVersion);
 }
 
 export function objectPath(res: Pick<ApiResource, 'group' | 'version' | 'resource' | 'namespaced'>, namespace?: string, name?: string): string {

@@ -46,17 +46,27 @@ export class KubeApiError extends DomainError {
     return this.status === 422 && /immutable/i.test(this.message);
   }
 
-  static fromStatus(status: number, body: unknown, subject: RequestSubject): KubeApiError {
-    const s = (typeof body === 'object' && body !== null ? body : {}) as {
-      reason?: string;
-      message?: string;
-      details?: { causes?: StatusCause[] };
-    };
-    const reason = s.reason ?? defaultReason(status);
+  /**
+   * The error for an answer with an error status. Only a Kubernetes `Status` body is read (its
+   * reason, message and causes); any other body — an HTML error page, a proxy's JSON — is never
+   * repeated, and the message names only the HTTP status and `contentType`.
+   */
+  static fromStatus(status: number, body: unknown, subject: RequestSubject, contentType = 'application/json'): KubeApiError {
     const where = subject.namespace ? ` in namespace ${subject.namespace}` : ' at cluster scope';
     const named = subject.name ? ` "${subject.name}"` : '';
-    const causes = s.details?.causes ?? [];
     const action = subject.action ?? subject.verb;
+    if (!isKubeStatus(body)) {
+      const message =
+        status === 401
+          ? 'unauthorized: the cluster rejected the credentials'
+          : status === 403
+            ? `forbidden: cannot ${subject.verb} ${subject.resource}${named}${where}`
+            : `${action} ${subject.resource}${named}${where}: HTTP ${status} (${contentType}) that is not a Kubernetes Status`;
+      return new KubeApiError(status, defaultReason(status), message, subject.verb, subject.resource, subject.namespace);
+    }
+    const s = body;
+    const reason = s.reason ?? defaultReason(status);
+    const causes = s.details?.causes ?? [];
     let message: string;
     if (status === 403) {
       message = `forbidden: cannot ${subject.verb} ${subject.resource}${named}${where}`;
@@ -78,6 +88,58 @@ export class KubeApiError extends DomainError {
       message = `${action} ${subject.resource}${named}${where}: ${s.message ?? reason} (HTTP ${status})`;
     }
     return new KubeApiError(status, reason, message, subject.verb, subject.resource, subject.namespace, causes);
+  }
+}
+
+interface KubeStatus {
+  kind: 'Status';
+  reason?: string;
+  message?: string;
+  details?: { causes?: StatusCause[] };
+}
+
+/** A Kubernetes `Status` object, the only error body whose text Flotilla repeats. */
+export function isKubeStatus(body: unknown): body is KubeStatus {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const s = body as Record<string, unknown>;
+  const causes = (s.details as { causes?: unknown } | undefined)?.causes;
+  return (
+    s.kind === 'Status' &&
+    s.apiVersion === 'v1' &&
+    (s.message === undefined || typeof s.message === 'string') &&
+    (s.reason === undefined || typeof s.reason === 'string') &&
+    (s.details === undefined || (typeof s.details === 'object' && s.details !== null)) &&
+    (causes === undefined || (Array.isArray(causes) && causes.every((c) => typeof c === 'object' && c !== null)))
+  );
+}
+
+/**
+ * `text/html`, from a Content-Type header, for messages: the media type only (parameters
+ * dropped), and only when it looks like one, since the header is whatever the server sent.
+ */
+export function mediaTypeOf(header: string | undefined): string {
+  const type = (header ?? '').split(';')[0].trim().toLowerCase();
+  if (!type) return 'no content type';
+  return /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$/.test(type) ? type : 'an unrecognised content type';
+}
+
+/**
+ * The server answered, but not as a Kubernetes API server does: a redirect, an HTML page, or JSON
+ * that is not the document asked for. The message names the HTTP status and content type only:
+ * whatever answers at a cluster's address (a login page, an internal service) is never repeated.
+ */
+export class UnexpectedAnswerError extends DomainError {
+  override readonly name = 'UnexpectedAnswerError';
+  readonly kind = 'upstream';
+  constructor(
+    readonly server: string,
+    readonly status: number,
+    readonly contentType: string,
+    subject: RequestSubject,
+    /** what a Kubernetes API server answers there: `a Kubernetes version document` */
+    readonly expected: string,
+  ) {
+    super(`${subject.action ?? subject.verb} ${subject.resource}: ${server} answered HTTP ${status} (${contentType}), not ${expected}; is this the address of a Kubernetes API server?`);
   }
 }
 
@@ -107,10 +169,19 @@ export class TlsVerificationError extends DomainError {
   }
 }
 
-/** A kubeconfig or credential set Flotilla will not use (exec plugins, auth providers, file references). */
+/**
+ * A kubeconfig or credential set Flotilla will not use: `unprocessable` when well-formed but
+ * refused (exec plugins, auth providers, file references), `invalid` when malformed (not YAML,
+ * a field of the wrong type). Messages never quote a value of the kubeconfig.
+ */
 export class CredentialsError extends DomainError {
   override readonly name = 'CredentialsError';
-  readonly kind = 'unprocessable';
+  constructor(
+    message: string,
+    readonly kind: Extract<ErrorKind, 'invalid' | 'unprocessable'> = 'unprocessable',
+  ) {
+    super(message);
+  }
 }
 
 /** `Invalid value: {…a serialised Go struct…}: field is immutable` → `Invalid value: …: field is immutable` */

@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getMetadataStorage } from 'class-validator';
+import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
+import { DNS_LABEL } from '../../src/common/validation';
 import { buildOpenApiDocument } from '../../src/openapi';
 import { ApiResponse, apiClient } from '../support/api';
 import { RunningApp, startApp } from '../support/app';
@@ -86,6 +89,55 @@ function problemsOf(doc: OpenAPIObject, schema: Schema, value: unknown, at = '$'
   }
 }
 
+/** The schemas request bodies use, by name, with every schema they refer to in turn. */
+function requestSchemas(doc: OpenAPIObject): Map<string, Schema> {
+  const found = new Map<string, Schema>();
+  const visit = (ref: string) => {
+    const name = ref.replace('#/components/schemas/', '');
+    if (found.has(name)) return;
+    const schema = pointer(doc, ref) as Schema;
+    found.set(name, schema);
+    refsIn(schema).forEach(visit);
+  };
+  for (const { op } of operationsOf(doc)) refsIn(op.requestBody ?? {}).forEach(visit);
+  return found;
+}
+
+/**
+ * Every class class-validator holds rules for, by name: the request DTOs the document names its
+ * schemas after. (The storage keeps them in a private map; no public call lists them.)
+ */
+function validatedClasses(): Map<string, Function> {
+  const byTarget = (getMetadataStorage() as unknown as { validationMetadatas: unknown }).validationMetadatas;
+  expect(byTarget, 'class-validator keeps its rules in a Map by class').toBeInstanceOf(Map);
+  return new Map([...(byTarget as Map<unknown, unknown>).keys()].filter((t): t is Function => typeof t === 'function').map((t) => [t.name, t]));
+}
+
+/** What a property's schema fails to say of the validators on that property. */
+function undocumentedRules(doc: OpenAPIObject, schema: Schema | undefined, rules: ValidationMetadata[], required: boolean): string[] {
+  const names = new Set(rules.map((r) => r.name));
+  const mustBeAbsent = rules.some((r) => r.name === 'equals' && r.constraints?.[0] === undefined);
+  if (mustBeAbsent) return schema ? ['is never accepted, but documented'] : [];
+  if (!schema) return ['is validated, but not documented'];
+  const problems: string[] = [];
+  const resolved = (schema.allOf?.[0]?.$ref ? pointer(doc, schema.allOf[0].$ref) : schema.$ref ? pointer(doc, schema.$ref) : schema) as Schema;
+  const optional = rules.some((r) => r.type === 'conditionalValidation');
+  if (required === optional) problems.push(optional ? 'is optional, but documented as required' : 'is required, but not documented as required');
+  const types: Record<string, string> = { isString: 'string', isInt: 'integer', isBoolean: 'boolean', isObject: 'object' };
+  for (const [rule, type] of Object.entries(types)) if (names.has(rule) && schema.type !== type) problems.push(`must be ${type}, documented as ${schema.type}`);
+  for (const r of rules) {
+    const c = r.constraints ?? [];
+    if (r.name === 'maxLength' && schema.maxLength !== c[0]) problems.push(`at most ${c[0]} characters, documented maxLength ${schema.maxLength}`);
+    if (r.name === 'minLength' && schema.minLength !== c[0]) problems.push(`at least ${c[0]} characters, documented minLength ${schema.minLength}`);
+    if (r.name === 'matches' && schema.pattern !== (c[0] as RegExp).source) problems.push(`must match ${c[0]}, documented pattern ${schema.pattern}`);
+    if (r.name === 'min' && schema.minimum !== c[0]) problems.push(`at least ${c[0]}, documented minimum ${schema.minimum}`);
+    if (r.name === 'max' && schema.maximum !== c[0]) problems.push(`at most ${c[0]}, documented maximum ${schema.maximum}`);
+    if (r.name === 'isIn' && JSON.stringify(resolved.enum) !== JSON.stringify(c[0])) problems.push(`one of ${JSON.stringify(c[0])}, documented enum ${JSON.stringify(resolved.enum)}`);
+    if (r.type === 'nestedValidation' && !resolved.properties) problems.push('is a nested object, documented without its properties');
+  }
+  return problems;
+}
+
 describe('the OpenAPI document', () => {
   let running: RunningApp;
   let doc: OpenAPIObject;
@@ -161,6 +213,63 @@ describe('the OpenAPI document', () => {
       if (op.requestBody && !(responses['400'] && responses['413'] && responses['415'])) problems.push(`${name}: takes a body but does not declare 400, 413 and 415`);
     }
     expect(problems).toEqual([]);
+  });
+
+  it('describes every request property as its validators check it: type, pattern, length, range, enum, required', () => {
+    const schemas = requestSchemas(doc);
+    const classes = validatedClasses();
+    const problems: string[] = [];
+    let checked = 0;
+    for (const [name, schema] of schemas) {
+      if (schema.enum) continue; // an enum's values are checked where it is used
+      const cls = classes.get(name);
+      if (!cls) {
+        problems.push(`${name}: no class with validation rules has this name`);
+        continue;
+      }
+      const rules = getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false);
+      const byProperty = getMetadataStorage().groupByPropertyName(rules);
+      const properties = (schema.properties ?? {}) as Record<string, Schema>;
+      const required = new Set((schema.required ?? []) as string[]);
+      for (const property of new Set([...Object.keys(byProperty), ...Object.keys(properties)])) {
+        const propertyRules = byProperty[property] ?? [];
+        if (propertyRules.length === 0) {
+          problems.push(`${name}.${property}: documented, but no validator accepts it`);
+          continue;
+        }
+        checked++;
+        for (const p of undocumentedRules(doc, properties[property], propertyRules, required.has(property))) problems.push(`${name}.${property} ${p}`);
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+    expect(problems).toEqual([]);
+  });
+
+  it('gives every name in a request the DNS-1123 pattern and at most 63 characters', () => {
+    const names = [...requestSchemas(doc)].filter(([, s]) => s.properties?.name).map(([schema, s]) => ({ schema, name: s.properties.name as Schema }));
+    expect(names.map((n) => n.schema).sort()).toEqual(expect.arrayContaining(['CreateClusterDto', 'CreateRepositoryDto', 'CreateTokenDto']));
+    for (const { schema, name } of names) {
+      expect(name, schema).toMatchObject({ type: 'string', pattern: DNS_LABEL.source, maxLength: 63 });
+      expect(new RegExp(name.pattern).test('prod-eu')).toBe(true);
+      expect(new RegExp(name.pattern).test('Prod_EU')).toBe(false);
+    }
+  });
+
+  it('types no request property as an object without saying what is in it; webhookSecret is a string', () => {
+    const bare: string[] = [];
+    for (const [name, schema] of requestSchemas(doc)) {
+      for (const [property, p] of Object.entries((schema.properties ?? {}) as Record<string, Schema>)) {
+        if (p.type === 'object' && !p.properties && !p.additionalProperties && !p.allOf && !p.$ref) bare.push(`${name}.${property}`);
+        if (!p.type && !p.allOf && !p.$ref) bare.push(`${name}.${property} (no type)`);
+      }
+    }
+    expect(bare).toEqual([]);
+    for (const dto of ['CreateRepositoryDto', 'UpdateRepositoryDto']) {
+      expect((doc.components!.schemas![dto] as Schema).properties.webhookSecret, dto).toEqual({
+        type: 'string', pattern: '^[\\x21-\\x7e]{16,256}$', minLength: 16, maxLength: 256, nullable: true, writeOnly: true,
+        description: expect.stringContaining('16 to 256 printable characters'),
+      });
+    }
   });
 
   it('resolves every $ref', () => {

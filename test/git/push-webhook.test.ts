@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { receivePush, RepositoryMirrors, signGitea, signGithub } from '../../src/git';
+import { receivePush, RepositoryMirrors, signGitea, signGithub, UNVERIFIED_WEBHOOK } from '../../src/git';
 import { GitHttpServer, TestRepository } from '../support/git-server';
 import { waitFor } from './processes';
 
@@ -63,7 +63,9 @@ describe('push webhooks', () => {
   it('a bad or missing signature answers 401 and fetches nothing', async () => {
     const body = payload('hooked', 'b'.repeat(40));
     const before = server.requests.length;
-    expect((await deliver(body, signGithub(body, 'not-the-secret'))).outcome).toMatchObject({ status: 401, repositories: [] });
+    expect((await deliver(body, signGithub(body, 'not-the-secret'))).outcome).toMatchObject({
+      status: 401, repositories: [], reason: UNVERIFIED_WEBHOOK, detail: 'signature does not match the repository webhook secret',
+    });
     expect((await deliver(body, '')).outcome.status).toBe(401);
     expect((await deliver(Buffer.from(body.toString().replace('main', 'evil')), signGithub(body, SECRET))).outcome.status).toBe(401);
     // a repository without a webhook secret accepts no webhook at all
@@ -71,6 +73,19 @@ describe('push webhooks', () => {
     expect((await deliver(other, signGithub(other, ''))).outcome.status).toBe(401);
     await new Promise((r) => setTimeout(r, 200));
     expect(server.requests.length).toBe(before);
+  });
+
+  it('tells the sender the same for an unknown repository URL as for a bad signature; only the detail differs', async () => {
+    const known = payload('hooked', 'b'.repeat(40));
+    const unknown = payload('never-registered', 'b'.repeat(40));
+    const badSignature = (await deliver(known, signGithub(known, 'not-the-secret'))).outcome;
+    const unknownUrl = (await deliver(unknown, signGithub(unknown, SECRET))).outcome;
+    // everything but the audit-only detail is what the HTTP layer may answer with
+    const { detail: badDetail, ...badAnswer } = badSignature;
+    const { detail: unknownDetail, ...unknownAnswer } = unknownUrl;
+    expect(unknownAnswer).toEqual(badAnswer);
+    expect(badAnswer).toEqual({ status: 401, forge: 'github', reason: UNVERIFIED_WEBHOOK, repositories: [] });
+    expect([badDetail, unknownDetail]).toEqual(['signature does not match the repository webhook secret', 'no registered repository has this URL']);
   });
 
   it('answers 400 to what is not a forge webhook, and 202 without a fetch to a verified ping', async () => {

@@ -300,7 +300,10 @@ export class TestBed {
 
   private spawnLogged(cmd: string, args: string[], logFile: string): ChildProcess {
     const fd = openSync(logFile, 'a');
-    const proc = spawn(cmd, args, { stdio: ['ignore', fd, fd] });
+    // killAll covers a normal exit, but nothing in Node runs when this process is killed outright
+    // (SIGKILL, or a default-action signal): with setpriv the kernel kills the child then too
+    const [file, argv] = parentDeathWrapper() ? ['setpriv', ['--pdeathsig', 'KILL', '--', cmd, ...args]] : [cmd, args];
+    const proc = spawn(file, argv, { stdio: ['ignore', fd, fd] });
     closeSync(fd);
     (proc as ChildProcess & { logFile?: string }).logFile = logFile;
     return proc;
@@ -319,6 +322,23 @@ export class TestBed {
     }
     throw new Error(`${what} not ready after ${timeoutMs} ms`);
   }
+}
+
+let pdeathsig: boolean | undefined;
+
+/**
+ * Whether children can be started under `setpriv --pdeathsig` (util-linux, Linux only): it sets
+ * PR_SET_PDEATHSIG, which Node cannot, and execs the program in its place (same pid).
+ */
+function parentDeathWrapper(): boolean {
+  if (pdeathsig === undefined) {
+    try {
+      pdeathsig = process.platform === 'linux' && execFileSync('setpriv', ['--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes('--pdeathsig');
+    } catch {
+      pdeathsig = false;
+    }
+  }
+  return pdeathsig;
 }
 
 async function terminate(proc: ChildProcess): Promise<void> {

@@ -4,7 +4,7 @@ import { Role, ROLES } from '../api-token.entity';
 import { DNS_LABEL, DNS_LABEL_MESSAGE } from '../../common/validation';
 
 export class CreateTokenDto {
-  @ApiProperty({ example: 'ci-deployer', description: 'DNS-1123 label' })
+  @ApiProperty({ type: 'string', example: 'ci-deployer', description: 'DNS-1123 label', pattern: DNS_LABEL.source, maxLength: 63 })
   @IsString()
   @MaxLength(63)
   @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE })

@@ -5,7 +5,7 @@ import {
 } from 'class-validator';
 import { certificateProblem, privateKeyProblem } from '../../common/pem';
 import { DNS_LABEL, DNS_LABEL_MESSAGE } from '../../common/validation';
-import { validLabelKey, validLabelValue } from '../label-selector';
+import { LABEL_VALUE, validLabelKey, validLabelValue } from '../label-selector';
 
 function Custom(check: (value: unknown, property: string) => string | null) {
   return (target: object, propertyName: string) =>
@@ -26,19 +26,28 @@ const LabelMap = () =>
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return `${p} must be an object of string values`;
     const entries = Object.entries(v);
     if (entries.length > 64) return `${p} may hold at most 64 labels`;
-    for (const [k, val] of entries) {
-      if (!validLabelKey(k)) return `${p}: "${k.slice(0, 80)}" is not a valid label key`;
+    for (const [i, [k, val]] of entries.entries()) {
+      // an invalid key is named by its place, not quoted: messages reach the audit log
+      if (!validLabelKey(k)) return `${p}: key ${i + 1} is not a valid label key (name of at most 63 characters, optionally prefixed by a DNS subdomain and "/")`;
       if (typeof val !== 'string' || !validLabelValue(val)) return `${p}.${k} must be a valid label value (at most 63 characters: letters, digits, "-", "_", ".")`;
     }
     return null;
   });
 
+// The OpenAPI options of every property say what its validators enforce (type, pattern, length),
+// so a client generated from openapi.json refuses what the service would refuse.
+
+/** base64 as the PEM checks accept it (line breaks allowed) */
+const BASE64 = /^[A-Za-z0-9+/\r\n]+={0,2}\s*$/;
+const TOKEN = /^[\x21-\x7e]+$/;
+const SERVER = /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/;
+
 export class TlsDto {
-  @ApiPropertyOptional({ description: 'base64 of the PEM CA bundle' })
+  @ApiPropertyOptional({ type: 'string', description: 'base64 of the PEM CA bundle', pattern: BASE64.source, maxLength: 65536 })
   @IsOptional() @IsString() @MaxLength(65536) @Certificate()
   caData?: string;
 
-  @ApiPropertyOptional({ default: false })
+  @ApiPropertyOptional({ type: 'boolean', default: false })
   @IsOptional() @IsBoolean()
   insecureSkipVerify?: boolean;
 }
@@ -48,28 +57,37 @@ export class ClusterAuthDto {
   @IsIn(['bearerToken', 'clientCertificate'], { message: 'auth.type must be bearerToken or clientCertificate' })
   type!: 'bearerToken' | 'clientCertificate';
 
-  @ApiPropertyOptional({ writeOnly: true })
+  @ApiPropertyOptional({ type: 'string', writeOnly: true, description: 'bearerToken: required', pattern: TOKEN.source, maxLength: 16384 })
   @ValidateIf((a: ClusterAuthDto) => a.type === 'bearerToken')
-  @IsString() @MaxLength(16384) @Matches(/^[\x21-\x7e]+$/, { message: 'token must be printable characters without spaces' })
+  @IsString() @MaxLength(16384) @Matches(TOKEN, { message: 'token must be printable characters without spaces' })
   token?: string;
 
-  @ApiPropertyOptional({ writeOnly: true, description: 'base64 PEM client certificate' })
+  @ApiPropertyOptional({ type: 'string', writeOnly: true, description: 'clientCertificate: required, base64 PEM client certificate', pattern: BASE64.source, maxLength: 65536 })
   @ValidateIf((a: ClusterAuthDto) => a.type === 'clientCertificate')
   @IsString() @MaxLength(65536) @Certificate()
   certData?: string;
 
-  @ApiPropertyOptional({ writeOnly: true, description: 'base64 PEM private key' })
+  @ApiPropertyOptional({ type: 'string', writeOnly: true, description: 'clientCertificate: required, base64 PEM private key', pattern: BASE64.source, maxLength: 65536 })
   @ValidateIf((a: ClusterAuthDto) => a.type === 'clientCertificate')
   @IsString() @MaxLength(65536) @PrivateKey()
   keyData?: string;
 }
 
 class ClusterFieldsDto {
-  @ApiPropertyOptional({ example: 'https://prod-eu.example.com:6443' })
-  @IsOptional() @IsString() @MaxLength(2048) @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'server must be an https:// URL without query or fragment' })
+  @ApiPropertyOptional({
+    type: 'string', example: 'https://prod-eu.example.com:6443', pattern: SERVER.source, maxLength: 2048,
+    description: 'https:// (http:// only when clusters.allowInsecureHttp is set), without user-info, query or fragment',
+  })
+  @IsOptional() @IsString() @MaxLength(2048) @Matches(SERVER, { message: 'server must be an https:// URL without query or fragment' })
   server?: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: { env: 'prod', region: 'eu' } })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string', maxLength: 63, pattern: LABEL_VALUE.source },
+    maxProperties: 64,
+    description: 'at most 64; keys are label keys (a name of at most 63 characters, optionally prefixed by a DNS subdomain and "/")',
+    example: { env: 'prod', region: 'eu' },
+  })
   @IsOptional() @IsObject() @LabelMap()
   labels?: Record<string, string>;
 
@@ -81,29 +99,29 @@ class ClusterFieldsDto {
   @IsOptional() @ValidateNested() @Type(() => ClusterAuthDto)
   auth?: ClusterAuthDto;
 
-  @ApiPropertyOptional({ writeOnly: true, description: 'a kubeconfig document instead of server/tls/auth (exec plugins refused)' })
+  @ApiPropertyOptional({ type: 'string', writeOnly: true, maxLength: 262144, description: 'a kubeconfig document instead of server/tls/auth (exec plugins refused)' })
   @IsOptional() @IsString() @MaxLength(262144)
   kubeconfig?: string;
 
-  @ApiPropertyOptional({ description: 'context of the kubeconfig; its current-context when absent' })
+  @ApiPropertyOptional({ type: 'string', maxLength: 253, description: 'context of the kubeconfig; its current-context when absent' })
   @IsOptional() @IsString() @MaxLength(253)
   context?: string;
 }
 
 export class CreateClusterDto extends ClusterFieldsDto {
-  @ApiProperty({ example: 'prod-eu' })
+  @ApiProperty({ type: 'string', example: 'prod-eu', description: 'DNS-1123 label', pattern: DNS_LABEL.source, maxLength: 63 })
   @IsString() @MaxLength(63) @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE })
   name!: string;
 }
 
 export class UpdateClusterDto extends ClusterFieldsDto {
-  @ApiPropertyOptional({ description: 'cannot change; present only to say so clearly' })
+  // not in the document: a name is never accepted here; the validator says so clearly
   @IsOptional() @Equals(undefined, { message: 'name cannot be changed; register a new cluster instead' })
   name?: string;
 }
 
 export class ListClustersQuery {
-  @ApiPropertyOptional({ example: 'env=prod,tier!=edge' })
+  @ApiPropertyOptional({ type: 'string', example: 'env=prod,tier!=edge', maxLength: 4096 })
   @IsOptional() @IsString() @MaxLength(4096)
   selector?: string;
 }

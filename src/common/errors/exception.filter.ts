@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { DomainError, type ErrorKind, RateLimitedError } from '../../shared/errors';
+import { FAILURE } from '../logging/request-failure';
 
 /** The one place an error kind becomes an HTTP status. */
 const KIND_STATUS: Record<ErrorKind, number> = {
@@ -35,6 +36,41 @@ const BODY_PARSER_ERRORS: Record<string, [number, string]> = {
 };
 
 /**
+ * The answer to a body the parser refused, with a fixed message. Node's JSON.parse messages quote
+ * the body around the problem (`Unexpected token 'x', "{"token": x…" is not valid JSON`), and Nest
+ * wraps the parser's errors in a BadRequestException carrying that message; only the position, when
+ * the message gives one, is kept.
+ */
+function bodyParserAnswer(err: unknown): { status: number; body: Record<string, unknown> } | undefined {
+  const source = (err instanceof HttpException ? err.cause : err) as { type?: unknown; message?: unknown } | undefined;
+  const type = source?.type;
+  if (typeof type !== 'string' || !BODY_PARSER_ERRORS[type] || BODY_PARSER_ERRORS[type][0] >= 500) return undefined;
+  const [status, fixed] = BODY_PARSER_ERRORS[type];
+  const position = type === 'entity.parse.failed' && typeof source?.message === 'string' ? / at position (\d+)/.exec(source.message)?.[1] : undefined;
+  const message = position ? `${fixed} (at character ${Number(position) + 1})` : fixed;
+  return { status, body: { statusCode: status, error: STATUS_TEXT[status], message } };
+}
+
+/**
+ * Why a request answered 5xx, for its log line: the error's kind and the message the client was
+ * told (DomainError messages carry no secrets: git's are redacted, the kube layer's never repeat
+ * a body that is not a Kubernetes Status), and the error id of a 500.
+ */
+export interface RequestFailure {
+  kind: ErrorKind | 'http';
+  name: string;
+  message: string;
+  errorId?: string;
+}
+
+function failureOf(err: unknown, body: Record<string, unknown>): RequestFailure {
+  const kind = err instanceof DomainError ? err.kind : err instanceof HttpException ? 'http' : 'internal';
+  const name = err instanceof Error ? err.name : 'unknown';
+  const message = typeof body.message === 'string' ? body.message : 'internal error';
+  return { kind, name, message, ...(typeof body.errorId === 'string' ? { errorId: body.errorId } : {}) };
+}
+
+/**
  * Every error becomes Nest's shape `{ statusCode, error, message }`. Errors of every layer are
  * DomainErrors that carry a neutral kind, mapped to a status by KIND_STATUS, so this filter
  * imports no layer's error classes. Anything unexpected is a 500 with an error id that is logged
@@ -49,11 +85,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (res.headersSent) return;
     const { status, body } = this.toResponse(err);
     if (err instanceof RateLimitedError) res.setHeader('retry-after', String(err.retryAfterSeconds));
+    // the request's log line (requestLogging, with the request id) says why a 5xx happened
+    if (status >= 500 && res.locals) res.locals[FAILURE] = failureOf(err, body);
     res.status(status).json(body);
   }
 
   /** the status `err` is answered with */
   static statusOf(err: unknown): number {
+    const parser = bodyParserAnswer(err);
+    if (parser) return parser.status;
     if (err instanceof HttpException) return err.getStatus();
     if (err instanceof DomainError) return KIND_STATUS[err.kind];
     const type = (err as { type?: unknown } | null)?.type;
@@ -61,6 +101,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 
   toResponse(err: unknown): { status: number; body: Record<string, unknown> } {
+    const parser = bodyParserAnswer(err);
+    if (parser) return parser;
     if (err instanceof HttpException) {
       const status = err.getStatus();
       const r = err.getResponse();
@@ -71,11 +113,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (err instanceof DomainError && err.kind !== 'internal') {
       const status = KIND_STATUS[err.kind];
       return { status, body: { statusCode: status, error: STATUS_TEXT[status] ?? 'Error', message: err.message } };
-    }
-    const type = (err as { type?: unknown })?.type;
-    if (typeof type === 'string' && BODY_PARSER_ERRORS[type] && BODY_PARSER_ERRORS[type][0] < 500) {
-      const [status, message] = BODY_PARSER_ERRORS[type];
-      return { status, body: { statusCode: status, error: STATUS_TEXT[status], message } };
     }
     return this.internal(err, HttpStatus.INTERNAL_SERVER_ERROR);
   }
