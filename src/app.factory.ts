@@ -25,7 +25,9 @@ export async function createApp(config: AppConfig, log: Logger, options: { clock
   });
   const metrics = app.get(Metrics);
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // req.ip is the client address everywhere (failed-auth limits, the audit log): the socket's
+  // peer, or what X-Forwarded-For says when that peer is one of server.trustedProxies
+  app.set('trust proxy', config.server.trustedProxies.length ? config.server.trustedProxies : false);
   app.use(requestLogging(log));
   app.use((req: Request, res: Response, next: NextFunction) => {
     const end = metrics.httpDuration.startTimer({ method: req.method });

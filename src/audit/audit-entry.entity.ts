@@ -1,8 +1,10 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
- * One audit record. Append-only: `hash = sha256(prevHash ‖ canonical JSON of the other fields)`,
- * so editing or removing any row breaks the chain from there on (`/audit/verify`).
+ * One audit record. Append-only: `hash = HMAC-SHA256(key, prevHash ‖ canonical JSON of the other
+ * fields)` (audit-chain.ts; the key is derived from the secret key, never stored here), so editing
+ * or removing any row breaks the chain from there on (`/audit/verify`), and nobody holding only
+ * the database can recompute it.
  */
 @Entity('audit_entries')
 @Index(['actor', 'seq'])

@@ -1,9 +1,10 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Clock } from '../shared/clock';
 import { ConflictError, NotFoundError } from '../shared/errors';
+import { secretsEqual } from '../shared/secret-compare';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
 import { SecretBox } from '../security/secret-box';
@@ -80,11 +81,11 @@ export class ApiTokensService implements OnApplicationBootstrap {
     const digest = this.box.digest(token, HASH_PURPOSE);
     const m = TOKEN_FORMAT.exec(token);
     if (!m) {
-      if (this.configuredAdmin && timingSafeEqual(digest, this.configuredAdmin)) return { name: BOOTSTRAP_TOKEN_NAME, role: 'admin' };
+      if (this.configuredAdmin && secretsEqual(digest, this.configuredAdmin)) return { name: BOOTSTRAP_TOKEN_NAME, role: 'admin' };
       return null;
     }
     const row = await this.db.manager.getRepository(ApiToken).findOne({ where: { id: m[1] } });
-    if (!row || !timingSafeEqual(digest, row.hash)) return null;
+    if (!row || !secretsEqual(digest, row.hash)) return null;
     this.touch(row);
     return { name: row.name, role: row.role };
   }

@@ -25,14 +25,12 @@ export class AuthGuard implements CanActivate {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const req = ctx.switchToHttp().getRequest<Request & { principal?: Principal }>();
-    const address = req.socket.remoteAddress ?? 'unknown';
-
-    this.limiter.check(address);
-
     const match = BEARER.exec(req.header('authorization') ?? '');
     const principal = match ? await this.tokens.authenticate(match[1]) : null;
     if (!principal) {
-      this.limiter.fail(address);
+      // the client address as Express derives it: X-Forwarded-For only from server.trustedProxies.
+      // Only failures are limited (429 past the limit, unaudited); a valid token always passes.
+      this.limiter.fail(req.ip ?? 'unknown');
       const reason = match ? 'invalid or revoked token' : 'missing bearer token';
       await this.denials.record({ actor: 'anonymous', action: 'auth.failed', subject: `${req.method} ${req.path}`, details: { reason } });
       throw new UnauthorizedException(match ? 'invalid or revoked token' : 'an Authorization: Bearer <token> header is required');

@@ -1,4 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { projectRoot } from '../shared/project-root';
@@ -8,13 +9,22 @@ type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
 /** The validated configuration, injected wherever settings are read. */
 export class AppConfig {
-  server!: { port: number; host: string; bodyLimitBytes: number; shutdownTimeoutSeconds: number };
+  server!: {
+    port: number;
+    host: string;
+    bodyLimitBytes: number;
+    shutdownTimeoutSeconds: number;
+    /** addresses or CIDRs whose X-Forwarded-For is believed (Express's `trust proxy`); empty: none */
+    trustedProxies: string[];
+  };
   /** absolute */
   dataDir!: string;
   /** absolute path of the SQLite file */
   database!: { file: string; busyTimeoutMs: number };
   log!: { level: Level };
   security!: { adminToken: string | null; secretKey: string | null; failedAuthPerMinute: number };
+  /** checkpointFile: absolute path where the audit chain's head is written, or null for none */
+  audit!: { checkpointFile: string | null; checkpointIntervalSeconds: number };
   slack!: { apiUrl: string };
   clusters!: { allowInsecureHttp: boolean; checkIntervalSeconds: number; checkTimeoutSeconds: number; checkConcurrency: number };
   git!: { allowFileUrls: boolean; allowInsecureHttp: boolean; fetchTimeoutSeconds: number; defaultPollIntervalSeconds: number; minPollIntervalSeconds: number };
@@ -184,6 +194,14 @@ function coerce(rule: RuleOf, v: unknown): { value: unknown } | { error: string 
       }
       return { error: `expected a URL (${rule.protocols.join(' or ')})` };
     }
+    case 'addresses': {
+      // a list in YAML; one comma-separated string from an environment variable
+      const list = v === null || v === undefined ? [] : typeof v === 'string' ? v.split(',').map((a) => a.trim()).filter(Boolean) : v;
+      if (!Array.isArray(list)) return { error: 'expected a list of IP addresses or CIDRs' };
+      const bad = list.find((a) => typeof a !== 'string' || !isAddressOrCidr(a));
+      if (bad !== undefined) return { error: `expected IP addresses or CIDRs (like 10.0.0.0/8 or 127.0.0.1), and ${JSON.stringify(bad)} is neither` };
+      return { value: list };
+    }
     case 'string': {
       if ((v === null || v === undefined || v === '') && rule.nullable) return { value: null };
       if (typeof v !== 'string' || v === '') return { error: 'expected a non-empty string' };
@@ -191,4 +209,13 @@ function coerce(rule: RuleOf, v: unknown): { value: unknown } | { error: string 
       return { value: v };
     }
   }
+}
+
+/** `10.1.2.3`, `10.0.0.0/8`, `::1`, `fd00::/8`: what Express's `trust proxy` list accepts and we document. */
+function isAddressOrCidr(s: string): boolean {
+  const [address, bits, ...rest] = s.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }

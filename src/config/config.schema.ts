@@ -6,7 +6,9 @@ type Rule =
   | { kind: 'string'; nullable?: boolean; pattern?: RegExp; what?: string; /** never echoed in errors */ secret?: boolean }
   | { kind: 'bool' }
   | { kind: 'enum'; values: readonly string[] }
-  | { kind: 'url'; protocols: readonly string[] };
+  | { kind: 'url'; protocols: readonly string[] }
+  /** IP addresses or CIDRs: a YAML list, or one comma-separated string (environment variables) */
+  | { kind: 'addresses' };
 
 const int = (min: number, max: number): Rule => ({ kind: 'int', min, max });
 const str = (opts: Omit<Extract<Rule, { kind: 'string' }>, 'kind'> = {}): Rule => ({ kind: 'string', ...opts });
@@ -20,6 +22,7 @@ export const CONFIG_SCHEMA = {
     host: str(),
     bodyLimitBytes: int(1024, 100 * 1024 * 1024),
     shutdownTimeoutSeconds: int(1, 600),
+    trustedProxies: { kind: 'addresses' } as Rule,
   },
   dataDir: str(),
   database: { file: str(), busyTimeoutMs: int(0, 600_000) },
@@ -28,6 +31,10 @@ export const CONFIG_SCHEMA = {
     adminToken: str({ secret: true, nullable: true, pattern: /^[\x21-\x7e]{16,256}$/, what: '16 to 256 printable characters without spaces' }),
     secretKey: str({ secret: true, nullable: true, pattern: /^[A-Za-z0-9+/]{43}=$/, what: '32 bytes in base64 (44 characters, e.g. `openssl rand -base64 32`)' }),
     failedAuthPerMinute: int(1, 100_000),
+  },
+  audit: {
+    checkpointFile: str({ nullable: true, pattern: /^\//, what: 'an absolute file path' }),
+    checkpointIntervalSeconds: int(1, 86_400),
   },
   slack: { apiUrl: { kind: 'url', protocols: ['https:', 'http:'] } as Rule },
   clusters: {

@@ -1,6 +1,7 @@
 // Push webhooks from GitHub, GitLab and Gitea/Forgejo: which forge sent a request, whether its
 // signature holds (pure functions, constant-time comparisons), and what a push event says.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { secretsEqual } from '../shared/secret-compare';
 
 export type Forge = 'github' | 'gitlab' | 'gitea';
 
@@ -45,13 +46,8 @@ export function isPushEvent(forge: Forge, headers: WebhookHeaders): boolean {
   }
 }
 
-/** Compares two strings in time independent of where they differ (and of their lengths). */
-export function constantTimeEqual(a: string, b: string): boolean {
-  // hashing first gives equal-length inputs, so timingSafeEqual never throws and length leaks nothing
-  const da = createHash('sha256').update(a, 'utf8').digest();
-  const db = createHash('sha256').update(b, 'utf8').digest();
-  return timingSafeEqual(da, db) && a.length === b.length;
-}
+/** Compares two strings in time independent of where they differ (and of their lengths): src/shared/secret-compare. */
+export const constantTimeEqual = (a: string, b: string): boolean => secretsEqual(a, b);
 
 function hmacHex(secret: string, body: Buffer | string): string {
   return createHmac('sha256', secret).update(body).digest('hex');
@@ -60,19 +56,19 @@ function hmacHex(secret: string, body: Buffer | string): string {
 /** GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, raw body)>`. */
 export function verifyGithubSignature(body: Buffer | string, signatureHeader: string | undefined, secret: string): boolean {
   if (!secret || !signatureHeader?.startsWith('sha256=')) return false;
-  return constantTimeEqual(signatureHeader.slice('sha256='.length).toLowerCase(), hmacHex(secret, body));
+  return secretsEqual(signatureHeader.slice('sha256='.length).toLowerCase(), hmacHex(secret, body));
 }
 
 /** Gitea/Forgejo: `X-Gitea-Signature` (or `X-Forgejo-Signature`): hex HMAC-SHA256 of the raw body. */
 export function verifyGiteaSignature(body: Buffer | string, signatureHeader: string | undefined, secret: string): boolean {
   if (!secret || !signatureHeader) return false;
-  return constantTimeEqual(signatureHeader.trim().toLowerCase(), hmacHex(secret, body));
+  return secretsEqual(signatureHeader.trim().toLowerCase(), hmacHex(secret, body));
 }
 
 /** GitLab: `X-Gitlab-Token` carries the secret itself. */
 export function verifyGitlabToken(tokenHeader: string | undefined, secret: string): boolean {
   if (!secret || tokenHeader === undefined) return false;
-  return constantTimeEqual(tokenHeader, secret);
+  return secretsEqual(tokenHeader, secret);
 }
 
 /** Checks a request's signature or token for its forge; false when missing or wrong. */

@@ -19,6 +19,6 @@ export class GitWebhookController {
   @ApiAcceptedResponse({ type: PushReceiptView, description: 'verified; the repositories named are refreshed after the answer' })
   @ApiErrors(400, 401, 413, 415, 429)
   receive(@Req() req: Request & { rawBody?: Buffer }): Promise<PushReceiptView> {
-    return this.receiver.receive(req.headers, req.rawBody ?? Buffer.alloc(0), req.socket.remoteAddress ?? 'unknown');
+    return this.receiver.receive(req.headers, req.rawBody ?? Buffer.alloc(0), req.ip ?? 'unknown');
   }
 }

@@ -11,8 +11,9 @@ import { Repository } from './repository.entity';
 
 /**
  * Push webhooks from GitHub, GitLab and Gitea/Forgejo: authenticated by the repository's webhook
- * secret (constant-time), not by an API token. Every answer is audited; a good push refreshes the
- * repository afterwards, coalesced, so a burst of pushes costs one fetch plus at most one more.
+ * secret (constant-time), not by an API token. Every answer but a 429 is audited; a good push
+ * refreshes the repository afterwards, coalesced, so a burst of pushes costs one fetch plus at
+ * most one more.
  */
 @Injectable()
 export class PushReceiver {
@@ -27,9 +28,6 @@ export class PushReceiver {
   ) {}
 
   async receive(headers: WebhookHeaders, body: Buffer, address: string): Promise<PushReceiptView> {
-    // bad signatures count as failed authentications: past the limit an address is refused
-    // before anything is checked or audited, so a flood cannot fill the audit log
-    this.limiter.check(address);
     const outcome = await receivePush(headers, body, {
       match: (urls) => this.fetches.match(urls),
       secretOf: async (name) => {
@@ -37,6 +35,9 @@ export class PushReceiver {
         return row ? this.secrets.webhookSecretOf(row) : undefined;
       },
     });
+    // Bad signatures count as failed authentications of the client address. A verified push always passes;
+    // past the limit a failure is answered 429 without an audit write, so a flood of forgeries
+    // can neither fill the audit log nor lock out the forge's real pushes.
     if (outcome.status === 401) this.limiter.fail(address);
     const accepted = outcome.status === 202;
     await this.audit.record({
@@ -44,7 +45,7 @@ export class PushReceiver {
       action: 'webhooks.git',
       subject: outcome.repositories.join(',') || null,
       outcome: accepted ? 'accepted' : 'rejected',
-      details: { status: outcome.status, reason: outcome.reason, ref: outcome.event?.ref, after: outcome.event?.after },
+      details: { status: outcome.status, reason: outcome.detail ?? outcome.reason, ref: outcome.event?.ref, after: outcome.event?.after },
     });
     if (outcome.status === 401) throw new UnauthorizedError(outcome.reason);
     if (outcome.status === 400) throw new InvalidInputError(outcome.reason);

@@ -38,6 +38,16 @@ describe('SecretBox', () => {
     expect(() => box.decrypt('plain text', 'cluster.token')).toThrow('not in the v1 format');
   });
 
+  it('derives one independent 32-byte key per label, never the secret key itself', () => {
+    const key = randomBytes(32);
+    const [a, b] = [new SecretBox(key), new SecretBox(key)];
+    expect(a.deriveKey('audit-chain/v1')).toHaveLength(32);
+    expect(a.deriveKey('audit-chain/v1').equals(b.deriveKey('audit-chain/v1'))).toBe(true);
+    expect(a.deriveKey('audit-chain/v1').equals(a.deriveKey('audit-chain/v2'))).toBe(false);
+    expect(a.deriveKey('audit-chain/v1').equals(key)).toBe(false);
+    expect(new SecretBox(randomBytes(32)).deriveKey('audit-chain/v1').equals(a.deriveKey('audit-chain/v1'))).toBe(false);
+  });
+
   it('generates a 0600 key file once and reuses it', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'flotilla-key-'));
     const config = { dataDir, security: { secretKey: null, adminToken: null, failedAuthPerMinute: 1 } };

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SecretKeyError } from '../shared/errors';
@@ -61,6 +61,15 @@ export class SecretBox {
     } catch {
       throw new SecretKeyError(`a stored ${purpose} failed authentication: it was altered or belongs to another purpose`);
     }
+  }
+
+  /**
+   * A 32-byte key for one use, derived from the secret key with HKDF-SHA256 under `label` (so
+   * keys for different labels are independent, and none is the secret key or one of `digest`'s).
+   * Lives in memory only: whoever has the database alone cannot compute it.
+   */
+  deriveKey(label: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), `flotilla:key:${label}`, 32));
   }
 
   /** A keyed hash (HMAC-SHA256 under a key derived for `purpose`), for values stored only hashed. */

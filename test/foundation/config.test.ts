@@ -62,6 +62,38 @@ describe('configuration', () => {
     expect(problem).not.toContain('hunter2');
   });
 
+  it('reads server.trustedProxies as addresses or CIDRs, from a YAML list or one comma-separated variable', () => {
+    expect(loadConfig({ env: {} }).server.trustedProxies).toEqual([]);
+    expect(loadConfig({ env: { FLOTILLA_SERVER__TRUSTED_PROXIES: '10.0.0.0/8, 127.0.0.1,fd00::/8' } }).server.trustedProxies).toEqual(['10.0.0.0/8', '127.0.0.1', 'fd00::/8']);
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-cfg-'));
+    const file = join(dir, 'proxies.yaml');
+    writeFileSync(file, 'server:\n  trustedProxies:\n    - 192.168.0.0/16\n    - "::1"\n');
+    expect(loadConfig({ env: { FLOTILLA_CONFIG: file } }).server.trustedProxies).toEqual(['192.168.0.0/16', '::1']);
+  });
+
+  it('names server.trustedProxies and the entry that is neither an address nor a CIDR', () => {
+    expect(problemsOf({ FLOTILLA_SERVER__TRUSTED_PROXIES: '127.0.0.1,10.0.0.0/33' })).toEqual([
+      'server.trustedProxies: expected IP addresses or CIDRs (like 10.0.0.0/8 or 127.0.0.1), and "10.0.0.0/33" is neither, got "127.0.0.1,10.0.0.0/33" (from environment variable FLOTILLA_SERVER__TRUSTED_PROXIES)',
+    ]);
+    for (const bad of ['ingress.internal', 'loopback', '10.0.0.1/8/8', '10.0.0.256', '::1/129']) {
+      expect(problemsOf({ FLOTILLA_SERVER__TRUSTED_PROXIES: bad }), bad).toHaveLength(1);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-cfg-'));
+    const file = join(dir, 'proxies.yaml');
+    writeFileSync(file, 'server:\n  trustedProxies:\n    ingress: 10.0.0.1\n');
+    expect(problemsOf({ FLOTILLA_CONFIG: file })).toEqual([`server.trustedProxies: expected a list of IP addresses or CIDRs, got {"ingress":"10.0.0.1"} (from ${file})`]);
+  });
+
+  it('takes audit checkpoints only to an absolute file path, none by default', () => {
+    const cfg = loadConfig({ env: {} });
+    expect(cfg.audit).toEqual({ checkpointFile: null, checkpointIntervalSeconds: 60 });
+    expect(loadConfig({ env: { FLOTILLA_AUDIT__CHECKPOINT_FILE: '/var/lib/anchors/flotilla.json' } }).audit.checkpointFile).toBe('/var/lib/anchors/flotilla.json');
+    expect(problemsOf({ FLOTILLA_AUDIT__CHECKPOINT_FILE: 'anchors/flotilla.json', FLOTILLA_AUDIT__CHECKPOINT_INTERVAL_SECONDS: '0' })).toEqual([
+      'audit.checkpointFile: expected an absolute file path, got "anchors/flotilla.json" (from environment variable FLOTILLA_AUDIT__CHECKPOINT_FILE)',
+      'audit.checkpointIntervalSeconds: expected an integer from 1 to 86400, got "0" (from environment variable FLOTILLA_AUDIT__CHECKPOINT_INTERVAL_SECONDS)',
+    ]);
+  });
+
   it('stops start-up of the real entry point with exit code 78 and a message naming the key', () => {
     const res = spawnSync(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), '--tsconfig', join(root, 'tsconfig.json'), join(root, 'src/main.ts')], {
       cwd: mkdtempSync(join(tmpdir(), 'flotilla-start-')),

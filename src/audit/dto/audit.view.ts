@@ -35,7 +35,7 @@ export class AuditEntryView {
   @ApiProperty({ description: 'hash of the entry before; 64 zeros for the first' })
   prevHash!: string;
 
-  @ApiProperty({ description: 'HMAC over prevHash and this entry' })
+  @ApiProperty({ description: 'HMAC-SHA256 over prevHash and this entry, under a key derived from the secret key' })
   hash!: string;
 }
 
@@ -54,8 +54,23 @@ export class AuditVerificationView {
   @ApiProperty({ type: 'integer', description: 'entries that fit, from the first' })
   entries!: number;
 
-  @ApiPropertyOptional({ type: 'integer', description: 'the first entry that does not fit; absent when ok' })
+  @ApiPropertyOptional({ type: 'integer', description: 'the first entry that was edited or removed (one past the end when entries were removed from it); absent when ok' })
   firstBadSeq?: number;
+
+  @ApiPropertyOptional({ description: 'why it failed when the chain alone does not say: the anchor or the checkpoint names an entry that is gone or differs', example: 'the anchor names entry 120, but the log ends at entry 97: entries were removed from its end' })
+  reason?: string;
+
+  @ApiPropertyOptional({ type: 'integer', description: 'the seq of the checkpoint (audit.checkpointFile) the log was checked against; absent when none is configured or written yet' })
+  checkpointSeq?: number;
+}
+
+/** The newest audit entry: record it outside Flotilla and pass it to /audit/verify later as `anchor=<seq>:<hash>`. */
+export class AuditHeadView {
+  @ApiProperty({ type: 'integer', description: 'seq of the newest entry; 0 while the log is empty', example: 97 })
+  seq!: number;
+
+  @ApiProperty({ description: "that entry's hash (64 zeros while the log is empty)", example: '9c41e0d25b7f3a8c6e1d0f4b2a7c9e8d3f5a1b6c0e2d4f7a9b8c1d3e5f7a0b2c' })
+  hash!: string;
 }
 
 export function auditEntryView({ details, ...e }: AuditEntry): AuditEntryView {
