@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { signGithub, signGitea } from '../../src/git';
+import { signGithub, signGitea, UNVERIFIED_WEBHOOK } from '../../src/git';
 import { RepositoryEvents, type RevisionMoved } from '../../src/repositories/repository-events';
+import { RepositoryFetches } from '../../src/repositories/repository-fetches';
 import { RepositoryUsage } from '../../src/repositories/repository-usage';
 import { ApiClient, apiClient, type ApiResponse } from '../support/api';
 import { RunningApp, startApp } from '../support/app';
@@ -18,6 +19,16 @@ const HOOK_SECRET = 'flotilla-canary-webhook-secret-5432';
 function githubPush(url: string, after: string, secret = HOOK_SECRET) {
   const body = JSON.stringify({ ref: 'refs/heads/main', after, repository: { clone_url: url, html_url: url.replace(/\.git$/, '') } });
   return { body, headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'd1', 'x-hub-signature-256': signGithub(body, secret) } };
+}
+
+function gitlabPush(url: string, after: string, token = HOOK_SECRET) {
+  const body = JSON.stringify({ object_kind: 'push', ref: 'refs/heads/main', after, project: { git_http_url: url, web_url: url.replace(/\.git$/, '') } });
+  return { body, headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': token } };
+}
+
+function giteaPush(url: string, after: string, signWith = HOOK_SECRET) {
+  const body = JSON.stringify({ ref: 'refs/heads/main', after, repository: { clone_url: url, html_url: url.replace(/\.git$/, '') } });
+  return { body, headers: { 'content-type': 'application/json', 'x-gitea-event': 'push', 'x-gitea-signature': signGitea(body, signWith) } };
 }
 
 describe('the repository service', () => {
@@ -120,20 +131,72 @@ describe('the repository service', () => {
     expect(server.fetchCount('deploy')).toBe(before);
     const audit = await admin.get('/api/v1/audit?action=webhooks.git&limit=3');
     expect(audit.body.items.every((e: { outcome: string }) => e.outcome === 'rejected')).toBe(true);
+    expect(giteaRes.body.message).toBe(UNVERIFIED_WEBHOOK);
+    // the answer reads alike for every rejection; the audit log (read with a token) says which it was
     expect(audit.body.items[0].details.reason).toBe('signature does not match the repository webhook secret');
   });
 
-  it('coalesces a burst of 50 pushes into at most 2 fetches', async () => {
+  // a forged push first, then the signed one: only the signed one may cost a fetch
+  const forgedThenSigned = (forge: 'gitlab' | 'gitea') =>
+    async () => {
+      // quiescent first: nothing an earlier test started is still fetching
+      await running.app.get(RepositoryFetches).refresh('deploy');
+      const sha = await deploy.commit({ [`apps/x/${forge}.yaml`]: 'kind: ConfigMap\n' }, { message: `pushed via ${forge}` });
+      const before = server.fetchCount('deploy');
+      const anonymous = apiClient(running.baseUrl);
+      let forged: { body: string; headers: Record<string, string> };
+      if (forge === 'gitlab') forged = gitlabPush(server.url('deploy'), sha, 'not-the-secret-not-the-secret');
+      else {
+        // signed with the right secret, then altered: the signature covers the exact body
+        const signed = giteaPush(server.url('deploy'), 'b'.repeat(40));
+        forged = { body: signed.body.replace('b'.repeat(40), sha), headers: signed.headers };
+      }
+      expect((await anonymous.call('POST', '/api/v1/webhooks/git', forged.body, forged.headers)).status).toBe(401);
+
+      const push = forge === 'gitlab' ? gitlabPush(server.url('deploy'), sha) : giteaPush(server.url('deploy'), sha);
+      const res = await anonymous.call('POST', '/api/v1/webhooks/git', push.body, push.headers);
+      expect(res.status).toBe(202);
+      expect(res.body).toMatchObject({ accepted: true, repositories: ['deploy'] });
+      await eventually(`revision after ${forge} push`, () => admin.get('/api/v1/repositories/deploy'), (r) => r.body.status.revision === sha, 10_000);
+      // one fetch: the signed push's; the forged one fetched nothing
+      expect(server.fetchCount('deploy')).toBe(before + 1);
+      const audit = await admin.get('/api/v1/audit?action=webhooks.git&limit=2');
+      expect(audit.body.items.map((e: { actor: string; outcome: string; subject: string | null }) => [e.actor, e.outcome, e.subject])).toEqual([
+        [`webhook:${forge}`, 'accepted', 'deploy'],
+        [`webhook:${forge}`, 'rejected', null],
+      ]);
+    };
+
+  it('fetches after a GitLab push carrying the secret in X-Gitlab-Token, and refuses one with another token', forgedThenSigned('gitlab'));
+
+  it('fetches after a Gitea push signed in X-Gitea-Signature, and refuses one whose body was altered after signing', forgedThenSigned('gitea'));
+
+  it('coalesces a burst of 50 pushes into at most 2 fetches: the one in flight and one after it', async () => {
+    const fetches = running.app.get(RepositoryFetches);
+    // quiescent first: a poll or an earlier push's refresh still in flight would be counted too
+    await fetches.refresh('deploy');
     const sha = await deploy.commit({ 'apps/x/d.yaml': 'kind: Job\n' }, { message: 'fourth' });
     const before = server.fetchCount('deploy');
     const push = githubPush(server.url('deploy'), sha);
-    const answers = await Promise.all(Array.from({ length: 50 }, () => apiClient(running.baseUrl).call('POST', '/api/v1/webhooks/git', push.body, push.headers)));
+    // Each push triggers its refresh only once it is verified and audited, so 50 of them reach the
+    // coalescer over about as long as one fetch takes. Left alone, a loaded machine lets the first
+    // fetch end mid-burst and the later pushes rightly start a third (a push is served by a fetch
+    // that started after it). Held at the git server, the first fetch outlasts the whole burst.
+    const release = server.hold();
+    let answers: ApiResponse[];
+    let settled: Promise<unknown>;
+    try {
+      answers = await Promise.all(Array.from({ length: 50 }, () => apiClient(running.baseUrl).call('POST', '/api/v1/webhooks/git', push.body, push.headers)));
+      await eventually('the first fetch at the git server', async () => server.heldCount, (n) => n === 1, 5_000, 20);
+      // joins the fetch queued behind the held one (adds none) and settles when it has run
+      settled = fetches.refresh('deploy');
+    } finally {
+      release();
+    }
     expect(answers.every((a) => a.status === 202)).toBe(true);
-    await eventually('revision after burst', () => admin.get('/api/v1/repositories/deploy'), (r) => r.body.status.revision === sha, 5_000);
-    await new Promise((r) => setTimeout(r, 500));
-    const fetches = server.fetchCount('deploy') - before;
-    expect(fetches).toBeGreaterThanOrEqual(1);
-    expect(fetches).toBeLessThanOrEqual(2);
+    expect(await settled).toMatchObject({ revision: sha });
+    expect((await admin.get('/api/v1/repositories/deploy')).body.status.revision).toBe(sha);
+    expect(server.fetchCount('deploy') - before).toBe(2);
   });
 
   it('refuses dangerous or malformed URLs and bad fields with a clear 400', async () => {

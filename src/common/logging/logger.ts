@@ -5,7 +5,10 @@ import { currentRequestId } from './request-context';
 
 // secret fields never reach a log line, wherever they sit in an object (pino's paths are
 // case-sensitive; Node lower-cases header names)
-const REDACT_PATHS = [...new Set(SECRET_FIELDS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `req.headers.${k.toLowerCase()}`]))];
+// down to four levels: `{ details: { body: { auth: { password } } } }` is a request body in a log field
+const REDACT_PATHS = [
+  ...new Set(SECRET_FIELDS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`, `*.*.*.*.${k}`, `req.headers.${k.toLowerCase()}`])),
+];
 
 export function createRootLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
