@@ -5,10 +5,11 @@ import { currentRequestId } from './request-context';
 
 // secret fields never reach a log line, wherever they sit in an object (pino's paths are
 // case-sensitive; Node lower-cases header names)
-// down to four levels: `{ details: { body: { auth: { password } } } }` is a request body in a log field
-const REDACT_PATHS = [
-  ...new Set(SECRET_FIELDS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`, `*.*.*.*.${k}`, `req.headers.${k.toLowerCase()}`])),
-];
+// Two levels down, no deeper: pino's wildcard traversal reads every property on the way, getters
+// included, and deeper paths reach objects (an AbortSignal inside a logged error) whose getters
+// throw when read that way, which turns a log call into an unhandled rejection. Nothing logs
+// request bodies; audit details go through redactSecretFields, which walks eight levels.
+const REDACT_PATHS = [...new Set(SECRET_FIELDS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `req.headers.${k.toLowerCase()}`]))];
 
 export function createRootLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
