@@ -4,12 +4,12 @@
 // empty or wrong capture cannot pass. Every new secret field gets the same sweep.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
 import { freePort } from '../support/ports';
 import { issueClientCertificate, kubeconfigYaml } from '../testbed/cluster';
 import { ApiClient, ApiResponse, apiClient } from '../support/api';
 import { RunningApp, startApp } from '../support/app';
+import { databaseAtRest, holding, leaks, liveSources } from '../support/secrecy-sweep';
 
 const [east, west] = inject('clusters');
 const ADMIN = 'credential-secrecy-admin-token-0123456789';
@@ -113,18 +113,8 @@ describe('cluster credentials', () => {
       ...pemLines(kubeconfigCert.keyData).map((l, i): [string, string] => [`kubeconfig client key PEM line ${i + 1}`, l]),
     ];
 
-    type Sources = Record<string, Buffer>;
-    const leaks = (sources: Sources) =>
-      secrets.flatMap(([what, secret]) => Object.entries(sources).filter(([, bytes]) => bytes.includes(secret)).map(([where]) => `${what} in ${where}`));
-    const holding = (sources: Sources, marker: string) => Object.entries(sources).filter(([, bytes]) => bytes.includes(marker)).map(([where]) => where);
-    const databaseFile = (name: string) => readFileSync(join(running.dataDir, name));
 
-    const live: Sources = {
-      'the database file': databaseFile('flotilla.sqlite'),
-      'its WAL': databaseFile('flotilla.sqlite-wal'),
-      'the logs': Buffer.from(running.logs.join('\n')),
-      'the responses': Buffer.from(responses.join('\n')),
-    };
+    const live = liveSources(running, responses);
     // the sweep reads real bytes: what is stored or said in clear beside the credentials is found
     // in each place, so a credential stored or said in clear would be found there too
     for (const [where, bytes] of Object.entries(live)) expect(bytes.length, where).toBeGreaterThan(1000);
@@ -137,15 +127,14 @@ describe('cluster credentials', () => {
     // the CA is base64 of a PEM, like a key, and stored and shown in clear
     expect(database.includes(east.caData)).toBe(true);
     expect(holding(live, east.caData)).toContain('the responses');
-    expect(leaks(live)).toEqual([]);
+    expect(leaks(secrets, live)).toEqual([]);
 
     // and once closed, with the WAL folded into the file
     await running.close();
     closed = true;
-    const files = readdirSync(running.dataDir).filter((f) => f.startsWith('flotilla.sqlite'));
-    expect(files).toContain('flotilla.sqlite');
-    const atRest: Sources = Object.fromEntries(files.map((f) => [f, databaseFile(f)]));
+    const atRest = databaseAtRest(running);
+    expect(Object.keys(atRest)).toContain('flotilla.sqlite');
     for (const name of kept) expect(holding(atRest, name), name).toContain('flotilla.sqlite');
-    expect(leaks(atRest)).toEqual([]);
+    expect(leaks(secrets, atRest)).toEqual([]);
   });
 });

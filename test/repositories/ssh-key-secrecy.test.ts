@@ -5,11 +5,12 @@
 // the keys, so an empty or wrong capture cannot pass.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient, ApiResponse, apiClient } from '../support/api';
 import { RunningApp, startApp } from '../support/app';
+import { databaseAtRest, holding, leaks, liveSources } from '../support/secrecy-sweep';
 import { TestRepository } from '../support/git-server';
 import { generateSshKey, SshKeyPair, TestSshServer } from '../support/sshd';
 
@@ -92,18 +93,7 @@ describe('repository SSH keys', () => {
       secrets.push([what, key.privateKey], ...bodyLines(key).map((l, i): [string, string] => [`${what}, line ${i + 1}`, l]));
     }
 
-    type Sources = Record<string, Buffer>;
-    const leaks = (sources: Sources) =>
-      secrets.flatMap(([what, secret]) => Object.entries(sources).filter(([, bytes]) => bytes.includes(secret)).map(([where]) => `${what} in ${where}`));
-    const holding = (sources: Sources, marker: string) => Object.entries(sources).filter(([, bytes]) => bytes.includes(marker)).map(([where]) => where);
-    const databaseFile = (name: string) => readFileSync(join(running.dataDir, name));
-    const live: Sources = {
-      'the database file': databaseFile('flotilla.sqlite'),
-      'its WAL': databaseFile('flotilla.sqlite-wal'),
-      'the logs': Buffer.from(running.logs.join('\n')),
-      'the responses': Buffer.from(responses.join('\n')),
-      'the audit log': Buffer.from(JSON.stringify(audit.body)),
-    };
+    const live = liveSources(running, responses, { 'the audit log': Buffer.from(JSON.stringify(audit.body)) });
     // the sweep reads real bytes: what is kept or said in clear beside the keys is found in each place
     for (const [where, bytes] of Object.entries(live)) expect(bytes.length, where).toBeGreaterThan(1000);
     const database = Buffer.concat([live['the database file'], live['its WAL']]);
@@ -111,14 +101,13 @@ describe('repository SSH keys', () => {
     expect(holding(live, 'ssh-accepted')).toEqual(expect.arrayContaining(['the logs', 'the responses', 'the audit log']));
     expect(holding(live, 'file:///etc/ssh')).toEqual(expect.arrayContaining(['the responses', 'the audit log']));
     expect(holding(live, sshd.knownHostsLine)).toEqual(expect.arrayContaining(['the responses', 'the audit log']));
-    expect(leaks(live)).toEqual([]);
+    expect(leaks(secrets, live)).toEqual([]);
 
     // and once closed, with the WAL folded into the file
     await running.close();
     closed = true;
-    const files = readdirSync(running.dataDir).filter((f) => f.startsWith('flotilla.sqlite'));
-    const atRest: Sources = Object.fromEntries(files.map((f) => [f, databaseFile(f)]));
+    const atRest = databaseAtRest(running);
     expect(holding(atRest, 'ssh-refused')).toContain('flotilla.sqlite');
-    expect(leaks(atRest)).toEqual([]);
+    expect(leaks(secrets, atRest)).toEqual([]);
   });
 });
