@@ -3,7 +3,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Scheduler } from '../common/scheduler';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
-import { type FetchOutcome, type GitMirror, type RefreshResult, RepositoryMirrors } from '../git';
+import { type FetchOutcome, type RefreshResult, RepositoryMirrors } from '../git';
 import { Clock } from '../shared/clock';
 import { RepositoryEvents } from './repository-events';
 import { RepositorySecrets } from './repository-secrets';
@@ -68,10 +68,6 @@ export class RepositoryFetches implements OnApplicationBootstrap {
   /** Registered repositories whose URL is one of these (push webhooks name clone URLs). */
   match(cloneUrls: readonly string[]): string[] {
     return this.mirrors.match(cloneUrls);
-  }
-
-  mirror(name: string): GitMirror {
-    return this.mirrors.mirror(name);
   }
 
   private async record(name: string, outcome: FetchOutcome): Promise<void> {
