@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { Clock } from '../shared/clock';
 import { requestContext } from '../common/logging/request-context';
 import { Database } from '../database/database';
@@ -65,27 +66,33 @@ export class AuditLog {
    * the chain (and `prevHash` is unique in the schema should anything try).
    */
   record(r: AuditRecord): Promise<AuditEntry> {
+    return this.db.write((tx) => this.recordIn(tx, r));
+  }
+
+  /**
+   * Appends one entry inside a write transaction the caller holds (from `Database.write`), so the
+   * entry and the change it describes are stored together or not at all.
+   */
+  async recordIn(tx: EntityManager, r: AuditRecord): Promise<AuditEntry> {
     const ctx = requestContext.getStore();
     const at = this.clock.date().toISOString();
     const details = canonicalJson(redactSecretFields(r.details ?? {}));
-    return this.db.write(async (tx) => {
-      const repo = tx.getRepository(AuditEntry);
-      const [head] = await repo.find({ select: { seq: true, hash: true }, order: { seq: 'DESC' }, take: 1 });
-      const entry: ChainFields = {
-        seq: (head?.seq ?? 0) + 1,
-        at,
-        actor: r.actor,
-        role: r.role ?? null,
-        action: r.action,
-        subject: r.subject ?? null,
-        outcome: r.outcome,
-        sourceAddress: ctx?.sourceAddress ?? null,
-        requestId: ctx?.requestId ?? null,
-        details,
-        prevHash: head?.hash ?? GENESIS_HASH,
-      };
-      return repo.save(repo.create({ ...entry, hash: entryHash(this.key, entry) }));
-    });
+    const repo = tx.getRepository(AuditEntry);
+    const [head] = await repo.find({ select: { seq: true, hash: true }, order: { seq: 'DESC' }, take: 1 });
+    const entry: ChainFields = {
+      seq: (head?.seq ?? 0) + 1,
+      at,
+      actor: r.actor,
+      role: r.role ?? null,
+      action: r.action,
+      subject: r.subject ?? null,
+      outcome: r.outcome,
+      sourceAddress: ctx?.sourceAddress ?? null,
+      requestId: ctx?.requestId ?? null,
+      details,
+      prevHash: head?.hash ?? GENESIS_HASH,
+    };
+    return repo.save(repo.create({ ...entry, hash: entryHash(this.key, entry) }));
   }
 
   async list(q: AuditQuery): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {

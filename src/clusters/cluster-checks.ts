@@ -7,6 +7,7 @@ import { Database } from '../database/database';
 import { mapBounded } from '../shared/map-bounded';
 import { Cluster } from './cluster.entity';
 import { ClusterClients } from './cluster-clients';
+import { ClusterEvents } from './cluster-events';
 import { probeCluster } from './cluster-probe';
 
 const JOB = 'cluster-checks';
@@ -27,6 +28,7 @@ export class ClusterChecks implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly scheduler: Scheduler,
+    private readonly events: ClusterEvents,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -44,7 +46,11 @@ export class ClusterChecks implements OnApplicationBootstrap {
     const status = { ...result, lastCheckedAt: this.clock.date() };
     // a result for credentials that were rotated meanwhile is stale: the generation guards it
     await this.db.write((tx) => tx.getRepository(Cluster).update({ name, generation: cluster.generation }, status));
-    if (cluster.phase !== result.phase) this.log.log({ cluster: name, from: cluster.phase, to: result.phase }, `cluster ${name} is ${result.phase}`);
+    if (cluster.phase !== result.phase) {
+      this.log.log({ cluster: name, from: cluster.phase, to: result.phase }, `cluster ${name} is ${result.phase}`);
+      // targets waiting out a backoff on this cluster need not wait any longer
+      if (result.phase === 'Connected' && cluster.phase !== 'Pending') await this.events.emit({ kind: 'reconnected', cluster: name }).catch(() => undefined);
+    }
     return (await repo.findOne({ where: { name } })) ?? Object.assign(cluster, status);
   }
 

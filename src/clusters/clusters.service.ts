@@ -7,6 +7,7 @@ import { Cluster } from './cluster.entity';
 import { ClusterClients, CREDENTIALS_PURPOSE, StoredCredentials } from './cluster-clients';
 import { Connection, resolveConnection } from './cluster-definition';
 import { ClusterChecks } from './cluster-checks';
+import { ClusterEvents } from './cluster-events';
 import { CreateClusterDto, UpdateClusterDto } from './dto/cluster.dto';
 import { matches, parseSelector } from './label-selector';
 
@@ -20,6 +21,7 @@ export class ClustersService {
     private readonly clients: ClusterClients,
     private readonly checks: ClusterChecks,
     private readonly config: AppConfig,
+    private readonly events: ClusterEvents,
   ) {}
 
   private get repo() {
@@ -46,12 +48,15 @@ export class ClustersService {
       if (await repo.exists({ where: { name: dto.name } })) throw new ConflictError(`cluster "${dto.name}" already exists`);
       await repo.insert(repo.create({ name: dto.name, labels: dto.labels ?? {}, phase: 'Pending', generation: 1, ...this.stored(conn) }));
     });
-    return this.checks.check(dto.name);
+    const checked = await this.checks.check(dto.name);
+    await this.events.emit({ kind: 'registered', cluster: dto.name });
+    return checked;
   }
 
   async update(name: string, dto: UpdateClusterDto): Promise<Cluster> {
     const current = await this.get(name);
     const conn = resolveConnection(dto, this.connectionOf(current), this.config.clusters.allowInsecureHttp);
+    const relabelled = dto.labels !== undefined && JSON.stringify(dto.labels) !== JSON.stringify(current.labels);
     await this.db.write(async (tx) => {
       const repo = tx.getRepository(Cluster);
       const row = await repo.findOne({ where: { name } });
@@ -60,6 +65,7 @@ export class ClustersService {
       if (conn) Object.assign(row, this.stored(conn), { generation: row.generation + 1, phase: 'Pending' as const, message: 'connection changed; checking' });
       await repo.save(row);
     });
+    if (relabelled) await this.events.emit({ kind: 'relabelled', cluster: name });
     if (!conn) return this.get(name);
     this.clients.drop(name);
     return this.checks.check(name);
@@ -71,6 +77,7 @@ export class ClustersService {
       const res = await tx.getRepository(Cluster).delete({ name });
       if (!res.affected) throw new NotFoundError('cluster', name);
     });
+    await this.events.emit({ kind: 'removed', cluster: name });
     this.clients.drop(name);
   }
 

@@ -28,7 +28,19 @@ export class AppConfig {
   slack!: { apiUrl: string };
   clusters!: { allowInsecureHttp: boolean; checkIntervalSeconds: number; checkTimeoutSeconds: number; checkConcurrency: number };
   git!: { allowFileUrls: boolean; allowInsecureHttp: boolean; fetchTimeoutSeconds: number; defaultPollIntervalSeconds: number; minPollIntervalSeconds: number };
-  sync!: { concurrency: number; defaultIntervalSeconds: number };
+  sync!: {
+    concurrency: number;
+    perClusterConcurrency: number;
+    engineConcurrency: number;
+    defaultIntervalSeconds: number;
+    minIntervalSeconds: number;
+    backoffBaseSeconds: number;
+    backoffMaxSeconds: number;
+    healthRecheckSeconds: number;
+    leaseSeconds: number;
+    historyLimit: number;
+    keepChangeSets: number;
+  };
 }
 
 export class ConfigError extends Error {

@@ -52,7 +52,16 @@ export const CONFIG_SCHEMA = {
   },
   sync: {
     concurrency: int(1, 256),
-    defaultIntervalSeconds: int(10, 86_400),
+    perClusterConcurrency: int(1, 256),
+    engineConcurrency: int(1, 256),
+    defaultIntervalSeconds: int(1, 86_400),
+    minIntervalSeconds: int(1, 86_400),
+    backoffBaseSeconds: int(1, 3600),
+    backoffMaxSeconds: int(1, 86_400),
+    healthRecheckSeconds: int(1, 3600),
+    leaseSeconds: int(5, 3600),
+    historyLimit: int(1, 100_000),
+    keepChangeSets: int(0, 10_000),
   },
 } as const;
 

@@ -50,7 +50,7 @@ export class PushReceiver {
     if (outcome.status === 401) throw new UnauthorizedError(outcome.reason);
     if (outcome.status === 400) throw new InvalidInputError(outcome.reason);
     for (const name of outcome.repositories) {
-      this.fetches.refresh(name).catch((e) => this.log.warn({ repository: name, err: e }, 'refresh after push failed'));
+      this.fetches.refresh(name, 'webhook').catch((e) => this.log.warn({ repository: name, err: e }, 'refresh after push failed'));
     }
     return { accepted: true, repositories: outcome.repositories, message: outcome.reason };
   }

@@ -8,6 +8,8 @@ export interface RevisionMoved {
   /** SHA the mirror held before the fetch, undefined when the branch was new to it */
   from?: string;
   to: string;
+  /** what asked for the fetch that saw the move: a push webhook, or anything else (poll, API) */
+  cause: 'webhook' | 'poll';
 }
 
 /**

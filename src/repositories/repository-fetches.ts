@@ -3,7 +3,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Scheduler } from '../common/scheduler';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
-import { type FetchOutcome, type RefreshResult, RepositoryMirrors } from '../git';
+import { type FetchOutcome, type GitMirror, type RefreshResult, RepositoryMirrors } from '../git';
 import { Clock } from '../shared/clock';
 import { RepositoryEvents } from './repository-events';
 import { RepositorySecrets } from './repository-secrets';
@@ -21,6 +21,8 @@ const POLL_JITTER = 0.1;
 export class RepositoryFetches implements OnApplicationBootstrap {
   private readonly log = new Logger(RepositoryFetches.name);
   private readonly mirrors: RepositoryMirrors;
+  /** repositories a push webhook asked to fetch since their last fetch: a move they see is the push's */
+  private readonly pushed = new Set<string>();
 
   constructor(
     private readonly db: Database,
@@ -61,8 +63,14 @@ export class RepositoryFetches implements OnApplicationBootstrap {
   }
 
   /** Fetches now, coalesced with any fetch in flight; the row holds the outcome when this settles. */
-  refresh(name: string): Promise<RefreshResult> {
+  refresh(name: string, cause: 'webhook' | 'poll' = 'poll'): Promise<RefreshResult> {
+    if (cause === 'webhook') this.pushed.add(name);
     return this.mirrors.refresh(name);
+  }
+
+  /** The local mirror, for resolving revisions and exporting trees to render (no fetch). */
+  mirror(name: string): GitMirror {
+    return this.mirrors.mirror(name);
   }
 
   /** Registered repositories whose URL is one of these (push webhooks name clone URLs). */
@@ -82,7 +90,8 @@ export class RepositoryFetches implements OnApplicationBootstrap {
       return;
     }
     const { result } = outcome;
-    if (result.moved && result.revision) this.events.emitMoved({ repository: name, branch: result.branch, from: result.previousRevision, to: result.revision });
+    const cause = this.pushed.delete(name) ? 'webhook' : 'poll';
+    if (result.moved && result.revision) this.events.emitMoved({ repository: name, branch: result.branch, from: result.previousRevision, to: result.revision, cause });
   }
 }
 

@@ -99,7 +99,7 @@ describe('the repository service', () => {
     const sha = await deploy.commit({ 'apps/x/b.yaml': 'kind: Secret\n' }, { message: 'second' });
     const seen = await eventually('deploy revision', () => admin.get('/api/v1/repositories/deploy'), (r) => r.body.status.revision === sha);
     expect(Date.parse(seen.body.status.lastFetchedAt)).toBeGreaterThan(Date.now() - 10_000);
-    expect(moved).toContainEqual({ repository: 'deploy', branch: 'main', from: before, to: sha });
+    expect(moved).toContainEqual({ repository: 'deploy', branch: 'main', from: before, to: sha, cause: 'poll' });
     await admin.patch('/api/v1/repositories/deploy', { pollIntervalSeconds: 3600 });
   });
 

@@ -1,38 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  Equals, IsBoolean, IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, registerDecorator, ValidateIf, ValidateNested, ValidationArguments,
-} from 'class-validator';
+import { Equals, IsBoolean, IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { Custom, LabelMap, LABELS_SCHEMA } from '../../common/dto/validators';
 import { certificateProblem, privateKeyProblem } from '../../common/pem';
 import { DNS_LABEL, DNS_LABEL_MESSAGE } from '../../common/validation';
-import { LABEL_VALUE, validLabelKey, validLabelValue } from '../label-selector';
-
-function Custom(check: (value: unknown, property: string) => string | null) {
-  return (target: object, propertyName: string) =>
-    registerDecorator({
-      target: target.constructor,
-      propertyName,
-      validator: {
-        validate: (value: unknown, args: ValidationArguments) => check(value, args.property) === null,
-        defaultMessage: (args: ValidationArguments) => check(args.value, args.property) ?? 'invalid',
-      },
-    });
-}
 
 const Certificate = () => Custom((v, p) => (typeof v === 'string' ? certificateProblem(p, v) : `${p} must be a string`));
 const PrivateKey = () => Custom((v, p) => (typeof v === 'string' ? privateKeyProblem(p, v) : `${p} must be a string`));
-const LabelMap = () =>
-  Custom((v, p) => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) return `${p} must be an object of string values`;
-    const entries = Object.entries(v);
-    if (entries.length > 64) return `${p} may hold at most 64 labels`;
-    for (const [i, [k, val]] of entries.entries()) {
-      // an invalid key is named by its place, not quoted: messages reach the audit log
-      if (!validLabelKey(k)) return `${p}: key ${i + 1} is not a valid label key (name of at most 63 characters, optionally prefixed by a DNS subdomain and "/")`;
-      if (typeof val !== 'string' || !validLabelValue(val)) return `${p}.${k} must be a valid label value (at most 63 characters: letters, digits, "-", "_", ".")`;
-    }
-    return null;
-  });
 
 // The OpenAPI options of every property say what its validators enforce (type, pattern, length),
 // so a client generated from openapi.json refuses what the service would refuse.
@@ -81,13 +55,7 @@ class ClusterFieldsDto {
   @IsOptional() @IsString() @MaxLength(2048) @Matches(SERVER, { message: 'server must be an https:// URL without query or fragment' })
   server?: string;
 
-  @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: { type: 'string', maxLength: 63, pattern: LABEL_VALUE.source },
-    maxProperties: 64,
-    description: 'at most 64; keys are label keys (a name of at most 63 characters, optionally prefixed by a DNS subdomain and "/")',
-    example: { env: 'prod', region: 'eu' },
-  })
+  @ApiPropertyOptional({ ...LABELS_SCHEMA, example: { env: 'prod', region: 'eu' } })
   @IsOptional() @IsObject() @LabelMap()
   labels?: Record<string, string>;
 
