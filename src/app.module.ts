@@ -1,6 +1,7 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
+import { ApplicationsModule } from './applications/applications.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ClustersModule } from './clusters/clusters.module';
@@ -33,6 +34,7 @@ export class AppModule {
         OperationsModule,
         ClustersModule,
         RepositoriesModule,
+        ApplicationsModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: validationPipe },

@@ -115,16 +115,30 @@ function validatedClasses(): Map<string, Function> {
 
 /** What a property's schema fails to say of the validators on that property. */
 function undocumentedRules(doc: OpenAPIObject, schema: Schema | undefined, rules: ValidationMetadata[], required: boolean): string[] {
-  const names = new Set(rules.map((r) => r.name));
   const mustBeAbsent = rules.some((r) => r.name === 'equals' && r.constraints?.[0] === undefined);
   if (mustBeAbsent) return schema ? ['is never accepted, but documented'] : [];
   if (!schema) return ['is validated, but not documented'];
   const problems: string[] = [];
-  const resolved = (schema.allOf?.[0]?.$ref ? pointer(doc, schema.allOf[0].$ref) : schema.$ref ? pointer(doc, schema.$ref) : schema) as Schema;
   const optional = rules.some((r) => r.type === 'conditionalValidation');
   if (required === optional) problems.push(optional ? 'is optional, but documented as required' : 'is required, but not documented as required');
+  // rules with `each` check the items of an array: compare them with the schema's `items`
+  const own = rules.filter((r) => !r.each);
+  const each = rules.filter((r) => r.each);
+  if (each.length || own.some((r) => r.name === 'isArray')) {
+    if (schema.type !== 'array') return [...problems, `is an array, documented as ${schema.type}`];
+    for (const r of own) if (r.name === 'arrayMaxSize' && schema.maxItems !== r.constraints?.[0]) problems.push(`at most ${r.constraints?.[0]} items, documented maxItems ${schema.maxItems}`);
+    return [...problems, ...valueRules(doc, schema.items as Schema, each).map((p) => `items ${p}`)];
+  }
+  return [...problems, ...valueRules(doc, schema, own)];
+}
+
+/** What the rules of one value (a property, or each item of an array property) say vs its schema. */
+function valueRules(doc: OpenAPIObject, schema: Schema, rules: ValidationMetadata[]): string[] {
+  const problems: string[] = [];
+  const names = new Set(rules.map((r) => r.name));
+  const resolved = (schema.allOf?.[0]?.$ref ? pointer(doc, schema.allOf[0].$ref) : schema.$ref ? pointer(doc, schema.$ref) : schema) as Schema;
   const types: Record<string, string> = { isString: 'string', isInt: 'integer', isBoolean: 'boolean', isObject: 'object' };
-  for (const [rule, type] of Object.entries(types)) if (names.has(rule) && schema.type !== type) problems.push(`must be ${type}, documented as ${schema.type}`);
+  for (const [rule, type] of Object.entries(types)) if (names.has(rule) && resolved.type !== type) problems.push(`must be ${type}, documented as ${resolved.type}`);
   for (const r of rules) {
     const c = r.constraints ?? [];
     if (r.name === 'maxLength' && schema.maxLength !== c[0]) problems.push(`at most ${c[0]} characters, documented maxLength ${schema.maxLength}`);

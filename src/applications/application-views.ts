@@ -1,0 +1,127 @@
+import { Injectable } from '@nestjs/common';
+import { In } from 'typeorm';
+import { ClusterClients } from '../clusters/cluster-clients';
+import { Cluster } from '../clusters/cluster.entity';
+import { AppConfig } from '../config/app-config';
+import { Database } from '../database/database';
+import { SyncEngine } from '../engine';
+import { Repository } from '../repositories/repository.entity';
+import { Clock } from '../shared/clock';
+import { mapBounded } from '../shared/map-bounded';
+import type { Application } from './application.entity';
+import { DesiredState } from './desired-state';
+import type { ApplicationView, DiffView, SummaryView, TargetDiffView, TargetView } from './dto/application.view';
+import type { SyncRun } from './sync-run.entity';
+import { SyncRuns } from './sync-runs';
+import { TargetRow } from './target.entity';
+import { errorMessage } from './target-status';
+
+/**
+ * Applications as the API shows them, with status built from the target rows. A page of
+ * applications costs three queries however long it is: the applications, their targets, and
+ * the targets' last runs.
+ */
+@Injectable()
+export class ApplicationViews {
+  constructor(
+    private readonly db: Database,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly runs: SyncRuns,
+    private readonly desired: DesiredState,
+    private readonly clients: ClusterClients,
+  ) {}
+
+  async one(app: Application): Promise<ApplicationView> {
+    return (await this.many([app], true))[0];
+  }
+
+  async many(apps: Application[], withResources = false): Promise<ApplicationView[]> {
+    if (!apps.length) return [];
+    const rows = await this.db.manager.find(TargetRow, {
+      where: { application: In(apps.map((a) => a.name)) },
+      order: { cluster: 'ASC', namespace: 'ASC' },
+      select: withResources ? undefined : { id: true, application: true, cluster: true, namespace: true, problem: true, leaving: true, desiredRevision: true, revision: true, commit: true, sync: true, health: true, message: true, lastRunId: true, dueAt: true, failures: true },
+    });
+    const lastRuns = await this.runs.byIds(rows.map((r) => r.lastRunId).filter((id): id is number => id !== null));
+    const byApp = new Map<string, TargetRow[]>();
+    for (const r of rows) byApp.set(r.application, [...(byApp.get(r.application) ?? []), r]);
+    return apps.map((a) => this.view(a, byApp.get(a.name) ?? [], lastRuns, withResources));
+  }
+
+  /** Desired against live for each target, per object, with field diffs; writes nothing. */
+  async diff(app: Application, targets: TargetRow[], revision?: string): Promise<DiffView> {
+    const branch = (await this.db.manager.findOne(Repository, { where: { name: app.repository }, select: { branch: true } }))?.branch ?? 'main';
+    const clusters = new Map((await this.db.manager.find(Cluster)).map((c) => [c.name, c]));
+    const results = await mapBounded(targets, this.config.sync.concurrency, async (t): Promise<TargetDiffView> => {
+      const base = { cluster: t.cluster, namespace: t.namespace };
+      let sha: string | null = null;
+      try {
+        if (t.problem) throw new Error(t.problem);
+        sha = await this.desired.resolve(app.repository, revision ?? app.pinnedRevision ?? app.revision ?? branch);
+        const target = { application: app.name, cluster: t.cluster, namespace: t.namespace };
+        const objects = await this.desired.render(app.repository, sha, t.path, target);
+        const cluster = clusters.get(t.cluster);
+        if (!cluster) throw new Error(`cluster "${t.cluster}" is no longer registered`);
+        const engine = new SyncEngine(this.clients.forCluster(cluster), { concurrency: this.config.sync.engineConcurrency, clock: this.clock });
+        const changes = await engine.diff({ target, objects, inventory: t.inventory, prune: app.syncPolicy.prune });
+        return {
+          ...base, revision: sha, error: null,
+          changes: changes.map((c) => ({ ...c.ref, action: c.action, ...(c.message ? { message: c.message } : {}), ...(c.diff?.length ? { diff: c.diff } : {}) })),
+        };
+      } catch (e) {
+        return { ...base, revision: sha, error: errorMessage(e), changes: [] };
+      }
+    });
+    return { targets: results };
+  }
+
+  private view(a: Application, rows: TargetRow[], lastRuns: Map<number, SyncRun>, withResources: boolean): ApplicationView {
+    const active = rows.filter((r) => !r.leaving);
+    return {
+      name: a.name,
+      labels: a.labels,
+      repository: a.repository,
+      path: a.path,
+      revision: a.revision,
+      destinations: a.destinations,
+      syncPolicy: a.syncPolicy,
+      pinned: a.pinnedRevision ? { revision: a.pinnedRevision, syncRunId: a.pinnedSyncRunId, at: a.pinnedAt } : null,
+      deletion: a.deletingSince ? { cascade: true, startedAt: a.deletingSince, remaining: rows.length } : null,
+      status: { summary: summary(active), targets: rows.map((r) => this.targetView(r, lastRuns.get(r.lastRunId ?? -1), withResources)) },
+      createdAt: a.createdAt,
+      updatedAt: a.updatedAt,
+    };
+  }
+
+  private targetView(r: TargetRow, run: SyncRun | undefined, withResources: boolean): TargetView {
+    return {
+      cluster: r.cluster,
+      namespace: r.namespace,
+      sync: r.sync,
+      health: r.health,
+      message: r.message,
+      revision: r.commit,
+      desiredRevision: r.desiredRevision,
+      lastSyncRun: run ? { id: run.id, phase: run.phase, trigger: run.trigger, startedAt: run.startedAt, finishedAt: run.finishedAt, message: run.message } : null,
+      leaving: r.leaving,
+      failures: r.failures,
+      nextReconcileAt: Number.isFinite(r.dueAt) ? new Date(r.dueAt) : null,
+      ...(withResources ? { resources: r.resources } : {}),
+    };
+  }
+}
+
+function summary(rows: TargetRow[]): SummaryView {
+  const count = (f: (r: TargetRow) => boolean) => rows.filter(f).length;
+  return {
+    targets: rows.length,
+    synced: count((r) => r.sync === 'Synced'),
+    outOfSync: count((r) => r.sync === 'OutOfSync'),
+    unknown: count((r) => r.sync === 'Unknown'),
+    healthy: count((r) => r.health === 'Healthy'),
+    progressing: count((r) => r.health === 'Progressing'),
+    degraded: count((r) => r.health === 'Degraded'),
+    missing: count((r) => r.health === 'Missing'),
+  };
+}

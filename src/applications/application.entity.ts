@@ -1,0 +1,56 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { Destination } from './fan-out';
+
+/** syncPolicy as stored: every field filled with its default */
+export interface SyncPolicy {
+  automated: boolean;
+  prune: boolean;
+  selfHeal: boolean;
+  intervalSeconds: number;
+}
+
+/** An application: one repository path fanned out to cluster/namespace targets. */
+@Entity('applications')
+export class Application {
+  @PrimaryColumn({ type: 'varchar', length: 63 })
+  name!: string;
+
+  @Column({ type: 'simple-json' })
+  labels!: Record<string, string>;
+
+  @Column({ type: 'varchar', length: 63 })
+  repository!: string;
+
+  @Column({ type: 'varchar', length: 1024 })
+  path!: string;
+
+  /** branch, tag or SHA as the user set it; null: the repository's branch */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  revision!: string | null;
+
+  @Column({ type: 'simple-json' })
+  destinations!: Destination[];
+
+  @Column({ type: 'simple-json' })
+  syncPolicy!: SyncPolicy;
+
+  /** set by a rollback: every target stays at this SHA until someone sets `revision` again */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  pinnedRevision!: string | null;
+
+  @Column({ type: 'integer', nullable: true })
+  pinnedSyncRunId!: number | null;
+
+  @Column({ type: 'datetime', nullable: true })
+  pinnedAt!: Date | null;
+
+  /** a cascade deletion is under way: targets are being emptied, then the row goes */
+  @Column({ type: 'datetime', nullable: true })
+  deletingSince!: Date | null;
+
+  @CreateDateColumn({ type: 'datetime' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'datetime' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,208 @@
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { In, MoreThan } from 'typeorm';
+import { Cluster } from '../clusters/cluster.entity';
+import { matches, parseSelector } from '../clusters/label-selector';
+import { AppConfig } from '../config/app-config';
+import { Database } from '../database/database';
+import { RepositoryUsage } from '../repositories/repository-usage';
+import { Repository } from '../repositories/repository.entity';
+import { Clock } from '../shared/clock';
+import { ConflictError, InvalidInputError, NotFoundError } from '../shared/errors';
+import { Application, type SyncPolicy } from './application.entity';
+import type { CreateApplicationDto, SyncPolicyDto, SyncRequestDto, UpdateApplicationDto } from './dto/application.dto';
+import { checkDefinition, type Destination } from './fan-out';
+import { ReconcileQueue } from './reconcile-queue';
+import { SyncRuns } from './sync-runs';
+import { TargetRow } from './target.entity';
+import { TargetSet } from './target-set';
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Applications as stored definitions, and what people ask of them: sync, rollback, delete. */
+@Injectable()
+export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
+  private unregisterUsage?: () => void;
+
+  constructor(
+    private readonly db: Database,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly targets: TargetSet,
+    private readonly queue: ReconcileQueue,
+    private readonly runs: SyncRuns,
+    private readonly usage: RepositoryUsage,
+  ) {}
+
+  onModuleInit(): void {
+    this.unregisterUsage = this.usage.register(async (repository) =>
+      (await this.db.manager.find(Application, { where: { repository }, select: { name: true } })).map((a) => `application "${a.name}"`),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.unregisterUsage?.();
+  }
+
+  async list(q: { selector?: string; limit: number; cursor?: string }): Promise<Page<Application>> {
+    const requirements = parseSelector(q.selector ?? '');
+    const repo = this.db.manager.getRepository(Application);
+    const items: Application[] = [];
+    let after = q.cursor;
+    // the selector is over JSON labels, so filter in pages until one is full
+    for (;;) {
+      const batch = await repo.find({ where: after ? { name: MoreThan(after) } : {}, order: { name: 'ASC' }, take: 500 });
+      for (const a of batch) {
+        if (!matches(requirements, a.labels)) continue;
+        if (items.length === q.limit) return { items, nextCursor: items[items.length - 1].name };
+        items.push(a);
+      }
+      if (batch.length < 500) return { items, nextCursor: null };
+      after = batch[batch.length - 1].name;
+    }
+  }
+
+  async get(name: string): Promise<Application> {
+    const app = await this.db.manager.findOneBy(Application, { name });
+    if (!app) throw new NotFoundError('application', name);
+    return app;
+  }
+
+  async create(dto: CreateApplicationDto): Promise<Application> {
+    this.checkDefinition(dto.path, dto.destinations);
+    const policy = this.policy(undefined, dto.syncPolicy);
+    await this.db.write(async (tx) => {
+      if (await tx.existsBy(Application, { name: dto.name })) throw new ConflictError(`application "${dto.name}" already exists`);
+      await this.checkReferences(tx, dto.repository, dto.destinations);
+      const app = tx.create(Application, {
+        name: dto.name, labels: dto.labels ?? {}, repository: dto.repository, path: dto.path, revision: dto.revision ?? null,
+        destinations: dto.destinations.map(destination), syncPolicy: policy,
+        pinnedRevision: null, pinnedSyncRunId: null, pinnedAt: null, deletingSince: null,
+      });
+      await tx.save(app);
+      await this.targets.expand(tx, app);
+    });
+    this.queue.kick();
+    return this.get(dto.name);
+  }
+
+  async update(name: string, dto: UpdateApplicationDto): Promise<Application> {
+    const current = await this.get(name);
+    const path = dto.path ?? current.path;
+    const destinations = dto.destinations?.map(destination) ?? current.destinations;
+    this.checkDefinition(path, destinations);
+    const policy = this.policy(current.syncPolicy, dto.syncPolicy);
+    await this.db.write(async (tx) => {
+      const app = await tx.findOneBy(Application, { name });
+      if (!app) throw new NotFoundError('application', name);
+      if (app.deletingSince) throw new ConflictError(`application "${name}" is being deleted`);
+      await this.checkReferences(tx, dto.repository ?? app.repository, dto.destinations ? destinations : []);
+      Object.assign(app, { path, destinations, syncPolicy: policy });
+      if (dto.labels !== undefined) app.labels = dto.labels;
+      if (dto.repository !== undefined) app.repository = dto.repository;
+      if (dto.revision !== undefined) {
+        // setting a revision, even the same one, is what ends a rollback's pin
+        Object.assign(app, { revision: dto.revision, pinnedRevision: null, pinnedSyncRunId: null, pinnedAt: null });
+      }
+      await tx.save(app);
+      await this.targets.expand(tx, app);
+    });
+    await this.queue.checkNow({ application: name }, true);
+    return this.get(name);
+  }
+
+  /** Without cascade the definition goes and deployed objects stay; with it, they are deleted first. */
+  async remove(name: string, cascade: boolean): Promise<Application | undefined> {
+    await this.db.write(async (tx) => {
+      const app = await tx.findOneBy(Application, { name });
+      if (!app) throw new NotFoundError('application', name);
+      if (cascade) {
+        if (!app.deletingSince) await tx.update(Application, { name }, { deletingSince: this.clock.date() });
+        await tx.update(TargetRow, { application: name }, { leaving: true, dueAt: this.clock.now(), priority: 0, failures: 0, message: 'application deleted: deleting its objects' });
+        return;
+      }
+      const ids = (await tx.find(TargetRow, { where: { application: name }, select: { id: true } })).map((t) => t.id);
+      this.queue.abort((_c, id) => ids.includes(id));
+      await tx.delete(TargetRow, { application: name });
+      await tx.delete(Application, { name });
+      await tx.query(`DELETE FROM sync_runs WHERE application = ?`, [name]);
+    });
+    if (!cascade) return undefined;
+    this.queue.kick();
+    return this.db.manager.findOneBy(Application, { name }).then((a) => a ?? undefined);
+  }
+
+  /** Queues a run of the chosen targets (all by default), ahead of periodic work. */
+  async sync(name: string, dto: SyncRequestDto, actor: string): Promise<TargetRow[]> {
+    const app = await this.get(name);
+    if (app.deletingSince) throw new ConflictError(`application "${name}" is being deleted`);
+    const chosen = await this.chooseTargets(name, dto.targets);
+    for (const t of chosen) {
+      await this.queue.trigger({ application: name, cluster: t.cluster, namespace: t.namespace }, {
+        trigger: 'manual', actor, revision: dto.revision ?? null, prune: dto.prune ?? null, resetFailures: true,
+      });
+    }
+    return chosen;
+  }
+
+  /** Re-applies an earlier run's revision everywhere and pins the application to it. */
+  async rollback(name: string, syncRunId: number, actor: string): Promise<{ revision: string; targets: TargetRow[] }> {
+    const run = await this.runs.get(name, syncRunId);
+    if (!run.revision) throw new InvalidInputError(`sync run ${syncRunId} has no revision to roll back to`);
+    await this.db.write(async (tx) => {
+      const app = await tx.findOneBy(Application, { name });
+      if (!app) throw new NotFoundError('application', name);
+      if (app.deletingSince) throw new ConflictError(`application "${name}" is being deleted`);
+      await tx.update(Application, { name }, { pinnedRevision: run.revision, pinnedSyncRunId: run.id, pinnedAt: this.clock.date() });
+    });
+    await this.queue.trigger({ application: name }, { trigger: 'rollback', actor, resetFailures: true });
+    return { revision: run.revision, targets: await this.chooseTargets(name, undefined) };
+  }
+
+  /** Targets by (cluster, namespace); 400 naming any the application does not have. */
+  async chooseTargets(name: string, wanted: { cluster: string; namespace: string }[] | undefined): Promise<TargetRow[]> {
+    const all = await this.db.manager.find(TargetRow, { where: { application: name, leaving: false }, order: { cluster: 'ASC', namespace: 'ASC' } });
+    if (!wanted) return all;
+    const missing = wanted.filter((w) => !all.some((t) => t.cluster === w.cluster && t.namespace === w.namespace));
+    if (missing.length) throw new InvalidInputError(`targets: application "${name}" has no target ${missing.map((m) => `${m.cluster}/${m.namespace}`).join(', ')}`);
+    return all.filter((t) => wanted.some((w) => t.cluster === w.cluster && t.namespace === w.namespace));
+  }
+
+  private checkDefinition(path: string, destinations: Destination[]): void {
+    checkDefinition({ path, destinations });
+  }
+
+  /** The repository and every named cluster must exist: 400 naming which. */
+  private async checkReferences(tx: import('typeorm').EntityManager, repository: string, destinations: Destination[]): Promise<void> {
+    if (!(await tx.existsBy(Repository, { name: repository }))) throw new InvalidInputError(`repository: no repository "${repository}" is registered`);
+    const named = [...new Set(destinations.map((d) => d.cluster).filter((c): c is string => !!c))];
+    if (!named.length) return;
+    const found = new Set((await tx.find(Cluster, { where: { name: In(named) }, select: { name: true } })).map((c) => c.name));
+    const missing = named.filter((c) => !found.has(c));
+    if (missing.length) throw new InvalidInputError(`destinations: no cluster ${missing.map((c) => `"${c}"`).join(', ')} is registered`);
+  }
+
+  private policy(current: SyncPolicy | undefined, dto: SyncPolicyDto | undefined): SyncPolicy {
+    const { minIntervalSeconds, defaultIntervalSeconds } = this.config.sync;
+    const merged: SyncPolicy = {
+      automated: true, prune: false, selfHeal: false, intervalSeconds: defaultIntervalSeconds,
+      ...current,
+      ...Object.fromEntries(Object.entries(dto ?? {}).filter(([, v]) => v !== undefined)),
+    };
+    if (dto?.intervalSeconds !== undefined && dto.intervalSeconds < minIntervalSeconds) {
+      throw new InvalidInputError(`syncPolicy.intervalSeconds must be at least ${minIntervalSeconds} (sync.minIntervalSeconds)`);
+    }
+    return merged;
+  }
+}
+
+/** A destination as stored: exactly the fields given, nothing the validator added. */
+function destination(d: Destination): Destination {
+  return {
+    ...(d.cluster !== undefined ? { cluster: d.cluster } : {}),
+    ...(d.clusterSelector !== undefined ? { clusterSelector: { ...d.clusterSelector } } : {}),
+    namespace: d.namespace,
+  };
+}

@@ -1,0 +1,188 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize, Equals, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
+} from 'class-validator';
+import { LabelMap, LABELS_SCHEMA } from '../../common/dto/validators';
+import { DNS_LABEL, DNS_LABEL_MESSAGE } from '../../common/validation';
+
+const TEMPLATE_NOTE = 'may use {{cluster.name}} and {{cluster.labels.KEY}}';
+const REVISION = /^[A-Za-z0-9_][A-Za-z0-9._/+-]*$/;
+
+export class SelectorExpressionDto {
+  @ApiProperty({ type: 'string', maxLength: 317 })
+  @IsString() @MaxLength(317)
+  key!: string;
+
+  @ApiProperty({ enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] })
+  @IsIn(['In', 'NotIn', 'Exists', 'DoesNotExist'], { message: 'operator must be In, NotIn, Exists or DoesNotExist' })
+  operator!: string;
+
+  @ApiPropertyOptional({ type: 'array', items: { type: 'string', maxLength: 63 }, maxItems: 64 })
+  @IsOptional() @IsArray() @ArrayMaxSize(64) @IsString({ each: true }) @MaxLength(63, { each: true })
+  values?: string[];
+}
+
+export class ClusterSelectorDto {
+  @ApiPropertyOptional({ ...LABELS_SCHEMA, example: { env: 'staging' } })
+  @IsOptional() @IsObject() @LabelMap()
+  matchLabels?: Record<string, string>;
+
+  @ApiPropertyOptional({ type: [SelectorExpressionDto], maxItems: 64 })
+  @IsOptional() @IsArray() @ArrayMaxSize(64) @ValidateNested({ each: true }) @Type(() => SelectorExpressionDto)
+  matchExpressions?: SelectorExpressionDto[];
+}
+
+export class DestinationDto {
+  @ApiPropertyOptional({ type: 'string', description: 'a registered cluster; give this or clusterSelector', pattern: DNS_LABEL.source, maxLength: 63 })
+  @IsOptional() @IsString() @MaxLength(63) @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE })
+  cluster?: string;
+
+  @ApiPropertyOptional({ type: ClusterSelectorDto, description: 'every registered cluster whose labels match; an empty selector matches all' })
+  @IsOptional() @ValidateNested() @Type(() => ClusterSelectorDto)
+  clusterSelector?: ClusterSelectorDto;
+
+  @ApiProperty({ type: 'string', maxLength: 253, example: 'team-{{cluster.name}}', description: `the target namespace; ${TEMPLATE_NOTE}` })
+  @IsString() @MaxLength(253)
+  namespace!: string;
+}
+
+export class SyncPolicyDto {
+  @ApiPropertyOptional({ type: 'boolean', default: true, description: 'sync new revisions on its own; off: only POST /sync applies' })
+  @IsOptional() @IsBoolean()
+  automated?: boolean;
+
+  @ApiPropertyOptional({ type: 'boolean', default: false, description: 'delete objects removed from git, and the objects of targets that leave the fan-out' })
+  @IsOptional() @IsBoolean()
+  prune?: boolean;
+
+  @ApiPropertyOptional({ type: 'boolean', default: false, description: 'put back objects changed or deleted in the cluster' })
+  @IsOptional() @IsBoolean()
+  selfHeal?: boolean;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 86400, description: 'default sync.defaultIntervalSeconds; at least sync.minIntervalSeconds' })
+  @IsOptional() @IsInt() @Min(1) @Max(86400)
+  intervalSeconds?: number;
+}
+
+class ApplicationFieldsDto {
+  @ApiPropertyOptional({ ...LABELS_SCHEMA, example: { team: 'web' } })
+  @IsOptional() @IsObject() @LabelMap()
+  labels?: Record<string, string>;
+
+  @ApiPropertyOptional({ type: 'string', nullable: true, maxLength: 255, pattern: REVISION.source, description: 'branch, tag or SHA; absent or null: the repository\'s branch' })
+  @IsOptional() @IsString() @MaxLength(255) @Matches(REVISION, { message: 'revision must be a branch, tag or commit SHA' })
+  revision?: string | null;
+
+  @ApiPropertyOptional({ type: SyncPolicyDto })
+  @IsOptional() @ValidateNested() @Type(() => SyncPolicyDto)
+  syncPolicy?: SyncPolicyDto;
+}
+
+export class CreateApplicationDto extends ApplicationFieldsDto {
+  @ApiProperty({ type: 'string', example: 'guestbook', description: 'DNS-1123 label', pattern: DNS_LABEL.source, maxLength: 63 })
+  @IsString() @MaxLength(63) @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE })
+  name!: string;
+
+  @ApiProperty({ type: 'string', description: 'a registered repository', pattern: DNS_LABEL.source, maxLength: 63 })
+  @IsString() @MaxLength(63) @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE })
+  repository!: string;
+
+  @ApiProperty({ type: 'string', maxLength: 1024, example: 'apps/guestbook', description: `a directory of the repository; ${TEMPLATE_NOTE}` })
+  @IsString() @MaxLength(1024)
+  path!: string;
+
+  @ApiProperty({ type: [DestinationDto], maxItems: 1000, description: 'an empty list is a valid, empty fan-out' })
+  @IsArray() @ArrayMaxSize(1000) @ValidateNested({ each: true }) @Type(() => DestinationDto)
+  destinations!: DestinationDto[];
+}
+
+export class UpdateApplicationDto extends ApplicationFieldsDto {
+  @ApiPropertyOptional({ type: 'string', description: 'a registered repository', pattern: DNS_LABEL.source, maxLength: 63 })
+  @IsOptional() @IsString() @MaxLength(63) @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE })
+  repository?: string;
+
+  @ApiPropertyOptional({ type: 'string', maxLength: 1024, example: 'apps/guestbook', description: `a directory of the repository; ${TEMPLATE_NOTE}` })
+  @IsOptional() @IsString() @MaxLength(1024)
+  path?: string;
+
+  @ApiPropertyOptional({ type: [DestinationDto], maxItems: 1000 })
+  @IsOptional() @IsArray() @ArrayMaxSize(1000) @ValidateNested({ each: true }) @Type(() => DestinationDto)
+  destinations?: DestinationDto[];
+
+  @IsOptional() @Equals(undefined, { message: 'name cannot be changed; create a new application instead' })
+  name?: string;
+}
+
+export class TargetRefDto {
+  @ApiProperty({ type: 'string', pattern: DNS_LABEL.source, maxLength: 63 })
+  @IsString() @MaxLength(63)
+  cluster!: string;
+
+  @ApiProperty({ type: 'string', maxLength: 253 })
+  @IsString() @MaxLength(253)
+  namespace!: string;
+}
+
+export class SyncRequestDto {
+  @ApiPropertyOptional({ type: [TargetRefDto], maxItems: 10000, description: 'default: every target' })
+  @IsOptional() @IsArray() @ArrayMaxSize(10000) @ValidateNested({ each: true }) @Type(() => TargetRefDto)
+  targets?: TargetRefDto[];
+
+  @ApiPropertyOptional({ type: 'string', maxLength: 255, pattern: REVISION.source, description: 'this run only; the next automated sync returns to the application\'s revision' })
+  @IsOptional() @IsString() @MaxLength(255) @Matches(REVISION, { message: 'revision must be a branch, tag or commit SHA' })
+  revision?: string;
+
+  @ApiPropertyOptional({ type: 'boolean', description: 'this run only; default the application\'s syncPolicy.prune' })
+  @IsOptional() @IsBoolean()
+  prune?: boolean;
+
+  @ApiPropertyOptional({ type: 'boolean', default: false, description: 'answer what a sync would do, per target; nothing is written' })
+  @IsOptional() @IsBoolean()
+  dryRun?: boolean;
+}
+
+export class RollbackRequestDto {
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'a run of this application, from /history' })
+  @IsInt() @Min(1)
+  syncRunId!: number;
+}
+
+export class ListApplicationsQuery {
+  @ApiPropertyOptional({ type: 'string', example: 'team=web', maxLength: 4096, description: 'label selector over the applications\' labels' })
+  @IsOptional() @IsString() @MaxLength(4096)
+  selector?: string;
+
+  @ApiPropertyOptional({ type: 'integer', default: 100, minimum: 1, maximum: 500 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional({ type: 'string', maxLength: 63, description: 'nextCursor of the previous page' })
+  @IsOptional() @IsString() @MaxLength(63) @Matches(DNS_LABEL, { message: 'cursor must be a value returned as nextCursor' })
+  cursor?: string;
+}
+
+export class HistoryQuery {
+  @ApiPropertyOptional({ type: 'string', maxLength: 63 }) @IsOptional() @IsString() @MaxLength(63) cluster?: string;
+  @ApiPropertyOptional({ type: 'string', maxLength: 253 }) @IsOptional() @IsString() @MaxLength(253) namespace?: string;
+
+  @ApiPropertyOptional({ type: 'integer', default: 50, minimum: 1, maximum: 500 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional({ type: 'string', description: 'nextCursor of the previous page' })
+  @IsOptional() @Matches(/^[1-9][0-9]{0,15}$/, { message: 'cursor must be a value returned as nextCursor' })
+  cursor?: string;
+}
+
+export class DiffQuery {
+  @ApiPropertyOptional({ type: 'string', maxLength: 255, pattern: REVISION.source, description: 'default: the revision the application would sync now' })
+  @IsOptional() @IsString() @MaxLength(255) @Matches(REVISION, { message: 'revision must be a branch, tag or commit SHA' })
+  revision?: string;
+}
+
+export class DeleteApplicationQuery {
+  @ApiPropertyOptional({ type: 'string', enum: ['true', 'false'], description: 'true: delete what the application deployed on every target first' })
+  @IsOptional() @IsIn(['true', 'false'], { message: 'cascade must be true or false' })
+  cascade?: 'true' | 'false';
+}

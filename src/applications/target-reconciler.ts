@@ -1,0 +1,278 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Cluster } from '../clusters/cluster.entity';
+import { ClusterClients } from '../clusters/cluster-clients';
+import { AppConfig } from '../config/app-config';
+import { Database } from '../database/database';
+import { SyncEngine, type ObjectRef, type RenderedObject, type Target } from '../engine';
+import { Repository } from '../repositories/repository.entity';
+import { Clock, type Timer } from '../shared/clock';
+import { Application } from './application.entity';
+import { ApplicationMetrics } from './application-metrics';
+import { DesiredState } from './desired-state';
+import { ReconcileQueue } from './reconcile-queue';
+import { SyncRuns } from './sync-runs';
+import { TargetRow, type Trigger } from './target.entity';
+import { driftMessage, errorMessage, isClusterProblem, resourcesAfterCheck, resourcesAfterRun, runMessage } from './target-status';
+
+/** What the work on a target leaves for the queue: when to look again, and status to store. */
+interface Outcome {
+  /** epoch ms; undefined when the row is gone */
+  nextDueAt?: number;
+  patch?: Partial<TargetRow>;
+}
+
+/**
+ * The work on one due target. With a pending trigger it runs a sync; otherwise it is the
+ * interval check — a new revision means a run (automated), drift means a selfHeal run (selfHeal)
+ * or OutOfSync, and health is read again. A target that left the fan-out is emptied (prune on)
+ * and removed. Every path ends by giving the target back to the queue with its next due time:
+ * the interval, the health recheck while Progressing, or the backoff after a failure.
+ */
+@Injectable()
+export class TargetReconciler implements OnModuleInit {
+  private readonly log = new Logger(TargetReconciler.name);
+
+  constructor(
+    private readonly db: Database,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly clients: ClusterClients,
+    private readonly desired: DesiredState,
+    private readonly runs: SyncRuns,
+    private readonly queue: ReconcileQueue,
+    private readonly metrics: ApplicationMetrics,
+  ) {}
+
+  onModuleInit(): void {
+    this.queue.setWork((target, signal) => this.reconcile(target, signal));
+  }
+
+  async reconcile(t: TargetRow, signal: AbortSignal): Promise<void> {
+    // the lease lapses if this process dies; while it lives, it keeps the target
+    const renewEvery = (this.config.sync.leaseSeconds * 1000) / 3;
+    let renewal: Timer | undefined;
+    const arm = () => {
+      renewal = this.clock.after(renewEvery, () => {
+        void this.queue.renew(t.id).catch(() => undefined);
+        arm();
+      });
+    };
+    arm();
+    let outcome: Outcome;
+    try {
+      outcome = await this.work(t, signal);
+    } catch (e) {
+      this.log.warn({ err: e, target: t.id }, 'target work failed');
+      outcome = this.failed(t, e);
+    } finally {
+      renewal?.cancel();
+    }
+    await this.release(t.id, outcome);
+  }
+
+  private async work(t: TargetRow, signal: AbortSignal): Promise<Outcome> {
+    const m = this.db.manager;
+    const [app, cluster] = await Promise.all([m.findOneBy(Application, { name: t.application }), m.findOneBy(Cluster, { name: t.cluster })]);
+    if (!app || !cluster) {
+      // deleted without cascade, or the cluster is no longer managed: its workloads stay
+      await this.db.write((tx) => tx.delete(TargetRow, { id: t.id }));
+      return {};
+    }
+    if (t.leaving || app.deletingSince) return this.leave(t, app, cluster, signal);
+    if (t.problem) return { nextDueAt: this.interval(app), patch: { sync: 'Unknown', health: 'Unknown', message: t.problem } };
+
+    let sha: string;
+    try {
+      sha = await this.desired.resolve(app.repository, t.pendingRevision ?? app.pinnedRevision ?? app.revision ?? (await this.branchOf(app.repository)));
+    } catch (e) {
+      return this.failed(t, e, { sync: 'Unknown', message: `cannot resolve the revision: ${errorMessage(e)}` });
+    }
+    let trigger: Trigger | null = t.pendingTrigger;
+    let actor = t.pendingActor ?? 'flotilla';
+    if (!trigger && t.revision !== sha) {
+      if (!app.syncPolicy.automated) {
+        return { nextDueAt: this.interval(app), patch: { desiredRevision: sha, sync: 'OutOfSync', message: `revision ${sha.slice(0, 7)} is not applied: automated sync is off` } };
+      }
+      trigger = 'schedule';
+    }
+    const objects = await this.render(app, t, sha);
+    if (!trigger) {
+      const check = await this.check(t, app, cluster, sha, objects);
+      if ('outcome' in check) return check.outcome;
+      trigger = 'selfHeal';
+      actor = 'flotilla';
+    }
+    return this.run(t, app, cluster, sha, objects, trigger, actor, signal);
+  }
+
+  /** Drift and health without writing to the cluster; says whether self-heal should run. */
+  private async check(t: TargetRow, app: Application, cluster: Cluster, sha: string, objects: RenderedObject[] | Error): Promise<{ outcome: Outcome } | { heal: true }> {
+    if (objects instanceof Error) return { outcome: { nextDueAt: this.interval(app), patch: { sync: 'Unknown', message: errorMessage(objects) } } };
+    const engine = this.engine(cluster);
+    const drift = await engine.drift({ target: this.targetOf(t), objects, inventory: t.inventory });
+    if (drift.length && app.syncPolicy.selfHeal) return { heal: true };
+    const health = await engine.health(t.inventory);
+    const patch: Partial<TargetRow> = {
+      desiredRevision: sha,
+      sync: drift.length ? 'OutOfSync' : 'Synced',
+      health: health.status,
+      resources: resourcesAfterCheck(t.inventory, drift, health),
+      message: drift.length ? driftMessage(drift) : null,
+      failures: 0,
+    };
+    return { outcome: { nextDueAt: this.nextAfter(app, health.status), patch } };
+  }
+
+  private async run(t: TargetRow, app: Application, cluster: Cluster, sha: string, objects: RenderedObject[] | Error, trigger: Trigger, actor: string, signal: AbortSignal): Promise<Outcome> {
+    const commit = await this.desired.commitInfo(app.repository, sha).catch(() => undefined);
+    const started = this.clock.now();
+    const run = await this.runs.start({ target: t, revision: sha, trigger, actor }, async (tx, r) => {
+      await tx.update(TargetRow, { id: t.id }, { lastRunId: r.id, desiredRevision: sha });
+    });
+    const finish = (phase: 'Succeeded' | 'Failed' | 'Interrupted', message: string, targetPatch: Partial<TargetRow>, extra: Parameters<SyncRuns['finish']>[1] = { phase, message }) => {
+      this.metrics.runFinished(phase, (this.clock.now() - started) / 1000);
+      return this.runs.finish(run, { ...extra, phase, message }, (tx) => this.patchTarget(tx, t.id, { lastRunId: run.id, ...targetPatch }));
+    };
+    if (objects instanceof Error) {
+      await finish('Failed', errorMessage(objects), { sync: 'Unknown', message: errorMessage(objects), failures: t.failures + 1 });
+      return { nextDueAt: this.backoff(t.failures + 1) };
+    }
+    try {
+      const engine = this.engine(cluster);
+      const plan = await engine.plan({ target: this.targetOf(t), objects, inventory: t.inventory, prune: t.pendingPrune ?? app.syncPolicy.prune });
+      const result = await engine.apply(plan, { signal });
+      const phase = result.interrupted ? 'Interrupted' : result.ok ? 'Succeeded' : 'Failed';
+      const message = runMessage(result.changes, result.counts, result.interrupted);
+      const failures = result.ok ? 0 : t.failures + 1;
+      await finish(phase, message, {
+        inventory: result.inventory,
+        ...(result.ok ? { revision: sha, commit: commit ? { sha, shortSha: commit.shortSha, subject: commit.subject, author: commit.authorName } : null } : {}),
+        sync: result.ok ? 'Synced' : 'OutOfSync',
+        health: result.health.status,
+        resources: resourcesAfterRun(result.inventory, result.changes, result.health),
+        message: result.ok ? null : message,
+        failures,
+        // an interrupted run is run again, with its trigger, when Flotilla is back
+        ...(result.interrupted ? { pendingTrigger: trigger, pendingActor: actor, priority: 0 } : {}),
+      }, { phase, message, counts: result.counts, changes: result.changes });
+      if (result.interrupted) return { nextDueAt: this.clock.now() };
+      return { nextDueAt: result.ok ? this.nextAfter(app, result.health.status) : this.backoff(failures) };
+    } catch (e) {
+      const unknown = isClusterProblem(e);
+      await finish('Failed', errorMessage(e), {
+        sync: unknown ? 'Unknown' : 'OutOfSync', ...(unknown ? { health: 'Unknown' as const } : {}), message: errorMessage(e), failures: t.failures + 1,
+      });
+      return { nextDueAt: this.backoff(t.failures + 1) };
+    }
+  }
+
+  /**
+   * The target left the fan-out (or its application is being deleted with cascade): with prune
+   * on, what it deployed is deleted — except cluster-scoped objects the application's other
+   * targets on the cluster still hold — and the row goes once that succeeded.
+   */
+  private async leave(t: TargetRow, app: Application, cluster: Cluster, signal: AbortSignal): Promise<Outcome> {
+    const cascade = !!app.deletingSince;
+    if (!(cascade || app.syncPolicy.prune) || t.inventory.length === 0) {
+      await this.remove(t, app);
+      return {};
+    }
+    const others = cascade ? [] : await this.db.manager.find(TargetRow, { where: { application: app.name, cluster: cluster.name, leaving: false }, select: { inventory: true } });
+    const retain: ObjectRef[] = others.flatMap((o) => o.inventory.filter((r) => !r.namespace));
+    const run = await this.runs.start({ target: t, revision: t.revision, trigger: t.pendingTrigger ?? 'schedule', actor: t.pendingActor ?? 'flotilla' });
+    const started = this.clock.now();
+    try {
+      const result = await this.engine(cluster).sync({ target: this.targetOf(t), objects: [], inventory: t.inventory, prune: true, retain }, { signal });
+      const phase = result.ok ? 'Succeeded' : result.interrupted ? 'Interrupted' : 'Failed';
+      const message = result.ok ? `left the fan-out: pruned ${result.counts.pruned}` : runMessage(result.changes, result.counts, result.interrupted);
+      this.metrics.runFinished(phase, (this.clock.now() - started) / 1000);
+      await this.runs.finish(run, { phase, message, counts: result.counts, changes: result.changes }, (tx) =>
+        this.patchTarget(tx, t.id, { inventory: result.inventory, lastRunId: run.id, message, failures: result.ok ? 0 : t.failures + 1 }),
+      );
+      if (!result.ok) return { nextDueAt: result.interrupted ? this.clock.now() : this.backoff(t.failures + 1) };
+      await this.remove(t, app);
+      return {};
+    } catch (e) {
+      this.metrics.runFinished('Failed', (this.clock.now() - started) / 1000);
+      await this.runs.finish(run, { phase: 'Failed', message: errorMessage(e) }, (tx) => this.patchTarget(tx, t.id, { message: `leaving: ${errorMessage(e)}`, failures: t.failures + 1 }));
+      return { nextDueAt: this.backoff(t.failures + 1) };
+    }
+  }
+
+  /** Deletes the target's row; the last one of an application being deleted takes the application with it. */
+  private async remove(t: TargetRow, app: Application): Promise<void> {
+    await this.db.write(async (tx) => {
+      await tx.delete(TargetRow, { id: t.id });
+      if (app.deletingSince && !(await tx.existsBy(TargetRow, { application: app.name }))) {
+        await tx.delete(Application, { name: app.name });
+        await tx.query(`DELETE FROM sync_runs WHERE application = ?`, [app.name]);
+        this.log.log({ application: app.name }, `application ${app.name} deleted with everything it deployed`);
+      }
+    });
+  }
+
+  private async render(app: Application, t: TargetRow, sha: string): Promise<RenderedObject[] | Error> {
+    try {
+      return await this.desired.render(app.repository, sha, t.path, this.targetOf(t));
+    } catch (e) {
+      if (e instanceof Error) return e;
+      throw e;
+    }
+  }
+
+  private async release(id: number, outcome: Outcome): Promise<void> {
+    if (outcome.nextDueAt === undefined) return;
+    const next = outcome.nextDueAt;
+    await this.db.write(async (tx) => {
+      if (outcome.patch) await this.patchTarget(tx, id, outcome.patch);
+      await tx.query(
+        `UPDATE targets SET owner = NULL, leaseExpiresAt = NULL, dueAt = CASE WHEN pendingTrigger IS NULL THEN ? ELSE dueAt END WHERE id = ? AND owner = ?`,
+        [next, id, this.queue.owner],
+      );
+    });
+  }
+
+  /** Writes only what changed: an idle fleet's checks cost no status writes. */
+  private async patchTarget(tx: EntityManager, id: number, patch: Partial<TargetRow>): Promise<void> {
+    const current = await tx.findOneBy(TargetRow, { id });
+    if (!current) return;
+    const changed = Object.fromEntries(Object.entries(patch).filter(([k, v]) => JSON.stringify((current as any)[k]) !== JSON.stringify(v)));
+    if (Object.keys(changed).length) await tx.update(TargetRow, { id }, changed);
+  }
+
+  private failed(t: TargetRow, e: unknown, patch: Partial<TargetRow> = {}): Outcome {
+    const unknown = isClusterProblem(e);
+    return {
+      nextDueAt: this.backoff(t.failures + 1),
+      patch: { ...(unknown ? { sync: 'Unknown' as const, health: 'Unknown' as const } : {}), message: errorMessage(e), ...patch, failures: t.failures + 1 },
+    };
+  }
+
+  private async branchOf(repository: string): Promise<string> {
+    const r = await this.db.manager.findOne(Repository, { where: { name: repository }, select: { branch: true } });
+    return r?.branch ?? 'main';
+  }
+
+  private engine(cluster: Cluster): SyncEngine {
+    return new SyncEngine(this.clients.forCluster(cluster), { concurrency: this.config.sync.engineConcurrency, clock: this.clock });
+  }
+
+  private targetOf(t: TargetRow): Target {
+    return { application: t.application, cluster: t.cluster, namespace: t.namespace };
+  }
+
+  private interval(app: Application): number {
+    return this.clock.now() + app.syncPolicy.intervalSeconds * 1000;
+  }
+
+  private nextAfter(app: Application, health: string): number {
+    const recheck = health === 'Progressing' ? Math.min(app.syncPolicy.intervalSeconds, this.config.sync.healthRecheckSeconds) : app.syncPolicy.intervalSeconds;
+    return this.clock.now() + recheck * 1000;
+  }
+
+  private backoff(failures: number): number {
+    const { backoffBaseSeconds, backoffMaxSeconds } = this.config.sync;
+    return this.clock.now() + Math.min(backoffMaxSeconds, backoffBaseSeconds * 2 ** Math.max(0, failures - 1)) * 1000;
+  }
+}
