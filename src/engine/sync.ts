@@ -12,7 +12,7 @@ import { planObject } from './object-plan';
 import { describeRef, FIELD_MANAGER, refKey, type Inventory, type ObjectRef } from './objects';
 import { placeTarget } from './place';
 import { planContext, planSync, summarizeHealth, type EngineContext } from './plan';
-import type { ApplyOptions, ChangeSetEntry, DriftEntry, EngineOptions, HealthReport, SyncPlan, SyncRequest, SyncResult } from './types';
+import type { ApplyOptions, ChangeSetEntry, DriftEntry, EngineOptions, HealthReport, ResourceHealth, SyncPlan, SyncRequest, SyncResult, TargetCheck } from './types';
 
 export class SyncEngine {
   private readonly ctx: EngineContext;
@@ -51,13 +51,23 @@ export class SyncEngine {
 
   /** Inventory objects changed or deleted outside Flotilla, compared with the desired objects. */
   async drift(request: Pick<SyncRequest, 'target' | 'objects'> & { inventory: Inventory }): Promise<DriftEntry[]> {
+    return (await this.check(request)).drift;
+  }
+
+  /**
+   * Drift and health of a target in one pass, reading each inventory object once: the interval
+   * check of a target that is in sync costs one read and one dry run per object, and no write.
+   */
+  async check(request: Pick<SyncRequest, 'target' | 'objects'> & { inventory: Inventory }): Promise<TargetCheck> {
     const { client, fieldManager, concurrency } = this.ctx;
     const { placed } = await placeTarget(client, request.target, request.objects, concurrency);
     const tracked = new Set(request.inventory.map(refKey));
     const plans = await mapBounded(placed.filter((p) => tracked.has(refKey(p.ref))), concurrency, (p) => planObject(planContext(this.ctx, false), p));
     const drift: DriftEntry[] = [];
+    const read = new Map<string, ResourceHealth>();
     for (const plan of plans) {
       const ref = plan.placed.ref;
+      if (plan.action !== 'failed') read.set(refKey(ref), { ref, ...healthOf(plan.live) });
       if (!plan.live && plan.action !== 'failed') {
         drift.push({ ref, state: 'deleted', message: `${describeRef(ref)} was deleted outside Flotilla` });
       } else if (plan.action === 'configured') {
@@ -69,7 +79,10 @@ export class SyncEngine {
         });
       }
     }
-    return drift;
+    // inventory objects no longer rendered (kept with prune off) or unreadable above: read them now
+    const rest = await this.health(request.inventory.filter((r) => !read.has(refKey(r))));
+    const resources = request.inventory.map((r) => read.get(refKey(r)) ?? rest.resources.find((x) => refKey(x.ref) === refKey(r))!);
+    return { drift, health: summarizeHealth(resources) };
   }
 
   /** Health of the given objects as they are live now. */

@@ -119,6 +119,12 @@ export interface DriftEntry {
   message: string;
 }
 
+/** A target as it is live: what drifted from git, and how healthy its inventory is. */
+export interface TargetCheck {
+  drift: DriftEntry[];
+  health: HealthReport;
+}
+
 export interface EngineOptions {
   /** reads and dry-runs (and applies within one group) in flight at once; default 8 */
   concurrency?: number;

@@ -59,4 +59,28 @@ describe('the idle cost of a sync', () => {
     expect((await engine.apply(plan)).counts).toMatchObject({ unchanged: 5 });
     expect(show(proxy.writes)).toEqual([]);
   });
+
+  it('checks drift and health of an idle target with one read and one dry run per object, and no write', async () => {
+    const namespace = uniqueName();
+    const objects = [configMap('settings', { mode: 'fast' }), service('web'), deployment('web')];
+    const target = { application: 'idle-check', cluster: east.name, namespace };
+    const synced = await engine.sync({ target, objects, prune: true });
+    expect(synced.ok, JSON.stringify(synced.changes)).toBe(true);
+
+    proxy.reset();
+    const check = await engine.check({ target, objects, inventory: synced.inventory });
+    expect(check.drift).toEqual([]);
+    // the Deployment has no status (no controller here): Progressing; the rest is Healthy
+    expect(check.health.status).toBe('Progressing');
+    expect(check.health.resources.map((r) => `${r.ref.kind}:${r.status}`).sort()).toEqual(['ConfigMap:Healthy', 'Deployment:Progressing', 'Service:Healthy']);
+    expect(show(proxy.writes)).toEqual([]);
+    expect(proxy.dryRuns).toHaveLength(objects.length);
+    expect(proxy.reads.length, show(proxy.reads).join('\n')).toBeLessThanOrEqual(objects.length + 1);
+
+    // an object deleted by hand is drift, and Missing: seen by the same read
+    await client.delete('v1', 'ConfigMap', 'settings', namespace);
+    const after = await engine.check({ target, objects, inventory: synced.inventory });
+    expect(after.drift.map((d) => `${d.ref.kind}:${d.state}`)).toEqual(['ConfigMap:deleted']);
+    expect(after.health.resources.find((r) => r.ref.kind === 'ConfigMap')?.status).toBe('Missing');
+  });
 });
