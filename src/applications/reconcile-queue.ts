@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { requestContext } from '../common/logging/request-context';
 import { Scheduler } from '../common/scheduler';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
@@ -45,7 +46,7 @@ interface Running {
  * being worked on stays on the row (`pendingTrigger`) and is the next run: triggers coalesce.
  */
 @Injectable()
-export class ReconcileQueue implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ReconcileQueue implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger(ReconcileQueue.name);
   readonly owner = `flotilla-${randomBytes(6).toString('hex')}`;
   private readonly running = new Map<number, Running>();
@@ -82,7 +83,8 @@ export class ReconcileQueue implements OnApplicationBootstrap, OnApplicationShut
     this.scheduler.every('reconcile-queue', 1000, () => this.dispatch(), { immediate: true });
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before any module closes (the database among them): runs in flight end as Interrupted and are stored so. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     this.scheduler.cancel('reconcile-queue');
     for (const r of this.running.values()) r.abort.abort(new Error('Flotilla is shutting down'));
@@ -125,7 +127,8 @@ export class ReconcileQueue implements OnApplicationBootstrap, OnApplicationShut
   /** Looks for due targets soon (coalesced). */
   kick(): void {
     if (this.stopping) return;
-    setImmediate(() => void this.dispatch());
+    // outside the request that asked: runs of other targets must not log or audit its request id
+    requestContext.exit(() => setImmediate(() => void this.dispatch()));
   }
 
   /** Renews the lease of a target being worked on; called by the reconciler while it works. */

@@ -72,7 +72,9 @@ export class SyncRuns {
         phase: end.phase, finishedAt: this.clock.date(), message: end.message, counts: end.counts ?? null,
         changes: end.changes ? end.changes.map(runChange) : null,
       });
-      await repo.save(run);
+      // an update, not a save: the run's application may have been deleted meanwhile, and its
+      // history with it — a save would bring the row back
+      await repo.update({ id: run.id }, { phase: run.phase, finishedAt: run.finishedAt, message: run.message, counts: run.counts, changes: run.changes });
       await this.audit.recordIn(tx, {
         actor: run.actor, action: 'syncrun.finished', subject: subject(run), outcome: end.phase,
         details: { run: run.id, revision: run.revision, trigger: run.trigger, counts: run.counts, message: end.message },

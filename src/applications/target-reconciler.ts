@@ -110,9 +110,8 @@ export class TargetReconciler implements OnModuleInit {
   private async check(t: TargetRow, app: Application, cluster: Cluster, sha: string, objects: RenderedObject[] | Error): Promise<{ outcome: Outcome } | { heal: true }> {
     if (objects instanceof Error) return { outcome: { nextDueAt: this.interval(app), patch: { sync: 'Unknown', message: errorMessage(objects) } } };
     const engine = this.engine(cluster);
-    const drift = await engine.drift({ target: this.targetOf(t), objects, inventory: t.inventory });
-    if (drift.length && app.syncPolicy.selfHeal) return { heal: true };
-    const health = await engine.health(t.inventory);
+    const { drift, health } = await engine.check({ target: this.targetOf(t), objects, inventory: t.inventory });
+    if (drift.length && app.syncPolicy.selfHeal && app.syncPolicy.automated) return { heal: true };
     const patch: Partial<TargetRow> = {
       desiredRevision: sha,
       sync: drift.length ? 'OutOfSync' : 'Synced',
@@ -226,8 +225,10 @@ export class TargetReconciler implements OnModuleInit {
     const next = outcome.nextDueAt;
     await this.db.write(async (tx) => {
       if (outcome.patch) await this.patchTarget(tx, id, outcome.patch);
+      // the claim set priority to periodic: anything lower now means a trigger, a fan-out
+      // change or a check request arrived during the work, and it made the row due already
       await tx.query(
-        `UPDATE targets SET owner = NULL, leaseExpiresAt = NULL, dueAt = CASE WHEN pendingTrigger IS NULL THEN ? ELSE dueAt END WHERE id = ? AND owner = ?`,
+        `UPDATE targets SET owner = NULL, leaseExpiresAt = NULL, dueAt = CASE WHEN priority < 2 THEN dueAt ELSE ? END WHERE id = ? AND owner = ?`,
         [next, id, this.queue.owner],
       );
     });

@@ -54,7 +54,7 @@ export class TargetSet implements OnModuleInit, OnModuleDestroy {
       const row = existing.get(key(spec));
       existing.delete(key(spec));
       if (!row) {
-        await tx.insert(TargetRow, this.newRow(app.name, spec, now));
+        await tx.insert(TargetRow, this.newRow(app, spec, now));
       } else if (row.leaving || row.path !== spec.path || row.problem !== (spec.problem ?? null)) {
         // back in the fan-out, or defined differently: look at it now
         await tx.update(TargetRow, { id: row.id }, { leaving: false, path: spec.path, problem: spec.problem ?? null, dueAt: now, priority: PRIORITY.soon });
@@ -73,12 +73,14 @@ export class TargetSet implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private newRow(application: string, spec: TargetSpec, now: number): Partial<TargetRow> {
+  /** A joining target: synced at once when the application is automated, else only checked. */
+  private newRow(app: Application, spec: TargetSpec, now: number): Partial<TargetRow> {
+    const automated = app.syncPolicy.automated;
     return {
-      application, cluster: spec.cluster, namespace: spec.namespace, path: spec.path, problem: spec.problem ?? null, leaving: false,
+      application: app.name, cluster: spec.cluster, namespace: spec.namespace, path: spec.path, problem: spec.problem ?? null, leaving: false,
       desiredRevision: null, revision: null, commit: null, sync: 'Unknown', health: 'Unknown',
-      message: spec.problem ?? 'waiting for the first sync', inventory: [], resources: [], lastRunId: null,
-      dueAt: now, priority: PRIORITY.soon, pendingTrigger: 'schedule', pendingActor: 'flotilla', failures: 0,
+      message: spec.problem ?? (automated ? 'waiting for the first sync' : 'not synced yet: automated sync is off'), inventory: [], resources: [], lastRunId: null,
+      dueAt: now, priority: PRIORITY.soon, pendingTrigger: automated ? 'schedule' : null, pendingActor: automated ? 'flotilla' : null, failures: 0,
     };
   }
 
