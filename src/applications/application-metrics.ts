@@ -12,6 +12,7 @@ import { Clock } from '../shared/clock';
 export class ApplicationMetrics {
   private readonly runs: Counter<'phase'>;
   private readonly duration: Histogram;
+  private readonly renders: Counter;
 
   constructor(metrics: Metrics, db: Database, clock: Clock) {
     const registers = [metrics.registry];
@@ -20,6 +21,7 @@ export class ApplicationMetrics {
       name: 'flotilla_sync_run_duration_seconds', help: 'Duration of target sync runs',
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300], registers,
     });
+    this.renders = new Counter({ name: 'flotilla_renders_total', help: 'Repository paths rendered (one per commit and path, however many targets share it)', registers });
     new Gauge({
       name: 'flotilla_reconcile_queue_depth', help: 'Targets due for a check or a run now', registers,
       async collect() {
@@ -42,6 +44,10 @@ export class ApplicationMetrics {
         for (const r of await db.manager.query(`SELECT sync, health, COUNT(*) AS n FROM targets GROUP BY sync, health`)) this.set({ sync: r.sync, health: r.health }, r.n);
       },
     });
+  }
+
+  rendered(): void {
+    this.renders.inc();
   }
 
   runFinished(phase: string, seconds: number): void {

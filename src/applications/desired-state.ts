@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PlainManifestRenderer, RenderError, type RenderedObject, type Target } from '../engine';
 import type { CommitInfo } from '../git';
 import { RepositoryFetches } from '../repositories/repository-fetches';
+import { ApplicationMetrics } from './application-metrics';
 
 /** renders and commit descriptions kept; a fleet syncing one commit needs one of each */
 const KEEP = 64;
@@ -19,7 +20,10 @@ export class DesiredState {
   private readonly renders = new Map<string, Promise<RenderedObject[]>>();
   private readonly commits = new Map<string, Promise<CommitInfo>>();
 
-  constructor(private readonly fetches: RepositoryFetches) {}
+  constructor(
+    private readonly fetches: RepositoryFetches,
+    private readonly metrics: ApplicationMetrics,
+  ) {}
 
   /** A branch, tag or SHA as the mirror has it now, as a full commit SHA. */
   resolve(repository: string, revision: string): Promise<string> {
@@ -36,6 +40,7 @@ export class DesiredState {
    */
   render(repository: string, sha: string, path: string, target: Target): Promise<RenderedObject[]> {
     return remember(this.renders, `${repository}\0${sha}\0${path}`, async () => {
+      this.metrics.rendered();
       const tree = await this.fetches.mirror(repository).export(sha, path);
       try {
         return await this.renderer.render(tree.root, path, target);
