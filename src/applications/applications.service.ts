@@ -51,15 +51,16 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
     const repo = this.db.manager.getRepository(Application);
     const items: Application[] = [];
     let after = q.cursor;
-    // the selector is over JSON labels, so filter in pages until one is full
+    // the selector is over JSON labels, so with one, filter in batches until a page is full
+    const batchSize = requirements.length ? 500 : q.limit + 1;
     for (;;) {
-      const batch = await repo.find({ where: after ? { name: MoreThan(after) } : {}, order: { name: 'ASC' }, take: 500 });
+      const batch = await repo.find({ where: after ? { name: MoreThan(after) } : {}, order: { name: 'ASC' }, take: batchSize });
       for (const a of batch) {
         if (!matches(requirements, a.labels)) continue;
         if (items.length === q.limit) return { items, nextCursor: items[items.length - 1].name };
         items.push(a);
       }
-      if (batch.length < 500) return { items, nextCursor: null };
+      if (batch.length < batchSize) return { items, nextCursor: null };
       after = batch[batch.length - 1].name;
     }
   }

@@ -5,6 +5,7 @@ import { ClusterClients } from '../clusters/cluster-clients';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
 import { SyncEngine, type ObjectRef, type RenderedObject, type Target } from '../engine';
+import { isClusterLevel } from '../kube';
 import { Repository } from '../repositories/repository.entity';
 import { Clock, type Timer } from '../shared/clock';
 import { Application } from './application.entity';
@@ -13,7 +14,7 @@ import { DesiredState } from './desired-state';
 import { ReconcileQueue } from './reconcile-queue';
 import { SyncRuns } from './sync-runs';
 import { TargetRow, type Trigger } from './target.entity';
-import { driftMessage, errorMessage, isClusterProblem, resourcesAfterCheck, resourcesAfterRun, runMessage } from './target-status';
+import { driftMessage, errorMessage, resourcesAfterCheck, resourcesAfterRun, runMessage } from './target-status';
 
 /** What the work on a target leaves for the queue: when to look again, and status to store. */
 interface Outcome {
@@ -158,7 +159,7 @@ export class TargetReconciler implements OnModuleInit {
       if (result.interrupted) return { nextDueAt: this.clock.now() };
       return { nextDueAt: result.ok ? this.nextAfter(app, result.health.status) : this.backoff(failures) };
     } catch (e) {
-      const unknown = isClusterProblem(e);
+      const unknown = isClusterLevel(e);
       await finish('Failed', errorMessage(e), {
         sync: unknown ? 'Unknown' : 'OutOfSync', ...(unknown ? { health: 'Unknown' as const } : {}), message: errorMessage(e), failures: t.failures + 1,
       });
@@ -243,7 +244,7 @@ export class TargetReconciler implements OnModuleInit {
   }
 
   private failed(t: TargetRow, e: unknown, patch: Partial<TargetRow> = {}): Outcome {
-    const unknown = isClusterProblem(e);
+    const unknown = isClusterLevel(e);
     return {
       nextDueAt: this.backoff(t.failures + 1),
       patch: { ...(unknown ? { sync: 'Unknown' as const, health: 'Unknown' as const } : {}), message: errorMessage(e), ...patch, failures: t.failures + 1 },

@@ -1,13 +1,8 @@
 // Turning engine results into what a target shows: per-resource sync and health, a one-line
 // message, and the target's sync status. Pure functions.
-import { ClusterUnreachableError, KubeApiError, TlsVerificationError } from '../kube';
 import { describeRef, refKey, type ChangeSetEntry, type DriftEntry, type HealthReport, type Inventory } from '../engine';
 import type { ResourceStatus, SyncStatus } from './target.entity';
 
-/** The cluster could not be asked at all: sync and health are Unknown, not wrong. */
-export function isClusterProblem(e: unknown): boolean {
-  return e instanceof ClusterUnreachableError || e instanceof TlsVerificationError || (e instanceof KubeApiError && e.status === 401);
-}
 
 export function errorMessage(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).slice(0, 2000);

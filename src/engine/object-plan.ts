@@ -1,6 +1,6 @@
 // One object's plan: read it live, refuse another application's object, ask the server what an
 // apply would produce (dry run), and compare that with the live object. Applying the plan writes it.
-import { KubeApiError, UnknownKindError, type KubeClient } from '../kube';
+import { isClusterLevel, KubeApiError, UnknownKindError, type KubeClient } from '../kube';
 import type { Clock } from '../shared/clock';
 import { diffObjects, maskSecretChanges, normalize, type FieldChange } from './diff';
 import { describeRef, SYNC_OPTIONS_ANNOTATION, syncOptions, trackingIdOf, type KubeObject } from './objects';
@@ -23,6 +23,8 @@ export interface ObjectPlan {
   replace?: boolean;
   /** the object after the apply (or the dry run), for health */
   result?: KubeObject;
+  /** why it failed, when an error said so */
+  error?: unknown;
 }
 
 export interface PlanContext {
@@ -38,6 +40,14 @@ export interface PlanContext {
 }
 
 const WOULD_BE_CREATED = 'would be created (its namespace or CRD is created by this sync)';
+
+/**
+ * When the cluster itself could not be asked about an object (unreachable, TLS, credentials),
+ * no plan or check of the target means anything: that error, to be thrown instead.
+ */
+export function clusterFailure(plans: readonly ObjectPlan[]): unknown {
+  return plans.find((p) => p.action === 'failed' && isClusterLevel(p.error))?.error;
+}
 
 export async function planObject(ctx: PlanContext, placed: PlacedObject): Promise<ObjectPlan> {
   if (placed.targetNamespace) {
@@ -131,5 +141,5 @@ async function waitGone(ctx: WriteContext, plan: ObjectPlan): Promise<void> {
 }
 
 function failed(placed: PlacedObject, live: KubeObject | undefined, e: unknown, suffix = '', prefix = ''): ObjectPlan {
-  return { placed, live, action: 'failed', changes: [], message: `${prefix}${(e as Error).message ?? String(e)}${suffix}`, result: live };
+  return { placed, live, action: 'failed', changes: [], message: `${prefix}${(e as Error).message ?? String(e)}${suffix}`, result: live, error: e };
 }

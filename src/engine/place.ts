@@ -35,12 +35,20 @@ export function placeObject(obj: KubeObject, namespaced: boolean, target: Target
 }
 
 /**
- * The target namespace as an ordinary object of the Namespaces stage. It carries the managed-by
- * label but no application label or tracking id: several applications may deploy into one
- * namespace, and none of them may own (or ever prune) it.
+ * The target namespace as an ordinary object of the Namespaces stage, placed only when it does
+ * not exist. It carries the application that created it — label and tracking id
+ * `<app>:_cluster` (SPEC §3 step 3) — but it is in no inventory and never pruned: other
+ * applications may deploy into it later, and deleting a namespace deletes all of them.
  */
 export function placeTargetNamespace(target: Target): PlacedObject {
-  const object: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: target.namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE } } };
+  const object: KubeObject = {
+    apiVersion: 'v1', kind: 'Namespace',
+    metadata: {
+      name: target.namespace,
+      labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [APPLICATION_LABEL]: target.application },
+      annotations: { [TRACKING_ID_ANNOTATION]: trackingId(target.application, undefined) },
+    },
+  };
   return { object, ref: refOf(object), namespaced: false, targetNamespace: true };
 }
 

@@ -7,7 +7,7 @@ import type { Clock } from '../shared/clock';
 import { mapBounded } from '../shared/map-bounded';
 import { healthOf, worstHealth } from './health';
 import type { LiveState } from './live';
-import { entryOf, planObject, type ObjectPlan, type PlanContext } from './object-plan';
+import { clusterFailure, entryOf, planObject, type ObjectPlan, type PlanContext } from './object-plan';
 import { isCrd, isNamespace, trackingId, type Inventory, type ObjectRef } from './objects';
 import { applyGroups, Stage, stageName, stageOf, STAGES } from './order';
 import { placeTarget, placeTargetNamespace, type PlacedObject } from './place';
@@ -41,6 +41,8 @@ export async function planSync(ctx: EngineContext, request: SyncRequest): Promis
     const plans = new Map<PlacedObject, ObjectPlan>();
     const planCtx = { ...planContext(ctx, applying, parentsPending), newNamespace: targetNamespace?.ref.name };
     const results = await mapBounded(items, ctx.concurrency, (p) => planObject(planCtx, p));
+    const unreachable = clusterFailure(results);
+    if (unreachable) throw unreachable;
     items.forEach((p, i) => plans.set(p, results[i]));
     const groups = applyGroups(items).map((g) => g.map((p) => plans.get(p)!));
     stages.push({ stage, name: stageName(stage), groups });

@@ -8,7 +8,7 @@ import { applySync } from './apply';
 import { maskSecretChanges } from './diff';
 import { healthOf } from './health';
 import { DirectLiveState } from './live';
-import { planObject } from './object-plan';
+import { clusterFailure, planObject } from './object-plan';
 import { describeRef, FIELD_MANAGER, refKey, type Inventory, type ObjectRef } from './objects';
 import { placeTarget } from './place';
 import { planContext, planSync, summarizeHealth, type EngineContext } from './plan';
@@ -63,6 +63,8 @@ export class SyncEngine {
     const { placed } = await placeTarget(client, request.target, request.objects, concurrency);
     const tracked = new Set(request.inventory.map(refKey));
     const plans = await mapBounded(placed.filter((p) => tracked.has(refKey(p.ref))), concurrency, (p) => planObject(planContext(this.ctx, false), p));
+    const unreachable = clusterFailure(plans);
+    if (unreachable) throw unreachable;
     const drift: DriftEntry[] = [];
     const read = new Map<string, ResourceHealth>();
     for (const plan of plans) {

@@ -184,6 +184,15 @@ export class CredentialsError extends DomainError {
   }
 }
 
+/**
+ * The cluster itself could not be asked — unreachable, its certificate did not verify, or it
+ * refused the credentials — as opposed to one request failing. Nothing about the objects can be
+ * concluded from it: sync and health are Unknown.
+ */
+export function isClusterLevel(e: unknown): boolean {
+  return e instanceof ClusterUnreachableError || e instanceof TlsVerificationError || (e instanceof KubeApiError && e.status === 401);
+}
+
 /** `Invalid value: {…a serialised Go struct…}: field is immutable` → `Invalid value: …: field is immutable` */
 function trimValueDump(message: string): string {
   if (message.length < 200) return message;
