@@ -1,0 +1,267 @@
+// `npm run demo`: one application fanned out to two clusters, synced, in under a minute, with
+// everything a newcomer needs to poke at it afterwards. Starts two test-bed clusters, a git
+// server holding a small guestbook app, and the service itself (as `npm start` would run it, but
+// from source), registers them, and waits for every target to be Synced and Healthy.
+// Stays up until Ctrl-C (or SIGTERM, or the shell that started it going away); `--exit` or
+// DEMO_EXIT=1 stops right after printing.
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { apiClient } from '../support/api';
+import { GitHttpServer } from '../support/git-server';
+import { freePort } from '../support/ports';
+import { clusterRequest, TestBed, type TestCluster } from '../testbed/cluster';
+import { ancestorsToSessionLeader, watchAncestors } from '../testbed/lifeline';
+
+const ROOT = resolve(__dirname, '../..');
+const APP = 'guestbook';
+const INTERVAL_SECONDS = 15;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+
+const guestbook = (message: string): Record<string, string> => ({
+  'apps/guestbook/configmap.yaml': stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'guestbook' }, data: { message, color: 'blue' } }),
+  'apps/guestbook/deployment.yaml': stringify({
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'guestbook' },
+    spec: {
+      replicas: 2, selector: { matchLabels: { app: 'guestbook' } },
+      template: { metadata: { labels: { app: 'guestbook' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27', ports: [{ containerPort: 80 }], envFrom: [{ configMapRef: { name: 'guestbook' } }] }] } },
+    },
+  }),
+  'apps/guestbook/service.yaml': stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'guestbook' }, spec: { selector: { app: 'guestbook' }, ports: [{ port: 80, targetPort: 80 }] } }),
+});
+
+/** 8080 as `npm start` uses, unless something already listens there. */
+async function choosePort(): Promise<number> {
+  const wanted = Number(process.env.DEMO_PORT ?? 8080);
+  const free = await new Promise<boolean>((done) => {
+    const probe = createServer().once('error', () => done(false));
+    probe.listen(wanted, '127.0.0.1', () => probe.close(() => done(true)));
+  });
+  return free ? wanted : freePort();
+}
+
+/**
+ * The service from source, in its own process group: Ctrl-C in the terminal reaches this script,
+ * which stops the service gracefully itself, and stopping the group also ends any git process it
+ * has running. Under setpriv --pdeathsig it is sent SIGTERM if this script dies outright.
+ */
+function startService(env: Record<string, string>, logFile: string): ChildProcess {
+  const fd = openSync(logFile, 'a');
+  const node = [process.execPath, '-r', '@swc-node/register', join(ROOT, 'src/main.ts')];
+  let pdeathsig = false;
+  try {
+    pdeathsig = execFileSync('setpriv', ['--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes('--pdeathsig');
+  } catch { /* not Linux: the service only stops when asked */ }
+  const [cmd, ...args] = pdeathsig ? ['setpriv', '--pdeathsig', 'TERM', '--', ...node] : node;
+  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd], detached: true });
+  closeSync(fd);
+  return child;
+}
+
+async function waitReady(child: ChildProcess, url: string, logFile: string): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the service exited (${child.exitCode ?? child.signalCode}):\n${readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n')}`);
+    }
+    if ((await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200) return;
+    await sleep(200);
+  }
+  throw new Error(`the service was not ready after 90 s; its log: ${logFile}`);
+}
+
+async function stopService(child: ChildProcess): Promise<void> {
+  const group = (signal: NodeJS.Signals) => { try { process.kill(-child.pid!, signal); } catch { /* already gone */ } };
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    group('SIGTERM');
+    const timer = setTimeout(() => group('SIGKILL'), 25_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  group('SIGKILL'); // whatever it started and left behind
+}
+
+/**
+ * The test bed runs no kube-controller-manager, so no Deployment ever gets a status and every
+ * target would stay Progressing. This stands in for the Deployment controller: it writes the
+ * status a controller would once all replicas were up. No pod runs.
+ */
+async function markDeploymentsAvailable(c: TestCluster): Promise<void> {
+  const list = await clusterRequest(c, c.adminToken, 'GET', '/apis/apps/v1/deployments?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dflotilla');
+  for (const d of list.body?.items ?? []) {
+    const replicas = d.spec.replicas ?? 1;
+    const s = d.status ?? {};
+    if (s.observedGeneration === d.metadata.generation && s.availableReplicas === replicas && s.updatedReplicas === replicas && s.replicas === replicas) continue;
+    const now = new Date().toISOString();
+    const status = {
+      observedGeneration: d.metadata.generation, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas,
+      conditions: [
+        { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', lastUpdateTime: now, lastTransitionTime: now },
+        { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', lastUpdateTime: now, lastTransitionTime: now },
+      ],
+    };
+    // a 409 means it changed meanwhile: the next round sees the new generation
+    await clusterRequest(c, c.adminToken, 'PUT', `/apis/apps/v1/namespaces/${d.metadata.namespace}/deployments/${d.metadata.name}/status`, { ...d, status });
+  }
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => '  ' + r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+/** A shell script that changes the guestbook, pushes, and announces the push as GitHub would. */
+function pushScript(vars: Record<'WORK' | 'BARE' | 'CLONE_URL' | 'API' | 'SECRET', string>): string {
+  const script = [
+    '#!/usr/bin/env bash',
+    '# Changes the guestbook\'s message, commits, pushes, and sends the push webhook GitHub would send:',
+    '# the body signed with the repository\'s webhook secret (X-Hub-Signature-256).   bash $0 "new message"',
+    'set -euo pipefail',
+    'message=$(printf %s "${1:-changed at $(date +%T)}" | tr -cd \'[:alnum:] .,!?:-\')',
+    "cd '@WORK@'",
+    'sed -i "s|^  message: .*|  message: \'$message\'|" apps/guestbook/configmap.yaml',
+    'git add -A',
+    'git -c user.name=Demo -c user.email=demo@example.test -c commit.gpgsign=false commit -q -m "guestbook: $message"',
+    "git push -q '@BARE@' HEAD:refs/heads/main",
+    'sha=$(git rev-parse HEAD)',
+    'body=\'{"ref":"refs/heads/main","after":"\'$sha\'","repository":{"clone_url":"@CLONE_URL@"}}\'',
+    "signature=$(printf %s \"$body\" | openssl dgst -sha256 -hmac '@SECRET@' | sed 's/^.*= //')",
+    'curl -s -o /dev/null -w "pushed ${sha:0:7}, webhook answered %{http_code}\\n" -X POST \'@API@/webhooks/git\' \\',
+    '  -H \'content-type: application/json\' -H \'x-github-event: push\' -H "x-github-delivery: demo-$sha" \\',
+    '  -H "x-hub-signature-256: sha256=$signature" -d "$body"',
+    '',
+  ].join('\n');
+  return script.replace(/@(\w+)@/g, (_, k: keyof typeof vars) => vars[k]);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const ancestors = ancestorsToSessionLeader();
+  const exitAfterPrinting = process.argv.includes('--exit') || process.env.DEMO_EXIT === '1';
+  const dir = mkdtempSync(join(tmpdir(), 'flotilla-demo-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true })); // even after a crash
+  const token = `demo-${randomBytes(16).toString('hex')}`;
+  const webhookSecret = randomBytes(16).toString('hex');
+  const port = await choosePort();
+  const base = `http://127.0.0.1:${port}`;
+  const logFile = join(dir, 'flotilla.log');
+
+  // cleanup registered before anything starts, so a failure or Ctrl-C half-way stops what did;
+  // promises, so a stop that comes while they start waits for them and then stops them
+  let bed: Promise<TestBed> | undefined, git: Promise<GitHttpServer> | undefined, service: ChildProcess | undefined;
+  let stopping: Promise<void> | undefined;
+  let standIn = true;
+  const stop = (why: string, code = 0) => (stopping ??= (async () => {
+    standIn = false;
+    console.log(`\n${why}: stopping the service, the clusters and the git server`);
+    if (service) await stopService(service);
+    await Promise.allSettled([bed?.then((b) => b.stop()), git?.then((g) => g.stop())]);
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(code);
+  })());
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
+  watchAncestors((pid) => void stop(`process ${pid} it was started under exited`), ancestors);
+
+  try {
+    console.log(`starting two test-bed clusters, a git server and Flotilla on ${base} …`);
+    service = startService({
+      FLOTILLA_PORT: String(port), FLOTILLA_SERVER__HOST: '127.0.0.1', FLOTILLA_DATA_DIR: join(dir, 'data'), FLOTILLA_ADMIN_TOKEN: token,
+      FLOTILLA_GIT__ALLOW_INSECURE_HTTP: 'true', FLOTILLA_SYNC__MIN_INTERVAL_SECONDS: '5', FLOTILLA_SYNC__HEALTH_RECHECK_SECONDS: '2',
+    }, logFile);
+    const ready = waitReady(service, base, logFile);
+    ready.catch(() => undefined); // awaited below; not unhandled while the clusters start
+    bed = TestBed.start({ names: ['demo-east', 'demo-west'], dir: join(dir, 'testbed') });
+    git = GitHttpServer.start({ root: join(dir, 'git') });
+    const [{ clusters }, server] = await Promise.all([bed, git]);
+    const repo = await server.createRepository('demo');
+    await repo.commit(guestbook('Welcome to the guestbook'), { message: 'guestbook: first version', author: { name: 'Demo', email: 'demo@example.test' } });
+    await ready;
+    void (async () => {
+      while (standIn) {
+        await Promise.all(clusters.map((c) => markDeploymentsAvailable(c).catch(() => undefined)));
+        await sleep(1000);
+      }
+    })();
+
+    const api = apiClient(base, token);
+    const must = async (what: string, res: Promise<{ status: number; body: unknown }>) => {
+      const r = await res;
+      if (r.status >= 300) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body as any;
+    };
+    const regions: Record<string, string> = { 'demo-east': 'us-east', 'demo-west': 'eu-west' };
+    for (const c of clusters) {
+      await must(`registering ${c.name}`, api.post('/api/v1/clusters', {
+        name: c.name, server: c.server, labels: { env: 'staging', region: regions[c.name] }, tls: { caData: c.caData }, auth: { type: 'bearerToken', token: c.adminToken },
+      }));
+    }
+    await must('registering the repository', api.post('/api/v1/repositories', { name: 'demo', url: server.url('demo'), webhookSecret }));
+    const registered = Date.now();
+    await must('creating the application', api.post('/api/v1/applications', {
+      name: APP, labels: { team: 'demo' }, repository: 'demo', path: 'apps/guestbook',
+      destinations: [
+        { clusterSelector: { matchLabels: { env: 'staging' } }, namespace: 'guestbook-{{cluster.name}}' },
+        { cluster: 'demo-east', namespace: 'guestbook-canary' },
+      ],
+      syncPolicy: { automated: true, prune: true, selfHeal: true, intervalSeconds: INTERVAL_SECONDS },
+    }));
+    console.log(`application ${APP} created ${seconds(started)} after start; waiting for its targets …`);
+
+    let view: any;
+    let last = '';
+    for (const deadline = Date.now() + 120_000; ; await sleep(250)) {
+      view = await must('reading the application', api.get(`/api/v1/applications/${APP}`));
+      const s = view.status.summary;
+      const line = `  ${s.synced}/${s.targets} Synced, ${s.healthy}/${s.targets} Healthy`;
+      if (line !== last) console.log((last = line));
+      if (s.targets === 3 && s.synced === 3 && s.healthy === 3) break;
+      if (Date.now() > deadline) throw new Error(`not all Synced and Healthy after 120 s:\n${JSON.stringify(view.status.targets, null, 2)}`);
+    }
+    console.log(`\nall ${view.status.targets.length} targets Synced and Healthy: ${seconds(registered)} after the application was created, ${seconds(started)} after start`);
+    console.log('(no controller-manager runs in the test bed: this script writes each Deployment\'s status as its controller would, which is what makes health Healthy; no pod runs)\n');
+    console.log(table([['CLUSTER', 'NAMESPACE', 'SYNC', 'HEALTH', 'REVISION'],
+      ...view.status.targets.map((t: any) => [t.cluster, t.namespace, t.sync, t.health, t.revision?.shortSha ?? '-'])]));
+
+    const script = join(dir, 'push-change.sh');
+    writeFileSync(script, pushScript({ WORK: join(server.root, '.work', 'demo'), BARE: repo.dir, CLONE_URL: server.url('demo'), API: `${base}/api/v1`, SECRET: webhookSecret }));
+    chmodSync(script, 0o755);
+    const kubectl = clusters[0].kubectl;
+    const auth = '-H "authorization: Bearer $TOKEN"';
+    console.log(`
+Where to look
+  API           ${base}/api/v1        OpenAPI UI  ${base}/api/docs
+  admin token   ${token}
+  service log   ${logFile}
+  kubeconfigs   ${clusters.map((c) => `${c.name}: ${c.kubeconfigPath}`).join('\n                ')}
+  kubectl       ${kubectl}
+  git work tree ${join(server.root, '.work', 'demo')}  (served as ${server.url('demo')})
+
+Paste into a shell (pipe the answers into jq to read them):
+  export API=${base}/api/v1 TOKEN=${token}
+  # list; one application with every object; one target's sync runs; desired vs live; sync now
+  curl -s $API/applications ${auth}
+  curl -s $API/applications/${APP} ${auth}
+  curl -s "$API/applications/${APP}/history?cluster=demo-east&namespace=guestbook-canary" ${auth}
+  curl -s $API/applications/${APP}/diff ${auth}
+  curl -s -X POST $API/applications/${APP}/sync ${auth} -H 'content-type: application/json' -d '{}'
+  # commit a change to the guestbook, push it, and send the signed GitHub push webhook
+  bash ${script} "hello"
+  # drift: scale by hand, and selfHeal puts 2 replicas back within ${INTERVAL_SECONDS} s
+  ${kubectl} --kubeconfig ${clusters[0].kubeconfigPath} -n guestbook-canary scale deployment guestbook --replicas=5
+`);
+    if (exitAfterPrinting) return void (await stop('--exit'));
+    console.log('Up until Ctrl-C.');
+  } catch (e) {
+    if (stopping) return; // stopped half-way: what failed is the stopping
+    console.error(e instanceof Error ? e.message : e);
+    await stop('failed', 1);
+  }
+}
+
+void main();
