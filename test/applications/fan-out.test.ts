@@ -108,6 +108,9 @@ describe('an application fanned out to four targets on two clusters', () => {
     const healthy = await waitForTargets(admin, APP, KEYS, settled(() => sha.first), 'four targets Synced and Healthy');
 
     expect(healthy.status.summary).toMatchObject({ targets: 4, synced: 4, outOfSync: 0, unknown: 0, healthy: 4, progressing: 0, degraded: 0, missing: 0 });
+    // four targets, one commit, one path: rendered once, not once per target or per check
+    const metrics = await (await fetch(`${running.baseUrl}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+    expect(metrics).toMatch(/^flotilla_renders_total 1$/m);
     for (const t of healthy.status.targets as TargetView[]) {
       const key = targetKey(t);
       expect(t, key).toMatchObject({
