@@ -36,6 +36,15 @@ const REQUIRED: Record<string, Role | typeof PUBLIC> = {
   'PATCH /api/v1/clusters/{name}': 'admin',
   'DELETE /api/v1/clusters/{name}': 'admin',
   'POST /api/v1/clusters/{name}/check': 'operator',
+  'GET /api/v1/applications': 'viewer',
+  'POST /api/v1/applications': 'admin',
+  'GET /api/v1/applications/{name}': 'viewer',
+  'PATCH /api/v1/applications/{name}': 'admin',
+  'DELETE /api/v1/applications/{name}': 'admin',
+  'POST /api/v1/applications/{name}/sync': 'operator',
+  'GET /api/v1/applications/{name}/diff': 'viewer',
+  'GET /api/v1/applications/{name}/history': 'viewer',
+  'POST /api/v1/applications/{name}/rollback': 'operator',
 };
 const RANK: Role[] = ['viewer', 'operator', 'admin'];
 
