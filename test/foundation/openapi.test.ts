@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { getMetadataStorage } from 'class-validator';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 import { DNS_LABEL } from '../../src/common/validation';
 import { buildOpenApiDocument } from '../../src/openapi';
 import { ApiResponse, apiClient } from '../support/api';
 import { RunningApp, startApp } from '../support/app';
+import { eventually } from '../support/eventually';
+import { GitHttpServer } from '../support/git-server';
 import { freePort } from '../support/ports';
 
 const ADMIN = 'openapi-test-admin-token-0123456789abcdef';
@@ -157,7 +159,7 @@ describe('the OpenAPI document', () => {
   let doc: OpenAPIObject;
 
   beforeAll(async () => {
-    running = await startApp({ FLOTILLA_ADMIN_TOKEN: ADMIN });
+    running = await startApp({ FLOTILLA_ADMIN_TOKEN: ADMIN, FLOTILLA_GIT__ALLOW_INSECURE_HTTP: 'true' });
     doc = buildOpenApiDocument(running.app);
   });
   afterAll(() => running?.close());
@@ -330,6 +332,39 @@ describe('the OpenAPI document', () => {
     expectDeclared('post', '/api/v1/repositories', plain);
     expectDeclared('get', '/api/v1/repositories', await api.get('/api/v1/repositories'));
     expectDeclared('post', '/api/v1/repositories/{name}/refresh', await api.post('/api/v1/repositories/deploy/refresh'));
+  });
+
+  it('describes what the application routes really answer, synced on a real cluster', async () => {
+    const [east] = inject('clusters');
+    const api = apiClient(running.baseUrl, ADMIN);
+    const git = await GitHttpServer.start();
+    try {
+      const repo = await git.createRepository('oa-apps');
+      await repo.commit({ 'app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: oa-settings}\ndata: {a: "1"}\n' });
+      expect((await api.post('/api/v1/clusters', { name: 'oa-east', server: east.server, labels: { env: 'oa' }, tls: { caData: east.caData }, auth: { type: 'bearerToken', token: east.adminToken } })).status).toBe(201);
+      expect((await api.post('/api/v1/repositories', { name: 'oa-apps', url: git.url('oa-apps'), pollIntervalSeconds: 3600 })).status).toBe(201);
+      const body = { name: 'oa-app', labels: { team: 'oa' }, repository: 'oa-apps', path: 'app', destinations: [{ clusterSelector: { matchLabels: { env: 'oa' } }, namespace: 'oa-{{cluster.name}}' }, { cluster: 'oa-east', namespace: 'oa-{{cluster.labels.missing}}' }], syncPolicy: { prune: true } };
+      const created = await api.post('/api/v1/applications', body);
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      expectDeclared('post', '/api/v1/applications', created);
+      expectDeclared('post', '/api/v1/applications', await api.post('/api/v1/applications', { ...body, repository: 'nowhere' }));
+      const synced = await eventually('synced', () => api.get('/api/v1/applications/oa-app'), (r) => r.body.status.summary.synced === 1, 30_000, 200);
+      expectDeclared('get', '/api/v1/applications/{name}', synced);
+      expectDeclared('get', '/api/v1/applications', await api.get('/api/v1/applications?selector=team=oa&limit=1'));
+      expectDeclared('get', '/api/v1/applications/{name}/diff', await api.get('/api/v1/applications/oa-app/diff'));
+      expectDeclared('post', '/api/v1/applications/{name}/sync', await api.post('/api/v1/applications/oa-app/sync', { dryRun: true }));
+      expectDeclared('post', '/api/v1/applications/{name}/sync', await api.post('/api/v1/applications/oa-app/sync', {}));
+      const history = await api.get('/api/v1/applications/oa-app/history?limit=1');
+      expectDeclared('get', '/api/v1/applications/{name}/history', history);
+      expectDeclared('post', '/api/v1/applications/{name}/rollback', await api.post('/api/v1/applications/oa-app/rollback', { syncRunId: history.body.items[0].id }));
+      expectDeclared('patch', '/api/v1/applications/{name}', await api.patch('/api/v1/applications/oa-app', { revision: null }));
+      expectDeclared('delete', '/api/v1/applications/{name}', await api.delete('/api/v1/applications/oa-app?cascade=true'));
+      await eventually('deleted', () => api.get('/api/v1/applications/oa-app'), (r) => r.status === 404, 30_000, 200);
+      expect((await api.post('/api/v1/applications', body)).status).toBe(201);
+      expectDeclared('delete', '/api/v1/applications/{name}', await api.delete('/api/v1/applications/oa-app'));
+    } finally {
+      await git.stop();
+    }
   });
 
   it('describes what the audit and operations routes really answer', async () => {
