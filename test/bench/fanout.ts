@@ -6,11 +6,11 @@
 // loop of `kubectl apply --server-side` over the same 100 targets for comparison.
 // BENCH_NAMESPACES, BENCH_INTERVAL_SECONDS, BENCH_CONCURRENCY, BENCH_PER_CLUSTER_CONCURRENCY and
 // BENCH_ENGINE_CONCURRENCY change the set-up; the concurrencies default to the service's defaults.
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/app-config';
 import { signGithub } from '../../src/git/push-webhooks';
@@ -18,9 +18,9 @@ import { apiClient } from '../support/api';
 import { ApiServerProxy } from '../support/api-server-proxy';
 import { GitHttpServer } from '../support/git-server';
 import { freePort } from '../support/ports';
+import { ServiceProcess, type ServiceProcessOptions } from '../support/service-process';
 import { clusterRequest, TestBed, type TestCluster } from '../testbed/cluster';
 
-const ROOT = resolve(__dirname, '../..');
 const NAMESPACES = Number(process.env.BENCH_NAMESPACES ?? 50);
 const INTERVAL = Number(process.env.BENCH_INTERVAL_SECONDS ?? 20);
 const POLL_MS = 150;
@@ -44,29 +44,6 @@ function objects(version: string): object[] {
   return docs;
 }
 const manifest = (version: string) => objects(version).map((d) => stringify(d)).join('---\n');
-
-/** The service from source in its own process group, logging to a file (see test/demo/demo.ts). */
-function startService(env: Record<string, string>, logFile: string): ChildProcess {
-  const fd = openSync(logFile, 'a');
-  const node = [process.execPath, '-r', '@swc-node/register', join(ROOT, 'src/main.ts')];
-  // setpriv execs node in its place, so the pid read below is the service's own
-  const [cmd, ...args] = ['setpriv', '--pdeathsig', 'TERM', '--', ...node];
-  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd], detached: true });
-  closeSync(fd);
-  return child;
-}
-
-async function stopService(child: ChildProcess): Promise<void> {
-  const group = (signal: NodeJS.Signals) => { try { process.kill(-child.pid!, signal); } catch { /* gone */ } };
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    group('SIGTERM');
-    const timer = setTimeout(() => group('SIGKILL'), 25_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  group('SIGKILL');
-}
 
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 /** CPU seconds of the process itself and of the children it has waited for (git), from /proc. */
@@ -93,9 +70,8 @@ const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'flotilla-bench-fanout-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true })); // even after a crash
-  const port = await freePort();
   const env: Record<string, string> = {
-    FLOTILLA_PORT: String(port), FLOTILLA_SERVER__HOST: '127.0.0.1', FLOTILLA_DATA_DIR: join(dir, 'data'), FLOTILLA_ADMIN_TOKEN: ADMIN,
+    FLOTILLA_ADMIN_TOKEN: ADMIN,
     FLOTILLA_LOG_LEVEL: 'warn', FLOTILLA_GIT__ALLOW_INSECURE_HTTP: 'true', FLOTILLA_SYNC__MIN_INTERVAL_SECONDS: '5',
     // connectivity checks run on their own schedule; kept out of the idle window, which is about syncs
     FLOTILLA_CLUSTERS__CHECK_INTERVAL_SECONDS: '3600',
@@ -103,32 +79,36 @@ async function main(): Promise<void> {
   for (const [bench, key] of [['BENCH_CONCURRENCY', 'CONCURRENCY'], ['BENCH_PER_CLUSTER_CONCURRENCY', 'PER_CLUSTER_CONCURRENCY'], ['BENCH_ENGINE_CONCURRENCY', 'ENGINE_CONCURRENCY']]) {
     if (process.env[bench]) env[`FLOTILLA_SYNC__${key}`] = process.env[bench]!;
   }
-  const sync = loadConfig({ env: { ...process.env, ...env } }).sync; // what the child will run with
+  // a port of its own: at log level warn the service does not say which one it took; its log
+  // (warnings only) stays in memory, for the error message if it fails
+  const abortStart = new AbortController(); // a stop while the service starts need not wait for it
+  const serviceOptions: ServiceProcessOptions = {
+    dataDir: join(dir, 'data'), port: await freePort(), env, parentDeathSignal: 'TERM', signal: abortStart.signal, startTimeoutMs: 90_000,
+  };
+  const sync = loadConfig({ env: ServiceProcess.environment(serviceOptions) }).sync; // what the child will run with
   const targets = 2 * NAMESPACES;
   console.log(`fan-out: 20 objects × ${NAMESPACES} namespaces × 2 clusters = ${targets} targets; sync.concurrency ${sync.concurrency}, perClusterConcurrency ${sync.perClusterConcurrency}, engineConcurrency ${sync.engineConcurrency}; interval ${INTERVAL} s`);
 
-  let service: ChildProcess | undefined, starting: Promise<[TestBed, GitHttpServer]> | undefined;
+  let service: Promise<ServiceProcess> | undefined, starting: Promise<[TestBed, GitHttpServer]> | undefined;
   const proxies: ApiServerProxy[] = [];
   let cleaning: Promise<void> | undefined;
   const cleanup = () => (cleaning ??= (async () => {
-    if (service) await stopService(service);
+    abortStart.abort();
+    await service?.then((s) => s.stop(), () => undefined);
     const [bed, git] = (await starting?.catch(() => undefined)) ?? [];
     await Promise.allSettled([...proxies.map((p) => p.stop()), bed?.stop(), git?.stop()]);
     rmSync(dir, { recursive: true, force: true });
   })());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
   try {
-    service = startService(env, join(dir, 'flotilla.log'));
+    service = ServiceProcess.start(serviceOptions);
+    service.catch(() => undefined); // awaited below; not unhandled while the clusters start
     starting = Promise.all([TestBed.start({ names: ['fanout-a', 'fanout-b'] }), GitHttpServer.start()]);
     const [bed, git] = await starting;
     const repo = await git.createRepository('fleet');
     const first = await repo.commit({ 'apps/fleet/objects.yaml': manifest('1') }, { message: 'fleet v1' });
-    const base = `http://127.0.0.1:${port}`;
-    for (let t = Date.now(); (await fetch(`${base}/readyz`).catch(() => undefined))?.status !== 200; await sleep(200)) {
-      if (service.exitCode !== null || Date.now() - t > 90_000) throw new Error(`the service did not start:\n${readFileSync(join(dir, 'flotilla.log'), 'utf8').slice(-2000)}`);
-    }
-    const pid = service.pid!;
-    const api = apiClient(base, ADMIN);
+    const { baseUrl, pid } = await service; // its CPU and memory are read from /proc/<pid>/
+    const api = apiClient(baseUrl, ADMIN);
     const must = async (what: string, res: Promise<{ status: number; body: any }>) => {
       const r = await res;
       if (r.status >= 300) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);

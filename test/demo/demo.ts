@@ -4,20 +4,19 @@
 // from source), registers them, and waits for every target to be Synced and Healthy.
 // Stays up until Ctrl-C (or SIGTERM, or the shell that started it going away); `--exit` or
 // DEMO_EXIT=1 stops right after printing.
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { apiClient } from '../support/api';
 import { GitHttpServer } from '../support/git-server';
 import { freePort } from '../support/ports';
+import { ServiceProcess } from '../support/service-process';
 import { clusterRequest, TestBed, type TestCluster } from '../testbed/cluster';
 import { ancestorsToSessionLeader, watchAncestors } from '../testbed/lifeline';
 
-const ROOT = resolve(__dirname, '../..');
 const APP = 'guestbook';
 const INTERVAL_SECONDS = 15;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -43,48 +42,6 @@ async function choosePort(): Promise<number> {
     probe.listen(wanted, '127.0.0.1', () => probe.close(() => done(true)));
   });
   return free ? wanted : freePort();
-}
-
-/**
- * The service from source, in its own process group: Ctrl-C in the terminal reaches this script,
- * which stops the service gracefully itself, and stopping the group also ends any git process it
- * has running. Under setpriv --pdeathsig it is sent SIGTERM if this script dies outright.
- */
-function startService(env: Record<string, string>, logFile: string): ChildProcess {
-  const fd = openSync(logFile, 'a');
-  const node = [process.execPath, '-r', '@swc-node/register', join(ROOT, 'src/main.ts')];
-  let pdeathsig = false;
-  try {
-    pdeathsig = execFileSync('setpriv', ['--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes('--pdeathsig');
-  } catch { /* not Linux: the service only stops when asked */ }
-  const [cmd, ...args] = pdeathsig ? ['setpriv', '--pdeathsig', 'TERM', '--', ...node] : node;
-  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd], detached: true });
-  closeSync(fd);
-  return child;
-}
-
-async function waitReady(child: ChildProcess, url: string, logFile: string): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`the service exited (${child.exitCode ?? child.signalCode}):\n${readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n')}`);
-    }
-    if ((await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200) return;
-    await sleep(200);
-  }
-  throw new Error(`the service was not ready after 90 s; its log: ${logFile}`);
-}
-
-async function stopService(child: ChildProcess): Promise<void> {
-  const group = (signal: NodeJS.Signals) => { try { process.kill(-child.pid!, signal); } catch { /* already gone */ } };
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    group('SIGTERM');
-    const timer = setTimeout(() => group('SIGKILL'), 25_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  group('SIGKILL'); // whatever it started and left behind
 }
 
 /**
@@ -154,13 +111,15 @@ async function main(): Promise<void> {
 
   // cleanup registered before anything starts, so a failure or Ctrl-C half-way stops what did;
   // promises, so a stop that comes while they start waits for them and then stops them
-  let bed: Promise<TestBed> | undefined, git: Promise<GitHttpServer> | undefined, service: ChildProcess | undefined;
+  let bed: Promise<TestBed> | undefined, git: Promise<GitHttpServer> | undefined, service: Promise<ServiceProcess> | undefined;
+  const abortStart = new AbortController(); // a stop while the service starts need not wait for it
   let stopping: Promise<void> | undefined;
   let standIn = true;
   const stop = (why: string, code = 0) => (stopping ??= (async () => {
     standIn = false;
     console.log(`\n${why}: stopping the service, the clusters and the git server`);
-    if (service) await stopService(service);
+    abortStart.abort();
+    await service?.then((s) => s.stop(), () => undefined);
     await Promise.allSettled([bed?.then((b) => b.stop()), git?.then((g) => g.stop())]);
     rmSync(dir, { recursive: true, force: true });
     process.exit(code);
@@ -170,18 +129,22 @@ async function main(): Promise<void> {
 
   try {
     console.log(`starting two test-bed clusters, a git server and Flotilla on ${base} …`);
-    service = startService({
-      FLOTILLA_PORT: String(port), FLOTILLA_SERVER__HOST: '127.0.0.1', FLOTILLA_DATA_DIR: join(dir, 'data'), FLOTILLA_ADMIN_TOKEN: token,
-      FLOTILLA_GIT__ALLOW_INSECURE_HTTP: 'true', FLOTILLA_SYNC__MIN_INTERVAL_SECONDS: '5', FLOTILLA_SYNC__HEALTH_RECHECK_SECONDS: '2',
-    }, logFile);
-    const ready = waitReady(service, base, logFile);
-    ready.catch(() => undefined); // awaited below; not unhandled while the clusters start
+    // its log goes to a file the newcomer is pointed at, and at info as with `npm start`; if this
+    // script dies outright the service is sent SIGTERM and shuts down gracefully
+    service = ServiceProcess.start({
+      dataDir: join(dir, 'data'), port, logFile, parentDeathSignal: 'TERM', signal: abortStart.signal, startTimeoutMs: 90_000,
+      env: {
+        FLOTILLA_LOG_LEVEL: 'info', FLOTILLA_ADMIN_TOKEN: token,
+        FLOTILLA_GIT__ALLOW_INSECURE_HTTP: 'true', FLOTILLA_SYNC__MIN_INTERVAL_SECONDS: '5', FLOTILLA_SYNC__HEALTH_RECHECK_SECONDS: '2',
+      },
+    });
+    service.catch(() => undefined); // awaited below; not unhandled while the clusters start
     bed = TestBed.start({ names: ['demo-east', 'demo-west'], dir: join(dir, 'testbed') });
     git = GitHttpServer.start({ root: join(dir, 'git') });
     const [{ clusters }, server] = await Promise.all([bed, git]);
     const repo = await server.createRepository('demo');
     await repo.commit(guestbook('Welcome to the guestbook'), { message: 'guestbook: first version', author: { name: 'Demo', email: 'demo@example.test' } });
-    await ready;
+    await service;
     void (async () => {
       while (standIn) {
         await Promise.all(clusters.map((c) => markDeploymentsAvailable(c).catch(() => undefined)));

@@ -330,7 +330,7 @@ let pdeathsig: boolean | undefined;
  * Whether children can be started under `setpriv --pdeathsig` (util-linux, Linux only): it sets
  * PR_SET_PDEATHSIG, which Node cannot, and execs the program in its place (same pid).
  */
-function parentDeathWrapper(): boolean {
+export function parentDeathWrapper(): boolean {
   if (pdeathsig === undefined) {
     try {
       pdeathsig = process.platform === 'linux' && execFileSync('setpriv', ['--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes('--pdeathsig');
