@@ -3,6 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ApplicationsModule } from './applications/applications.module';
 import { AuditModule } from './audit/audit.module';
+import { ChannelsModule } from './channels/channels.module';
 import { AuthModule } from './auth/auth.module';
 import { ClustersModule } from './clusters/clusters.module';
 import { CommonModule } from './common/common.module';
@@ -34,6 +35,7 @@ export class AppModule {
         OperationsModule,
         ClustersModule,
         RepositoriesModule,
+        ChannelsModule,
         ApplicationsModule,
       ],
       providers: [

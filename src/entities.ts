@@ -3,9 +3,11 @@
 import { Application } from './applications/application.entity';
 import { SyncRun } from './applications/sync-run.entity';
 import { TargetRow } from './applications/target.entity';
+import { Channel } from './channels/channel.entity';
+import { Delivery } from './channels/delivery.entity';
 import { AuditEntry } from './audit/audit-entry.entity';
 import { ApiToken } from './auth/api-token.entity';
 import { Cluster } from './clusters/cluster.entity';
 import { Repository } from './repositories/repository.entity';
 
-export const ENTITIES: Function[] = [ApiToken, AuditEntry, Cluster, Repository, Application, TargetRow, SyncRun];
+export const ENTITIES: Function[] = [ApiToken, AuditEntry, Cluster, Repository, Application, TargetRow, SyncRun, Channel, Delivery];

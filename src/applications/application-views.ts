@@ -86,6 +86,7 @@ export class ApplicationViews {
       revision: a.revision,
       destinations: a.destinations,
       syncPolicy: a.syncPolicy,
+      hooks: a.hooks,
       pinned: a.pinnedRevision ? { revision: a.pinnedRevision, syncRunId: a.pinnedSyncRunId, at: a.pinnedAt } : null,
       deletion: a.deletingSince ? { cascade: true, startedAt: a.deletingSince, remaining: rows.length } : null,
       status: { summary: summary(active), targets: rows.map((r) => this.targetView(r, lastRuns.get(r.lastRunId ?? -1), withResources)) },

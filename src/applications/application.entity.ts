@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { Hook } from '../channels/hook-events';
 import type { Destination } from './fan-out';
 
 /** syncPolicy as stored: every field filled with its default */
@@ -33,6 +34,10 @@ export class Application {
 
   @Column({ type: 'simple-json' })
   syncPolicy!: SyncPolicy;
+
+  /** pre/post-sync notifications and gates (SPEC §1, §4) */
+  @Column({ type: 'simple-json', default: '[]' })
+  hooks!: Hook[];
 
   /** set by a rollback: every target stays at this SHA until someone sets `revision` again */
   @Column({ type: 'varchar', length: 64, nullable: true })

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ChannelsModule } from '../channels/channels.module';
 import { ClustersModule } from '../clusters/clusters.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
 import { ApplicationMetrics } from './application-metrics';
@@ -8,12 +9,13 @@ import { ApplicationsService } from './applications.service';
 import { DesiredState } from './desired-state';
 import { ReconcileQueue } from './reconcile-queue';
 import { SyncRuns } from './sync-runs';
+import { TargetHooks } from './target-hooks';
 import { TargetReconciler } from './target-reconciler';
 import { TargetSet } from './target-set';
 
 @Module({
-  imports: [ClustersModule, RepositoriesModule],
+  imports: [ClustersModule, RepositoriesModule, ChannelsModule],
   controllers: [ApplicationsController],
-  providers: [ApplicationsService, ApplicationViews, ApplicationMetrics, DesiredState, ReconcileQueue, SyncRuns, TargetReconciler, TargetSet],
+  providers: [ApplicationsService, ApplicationViews, ApplicationMetrics, DesiredState, ReconcileQueue, SyncRuns, TargetHooks, TargetReconciler, TargetSet],
 })
 export class ApplicationsModule {}

@@ -1,5 +1,7 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { In, MoreThan } from 'typeorm';
+import { In, MoreThan, type EntityManager } from 'typeorm';
+import { Channel } from '../channels/channel.entity';
+import type { Hook } from '../channels/hook-events';
 import { Cluster } from '../clusters/cluster.entity';
 import { matches, parseSelector } from '../clusters/label-selector';
 import { AppConfig } from '../config/app-config';
@@ -9,7 +11,7 @@ import { Repository } from '../repositories/repository.entity';
 import { Clock } from '../shared/clock';
 import { ConflictError, InvalidInputError, NotFoundError } from '../shared/errors';
 import { Application, type SyncPolicy } from './application.entity';
-import type { CreateApplicationDto, SyncPolicyDto, SyncRequestDto, UpdateApplicationDto } from './dto/application.dto';
+import type { CreateApplicationDto, HookDto, SyncPolicyDto, SyncRequestDto, UpdateApplicationDto } from './dto/application.dto';
 import { checkDefinition, type Destination } from './fan-out';
 import { ReconcileQueue } from './reconcile-queue';
 import { SyncRuns } from './sync-runs';
@@ -79,7 +81,7 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
       await this.checkReferences(tx, dto.repository, dto.destinations);
       const app = tx.create(Application, {
         name: dto.name, labels: dto.labels ?? {}, repository: dto.repository, path: dto.path, revision: dto.revision ?? null,
-        destinations: dto.destinations.map(destination), syncPolicy: policy,
+        destinations: dto.destinations.map(destination), syncPolicy: policy, hooks: await this.hooksOf(tx, dto.hooks ?? []),
         pinnedRevision: null, pinnedSyncRunId: null, pinnedAt: null, deletingSince: null,
       });
       await tx.save(app);
@@ -102,6 +104,7 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
       await this.checkReferences(tx, dto.repository ?? app.repository, dto.destinations ? destinations : []);
       Object.assign(app, { path, destinations, syncPolicy: policy });
       if (dto.labels !== undefined) app.labels = dto.labels;
+      if (dto.hooks !== undefined) app.hooks = await this.hooksOf(tx, dto.hooks);
       if (dto.repository !== undefined) app.repository = dto.repository;
       if (dto.revision !== undefined) {
         // setting a revision, even the same one, is what ends a rollback's pin
@@ -176,13 +179,27 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The repository and every named cluster must exist: 400 naming which. */
-  private async checkReferences(tx: import('typeorm').EntityManager, repository: string, destinations: Destination[]): Promise<void> {
+  private async checkReferences(tx: EntityManager, repository: string, destinations: Destination[]): Promise<void> {
     if (!(await tx.existsBy(Repository, { name: repository }))) throw new InvalidInputError(`repository: no repository "${repository}" is registered`);
     const named = [...new Set(destinations.map((d) => d.cluster).filter((c): c is string => !!c))];
     if (!named.length) return;
     const found = new Set((await tx.find(Cluster, { where: { name: In(named) }, select: { name: true } })).map((c) => c.name));
     const missing = named.filter((c) => !found.has(c));
     if (missing.length) throw new InvalidInputError(`destinations: no cluster ${missing.map((c) => `"${c}"`).join(', ')} is registered`);
+  }
+
+  /** Hooks as stored, defaults filled; 400 for a missing channel or a gate that cannot gate. */
+  private async hooksOf(tx: EntityManager, hooks: HookDto[]): Promise<Hook[]> {
+    const channels = new Map((await tx.find(Channel, { where: { name: In([...new Set(hooks.map((h) => h.channel))]) }, select: { name: true, type: true } })).map((c) => [c.name, c]));
+    return hooks.map((h, i) => {
+      const channel = channels.get(h.channel);
+      if (!channel) throw new InvalidInputError(`hooks[${i}].channel: no channel "${h.channel}" exists`);
+      if (!h.on.length) throw new InvalidInputError(`hooks[${i}].on: name at least one event`);
+      if (h.gate && (channel.type !== 'webhook' || h.on.some((e) => e !== 'PreSync'))) {
+        throw new InvalidInputError(`hooks[${i}]: a gate is a PreSync hook on a webhook channel (on: ["PreSync"])`);
+      }
+      return { on: [...new Set(h.on)], channel: h.channel, group: h.group ?? 'target', gate: h.gate ?? false };
+    });
   }
 
   private policy(current: SyncPolicy | undefined, dto: SyncPolicyDto | undefined): SyncPolicy {

@@ -4,7 +4,7 @@ import { Cluster } from '../clusters/cluster.entity';
 import { ClusterClients } from '../clusters/cluster-clients';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
-import { SyncEngine, type ObjectRef, type RenderedObject, type Target } from '../engine';
+import { SyncEngine, type ChangeAction, type ChangeSetEntry, type ObjectRef, type RenderedObject, type Target } from '../engine';
 import { isClusterLevel } from '../kube';
 import { Repository } from '../repositories/repository.entity';
 import { Clock, type Timer } from '../shared/clock';
@@ -13,7 +13,9 @@ import { ApplicationMetrics } from './application-metrics';
 import { DesiredState } from './desired-state';
 import { ReconcileQueue } from './reconcile-queue';
 import { SyncRuns } from './sync-runs';
-import { TargetRow, type Trigger } from './target.entity';
+import type { RunPhase } from './sync-run.entity';
+import { TargetHooks, type Happening } from './target-hooks';
+import { TargetRow, type AppliedCommit, type Trigger } from './target.entity';
 import { driftMessage, errorMessage, resourcesAfterCheck, resourcesAfterRun, runMessage } from './target-status';
 
 /** What the work on a target leaves for the queue: when to look again, and status to store. */
@@ -21,6 +23,8 @@ interface Outcome {
   /** epoch ms; undefined when the row is gone */
   nextDueAt?: number;
   patch?: Partial<TargetRow>;
+  /** hook events a check found, written to the outbox with the patch */
+  hooks?: { app: Application; sha: string; events: Happening[] };
 }
 
 /**
@@ -43,6 +47,7 @@ export class TargetReconciler implements OnModuleInit {
     private readonly runs: SyncRuns,
     private readonly queue: ReconcileQueue,
     private readonly metrics: ApplicationMetrics,
+    private readonly hooks: TargetHooks,
   ) {}
 
   onModuleInit(): void {
@@ -69,7 +74,7 @@ export class TargetReconciler implements OnModuleInit {
     } finally {
       renewal?.cancel();
     }
-    await this.release(t.id, outcome);
+    await this.release(t, outcome);
   }
 
   private async work(t: TargetRow, signal: AbortSignal): Promise<Outcome> {
@@ -98,21 +103,24 @@ export class TargetReconciler implements OnModuleInit {
       trigger = 'schedule';
     }
     const objects = await this.render(app, t, sha);
+    let drifted: Happening[] = [];
     if (!trigger) {
       const check = await this.check(t, app, cluster, sha, objects);
       if ('outcome' in check) return check.outcome;
       trigger = 'selfHeal';
       actor = 'flotilla';
+      drifted = check.heal;
     }
-    return this.run(t, app, cluster, sha, objects, trigger, actor, signal);
+    return this.run(t, app, cluster, sha, objects, trigger, actor, signal, drifted);
   }
 
   /** Drift and health without writing to the cluster; says whether self-heal should run. */
-  private async check(t: TargetRow, app: Application, cluster: Cluster, sha: string, objects: RenderedObject[] | Error): Promise<{ outcome: Outcome } | { heal: true }> {
+  private async check(t: TargetRow, app: Application, cluster: Cluster, sha: string, objects: RenderedObject[] | Error): Promise<{ outcome: Outcome } | { heal: Happening[] }> {
     if (objects instanceof Error) return { outcome: { nextDueAt: this.interval(app), patch: { sync: 'Unknown', message: errorMessage(objects) } } };
     const engine = this.engine(cluster);
     const { drift, health } = await engine.check({ target: this.targetOf(t), objects, inventory: t.inventory });
-    if (drift.length && app.syncPolicy.selfHeal && app.syncPolicy.automated) return { heal: true };
+    const hooks = await this.hooks.afterCheck(t, health.status, drift);
+    if (drift.length && app.syncPolicy.selfHeal && app.syncPolicy.automated) return { heal: hooks.events.filter((e) => e.type === 'DriftDetected') };
     const patch: Partial<TargetRow> = {
       desiredRevision: sha,
       sync: drift.length ? 'OutOfSync' : 'Synced',
@@ -120,49 +128,70 @@ export class TargetReconciler implements OnModuleInit {
       resources: resourcesAfterCheck(t.inventory, drift, health),
       message: drift.length ? driftMessage(drift) : null,
       failures: 0,
+      ...hooks.patch,
     };
-    return { outcome: { nextDueAt: this.nextAfter(app, health.status), patch } };
+    return { outcome: { nextDueAt: this.nextAfter(app, health.status), patch, hooks: { app, sha, events: hooks.events } } };
   }
 
-  private async run(t: TargetRow, app: Application, cluster: Cluster, sha: string, objects: RenderedObject[] | Error, trigger: Trigger, actor: string, signal: AbortSignal): Promise<Outcome> {
-    const commit = await this.desired.commitInfo(app.repository, sha).catch(() => undefined);
+  private async run(t: TargetRow, app: Application, cluster: Cluster, sha: string, objects: RenderedObject[] | Error, trigger: Trigger, actor: string, signal: AbortSignal, drifted: Happening[]): Promise<Outcome> {
+    const info = await this.desired.commitInfo(app.repository, sha).catch(() => undefined);
+    const commit: AppliedCommit | null = info ? { sha, shortSha: info.shortSha, subject: info.subject, author: info.authorName } : null;
     const started = this.clock.now();
     const run = await this.runs.start({ target: t, revision: sha, trigger, actor }, async (tx, r) => {
-      await tx.update(TargetRow, { id: t.id }, { lastRunId: r.id, desiredRevision: sha });
+      await tx.update(TargetRow, { id: t.id }, { lastRunId: r.id, desiredRevision: sha, ...(drifted.length ? { drifting: true } : {}) });
+      await this.hooks.enqueue(tx, app, t, sha, commit, drifted);
     });
-    const finish = (phase: 'Succeeded' | 'Failed' | 'Interrupted', message: string, targetPatch: Partial<TargetRow>, extra: Parameters<SyncRuns['finish']>[1] = { phase, message }) => {
+    const about = { trigger, actor };
+    const finish = async (phase: Exclude<RunPhase, 'Running'>, message: string, targetPatch: Partial<TargetRow>, extra: Partial<Parameters<SyncRuns['finish']>[1]> = {}, events: Happening[] = []) => {
       this.metrics.runFinished(phase, (this.clock.now() - started) / 1000);
-      return this.runs.finish(run, { ...extra, phase, message }, (tx) => this.patchTarget(tx, t.id, { lastRunId: run.id, ...targetPatch }));
+      await this.runs.finish(run, { ...extra, phase, message }, async (tx) => {
+        await this.patchTarget(tx, t.id, { lastRunId: run.id, ...targetPatch });
+        await this.hooks.enqueue(tx, app, t, sha, commit, events);
+      });
+      this.hooks.kick();
     };
+    const failed = (message: string, changes?: ChangeSetEntry[], counts?: Record<ChangeAction, number>): Happening[] => [{ type: 'SyncFailed', ...about, message, changes, counts }];
     if (objects instanceof Error) {
-      await finish('Failed', errorMessage(objects), { sync: 'Unknown', message: errorMessage(objects), failures: t.failures + 1 });
+      await finish('Failed', errorMessage(objects), { sync: 'Unknown', message: errorMessage(objects), failures: t.failures + 1 }, {}, failed(errorMessage(objects)));
       return { nextDueAt: this.backoff(t.failures + 1) };
     }
     try {
       const engine = this.engine(cluster);
       const plan = await engine.plan({ target: this.targetOf(t), objects, inventory: t.inventory, prune: t.pendingPrune ?? app.syncPolicy.prune });
+      if (plan.willChange) {
+        const presync: Happening = { type: 'PreSync', ...about, counts: plan.counts, message: `will apply: ${plan.counts.created} to create, ${plan.counts.configured} to configure, ${plan.counts.pruned} to prune` };
+        const gate = await this.hooks.gate(app, t, sha, commit, presync);
+        if (!gate.open) {
+          await finish('Blocked', gate.message, { sync: 'OutOfSync', message: `blocked: ${gate.message}`, failures: t.failures + 1 }, { counts: plan.counts }, failed(`blocked: ${gate.message}`));
+          return { nextDueAt: this.backoff(t.failures + 1) };
+        }
+        if (await this.db.write((tx) => this.hooks.enqueue(tx, app, t, sha, commit, [presync]))) this.hooks.kick();
+      }
       const result = await engine.apply(plan, { signal });
       const phase = result.interrupted ? 'Interrupted' : result.ok ? 'Succeeded' : 'Failed';
       const message = runMessage(result.changes, result.counts, result.interrupted);
       const failures = result.ok ? 0 : t.failures + 1;
+      const hooks = result.ok ? this.hooks.afterSuccess(t, result.health.status, { type: 'PostSync', ...about, counts: result.counts, changes: result.changes }) : { events: [], patch: {} };
+      const events = result.ok ? hooks.events : result.interrupted ? [] : failed(message, result.changes, result.counts);
       await finish(phase, message, {
         inventory: result.inventory,
-        ...(result.ok ? { revision: sha, commit: commit ? { sha, shortSha: commit.shortSha, subject: commit.subject, author: commit.authorName } : null } : {}),
+        ...(result.ok ? { revision: sha, commit } : {}),
         sync: result.ok ? 'Synced' : 'OutOfSync',
         health: result.health.status,
         resources: resourcesAfterRun(result.inventory, result.changes, result.health),
         message: result.ok ? null : message,
         failures,
+        ...hooks.patch,
         // an interrupted run is run again, with its trigger, when Flotilla is back
         ...(result.interrupted ? { pendingTrigger: trigger, pendingActor: actor, priority: 0 } : {}),
-      }, { phase, message, counts: result.counts, changes: result.changes });
+      }, { counts: result.counts, changes: result.changes }, events);
       if (result.interrupted) return { nextDueAt: this.clock.now() };
       return { nextDueAt: result.ok ? this.nextAfter(app, result.health.status) : this.backoff(failures) };
     } catch (e) {
       const unknown = isClusterLevel(e);
       await finish('Failed', errorMessage(e), {
         sync: unknown ? 'Unknown' : 'OutOfSync', ...(unknown ? { health: 'Unknown' as const } : {}), message: errorMessage(e), failures: t.failures + 1,
-      });
+      }, {}, failed(errorMessage(e)));
       return { nextDueAt: this.backoff(t.failures + 1) };
     }
   }
@@ -221,18 +250,23 @@ export class TargetReconciler implements OnModuleInit {
     }
   }
 
-  private async release(id: number, outcome: Outcome): Promise<void> {
+  private async release(t: TargetRow, outcome: Outcome): Promise<void> {
     if (outcome.nextDueAt === undefined) return;
+    const { id } = t;
     const next = outcome.nextDueAt;
-    await this.db.write(async (tx) => {
+    const written = await this.db.write(async (tx) => {
       if (outcome.patch) await this.patchTarget(tx, id, outcome.patch);
+      const h = outcome.hooks;
+      const enqueued = h ? await this.hooks.enqueue(tx, h.app, t, h.sha, t.commit, h.events) : false;
       // the claim set priority to periodic: anything lower now means a trigger, a fan-out
       // change or a check request arrived during the work, and it made the row due already
       await tx.query(
         `UPDATE targets SET owner = NULL, leaseExpiresAt = NULL, dueAt = CASE WHEN priority < 2 THEN dueAt ELSE ? END WHERE id = ? AND owner = ?`,
         [next, id, this.queue.owner],
       );
+      return enqueued;
     });
+    if (written) this.hooks.kick();
   }
 
   /** Writes only what changed: an idle fleet's checks cost no status writes. */

@@ -111,6 +111,14 @@ export class TargetRow {
   @Column({ type: 'boolean', nullable: true })
   pendingPrune!: boolean | null;
 
+  /** a run succeeded while its objects were still Progressing: PostSync waits for health since then (epoch ms) */
+  @Column({ type: 'integer', nullable: true })
+  awaitingHealthSince!: number | null;
+
+  /** in a drift episode (DriftDetected is sent once per episode) */
+  @Column({ type: 'boolean', default: false })
+  drifting!: boolean;
+
   /** failed runs in a row; drives the backoff */
   @Column({ type: 'integer', default: 0 })
   failures!: number;

@@ -25,7 +25,16 @@ export class AppConfig {
   security!: { adminToken: string | null; secretKey: string | null; failedAuthPerMinute: number };
   /** checkpointFile: absolute path where the audit chain's head is written, or null for none */
   audit!: { checkpointFile: string | null; checkpointIntervalSeconds: number };
-  slack!: { apiUrl: string };
+  slack!: { apiUrl: string; timeoutSeconds: number };
+  hooks!: {
+    allowPrivateNetworks: boolean;
+    maxAttempts: number;
+    backoffBaseSeconds: number;
+    backoffMaxSeconds: number;
+    healthTimeoutSeconds: number;
+    revisionTimeoutSeconds: number;
+    channelConcurrency: number;
+  };
   clusters!: { allowInsecureHttp: boolean; checkIntervalSeconds: number; checkTimeoutSeconds: number; checkConcurrency: number };
   git!: { allowFileUrls: boolean; allowInsecureHttp: boolean; fetchTimeoutSeconds: number; defaultPollIntervalSeconds: number; minPollIntervalSeconds: number };
   sync!: {

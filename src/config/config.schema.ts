@@ -36,7 +36,16 @@ export const CONFIG_SCHEMA = {
     checkpointFile: str({ nullable: true, pattern: /^\//, what: 'an absolute file path' }),
     checkpointIntervalSeconds: int(1, 86_400),
   },
-  slack: { apiUrl: { kind: 'url', protocols: ['https:', 'http:'] } as Rule },
+  slack: { apiUrl: { kind: 'url', protocols: ['https:', 'http:'] } as Rule, timeoutSeconds: int(1, 300) },
+  hooks: {
+    allowPrivateNetworks: bool,
+    maxAttempts: int(1, 100),
+    backoffBaseSeconds: int(1, 3600),
+    backoffMaxSeconds: int(1, 86_400),
+    healthTimeoutSeconds: int(1, 86_400),
+    revisionTimeoutSeconds: int(1, 86_400),
+    channelConcurrency: int(1, 256),
+  },
   clusters: {
     allowInsecureHttp: bool,
     checkIntervalSeconds: int(1, 86_400),

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SECRET_FIELDS_AS_SPELT } from '../../test/support/secret-field-names';
 import { projectRoot } from './project-root';
-import { isSecretField, REDACTED, redactSecretFields } from './secret-fields';
+import { isSecretField, REDACTED, redactSecretFields, SECRET_MAPS } from './secret-fields';
 
 /** Names of the properties the OpenAPI document marks write-only, in every schema. */
 function writeOnlyProperties(node: unknown, found = new Set<string>()): Set<string> {
@@ -49,7 +49,15 @@ describe('secret fields', () => {
     const writeOnly = [...writeOnlyProperties(doc.components)].sort();
     // the document is read for real: the credentials of both resources are in it
     expect(writeOnly).toEqual(expect.arrayContaining(['privateKey', 'password', 'webhookSecret', 'token', 'keyData', 'kubeconfig']));
-    expect(writeOnly.filter((f) => !isSecretField(f))).toEqual([]);
-    expect(writeOnly.filter((f) => !(SECRET_FIELDS_AS_SPELT as readonly string[]).includes(f))).toEqual([]);
+    expect(writeOnly.filter((f) => !isSecretField(f) && !SECRET_MAPS.includes(f))).toEqual([]);
+    expect(writeOnly.filter((f) => !(SECRET_FIELDS_AS_SPELT as readonly string[]).includes(f) && !SECRET_MAPS.includes(f))).toEqual([]);
+  });
+
+  it('redacts every value of a webhook channel\'s headers and keeps their names', () => {
+    const body = { name: 'hook', webhook: { url: 'https://example.test/x', headers: { 'X-Api-Key': 'canary-header-value', Authorization: 'Bearer canary' } } };
+    const out = redactSecretFields(body) as typeof body;
+    expect(out.webhook.headers).toEqual({ 'X-Api-Key': REDACTED, Authorization: REDACTED });
+    expect(out.webhook.url).toBe('https://example.test/x');
+    expect(JSON.stringify(out)).not.toContain('canary');
   });
 });

@@ -6,13 +6,30 @@ export const SECRET_FIELDS: readonly string[] = [
   'kubeconfig', 'secretKey', 'adminToken',
 ];
 
+/**
+ * Maps whose every value is a secret: a webhook channel's custom headers (they often carry API
+ * keys). Redacted wholesale in audit details; the logger keeps its own rule for HTTP headers
+ * (everything but `authorization` stays readable there).
+ */
+export const SECRET_MAPS: readonly string[] = ['headers'];
+
 const LOWER = new Set(SECRET_FIELDS.map((f) => f.toLowerCase()));
+const MAPS = new Set(SECRET_MAPS.map((f) => f.toLowerCase()));
 
 export const REDACTED = '[redacted]';
 
 /** Case-insensitive: `Authorization`, `privatekey` and `privateKey` are all secret. */
 export function isSecretField(name: string): boolean {
   return LOWER.has(name.toLowerCase());
+}
+
+function isSecretMap(name: string, value: unknown): boolean {
+  return MAPS.has(name.toLowerCase()) && !!value && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** the keys stay (they say which headers were set), every value goes */
+function redactMap(map: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.keys(map).slice(0, 100).map((k) => [k, REDACTED]));
 }
 
 /** A deep copy with every secret field's value replaced; depth- and size-bounded. */
@@ -22,7 +39,7 @@ export function redactSecretFields(value: unknown, depth = 0): unknown {
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>).slice(0, 100)) {
-      out[k] = isSecretField(k) ? REDACTED : redactSecretFields(v, depth + 1);
+      out[k] = isSecretField(k) ? REDACTED : isSecretMap(k, v) ? redactMap(v as Record<string, unknown>) : redactSecretFields(v, depth + 1);
     }
     return out;
   }

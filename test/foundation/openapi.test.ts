@@ -367,6 +367,20 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('describes what the channel routes really answer', async () => {
+    const api = apiClient(running.baseUrl, ADMIN);
+    const slack = await api.post('/api/v1/channels', { name: 'oa-slack', type: 'slack', slack: { token: 'xoxb-openapi-test-token', channel: '#deploys' } });
+    expect(slack.status, JSON.stringify(slack.body)).toBe(201);
+    expectDeclared('post', '/api/v1/channels', slack);
+    const hook = await api.post('/api/v1/channels', { name: 'oa-hook', type: 'webhook', webhook: { url: 'https://hooks.example.test/flotilla', secret: 'openapi-webhook-secret-0123', headers: { 'X-Team': 'ops' } } });
+    expectDeclared('post', '/api/v1/channels', hook);
+    expectDeclared('post', '/api/v1/channels', await api.post('/api/v1/channels', { name: 'oa-meta', type: 'webhook', webhook: { url: 'http://169.254.169.254/latest/meta-data' } }));
+    expectDeclared('get', '/api/v1/channels', await api.get('/api/v1/channels'));
+    expectDeclared('patch', '/api/v1/channels/{name}', await api.patch('/api/v1/channels/oa-hook', { webhook: { timeoutSeconds: 5 } }));
+    expectDeclared('get', '/api/v1/channels/{name}/deliveries', await api.get('/api/v1/channels/oa-hook/deliveries?limit=5'));
+    expectDeclared('delete', '/api/v1/channels/{name}', await api.delete('/api/v1/channels/oa-slack'));
+  });
+
   it('describes what the audit and operations routes really answer', async () => {
     const api = apiClient(running.baseUrl, ADMIN);
     const page = await api.get('/api/v1/audit?limit=2');

@@ -45,6 +45,14 @@ const REQUIRED: Record<string, Role | typeof PUBLIC> = {
   'GET /api/v1/applications/{name}/diff': 'viewer',
   'GET /api/v1/applications/{name}/history': 'viewer',
   'POST /api/v1/applications/{name}/rollback': 'operator',
+  'GET /api/v1/channels': 'viewer',
+  'POST /api/v1/channels': 'admin',
+  'GET /api/v1/channels/{name}': 'viewer',
+  'PATCH /api/v1/channels/{name}': 'admin',
+  'DELETE /api/v1/channels/{name}': 'admin',
+  'POST /api/v1/channels/{name}/test': 'operator',
+  'GET /api/v1/channels/{name}/deliveries': 'viewer',
+  'POST /api/v1/channels/{name}/deliveries/{id}/redeliver': 'admin',
 };
 const RANK: Role[] = ['viewer', 'operator', 'admin'];
 

@@ -13,4 +13,5 @@ export const SECRET_FIELDS_AS_SPELT = [
   'secretKey', // config: security.secretKey
   'adminToken', // config: security.adminToken
   'authorization', // HTTP header
+  'secret', // channels: a webhook's signing secret
 ] as const;

@@ -5,6 +5,7 @@ import {
 } from 'class-validator';
 import { LabelMap, LABELS_SCHEMA } from '../../common/dto/validators';
 import { DNS_LABEL, DNS_LABEL_MESSAGE } from '../../common/validation';
+import { HOOK_EVENTS, type HookEvent } from '../../channels/delivery.entity';
 
 const TEMPLATE_NOTE = 'may use {{cluster.name}} and {{cluster.labels.KEY}}';
 const REVISION = /^[A-Za-z0-9_][A-Za-z0-9._/+-]*$/;
@@ -65,6 +66,24 @@ export class SyncPolicyDto {
   intervalSeconds?: number;
 }
 
+export class HookDto {
+  @ApiProperty({ type: 'array', items: { type: 'string', enum: [...HOOK_EVENTS] }, maxItems: 5, example: ['PreSync', 'PostSync', 'SyncFailed'] })
+  @IsArray() @ArrayMaxSize(5) @IsIn([...HOOK_EVENTS], { each: true, message: 'on: each event must be one of PreSync, PostSync, SyncFailed, HealthDegraded, DriftDetected' })
+  on!: HookEvent[];
+
+  @ApiProperty({ type: 'string', description: 'a channel', pattern: DNS_LABEL.source, maxLength: 63 })
+  @IsString() @MaxLength(63) @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE })
+  channel!: string;
+
+  @ApiPropertyOptional({ enum: ['target', 'revision'], default: 'target', description: 'target: one message per target run; revision: one per application and revision' })
+  @IsOptional() @IsIn(['target', 'revision'], { message: 'group must be target or revision' })
+  group?: 'target' | 'revision';
+
+  @ApiPropertyOptional({ type: 'boolean', default: false, description: 'PreSync on a webhook channel only: the run applies only after a 2xx answer' })
+  @IsOptional() @IsBoolean()
+  gate?: boolean;
+}
+
 class ApplicationFieldsDto {
   @ApiPropertyOptional({ ...LABELS_SCHEMA, example: { team: 'web' } })
   @IsOptional() @IsObject() @LabelMap()
@@ -77,6 +96,10 @@ class ApplicationFieldsDto {
   @ApiPropertyOptional({ type: SyncPolicyDto })
   @IsOptional() @ValidateNested() @Type(() => SyncPolicyDto)
   syncPolicy?: SyncPolicyDto;
+
+  @ApiPropertyOptional({ type: [HookDto], maxItems: 32 })
+  @IsOptional() @IsArray() @ArrayMaxSize(32) @ValidateNested({ each: true }) @Type(() => HookDto)
+  hooks?: HookDto[];
 }
 
 export class CreateApplicationDto extends ApplicationFieldsDto {

@@ -113,6 +113,13 @@ export class DestinationView {
   @ApiProperty() namespace!: string;
 }
 
+export class HookView {
+  @ApiProperty({ type: [String], example: ['PreSync', 'PostSync'] }) on!: string[];
+  @ApiProperty() channel!: string;
+  @ApiProperty({ enum: ['target', 'revision'] }) group!: 'target' | 'revision';
+  @ApiProperty() gate!: boolean;
+}
+
 export class PinView {
   @ApiProperty() revision!: string;
   @ApiProperty({ type: 'integer', nullable: true }) syncRunId!: number | null;
@@ -133,6 +140,7 @@ export class ApplicationView {
   @ApiProperty({ type: String, nullable: true, description: 'as set; null: the repository\'s branch' }) revision!: string | null;
   @ApiProperty({ type: [DestinationView] }) destinations!: DestinationView[];
   @ApiProperty({ type: SyncPolicyDto }) syncPolicy!: SyncPolicyDto;
+  @ApiProperty({ type: [HookView] }) hooks!: HookView[];
   @ApiProperty({ type: PinView, nullable: true, description: 'set by a rollback until a revision is set again' }) pinned!: PinView | null;
   @ApiProperty({ type: DeletionView, nullable: true }) deletion!: DeletionView | null;
   @ApiProperty({ type: ApplicationStatusView }) status!: ApplicationStatusView;

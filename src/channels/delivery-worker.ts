@@ -1,0 +1,232 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ExponentialBackoff, fullJitterGenerator } from 'cockatiel';
+import { LessThanOrEqual } from 'typeorm';
+import { AuditLog } from '../audit/audit-log';
+import { Scheduler } from '../common/scheduler';
+import { AppConfig } from '../config/app-config';
+import { Database } from '../database/database';
+import { Clock } from '../shared/clock';
+import { Channel } from './channel.entity';
+import { ChannelSecrets } from './channel-secrets';
+import { ChannelUsage } from './channel-usage';
+import { Delivery } from './delivery.entity';
+import { cloudEventType, type TargetEvent } from './hook-events';
+import { DeliveryError } from './senders/delivery-error';
+import { SlackSender } from './senders/slack';
+import { WebhookSender } from './senders/webhook';
+import { revisionMessage, targetMessage, type RevisionSummary, type SlackMessage } from './slack-message';
+
+/** What one attempt did: for the delivery log and the test endpoint. */
+export interface AttemptOutcome {
+  ok: boolean;
+  status: number | null;
+  message: string;
+}
+
+/** Not sent, nor failed: a grouped webhook waiting for its last target, a reply waiting for its thread. */
+class NotYet {
+  constructor(readonly at: number) {}
+}
+
+/**
+ * The outbox's sending side. Pending rows whose time has come are sent per channel, one at a time
+ * and in order, with up to `hooks.channelConcurrency` channels at once, so one slow or failing
+ * receiver never delays another. An attempt that fails is tried again after a full-jitter
+ * exponential backoff (cockatiel's generator, capped) or the receiver's Retry-After — a 429 also
+ * pauses that channel only — until `hooks.maxAttempts`; then the row is failed for good. Each final
+ * outcome is audited in the transaction that records it. A restart finds the pending rows again.
+ */
+@Injectable()
+export class DeliveryWorker implements OnApplicationBootstrap {
+  private readonly log = new Logger(DeliveryWorker.name);
+  private readonly busy = new Set<string>();
+  private readonly slack: SlackSender;
+  private readonly webhooks: WebhookSender;
+  private readonly backoff: ExponentialBackoff<number>;
+  private scanning = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly scheduler: Scheduler,
+    private readonly audit: AuditLog,
+    private readonly secrets: ChannelSecrets,
+    private readonly usage: ChannelUsage,
+  ) {
+    this.slack = new SlackSender({ apiUrl: config.slack.apiUrl, timeoutSeconds: config.slack.timeoutSeconds });
+    this.webhooks = new WebhookSender({ allowPrivateNetworks: config.hooks.allowPrivateNetworks, clock });
+    this.backoff = new ExponentialBackoff({
+      generator: fullJitterGenerator,
+      initialDelay: config.hooks.backoffBaseSeconds * 1000,
+      maxDelay: config.hooks.backoffMaxSeconds * 1000,
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.scheduler.every('hook-deliveries', 1000, () => this.scan(), { immediate: true });
+  }
+
+  /** Looks for due deliveries soon. */
+  kick(): void {
+    setImmediate(() => void this.scan());
+  }
+
+  /** Sends one delivery now (the test endpoint), recording the outcome like the worker does. */
+  async deliverNow(id: string): Promise<AttemptOutcome> {
+    const channel = (await this.db.manager.findOneByOrFail(Delivery, { id })).channel;
+    this.busy.add(channel);
+    try {
+      return await this.attempt(id);
+    } finally {
+      this.busy.delete(channel);
+    }
+  }
+
+  private async scan(): Promise<void> {
+    if (this.scanning) return;
+    this.scanning = true;
+    try {
+      const now = this.clock.now();
+      const due: { channel: string }[] = await this.db.manager.query(
+        `SELECT DISTINCT d.channel FROM deliveries d JOIN channels c ON c.name = d.channel
+          WHERE d.state = 'pending' AND d.nextAttemptAt <= ? AND (c.pausedUntil IS NULL OR c.pausedUntil <= ?)`,
+        [now, now],
+      );
+      for (const { channel } of due) {
+        if (this.busy.size >= this.config.hooks.channelConcurrency) break;
+        if (this.busy.has(channel)) continue;
+        this.busy.add(channel);
+        void this.drain(channel).finally(() => {
+          this.busy.delete(channel);
+        });
+      }
+    } catch (e) {
+      this.log.error({ err: e }, 'scanning the delivery outbox failed');
+    } finally {
+      this.scanning = false;
+    }
+  }
+
+  /** One channel's due deliveries, oldest first, one at a time; stops when the channel is paused. */
+  private async drain(channel: string): Promise<void> {
+    for (;;) {
+      const now = this.clock.now();
+      const c = await this.db.manager.findOne(Channel, { where: { name: channel }, select: { name: true, pausedUntil: true } });
+      if (!c || (c.pausedUntil && c.pausedUntil > now)) return;
+      const next = await this.db.manager.findOne(Delivery, {
+        where: { channel, state: 'pending', nextAttemptAt: LessThanOrEqual(now) },
+        order: { nextAttemptAt: 'ASC', createdAt: 'ASC' },
+        select: { id: true },
+      });
+      if (!next) return;
+      await this.attempt(next.id).catch((e) => this.log.error({ err: e, delivery: next.id }, 'delivery attempt failed unexpectedly'));
+    }
+  }
+
+  private async attempt(id: string): Promise<AttemptOutcome> {
+    const d = await this.db.manager.findOneBy(Delivery, { id });
+    const channel = d && (await this.db.manager.findOneBy(Channel, { name: d.channel }));
+    if (!d || !channel) return { ok: false, status: null, message: 'the delivery or its channel no longer exists' };
+    try {
+      const sent = await this.send(channel, d);
+      await this.db.write(async (tx) => {
+        await tx.update(Delivery, { id }, {
+          state: 'delivered', attempts: d.attempts + 1, lastStatus: sent.status, lastError: null, deliveredAt: this.clock.date(),
+          ...(sent.slackTs ? { slackTs: sent.slackTs, payload: { ...d.payload, slackChannel: sent.slackChannel } } : {}),
+        });
+        await this.audit.recordIn(tx, { actor: 'flotilla', action: 'delivery.delivered', subject: `${d.channel}/${d.id}`, outcome: 'delivered', details: { event: d.event, kind: d.kind, application: d.application, attempts: d.attempts + 1, status: sent.status } });
+      });
+      return { ok: true, status: sent.status, message: `delivered (${d.kind === 'revision' ? 'revision summary' : d.event})` };
+    } catch (e) {
+      if (e instanceof NotYet) {
+        await this.db.write((tx) => tx.update(Delivery, { id }, { nextAttemptAt: e.at }));
+        return { ok: false, status: null, message: 'waiting' };
+      }
+      return this.failed(d, channel, e);
+    }
+  }
+
+  private async failed(d: Delivery, channel: Channel, e: unknown): Promise<AttemptOutcome> {
+    const err = e instanceof DeliveryError ? e : new DeliveryError(e instanceof Error ? e.message : String(e), { retryable: true, failure: 'network' });
+    const now = this.clock.now();
+    const attempts = d.attempts + 1;
+    // a 429 is the receiver pacing us, not the delivery failing: it pauses the channel and costs no attempt
+    const paced = err.failure === 'rateLimited';
+    const retryAfter = (err.retryAfterSeconds ?? 0) * 1000;
+    const giveUp = !err.retryable || (!paced && attempts >= this.config.hooks.maxAttempts);
+    const next = now + Math.max(retryAfter, paced ? 1000 : this.delayAfter(attempts));
+    await this.db.write(async (tx) => {
+      if (paced) await tx.update(Channel, { name: channel.name }, { pausedUntil: now + Math.max(retryAfter, 1000) });
+      await tx.update(Delivery, { id: d.id }, {
+        state: giveUp ? 'failed' : 'pending', attempts: paced ? d.attempts : attempts, nextAttemptAt: giveUp ? d.nextAttemptAt : next,
+        lastError: err.message.slice(0, 2000), lastStatus: err.status ?? null,
+      });
+      if (giveUp) {
+        await this.audit.recordIn(tx, { actor: 'flotilla', action: 'delivery.failed', subject: `${d.channel}/${d.id}`, outcome: 'failed', details: { event: d.event, kind: d.kind, application: d.application, attempts, status: err.status, error: err.message.slice(0, 500) } });
+      }
+    });
+    if (giveUp) this.log.warn({ channel: d.channel, delivery: d.id, attempts, err: err.message }, 'delivery failed for good');
+    return { ok: false, status: err.status ?? null, message: err.message };
+  }
+
+  /** Full jitter: a random wait up to base * 2^(attempt-1), capped — cockatiel's generator. */
+  private delayAfter(attempts: number): number {
+    let b = this.backoff.next();
+    for (let i = 1; i < attempts; i++) b = b.next(undefined);
+    return b.duration;
+  }
+
+  private async send(channel: Channel, d: Delivery): Promise<{ status: number; slackTs?: string; slackChannel?: string }> {
+    const secrets = this.secrets.open(channel);
+    if (d.kind === 'revision') return this.sendRevision(channel, d, secrets);
+    const message = d.kind === 'test' ? testMessage(String(d.payload.message)) : targetMessage(d.payload as unknown as TargetEvent);
+    if (channel.type === 'slack') {
+      let threadTs: string | undefined;
+      if (d.kind === 'reply') {
+        const parent = await this.db.manager.findOne(Delivery, { where: { channel: channel.name, groupKey: d.groupKey!, kind: 'revision' } });
+        if (!parent?.slackTs) {
+          if (parent?.state === 'failed') throw new DeliveryError('the revision message this reply belongs to was never posted', { retryable: false, failure: 'invalid' });
+          throw new NotYet(this.clock.now() + 1000);
+        }
+        threadTs = parent.slackTs;
+      }
+      const posted = await this.slack.post({ token: secrets.token!, channel: channel.slackChannel!, text: message.text, blocks: message.blocks, threadTs });
+      return { status: 200, slackTs: d.kind === 'reply' ? undefined : posted.ts, slackChannel: posted.channel };
+    }
+    const p = d.payload as Partial<TargetEvent>;
+    const res = await this.webhooks.send({
+      id: d.id, url: channel.url!, secret: secrets.secret, headers: secrets.headers, timeoutSeconds: channel.timeoutSeconds,
+      event: { type: cloudEventType(d.event), subject: p.cluster ? `${p.application}/${p.cluster}/${p.namespace}` : p.application ?? undefined, time: new Date(d.createdAt), data: d.payload },
+    });
+    return { status: res.status };
+  }
+
+  /** Slack: post once, then edit in place. Webhook: one event once every target finished, or at the timeout. */
+  private async sendRevision(channel: Channel, d: Delivery, secrets: ReturnType<ChannelSecrets['open']>): Promise<{ status: number; slackTs?: string; slackChannel?: string }> {
+    const { application, revision } = d.payload as unknown as Pick<RevisionSummary, 'application' | 'revision'>;
+    const rollout = await this.usage.rolloutOf(application, revision.sha);
+    const deadline = d.createdAt + this.config.hooks.revisionTimeoutSeconds * 1000;
+    const summary: RevisionSummary = { ...rollout, revision, final: rollout.final || this.clock.now() >= deadline };
+    if (channel.type === 'webhook') {
+      if (!summary.final) throw new NotYet(deadline);
+      const res = await this.webhooks.send({
+        id: d.id, url: channel.url!, secret: secrets.secret, headers: secrets.headers, timeoutSeconds: channel.timeoutSeconds,
+        event: { type: cloudEventType('Revision'), subject: `${application}@${revision.sha}`, time: this.clock.date(), data: summary },
+      });
+      return { status: res.status };
+    }
+    const message: SlackMessage = revisionMessage(summary);
+    if (d.slackTs) {
+      await this.slack.update({ token: secrets.token!, channel: String(d.payload.slackChannel ?? channel.slackChannel), ts: d.slackTs, text: message.text, blocks: message.blocks });
+      return { status: 200 };
+    }
+    const posted = await this.slack.post({ token: secrets.token!, channel: channel.slackChannel!, text: message.text, blocks: message.blocks });
+    return { status: 200, slackTs: posted.ts, slackChannel: posted.channel };
+  }
+}
+
+function testMessage(text: string): SlackMessage {
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:wave: ${text}` } }] };
+}
+

@@ -1,0 +1,73 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+export const HOOK_EVENTS = ['PreSync', 'PostSync', 'SyncFailed', 'HealthDegraded', 'DriftDetected'] as const;
+export type HookEvent = (typeof HOOK_EVENTS)[number];
+export const DELIVERY_STATES = ['pending', 'delivered', 'failed'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+/**
+ * One message to one channel: a row of the outbox, written in the transaction of the change that
+ * caused it, sent by the worker until delivered or failed for good. `id` is stable across retries
+ * and redeliveries (the webhook id, the CloudEvent id), so receivers can drop duplicates.
+ *
+ * kind `target`: one event of one target run. kind `revision`: the running summary of one
+ * (application, revision) across its targets — on Slack one message posted, then edited; on a
+ * webhook one event once every target finished or the timeout passed. kind `reply`: a target's
+ * failure as a reply in the revision message's Slack thread.
+ */
+@Entity('deliveries')
+@Index(['state', 'nextAttemptAt'])
+@Index(['channel', 'createdAt'])
+@Index(['channel', 'groupKey'])
+export class Delivery {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 63 })
+  channel!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  kind!: 'target' | 'revision' | 'reply' | 'test' | 'gate';
+
+  @Column({ type: 'varchar', length: 32 })
+  event!: HookEvent | 'Revision' | 'Test';
+
+  @Column({ type: 'varchar', length: 63, nullable: true })
+  application!: string | null;
+
+  /** revision deliveries: `<application>@<sha>`, the one row per channel that is edited and resent */
+  @Column({ type: 'varchar', length: 160, nullable: true })
+  groupKey!: string | null;
+
+  /** what is sent: the event's fields (kind target/reply), or the group's identity (kind revision) */
+  @Column({ type: 'simple-json' })
+  payload!: Record<string, unknown>;
+
+  @Column({ type: 'varchar', length: 16, default: 'pending' })
+  state!: DeliveryState;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  /** epoch ms; the worker sends pending rows whose time has come */
+  @Column({ type: 'integer' })
+  nextAttemptAt!: number;
+
+  @Column({ type: 'text', nullable: true })
+  lastError!: string | null;
+
+  /** the receiver's HTTP status of the last attempt, when there was one */
+  @Column({ type: 'integer', nullable: true })
+  lastStatus!: number | null;
+
+  /** slack: the posted message (revision deliveries edit it; replies go to its thread) */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  slackTs!: string | null;
+
+  /** epoch ms: orders the log and pages it exactly */
+  @Column({ type: 'integer' })
+  createdAt!: number;
+
+  @Column({ type: 'datetime', nullable: true })
+  deliveredAt!: Date | null;
+}

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Clock } from '../shared/clock';
+import { Channel } from './channel.entity';
+import { Delivery } from './delivery.entity';
+import { ROLLOUT_EVENTS, type Hook, type TargetEvent } from './hook-events';
+
+/**
+ * The outbox's writing side: turns one target event into delivery rows, inside the transaction
+ * of the state change that caused it — so an event is never lost to a crash between the change
+ * and the send, and never sent for a change that was rolled back. The worker sends them.
+ */
+@Injectable()
+export class HookOutbox {
+  constructor(private readonly clock: Clock) {}
+
+  async enqueue(tx: EntityManager, hooks: readonly Hook[], event: TargetEvent): Promise<number> {
+    let written = 0;
+    for (const hook of hooks) {
+      // a gate is called synchronously before the apply, not queued
+      if (hook.gate || !hook.on.includes(event.type)) continue;
+      if (hook.group === 'revision' && ROLLOUT_EVENTS.includes(event.type)) written += await this.revision(tx, hook, event);
+      else {
+        await this.insert(tx, hook.channel, 'target', event.type, event.application, null, event as unknown as Record<string, unknown>);
+        written++;
+      }
+    }
+    return written;
+  }
+
+  /**
+   * A test message for `POST /channels/:name/test`: logged like any other delivery, sent at once
+   * by the caller (its first attempt is not the worker's to take), retried by the worker if needed.
+   */
+  async test(tx: EntityManager, channel: string, actor: string): Promise<Delivery> {
+    const id = await this.insert(tx, channel, 'test', 'Test', null, null, { message: `Test message from Flotilla, sent by ${actor}`, actor }, this.clock.now() + 3_600_000);
+    return tx.findOneByOrFail(Delivery, { id });
+  }
+
+  /**
+   * One row per (channel, application, revision), edited and sent again as targets finish: on
+   * Slack the message is posted once and then updated; a failure also goes as a reply in its
+   * thread. On a webhook the row waits until every target finished (the worker checks) or the
+   * grouping times out, and is sent once.
+   */
+  private async revision(tx: EntityManager, hook: Hook, event: TargetEvent): Promise<number> {
+    const groupKey = `${event.application}@${event.revision.sha}`;
+    const channel = await tx.findOne(Channel, { where: { name: hook.channel }, select: { name: true, type: true } });
+    if (!channel) return 0;
+    const row = await tx.findOne(Delivery, { where: { channel: hook.channel, groupKey, kind: 'revision' } });
+    const now = this.clock.now();
+    let written = 0;
+    if (!row) {
+      // a webhook row is looked at now and then waits for the last target (or the timeout): the worker decides
+      await this.insert(tx, hook.channel, 'revision', 'Revision', event.application, groupKey, { application: event.application, revision: event.revision });
+      written++;
+    } else if (channel.type === 'slack' && row.state !== 'pending') {
+      await tx.update(Delivery, { id: row.id }, { state: 'pending', nextAttemptAt: now, attempts: 0, lastError: null });
+    } else if (channel.type === 'webhook' && row.state === 'pending' && event.type !== 'PreSync') {
+      // a target finished: the worker looks whether it was the last one
+      await tx.update(Delivery, { id: row.id }, { nextAttemptAt: Math.min(row.nextAttemptAt, now) });
+    }
+    if (channel.type === 'slack' && event.type === 'SyncFailed') {
+      await this.insert(tx, hook.channel, 'reply', event.type, event.application, groupKey, event as unknown as Record<string, unknown>);
+      written++;
+    }
+    return written;
+  }
+
+  private async insert(tx: EntityManager, channel: string, kind: Delivery['kind'], event: Delivery['event'], application: string | null, groupKey: string | null, payload: Record<string, unknown>, at = this.clock.now()): Promise<string> {
+    const id = randomUUID();
+    await tx.insert(Delivery, {
+      id, channel, kind, event, application, groupKey, payload, state: 'pending', attempts: 0, nextAttemptAt: at,
+      lastError: null, lastStatus: null, slackTs: null, deliveredAt: null, createdAt: this.clock.now(),
+    } as never);
+    return id;
+  }
+}
