@@ -65,6 +65,16 @@ export class DeliveryWorker implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     this.scheduler.every('hook-deliveries', 1000, () => this.scan(), { immediate: true });
+    this.scheduler.every('hook-delivery-retention', 3_600_000, () => this.forgetOld(), { immediate: true });
+  }
+
+  /** The delivery log keeps finished rows for `hooks.keepDeliveriesDays`; pending ones always. */
+  async forgetOld(): Promise<number> {
+    const before = this.clock.now() - this.config.hooks.keepDeliveriesDays * 86_400_000;
+    return this.db.write(async (tx) => {
+      await tx.query(`DELETE FROM deliveries WHERE state != 'pending' AND createdAt < ?`, [before]);
+      return (await tx.query(`SELECT changes() AS n`))[0].n as number;
+    });
   }
 
   /** Looks for due deliveries soon. */

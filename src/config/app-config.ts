@@ -34,6 +34,7 @@ export class AppConfig {
     healthTimeoutSeconds: number;
     revisionTimeoutSeconds: number;
     channelConcurrency: number;
+    keepDeliveriesDays: number;
   };
   clusters!: { allowInsecureHttp: boolean; checkIntervalSeconds: number; checkTimeoutSeconds: number; checkConcurrency: number };
   git!: { allowFileUrls: boolean; allowInsecureHttp: boolean; fetchTimeoutSeconds: number; defaultPollIntervalSeconds: number; minPollIntervalSeconds: number };

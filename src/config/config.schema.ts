@@ -45,6 +45,7 @@ export const CONFIG_SCHEMA = {
     healthTimeoutSeconds: int(1, 86_400),
     revisionTimeoutSeconds: int(1, 86_400),
     channelConcurrency: int(1, 256),
+    keepDeliveriesDays: int(1, 3650),
   },
   clusters: {
     allowInsecureHttp: bool,
