@@ -1,5 +1,6 @@
 // Rendering turns a directory of an application's repository into objects. The plain-manifest
-// renderer is the default (SPEC §3 step 2); Kustomize and Helm plug in behind the same interface.
+// renderer is the default (SPEC §3 step 2); Kustomize (render-kustomize.ts) and Helm
+// (render-helm.ts) plug in behind the same interface, chosen by render-select.ts.
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
@@ -15,20 +16,45 @@ export interface RenderedObject {
   source: { file: string; line: number };
 }
 
+/** Which renderer a path uses (render-select.ts): kustomization → kustomize, Chart.yaml → helm. */
+export type RendererKind = 'kustomize' | 'helm' | 'plain';
+
+/** What a render depends on besides the commit, the path and the target. */
+export interface RenderOptions {
+  /** Helm only: the application's `helm` settings, `values` already templated for the cluster */
+  helm?: {
+    /** files relative to the chart directory, inside the repository, applied in order after values.yaml */
+    valueFiles?: readonly string[];
+    /** applied last */
+    values?: Record<string, unknown>;
+  };
+  /** of the target cluster: `.Capabilities` for Helm (and for kustomize's helmCharts when allowed) */
+  capabilities?: ClusterCapabilities;
+  /** kills the renderer process */
+  signal?: AbortSignal;
+}
+
+export interface ClusterCapabilities {
+  /** `v1.34.4` (the server's gitVersion) */
+  kubeVersion: string;
+  /** served `group/version`s and `group/version/Kind`s, as discovery lists them; core is `v1` */
+  apiVersions: readonly string[];
+}
+
 export interface Renderer {
   /**
    * `dir` is a path inside the repository checked out at `root`; file names in results and
    * errors are relative to `root`. The target supplies Helm's release name and namespace.
    */
-  render(root: string, dir: string, target: Target): Promise<RenderedObject[]>;
+  render(root: string, dir: string, target: Target, options?: RenderOptions): Promise<RenderedObject[]>;
 }
 
-/** A manifest that cannot become objects; nothing of the run is applied. */
 /** The repository's content cannot be rendered (the file and line say where): a 422 at the API. */
 export class RenderError extends DomainError {
   override readonly name = 'RenderError';
   readonly kind = 'unprocessable';
-  constructor(readonly file: string, readonly line: number | undefined, readonly detail: string) {
+  /** `transient`: about this attempt (a timeout), not the commit's content; worth trying again */
+  constructor(readonly file: string, readonly line: number | undefined, readonly detail: string, readonly transient = false) {
     super(line ? `${file}:${line}: ${detail}` : `${file}: ${detail}`);
   }
 }
@@ -37,7 +63,7 @@ const MANIFEST = /\.(ya?ml|json)$/i;
 
 /** Every *.yaml|*.yml|*.json below a directory, in sorted path order, multi-document, Lists flattened. */
 export class PlainManifestRenderer implements Renderer {
-  async render(root: string, dir: string, _target?: Target): Promise<RenderedObject[]> {
+  async render(root: string, dir: string, _target?: Target, _options?: RenderOptions): Promise<RenderedObject[]> {
     let shown: string[];
     try {
       shown = splitRepositoryPath(dir);
