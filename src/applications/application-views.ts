@@ -41,7 +41,7 @@ export class ApplicationViews {
     const rows = await this.db.manager.find(TargetRow, {
       where: { application: In(apps.map((a) => a.name)) },
       order: { cluster: 'ASC', namespace: 'ASC' },
-      select: withResources ? undefined : { id: true, application: true, cluster: true, namespace: true, problem: true, leaving: true, desiredRevision: true, revision: true, commit: true, sync: true, health: true, message: true, lastRunId: true, dueAt: true, failures: true },
+      select: withResources ? undefined : { id: true, application: true, cluster: true, namespace: true, problem: true, renderer: true, leaving: true, desiredRevision: true, revision: true, commit: true, sync: true, health: true, message: true, lastRunId: true, dueAt: true, failures: true },
     });
     const lastRuns = await this.runs.byIds(rows.map((r) => r.lastRunId).filter((id): id is number => id !== null));
     const byApp = new Map<string, TargetRow[]>();
@@ -60,9 +60,9 @@ export class ApplicationViews {
         if (t.problem) throw new Error(t.problem);
         sha = await this.desired.resolve(app.repository, revision ?? app.pinnedRevision ?? app.revision ?? branch);
         const target = { application: app.name, cluster: t.cluster, namespace: t.namespace };
-        const objects = await this.desired.render(app.repository, sha, t.path, target);
         const cluster = clusters.get(t.cluster);
         if (!cluster) throw new Error(`cluster "${t.cluster}" is no longer registered`);
+        const { objects } = await this.desired.render(app, target, t.path, sha, cluster);
         const engine = new SyncEngine(this.clients.forCluster(cluster), { concurrency: this.config.sync.engineConcurrency, clock: this.clock });
         const changes = await engine.diff({ target, objects, inventory: t.inventory, prune: app.syncPolicy.prune });
         return {
@@ -87,6 +87,7 @@ export class ApplicationViews {
       destinations: a.destinations,
       syncPolicy: a.syncPolicy,
       hooks: a.hooks,
+      helm: a.helm,
       pinned: a.pinnedRevision ? { revision: a.pinnedRevision, syncRunId: a.pinnedSyncRunId, at: a.pinnedAt } : null,
       deletion: a.deletingSince ? { cascade: true, startedAt: a.deletingSince, remaining: rows.length } : null,
       status: { summary: summary(active), targets: rows.map((r) => this.targetView(r, lastRuns.get(r.lastRunId ?? -1), withResources)) },
@@ -104,6 +105,7 @@ export class ApplicationViews {
       message: r.message,
       revision: r.commit,
       desiredRevision: r.desiredRevision,
+      renderer: r.renderer,
       lastSyncRun: run ? { id: run.id, phase: run.phase, trigger: run.trigger, startedAt: run.startedAt, finishedAt: run.finishedAt, message: run.message } : null,
       leaving: r.leaving,
       failures: r.failures,

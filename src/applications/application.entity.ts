@@ -35,6 +35,10 @@ export class Application {
   @Column({ type: 'simple-json' })
   syncPolicy!: SyncPolicy;
 
+  /** for a Helm chart: value files (inside the chart) and inline values, which may use {{cluster.…}} */
+  @Column({ type: 'simple-json', nullable: true })
+  helm!: { valueFiles?: string[]; values?: Record<string, unknown> } | null;
+
   /** pre/post-sync notifications and gates (SPEC §1, §4) */
   @Column({ type: 'simple-json', default: '[]' })
   hooks!: Hook[];

@@ -11,8 +11,8 @@ import { Repository } from '../repositories/repository.entity';
 import { Clock } from '../shared/clock';
 import { ConflictError, InvalidInputError, NotFoundError } from '../shared/errors';
 import { Application, type SyncPolicy } from './application.entity';
-import type { CreateApplicationDto, HookDto, SyncPolicyDto, SyncRequestDto, UpdateApplicationDto } from './dto/application.dto';
-import { checkDefinition, type Destination } from './fan-out';
+import type { CreateApplicationDto, HelmDto, HookDto, SyncPolicyDto, SyncRequestDto, UpdateApplicationDto } from './dto/application.dto';
+import { checkDefinition, checkTemplate, type Destination } from './fan-out';
 import { ReconcileQueue } from './reconcile-queue';
 import { SyncRuns } from './sync-runs';
 import { TargetRow } from './target.entity';
@@ -81,7 +81,7 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
       await this.checkReferences(tx, dto.repository, dto.destinations);
       const app = tx.create(Application, {
         name: dto.name, labels: dto.labels ?? {}, repository: dto.repository, path: dto.path, revision: dto.revision ?? null,
-        destinations: dto.destinations.map(destination), syncPolicy: policy, hooks: await this.hooksOf(tx, dto.hooks ?? []),
+        destinations: dto.destinations.map(destination), syncPolicy: policy, hooks: await this.hooksOf(tx, dto.hooks ?? []), helm: helmOf(dto.helm),
         pinnedRevision: null, pinnedSyncRunId: null, pinnedAt: null, deletingSince: null,
       });
       await tx.save(app);
@@ -105,6 +105,7 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
       Object.assign(app, { path, destinations, syncPolicy: policy });
       if (dto.labels !== undefined) app.labels = dto.labels;
       if (dto.hooks !== undefined) app.hooks = await this.hooksOf(tx, dto.hooks);
+      if (dto.helm !== undefined) app.helm = helmOf(dto.helm);
       if (dto.repository !== undefined) app.repository = dto.repository;
       if (dto.revision !== undefined) {
         // setting a revision, even the same one, is what ends a rollback's pin
@@ -214,6 +215,19 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
     }
     return merged;
   }
+}
+
+/** Helm settings as stored; 400 naming a value whose template uses anything but {{cluster.…}}. */
+function helmOf(helm: HelmDto | null | undefined): Application['helm'] {
+  if (!helm) return null;
+  const check = (v: unknown, at: string): void => {
+    if (typeof v === 'string') checkTemplate(v, `helm.values${at}`);
+    else if (Array.isArray(v)) v.forEach((x, i) => check(x, `${at}[${i}]`));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) check(x, `${at}.${k}`);
+  };
+  check(helm.values ?? {}, '');
+  (helm.valueFiles ?? []).forEach((f, i) => checkTemplate(f, `helm.valueFiles[${i}]`));
+  return { ...(helm.valueFiles ? { valueFiles: [...helm.valueFiles] } : {}), ...(helm.values ? { values: helm.values } : {}) };
 }
 
 /** A destination as stored: exactly the fields given, nothing the validator added. */

@@ -10,7 +10,7 @@ import { Repository } from '../repositories/repository.entity';
 import { Clock, type Timer } from '../shared/clock';
 import { Application } from './application.entity';
 import { ApplicationMetrics } from './application-metrics';
-import { DesiredState } from './desired-state';
+import { DesiredState, type DesiredObjects } from './desired-state';
 import { ReconcileQueue } from './reconcile-queue';
 import { SyncRuns } from './sync-runs';
 import type { RunPhase } from './sync-run.entity';
@@ -102,7 +102,7 @@ export class TargetReconciler implements OnModuleInit {
       }
       trigger = 'schedule';
     }
-    const objects = await this.render(app, t, sha);
+    const objects = await this.render(app, t, sha, cluster);
     let drifted: Happening[] = [];
     if (!trigger) {
       const check = await this.check(t, app, cluster, sha, objects);
@@ -115,10 +115,10 @@ export class TargetReconciler implements OnModuleInit {
   }
 
   /** Drift and health without writing to the cluster; says whether self-heal should run. */
-  private async check(t: TargetRow, app: Application, cluster: Cluster, sha: string, objects: RenderedObject[] | Error): Promise<{ outcome: Outcome } | { heal: Happening[] }> {
-    if (objects instanceof Error) return { outcome: { nextDueAt: this.interval(app), patch: { sync: 'Unknown', message: errorMessage(objects) } } };
+  private async check(t: TargetRow, app: Application, cluster: Cluster, sha: string, desired: DesiredObjects | Error): Promise<{ outcome: Outcome } | { heal: Happening[] }> {
+    if (desired instanceof Error) return { outcome: { nextDueAt: this.interval(app), patch: { sync: 'Unknown', message: errorMessage(desired) } } };
     const engine = this.engine(cluster);
-    const { drift, health } = await engine.check({ target: this.targetOf(t), objects, inventory: t.inventory });
+    const { drift, health } = await engine.check({ target: this.targetOf(t), objects: desired.objects, inventory: t.inventory });
     const hooks = await this.hooks.afterCheck(t, health.status, drift);
     if (drift.length && app.syncPolicy.selfHeal && app.syncPolicy.automated) return { heal: hooks.events.filter((e) => e.type === 'DriftDetected') };
     const patch: Partial<TargetRow> = {
@@ -128,12 +128,13 @@ export class TargetReconciler implements OnModuleInit {
       resources: resourcesAfterCheck(t.inventory, drift, health),
       message: drift.length ? driftMessage(drift) : null,
       failures: 0,
+      renderer: desired.renderer,
       ...hooks.patch,
     };
     return { outcome: { nextDueAt: this.nextAfter(app, health.status), patch, hooks: { app, sha, events: hooks.events } } };
   }
 
-  private async run(t: TargetRow, app: Application, cluster: Cluster, sha: string, objects: RenderedObject[] | Error, trigger: Trigger, actor: string, signal: AbortSignal, drifted: Happening[]): Promise<Outcome> {
+  private async run(t: TargetRow, app: Application, cluster: Cluster, sha: string, desired: DesiredObjects | Error, trigger: Trigger, actor: string, signal: AbortSignal, drifted: Happening[]): Promise<Outcome> {
     const info = await this.desired.commitInfo(app.repository, sha).catch(() => undefined);
     const commit: AppliedCommit | null = info ? { sha, shortSha: info.shortSha, subject: info.subject, author: info.authorName } : null;
     const started = this.clock.now();
@@ -151,10 +152,11 @@ export class TargetReconciler implements OnModuleInit {
       this.hooks.kick();
     };
     const failed = (message: string, changes?: ChangeSetEntry[], counts?: Record<ChangeAction, number>): Happening[] => [{ type: 'SyncFailed', ...about, message, changes, counts }];
-    if (objects instanceof Error) {
-      await finish('Failed', errorMessage(objects), { sync: 'Unknown', message: errorMessage(objects), failures: t.failures + 1 }, {}, failed(errorMessage(objects)));
+    if (desired instanceof Error) {
+      await finish('Failed', errorMessage(desired), { sync: 'Unknown', message: errorMessage(desired), failures: t.failures + 1 }, {}, failed(errorMessage(desired)));
       return { nextDueAt: this.backoff(t.failures + 1) };
     }
+    const { objects, renderer } = desired;
     try {
       const engine = this.engine(cluster);
       const plan = await engine.plan({ target: this.targetOf(t), objects, inventory: t.inventory, prune: t.pendingPrune ?? app.syncPolicy.prune });
@@ -181,6 +183,7 @@ export class TargetReconciler implements OnModuleInit {
         resources: resourcesAfterRun(result.inventory, result.changes, result.health),
         message: result.ok ? null : message,
         failures,
+        renderer,
         ...hooks.patch,
         // an interrupted run is run again, with its trigger, when Flotilla is back
         ...(result.interrupted ? { pendingTrigger: trigger, pendingActor: actor, priority: 0 } : {}),
@@ -241,9 +244,9 @@ export class TargetReconciler implements OnModuleInit {
     });
   }
 
-  private async render(app: Application, t: TargetRow, sha: string): Promise<RenderedObject[] | Error> {
+  private async render(app: Application, t: TargetRow, sha: string, cluster: Cluster): Promise<DesiredObjects | Error> {
     try {
-      return await this.desired.render(app.repository, sha, t.path, this.targetOf(t));
+      return await this.desired.render(app, this.targetOf(t), t.path, sha, cluster);
     } catch (e) {
       if (e instanceof Error) return e;
       throw e;

@@ -52,6 +52,10 @@ export class TargetRow {
   @Column({ type: 'varchar', length: 1024 })
   path!: string;
 
+  /** how the path was last rendered: plain, kustomize or helm */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  renderer!: string | null;
+
   /** why this target cannot be synced as defined (a template that does not render for the cluster) */
   @Column({ type: 'text', nullable: true })
   problem!: string | null;

@@ -38,6 +38,7 @@ export class AppConfig {
   };
   clusters!: { allowInsecureHttp: boolean; checkIntervalSeconds: number; checkTimeoutSeconds: number; checkConcurrency: number };
   git!: { allowFileUrls: boolean; allowInsecureHttp: boolean; fetchTimeoutSeconds: number; defaultPollIntervalSeconds: number; minPollIntervalSeconds: number };
+  render!: { kubectl: string; kustomize: string | null; helm: string; timeoutSeconds: number; maxOutputBytes: number; allowRemote: boolean };
   sync!: {
     concurrency: number;
     perClusterConcurrency: number;

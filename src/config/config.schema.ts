@@ -60,6 +60,14 @@ export const CONFIG_SCHEMA = {
     defaultPollIntervalSeconds: int(1, 86_400),
     minPollIntervalSeconds: int(1, 86_400),
   },
+  render: {
+    kubectl: str(),
+    kustomize: str({ nullable: true }),
+    helm: str(),
+    timeoutSeconds: int(1, 3600),
+    maxOutputBytes: int(1024, 1024 * 1024 * 1024),
+    allowRemote: bool,
+  },
   sync: {
     concurrency: int(1, 256),
     perClusterConcurrency: int(1, 256),

@@ -4,6 +4,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { Agent as HttpAgent, request as httpRequest, IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, RequestOptions } from 'node:https';
+import { mapBounded } from '../shared/map-bounded';
 import { ClusterCredentials, credentialsFromKubeconfig, kubeConfigFromCredentials } from './credentials';
 import { splitApiVersion } from './api-version';
 import { ApiResource, Discovery, groupVersionPath } from './discovery';
@@ -79,6 +80,22 @@ export class KubeClient {
       method: 'GET', path: '/version', subject: { verb: 'get', resource: 'version' },
       expect: { test: isServerVersion, what: 'a Kubernetes version document' },
     });
+  }
+
+  /**
+   * What Helm's `.Capabilities` needs of this cluster: its version, and every served group/version
+   * in both forms charts test for (`apps/v1` and `apps/v1/Deployment`).
+   */
+  async capabilities(): Promise<{ kubeVersion: string; apiVersions: string[] }> {
+    const discover = <T>(path: string) => this.call<T>({ method: 'GET', path, subject: { verb: 'discover', resource: path } });
+    const [version, core, named] = await Promise.all([
+      this.version(),
+      discover<{ versions?: string[] }>('/api'),
+      discover<{ groups?: Array<{ versions?: Array<{ groupVersion: string }> }> }>('/apis'),
+    ]);
+    const groupVersions = [...(core.versions ?? []), ...(named.groups ?? []).flatMap((g) => (g.versions ?? []).map((v) => v.groupVersion))];
+    const kinds = await mapBounded(groupVersions, 8, async (gv) => (await this.discovery.kinds(gv)).map((k) => `${gv}/${k}`));
+    return { kubeVersion: version.gitVersion, apiVersions: [...new Set([...groupVersions, ...kinds.flat()])].sort() };
   }
 
   /**

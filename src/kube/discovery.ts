@@ -50,6 +50,11 @@ export class Discovery {
     }
   }
 
+  /** The kinds `apiVersion` serves (cached); empty when the cluster does not serve it. */
+  async kinds(apiVersion: string): Promise<string[]> {
+    return [...((await this.load(apiVersion, false))?.keys() ?? [])];
+  }
+
   /** Forget everything, e.g. after CRDs changed. */
   invalidate(apiVersion?: string): void {
     if (apiVersion) this.byGroupVersion.delete(apiVersion);

@@ -20,10 +20,16 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
+/** kubectl (for kustomize) and helm from the test bed's binaries, when the run has them */
+export function renderTools(): Record<string, string> {
+  const bin = process.env.FLOTILLA_TESTBED_BIN;
+  return bin ? { FLOTILLA_RENDER__KUBECTL: join(bin, 'kubectl'), FLOTILLA_RENDER__HELM: join(bin, 'helm') } : {};
+}
+
 export async function startApp(env: Record<string, string> = {}, opts: { dataDir?: string; keepDataDir?: boolean; clock?: Clock } = {}): Promise<RunningApp> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'flotilla-app-'));
   const config = loadConfig({
-    env: { NODE_ENV: 'test', FLOTILLA_DATA_DIR: dataDir, FLOTILLA_PORT: '0', FLOTILLA_LOG_LEVEL: 'info', ...env },
+    env: { NODE_ENV: 'test', FLOTILLA_DATA_DIR: dataDir, FLOTILLA_PORT: '0', FLOTILLA_LOG_LEVEL: 'info', ...renderTools(), ...env },
   });
   config.server.host = '127.0.0.1';
   const logs: string[] = [];

@@ -11,6 +11,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parentDeathWrapper } from '../testbed/cluster';
+import { renderTools } from './app';
 
 const root = resolve(__dirname, '../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -70,6 +71,7 @@ export class ServiceProcess {
       // config/test.yaml says warn, which hides the line start() learns the port from
       ...(opts.port ? {} : { FLOTILLA_LOG_LEVEL: 'info' }),
       FLOTILLA_SERVER__HOST: '127.0.0.1',
+      ...renderTools(),
       ...opts.env,
       FLOTILLA_PORT: String(opts.port ?? 0),
       FLOTILLA_DATA_DIR: opts.dataDir,

@@ -84,6 +84,16 @@ export class HookDto {
   gate?: boolean;
 }
 
+export class HelmDto {
+  @ApiPropertyOptional({ type: 'array', items: { type: 'string', maxLength: 1024 }, maxItems: 32, description: 'inside the chart directory, applied after its values.yaml, in order' })
+  @IsOptional() @IsArray() @ArrayMaxSize(32) @IsString({ each: true }) @MaxLength(1024, { each: true })
+  valueFiles?: string[];
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { region: '{{cluster.labels.region}}' }, description: 'inline values, applied last; string values may use {{cluster.name}} and {{cluster.labels.KEY}}' })
+  @IsOptional() @IsObject()
+  values?: Record<string, unknown>;
+}
+
 class ApplicationFieldsDto {
   @ApiPropertyOptional({ ...LABELS_SCHEMA, example: { team: 'web' } })
   @IsOptional() @IsObject() @LabelMap()
@@ -96,6 +106,10 @@ class ApplicationFieldsDto {
   @ApiPropertyOptional({ type: SyncPolicyDto })
   @IsOptional() @ValidateNested() @Type(() => SyncPolicyDto)
   syncPolicy?: SyncPolicyDto;
+
+  @ApiPropertyOptional({ type: HelmDto, nullable: true, description: 'for a path with Chart.yaml; null removes it' })
+  @IsOptional() @ValidateNested() @Type(() => HelmDto)
+  helm?: HelmDto | null;
 
   @ApiPropertyOptional({ type: [HookDto], maxItems: 32 })
   @IsOptional() @IsArray() @ArrayMaxSize(32) @ValidateNested({ each: true }) @Type(() => HookDto)

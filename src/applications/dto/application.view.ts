@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { HEALTH_STATUSES, type HealthStatus } from '../../engine';
 import { RUN_PHASES, type RunChange, type RunPhase, type SyncRun } from '../sync-run.entity';
 import { SYNC_STATUSES, TRIGGERS, type ResourceStatus, type SyncStatus, type Trigger } from '../target.entity';
-import { ClusterSelectorDto, SyncPolicyDto } from './application.dto';
+import { ClusterSelectorDto, HelmDto, SyncPolicyDto } from './application.dto';
 
 const ACTIONS = ['created', 'configured', 'unchanged', 'pruned', 'skipped', 'failed'];
 
@@ -84,6 +84,7 @@ export class TargetView {
   @ApiProperty({ type: String, nullable: true, description: 'why it is not Synced and Healthy, in words a person can act on' }) message!: string | null;
   @ApiProperty({ type: CommitView, nullable: true, description: 'the commit applied there now' }) revision!: CommitView | null;
   @ApiProperty({ type: String, nullable: true, description: 'the SHA it should have' }) desiredRevision!: string | null;
+  @ApiProperty({ type: String, nullable: true, enum: ['plain', 'kustomize', 'helm'], description: 'how its path was last rendered' }) renderer!: string | null;
   @ApiProperty({ type: LastRunView, nullable: true }) lastSyncRun!: LastRunView | null;
   @ApiProperty({ description: 'left the fan-out; its objects are being pruned' }) leaving!: boolean;
   @ApiProperty({ type: 'integer', description: 'failed runs in a row' }) failures!: number;
@@ -141,6 +142,7 @@ export class ApplicationView {
   @ApiProperty({ type: [DestinationView] }) destinations!: DestinationView[];
   @ApiProperty({ type: SyncPolicyDto }) syncPolicy!: SyncPolicyDto;
   @ApiProperty({ type: [HookView] }) hooks!: HookView[];
+  @ApiProperty({ type: HelmDto, nullable: true }) helm!: HelmDto | null;
   @ApiProperty({ type: PinView, nullable: true, description: 'set by a rollback until a revision is set again' }) pinned!: PinView | null;
   @ApiProperty({ type: DeletionView, nullable: true }) deletion!: DeletionView | null;
   @ApiProperty({ type: ApplicationStatusView }) status!: ApplicationStatusView;
