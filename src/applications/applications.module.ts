@@ -7,6 +7,7 @@ import { ApplicationViews } from './application-views';
 import { ApplicationsController } from './applications.controller';
 import { ApplicationsService } from './applications.service';
 import { DesiredState } from './desired-state';
+import { LiveCaches } from './live-caches';
 import { ReconcileQueue } from './reconcile-queue';
 import { SyncRuns } from './sync-runs';
 import { TargetHooks } from './target-hooks';
@@ -16,6 +17,6 @@ import { TargetSet } from './target-set';
 @Module({
   imports: [ClustersModule, RepositoriesModule, ChannelsModule],
   controllers: [ApplicationsController],
-  providers: [ApplicationsService, ApplicationViews, ApplicationMetrics, DesiredState, ReconcileQueue, SyncRuns, TargetHooks, TargetReconciler, TargetSet],
+  providers: [ApplicationsService, ApplicationViews, ApplicationMetrics, DesiredState, LiveCaches, ReconcileQueue, SyncRuns, TargetHooks, TargetReconciler, TargetSet],
 })
 export class ApplicationsModule {}

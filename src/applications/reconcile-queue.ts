@@ -111,10 +111,14 @@ export class ReconcileQueue implements OnApplicationBootstrap, BeforeApplication
   }
 
   /** Makes targets due now without asking for a run: their next check comes at once. */
-  async checkNow(where: { application: string } | { cluster: string }, resetFailures = false): Promise<void> {
-    const [[key, value]] = Object.entries(where);
+  async checkNow(where: { application?: string; cluster?: string; namespace?: string }, resetFailures = false): Promise<void> {
+    const conds = Object.entries(where).filter(([, v]) => v !== undefined);
+    if (!conds.length) return;
     await this.db.write((tx) =>
-      tx.query(`UPDATE targets SET dueAt = MIN(dueAt, ?), priority = MIN(priority, 1)${resetFailures ? ', failures = 0' : ''} WHERE "${key}" = ?`, [this.clock.now(), value]),
+      tx.query(
+        `UPDATE targets SET dueAt = MIN(dueAt, ?), priority = MIN(priority, 1)${resetFailures ? ', failures = 0' : ''} WHERE ${conds.map(([k]) => `"${k}" = ?`).join(' AND ')}`,
+        [this.clock.now(), ...conds.map(([, v]) => v)],
+      ),
     );
     this.kick();
   }

@@ -4,13 +4,14 @@ import { Cluster } from '../clusters/cluster.entity';
 import { ClusterClients } from '../clusters/cluster-clients';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
-import { SyncEngine, type ChangeAction, type ChangeSetEntry, type ObjectRef, type RenderedObject, type Target } from '../engine';
+import { refOf, SyncEngine, type ChangeAction, type ChangeSetEntry, type ObjectRef, type RenderedObject, type Target } from '../engine';
 import { isClusterLevel } from '../kube';
 import { Repository } from '../repositories/repository.entity';
 import { Clock, type Timer } from '../shared/clock';
 import { Application } from './application.entity';
 import { ApplicationMetrics } from './application-metrics';
 import { DesiredState, type DesiredObjects } from './desired-state';
+import { LiveCaches } from './live-caches';
 import { ReconcileQueue } from './reconcile-queue';
 import { SyncRuns } from './sync-runs';
 import type { RunPhase } from './sync-run.entity';
@@ -48,6 +49,7 @@ export class TargetReconciler implements OnModuleInit {
     private readonly queue: ReconcileQueue,
     private readonly metrics: ApplicationMetrics,
     private readonly hooks: TargetHooks,
+    private readonly live: LiveCaches,
   ) {}
 
   onModuleInit(): void {
@@ -103,6 +105,8 @@ export class TargetReconciler implements OnModuleInit {
       trigger = 'schedule';
     }
     const objects = await this.render(app, t, sha, cluster);
+    // the live cache watches what this target holds and is about to apply
+    await this.live.use(cluster, t.id, [...t.inventory, ...(objects instanceof Error ? [] : objects.objects.map((o) => refOf(o.object)))]);
     let drifted: Happening[] = [];
     if (!trigger) {
       const check = await this.check(t, app, cluster, sha, objects);
@@ -234,6 +238,7 @@ export class TargetReconciler implements OnModuleInit {
 
   /** Deletes the target's row; the last one of an application being deleted takes the application with it. */
   private async remove(t: TargetRow, app: Application): Promise<void> {
+    this.live.release(t.cluster, t.id);
     await this.db.write(async (tx) => {
       await tx.delete(TargetRow, { id: t.id });
       if (app.deletingSince && !(await tx.existsBy(TargetRow, { application: app.name }))) {
@@ -294,7 +299,7 @@ export class TargetReconciler implements OnModuleInit {
   }
 
   private engine(cluster: Cluster): SyncEngine {
-    return new SyncEngine(this.clients.forCluster(cluster), { concurrency: this.config.sync.engineConcurrency, clock: this.clock });
+    return new SyncEngine(this.clients.forCluster(cluster), { concurrency: this.config.sync.engineConcurrency, clock: this.clock, live: this.live.for(cluster) });
   }
 
   private targetOf(t: TargetRow): Target {

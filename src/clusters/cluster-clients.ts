@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { KubeClient } from '../kube';
+import { Metrics } from '../operations/metrics';
 import { SecretBox } from '../security/secret-box';
 import { Cluster } from './cluster.entity';
 
@@ -20,20 +21,24 @@ export interface StoredCredentials {
 export class ClusterClients implements OnApplicationShutdown {
   private readonly cache = new Map<string, { generation: number; client: KubeClient }>();
 
-  constructor(@Inject(SecretBox) private readonly box: SecretBox) {}
+  constructor(
+    @Inject(SecretBox) private readonly box: SecretBox,
+    private readonly metrics: Metrics,
+  ) {}
 
   forCluster(cluster: Cluster): KubeClient {
     const cached = this.cache.get(cluster.name);
     if (cached && cached.generation === cluster.generation) return cached.client;
     cached?.client.close();
     const creds = JSON.parse(this.box.decrypt(cluster.credentials, CREDENTIALS_PURPOSE)) as StoredCredentials;
+    const requests = this.metrics.kubeRequests;
     const client = KubeClient.fromCredentials({
       name: cluster.name,
       server: cluster.server,
       caData: cluster.caData ?? undefined,
       insecureSkipVerify: cluster.insecureSkipVerify,
       ...creds,
-    });
+    }, { onRequest: ({ verb, dryRun }) => requests.inc({ cluster: cluster.name, verb: dryRun ? 'dryrun' : verb }) });
     this.cache.set(cluster.name, { generation: cluster.generation, client });
     return client;
   }

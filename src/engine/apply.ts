@@ -12,7 +12,7 @@ import type { ApplyOptions, ChangeSetEntry, StagePlan, SyncPlan, SyncResult } fr
 export async function applySync(ctx: EngineContext, plan: SyncPlan, opts: ApplyOptions = {}): Promise<SyncResult> {
   if (plan.request.dryRun) return planView(plan);
   const { signal, onProgress } = opts;
-  const write: WriteContext = { client: ctx.client, fieldManager: ctx.fieldManager, clock: ctx.clock, replaceTimeoutMs: ctx.replaceTimeoutMs };
+  const write: WriteContext = { client: ctx.client, live: ctx.live, fieldManager: ctx.fieldManager, clock: ctx.clock, replaceTimeoutMs: ctx.replaceTimeoutMs };
   const done: ObjectPlan[] = [];
   let interrupted = false;
   /** `group/Kind` of custom resources whose CRD this run changed */

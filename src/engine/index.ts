@@ -1,6 +1,7 @@
 export * from './diff';
 export * from './health';
 export * from './live';
+export * from './live-cache';
 export type { ObjectPlan } from './object-plan';
 export * from './objects';
 export * from './order';

@@ -3,9 +3,22 @@
 import { joinApiVersion, type KubeClient } from '../kube';
 import type { KubeObject, ObjectRef } from './objects';
 
+/** What Flotilla last applied to an object: a hash of what it sent, and the version the server answered. */
+export interface AppliedMemo {
+  hash: string;
+  resourceVersion: string;
+}
+
 export interface LiveState {
   /** The object as the cluster has it now; undefined when it does not exist. */
   get(ref: ObjectRef): Promise<KubeObject | undefined>;
+  /**
+   * Optional memory of applies: an object whose live resourceVersion is still the one an apply
+   * of the same desired object returned has not changed since — no dry run needed to know it.
+   * Only worth having with a watch-fed `get` (a fresh resourceVersion at no cost).
+   */
+  remembered?(ref: ObjectRef): AppliedMemo | undefined;
+  remember?(ref: ObjectRef, memo: AppliedMemo): void;
 }
 
 /** Reads every object from the API server when asked. */

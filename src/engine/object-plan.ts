@@ -1,5 +1,6 @@
 // One object's plan: read it live, refuse another application's object, ask the server what an
 // apply would produce (dry run), and compare that with the live object. Applying the plan writes it.
+import { createHash } from 'node:crypto';
 import { isClusterLevel, KubeApiError, UnknownKindError, type KubeClient } from '../kube';
 import type { Clock } from '../shared/clock';
 import { diffObjects, maskSecretChanges, normalize, type FieldChange } from './diff';
@@ -74,6 +75,10 @@ export async function planObject(ctx: PlanContext, placed: PlacedObject): Promis
       message: `SharedResource: ${describeRef(placed.ref)} is already managed by application "${owner}" (tracking id ${theirs}); not taken over`,
     };
   }
+  // applied by Flotilla exactly like this, and not changed since: unchanged, without a dry run
+  const hash = ctx.live.remembered ? desiredHash(placed.object) : '';
+  const memo = live ? ctx.live.remembered?.(placed.ref) : undefined;
+  if (live && memo && memo.hash === hash && memo.resourceVersion === live.metadata.resourceVersion) return { placed, live, action: 'unchanged', changes: [], result: live };
   // a new object in a real run: the apply itself validates it, a dry run first would only double the calls
   if (!live && ctx.applying) return { placed, action: 'created', changes: [] };
   let predicted: KubeObject;
@@ -93,11 +98,14 @@ export async function planObject(ctx: PlanContext, placed: PlacedObject): Promis
   }
   if (!live) return { placed, action: 'created', changes: [], result: predicted };
   const changes = diffObjects(normalize(live), normalize(predicted));
+  if (!changes.length && live.metadata.resourceVersion) ctx.live.remember?.(placed.ref, { hash, resourceVersion: live.metadata.resourceVersion });
   return { placed, live, action: changes.length ? 'configured' : 'unchanged', changes, result: changes.length ? predicted : live };
 }
 
 export interface WriteContext {
   client: KubeClient;
+  /** told of every apply, so the next plan knows the object is as applied */
+  live?: LiveState;
   fieldManager: string;
   clock: Clock;
   replaceTimeoutMs: number;
@@ -113,10 +121,16 @@ export async function applyObject(ctx: WriteContext, plan: ObjectPlan): Promise<
       await waitGone(ctx, plan);
     }
     const result = await ctx.client.apply(object, { fieldManager: ctx.fieldManager, force: true });
+    if (ctx.live?.remember && result.metadata?.resourceVersion) ctx.live.remember(ref, { hash: desiredHash(object), resourceVersion: result.metadata.resourceVersion });
     return { ...plan, result, message: appliedMessage(plan) };
   } catch (e) {
     return failed(plan.placed, plan.live, e, '', plan.placed.targetNamespace ? 'creating the target namespace: ' : '');
   }
+}
+
+/** Identifies a desired object's content (placed, so target-specific). */
+export function desiredHash(object: KubeObject): string {
+  return createHash('sha256').update(JSON.stringify(object)).digest('base64url');
 }
 
 /** The change set entry of a plan (or of its outcome once applied). */

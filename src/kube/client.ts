@@ -22,6 +22,14 @@ export interface KubeClientOptions {
   timeoutMs?: number;
   /** concurrent connections to this server; default 16 */
   maxSockets?: number;
+  /** told of every request (not watch events): for request metrics */
+  onRequest?: (request: { verb: string; dryRun: boolean }) => void;
+}
+
+/** One event of a watch stream, as the API server sends it. */
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: KubeObject;
 }
 
 export interface ApplyOptions {
@@ -218,6 +226,66 @@ export class KubeClient {
     return this.call({ method, path, body, contentType, subject: { verb: method.toLowerCase(), resource: path } });
   }
 
+  /**
+   * A watch as a stream: `onEvent` is called for each line as it arrives (never buffered whole).
+   * Resolves when the server ends the stream (watches time out; the caller resumes from the last
+   * resourceVersion); rejects with a KubeApiError for an error answer (410 Gone: relist) or the
+   * transport's error; stops when `signal` aborts. Watch streams use their own connection: a
+   * long-lived stream must not hold one of the agent's keep-alive sockets for requests.
+   */
+  async watch(path: string, query: Record<string, string | undefined>, onEvent: (e: WatchEvent) => void, signal: AbortSignal): Promise<void> {
+    const { headers, tls } = await this.setup();
+    const url = new URL(path, this.server + '/');
+    for (const [k, v] of Object.entries({ ...query, watch: '1', allowWatchBookmarks: 'true' })) if (v !== undefined) url.searchParams.set(k, v);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    this.options.onRequest?.({ verb: 'WATCH', dryRun: false });
+    await new Promise<void>((done, fail) => {
+      if (signal.aborted) return done();
+      const req = send(url, {
+        method: 'GET', agent: false, ca: tls.ca, cert: tls.cert, key: tls.key,
+        rejectUnauthorized: this.kubeConfig.getCurrentCluster()?.skipTLSVerify ? false : true,
+        headers: { ...headers, accept: 'application/json' },
+        signal,
+      }, (res: IncomingMessage) => {
+        if ((res.statusCode ?? 0) >= 300) {
+          const chunks: Buffer[] = [];
+          res.on('data', (d: Buffer) => chunks.push(d));
+          res.on('end', () => {
+            let body: unknown;
+            try {
+              body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+            } catch {
+              body = undefined;
+            }
+            fail(KubeApiError.fromStatus(res.statusCode ?? 0, body, { verb: 'watch', resource: path }, mediaTypeOf(res.headers['content-type'])));
+          });
+          return;
+        }
+        let rest = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          rest += chunk;
+          let nl: number;
+          while ((nl = rest.indexOf('\n')) >= 0) {
+            const line = rest.slice(0, nl).trim();
+            rest = rest.slice(nl + 1);
+            if (!line) continue;
+            try {
+              onEvent(JSON.parse(line) as WatchEvent);
+            } catch (e) {
+              req.destroy(e as Error);
+              return;
+            }
+          }
+        });
+        res.on('end', () => done());
+        res.on('error', (e) => (signal.aborted ? done() : fail(classifyTransportError(this.server, e))));
+      });
+      req.on('error', (e) => (signal.aborted ? done() : fail(e instanceof KubeApiError ? e : classifyTransportError(this.server, e))));
+      req.end();
+    });
+  }
+
   close(): void {
     void this.transport?.then((t) => t.agent.destroy());
   }
@@ -243,6 +311,7 @@ export class KubeClient {
 
   private async call<T>(c: Call): Promise<T> {
     const { agent, headers } = await this.setup();
+    this.options.onRequest?.({ verb: c.method, dryRun: c.query?.dryRun !== undefined });
     const url = new URL(c.path, this.server + '/');
     for (const [k, v] of Object.entries(c.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const payload = c.body === undefined ? undefined : JSON.stringify(c.body);

@@ -3,3 +3,4 @@ export * from './client';
 export * from './credentials';
 export * from './discovery';
 export * from './errors';
+export * from './informer';

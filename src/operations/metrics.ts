@@ -19,6 +19,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** every request Flotilla sends to a cluster's API server (watch streams count once) */
+  readonly kubeRequests = new Counter({
+    name: 'flotilla_kube_requests_total',
+    help: 'Requests to Kubernetes API servers by cluster and verb (dryrun for dry-run applies)',
+    labelNames: ['cluster', 'verb'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'flotilla_' });
   }
