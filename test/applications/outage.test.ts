@@ -118,6 +118,11 @@ describe('an application over clusters that leave the fan-out or go down', () =>
       await waitForTargets(admin, APP, BOTH, settled(() => sha.second), 'b converged to the newest commit by itself', 120_000);
       expect(await objectsIn(b)).toEqual({ settings: '2', extra: true });
       expect(await objectsIn(east)).toEqual({ settings: '2', extra: true });
+      // b's live cache lost its watches with the API server and came back by itself
+      const metrics = await (await fetch(`${running.baseUrl}/metrics`)).text();
+      const restarts = [...metrics.matchAll(/^flotilla_watch_restarts_total\{cluster="b",why="\w+"\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+      expect(restarts, 'watch restarts on b').toBeGreaterThan(0);
+      expect(metrics).toMatch(/^flotilla_live_cache_objects\{cluster="b"\} [1-9]/m);
     } finally {
       sampling = false;
       await sampler;
