@@ -6,6 +6,7 @@ import { AuditModule } from './audit/audit.module';
 import { ChannelsModule } from './channels/channels.module';
 import { AuthModule } from './auth/auth.module';
 import { ClustersModule } from './clusters/clusters.module';
+import { EventsModule } from './events/events.module';
 import { CommonModule } from './common/common.module';
 import { AllExceptionsFilter } from './common/errors/exception.filter';
 import { AppConfig } from './config/app-config';
@@ -33,6 +34,7 @@ export class AppModule {
         AuditModule,
         AuthModule,
         OperationsModule,
+        EventsModule,
         ClustersModule,
         RepositoriesModule,
         ChannelsModule,

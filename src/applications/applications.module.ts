@@ -5,6 +5,8 @@ import { RepositoriesModule } from '../repositories/repositories.module';
 import { ApplicationMetrics } from './application-metrics';
 import { ApplicationViews } from './application-views';
 import { ApplicationsController } from './applications.controller';
+import { TargetsController } from './targets.controller';
+import { TargetTrees } from './target-trees';
 import { ApplicationsService } from './applications.service';
 import { DesiredState } from './desired-state';
 import { LiveCaches } from './live-caches';
@@ -16,7 +18,7 @@ import { TargetSet } from './target-set';
 
 @Module({
   imports: [ClustersModule, RepositoriesModule, ChannelsModule],
-  controllers: [ApplicationsController],
-  providers: [ApplicationsService, ApplicationViews, ApplicationMetrics, DesiredState, LiveCaches, ReconcileQueue, SyncRuns, TargetHooks, TargetReconciler, TargetSet],
+  controllers: [ApplicationsController, TargetsController],
+  providers: [ApplicationsService, ApplicationViews, ApplicationMetrics, DesiredState, LiveCaches, ReconcileQueue, SyncRuns, TargetHooks, TargetReconciler, TargetSet, TargetTrees],
 })
 export class ApplicationsModule {}

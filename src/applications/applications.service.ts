@@ -6,6 +6,7 @@ import { Cluster } from '../clusters/cluster.entity';
 import { matches, parseSelector } from '../clusters/label-selector';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
+import { LiveEvents } from '../events/live-events';
 import { RepositoryUsage } from '../repositories/repository-usage';
 import { Repository } from '../repositories/repository.entity';
 import { Clock } from '../shared/clock';
@@ -36,6 +37,7 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
     private readonly queue: ReconcileQueue,
     private readonly runs: SyncRuns,
     private readonly usage: RepositoryUsage,
+    private readonly events: LiveEvents,
   ) {}
 
   onModuleInit(): void {
@@ -88,6 +90,7 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
       await this.targets.expand(tx, app);
     });
     this.queue.kick();
+    this.events.publish({ type: 'application', application: dto.name, change: 'created' });
     return this.get(dto.name);
   }
 
@@ -115,6 +118,7 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
       await this.targets.expand(tx, app);
     });
     await this.queue.checkNow({ application: name }, true);
+    this.events.publish({ type: 'application', application: name, change: 'updated' });
     return this.get(name);
   }
 
@@ -134,6 +138,7 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
       await tx.delete(Application, { name });
       await tx.query(`DELETE FROM sync_runs WHERE application = ?`, [name]);
     });
+    this.events.publish({ type: 'application', application: name, change: cascade ? 'updated' : 'deleted' });
     if (!cascade) return undefined;
     this.queue.kick();
     return this.db.manager.findOneBy(Application, { name }).then((a) => a ?? undefined);

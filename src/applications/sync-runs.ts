@@ -3,6 +3,7 @@ import { In, LessThan, type EntityManager } from 'typeorm';
 import { AuditLog } from '../audit/audit-log';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
+import { LiveEvents } from '../events/live-events';
 import type { ChangeAction, ChangeSetEntry } from '../engine';
 import { Clock } from '../shared/clock';
 import { NotFoundError } from '../shared/errors';
@@ -47,6 +48,7 @@ export class SyncRuns {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly events: LiveEvents,
   ) {}
 
   /** Inserts the Running row and its audit entry; `also` writes more in the same transaction. */
@@ -60,6 +62,7 @@ export class SyncRuns {
       }));
       await this.audit.recordIn(tx, { actor, action: 'syncrun.started', subject: subject(target), outcome: 'Running', details: { run: run.id, revision, trigger } });
       await also?.(tx, run);
+      this.events.publish({ type: 'run', application: run.application, cluster: run.cluster, namespace: run.namespace, id: run.id, phase: run.phase, trigger: run.trigger, revision: run.revision });
       return run;
     });
   }
@@ -81,6 +84,7 @@ export class SyncRuns {
       });
       await also?.(tx);
       await this.trim(tx, run.targetId);
+      this.events.publish({ type: 'run', application: run.application, cluster: run.cluster, namespace: run.namespace, id: run.id, phase: run.phase, trigger: run.trigger, revision: run.revision });
       return run;
     });
   }

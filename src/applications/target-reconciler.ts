@@ -11,6 +11,7 @@ import { Clock, type Timer } from '../shared/clock';
 import { Application } from './application.entity';
 import { ApplicationMetrics } from './application-metrics';
 import { DesiredState, type DesiredObjects } from './desired-state';
+import { LiveEvents } from '../events/live-events';
 import { LiveCaches } from './live-caches';
 import { ReconcileQueue } from './reconcile-queue';
 import { SyncRuns } from './sync-runs';
@@ -50,6 +51,7 @@ export class TargetReconciler implements OnModuleInit {
     private readonly metrics: ApplicationMetrics,
     private readonly hooks: TargetHooks,
     private readonly live: LiveCaches,
+    private readonly events: LiveEvents,
   ) {}
 
   onModuleInit(): void {
@@ -244,6 +246,7 @@ export class TargetReconciler implements OnModuleInit {
       if (app.deletingSince && !(await tx.existsBy(TargetRow, { application: app.name }))) {
         await tx.delete(Application, { name: app.name });
         await tx.query(`DELETE FROM sync_runs WHERE application = ?`, [app.name]);
+        this.events.publish({ type: 'application', application: app.name, change: 'deleted' });
         this.log.log({ application: app.name }, `application ${app.name} deleted with everything it deployed`);
       }
     });
@@ -282,7 +285,12 @@ export class TargetReconciler implements OnModuleInit {
     const current = await tx.findOneBy(TargetRow, { id });
     if (!current) return;
     const changed = Object.fromEntries(Object.entries(patch).filter(([k, v]) => JSON.stringify((current as any)[k]) !== JSON.stringify(v)));
-    if (Object.keys(changed).length) await tx.update(TargetRow, { id }, changed);
+    if (!Object.keys(changed).length) return;
+    await tx.update(TargetRow, { id }, changed);
+    if (['sync', 'health', 'revision', 'message'].some((k) => k in changed)) {
+      const now = { ...current, ...changed } as TargetRow;
+      this.events.publish({ type: 'target', application: now.application, cluster: now.cluster, namespace: now.namespace, sync: now.sync, health: now.health, revision: now.revision, message: now.message });
+    }
   }
 
   private failed(t: TargetRow, e: unknown, patch: Partial<TargetRow> = {}): Outcome {

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { Cluster } from '../clusters/cluster.entity';
 import { ClusterEvents, type ClusterChange } from '../clusters/cluster-events';
 import { Database } from '../database/database';
+import { LiveEvents } from '../events/live-events';
 import { RepositoryEvents, type RevisionMoved } from '../repositories/repository-events';
 import { Clock } from '../shared/clock';
 import { Application } from './application.entity';
@@ -30,6 +31,7 @@ export class TargetSet implements OnModuleInit, OnModuleDestroy {
     private readonly queue: ReconcileQueue,
     private readonly clusterEvents: ClusterEvents,
     private readonly repositoryEvents: RepositoryEvents,
+    private readonly events: LiveEvents,
   ) {}
 
   onModuleInit(): void {
@@ -94,6 +96,7 @@ export class TargetSet implements OnModuleInit, OnModuleDestroy {
       for (const app of await tx.find(Application)) if (!app.deletingSince) await this.expand(tx, app);
     });
     this.log.log({ cluster: change.cluster, change: change.kind }, `cluster ${change.cluster} ${change.kind}: fan-outs updated`);
+    this.events.publish({ type: 'cluster', cluster: change.cluster, change: change.kind });
     this.queue.kick();
   }
 

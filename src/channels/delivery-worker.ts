@@ -5,6 +5,7 @@ import { AuditLog } from '../audit/audit-log';
 import { Scheduler } from '../common/scheduler';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
+import { LiveEvents } from '../events/live-events';
 import { Clock } from '../shared/clock';
 import { Channel } from './channel.entity';
 import { ChannelSecrets } from './channel-secrets';
@@ -30,7 +31,8 @@ class NotYet {
 
 /**
  * The outbox's sending side. Pending rows whose time has come are sent per channel, one at a time
- * and in order, with up to `hooks.channelConcurrency` channels at once, so one slow or failing
+ * and in order (a delivery waiting out a retry backoff does not hold back the ones after it; a
+ * 429 pauses the whole channel and keeps the order), with up to `hooks.channelConcurrency` channels at once, so one slow or failing
  * receiver never delays another. An attempt that fails is tried again after a full-jitter
  * exponential backoff (cockatiel's generator, capped) or the receiver's Retry-After — a 429 also
  * pauses that channel only — until `hooks.maxAttempts`; then the row is failed for good. Each final
@@ -53,6 +55,7 @@ export class DeliveryWorker implements OnApplicationBootstrap {
     private readonly audit: AuditLog,
     private readonly secrets: ChannelSecrets,
     private readonly usage: ChannelUsage,
+    private readonly events: LiveEvents,
   ) {
     this.slack = new SlackSender({ apiUrl: config.slack.apiUrl, timeoutSeconds: config.slack.timeoutSeconds });
     this.webhooks = new WebhookSender({ allowPrivateNetworks: config.hooks.allowPrivateNetworks, clock });
@@ -85,11 +88,13 @@ export class DeliveryWorker implements OnApplicationBootstrap {
   /** Sends one delivery now (the test endpoint), recording the outcome like the worker does. */
   async deliverNow(id: string): Promise<AttemptOutcome> {
     const channel = (await this.db.manager.findOneByOrFail(Delivery, { id })).channel;
-    this.busy.add(channel);
+    // a drain already running on the channel keeps its claim; this one send goes beside it
+    const claimed = !this.busy.has(channel);
+    if (claimed) this.busy.add(channel);
     try {
       return await this.attempt(id);
     } finally {
-      this.busy.delete(channel);
+      if (claimed) this.busy.delete(channel);
     }
   }
 
@@ -141,16 +146,20 @@ export class DeliveryWorker implements OnApplicationBootstrap {
     try {
       const sent = await this.send(channel, d);
       await this.db.write(async (tx) => {
+        // news that arrived while this was being sent (a grouped message's next edit) keeps it pending
+        const stale = channel.type === 'slack' && d.kind === 'revision' && (await tx.findOne(Delivery, { where: { id }, select: { version: true } }))?.version !== d.version;
         await tx.update(Delivery, { id }, {
-          state: 'delivered', attempts: d.attempts + 1, lastStatus: sent.status, lastError: null, deliveredAt: this.clock.date(),
+          state: stale ? 'pending' : 'delivered', attempts: d.attempts + 1, lastStatus: sent.status, lastError: null, deliveredAt: this.clock.date(),
           ...(sent.slackTs ? { slackTs: sent.slackTs, payload: { ...d.payload, slackChannel: sent.slackChannel } } : {}),
         });
         await this.audit.recordIn(tx, { actor: 'flotilla', action: 'delivery.delivered', subject: `${d.channel}/${d.id}`, outcome: 'delivered', details: { event: d.event, kind: d.kind, application: d.application, attempts: d.attempts + 1, status: sent.status } });
       });
+      this.events.publish({ type: 'delivery', channel: d.channel, id: d.id, state: 'delivered', application: d.application });
       return { ok: true, status: sent.status, message: `delivered (${d.kind === 'revision' ? 'revision summary' : d.event})` };
     } catch (e) {
       if (e instanceof NotYet) {
-        await this.db.write((tx) => tx.update(Delivery, { id }, { nextAttemptAt: e.at }));
+        // unless news arrived meanwhile (the last target finished): then look again at once
+        await this.db.write((tx) => tx.update(Delivery, { id, version: d.version }, { nextAttemptAt: e.at }));
         return { ok: false, status: null, message: 'waiting' };
       }
       return this.failed(d, channel, e);
@@ -169,13 +178,15 @@ export class DeliveryWorker implements OnApplicationBootstrap {
     await this.db.write(async (tx) => {
       if (paced) await tx.update(Channel, { name: channel.name }, { pausedUntil: now + Math.max(retryAfter, 1000) });
       await tx.update(Delivery, { id: d.id }, {
-        state: giveUp ? 'failed' : 'pending', attempts: paced ? d.attempts : attempts, nextAttemptAt: giveUp ? d.nextAttemptAt : next,
+        // paced: the channel's pause holds every delivery; this one keeps its place in the order
+        state: giveUp ? 'failed' : 'pending', attempts: paced ? d.attempts : attempts, nextAttemptAt: giveUp || paced ? d.nextAttemptAt : next,
         lastError: err.message.slice(0, 2000), lastStatus: err.status ?? null,
       });
       if (giveUp) {
         await this.audit.recordIn(tx, { actor: 'flotilla', action: 'delivery.failed', subject: `${d.channel}/${d.id}`, outcome: 'failed', details: { event: d.event, kind: d.kind, application: d.application, attempts, status: err.status, error: err.message.slice(0, 500) } });
       }
     });
+    this.events.publish({ type: 'delivery', channel: d.channel, id: d.id, state: giveUp ? 'failed' : 'pending', application: d.application });
     if (giveUp) this.log.warn({ channel: d.channel, delivery: d.id, attempts, err: err.message }, 'delivery failed for good');
     return { ok: false, status: err.status ?? null, message: err.message };
   }

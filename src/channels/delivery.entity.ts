@@ -49,6 +49,10 @@ export class Delivery {
   @Column({ type: 'integer', default: 0 })
   attempts!: number;
 
+  /** bumped whenever the outbox has news for this row: a send that read an older version leaves it pending */
+  @Column({ type: 'integer', default: 0 })
+  version!: number;
+
   /** epoch ms; the worker sends pending rows whose time has come */
   @Column({ type: 'integer' })
   nextAttemptAt!: number;

@@ -55,11 +55,12 @@ export class HookOutbox {
       // a webhook row is looked at now and then waits for the last target (or the timeout): the worker decides
       await this.insert(tx, hook.channel, 'revision', 'Revision', event.application, groupKey, { application: event.application, revision: event.revision });
       written++;
-    } else if (channel.type === 'slack' && row.state !== 'pending') {
-      await tx.update(Delivery, { id: row.id }, { state: 'pending', nextAttemptAt: now, attempts: 0, lastError: null });
+    } else if (channel.type === 'slack') {
+      // news for the message: edit it again, even when a send is under way (its version is older)
+      await tx.update(Delivery, { id: row.id }, { state: 'pending', nextAttemptAt: Math.min(row.nextAttemptAt, now), version: row.version + 1, ...(row.state === 'pending' ? {} : { attempts: 0, lastError: null }) });
     } else if (channel.type === 'webhook' && row.state === 'pending' && event.type !== 'PreSync') {
       // a target finished: the worker looks whether it was the last one
-      await tx.update(Delivery, { id: row.id }, { nextAttemptAt: Math.min(row.nextAttemptAt, now) });
+      await tx.update(Delivery, { id: row.id }, { nextAttemptAt: Math.min(row.nextAttemptAt, now), version: row.version + 1 });
     }
     if (channel.type === 'slack' && event.type === 'SyncFailed') {
       await this.insert(tx, hook.channel, 'reply', event.type, event.application, groupKey, event as unknown as Record<string, unknown>);
@@ -71,7 +72,7 @@ export class HookOutbox {
   private async insert(tx: EntityManager, channel: string, kind: Delivery['kind'], event: Delivery['event'], application: string | null, groupKey: string | null, payload: Record<string, unknown>, at = this.clock.now()): Promise<string> {
     const id = randomUUID();
     await tx.insert(Delivery, {
-      id, channel, kind, event, application, groupKey, payload, state: 'pending', attempts: 0, nextAttemptAt: at,
+      id, channel, kind, event, application, groupKey, payload, state: 'pending', attempts: 0, version: 0, nextAttemptAt: at,
       lastError: null, lastStatus: null, slackTs: null, deliveredAt: null, createdAt: this.clock.now(),
     } as never);
     return id;

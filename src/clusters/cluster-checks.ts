@@ -7,6 +7,7 @@ import { Database } from '../database/database';
 import { mapBounded } from '../shared/map-bounded';
 import { Cluster } from './cluster.entity';
 import { ClusterClients } from './cluster-clients';
+import { LiveEvents } from '../events/live-events';
 import { ClusterEvents } from './cluster-events';
 import { probeCluster } from './cluster-probe';
 
@@ -29,6 +30,7 @@ export class ClusterChecks implements OnApplicationBootstrap {
     private readonly clock: Clock,
     private readonly scheduler: Scheduler,
     private readonly events: ClusterEvents,
+    private readonly live: LiveEvents,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -48,6 +50,7 @@ export class ClusterChecks implements OnApplicationBootstrap {
     await this.db.write((tx) => tx.getRepository(Cluster).update({ name, generation: cluster.generation }, status));
     if (cluster.phase !== result.phase) {
       this.log.log({ cluster: name, from: cluster.phase, to: result.phase }, `cluster ${name} is ${result.phase}`);
+      this.live.publish({ type: 'cluster', cluster: name, phase: result.phase });
       // targets waiting out a backoff on this cluster need not wait any longer
       if (result.phase === 'Connected' && cluster.phase !== 'Pending') await this.events.emit({ kind: 'reconnected', cluster: name }).catch(() => undefined);
     }

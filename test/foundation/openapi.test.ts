@@ -207,7 +207,7 @@ describe('the OpenAPI document', () => {
           if (response.content) problems.push(`${name}: 204 with a body`);
           continue;
         }
-        const media = path === '/metrics' ? 'text/plain' : 'application/json';
+        const media = path === '/metrics' ? 'text/plain' : path === '/api/v1/events' ? 'text/event-stream' : 'application/json';
         if (!response.content?.[media]?.schema) problems.push(`${name}: ${status} has no ${media} schema`);
       }
     }

@@ -53,6 +53,9 @@ const REQUIRED: Record<string, Role | typeof PUBLIC> = {
   'POST /api/v1/channels/{name}/test': 'operator',
   'GET /api/v1/channels/{name}/deliveries': 'viewer',
   'POST /api/v1/channels/{name}/deliveries/{id}/redeliver': 'admin',
+  'GET /api/v1/events': 'viewer',
+  'GET /api/v1/applications/{name}/targets/{cluster}/{namespace}/tree': 'viewer',
+  'GET /api/v1/applications/{name}/targets/{cluster}/{namespace}/object': 'viewer',
 };
 const RANK: Role[] = ['viewer', 'operator', 'admin'];
 
@@ -103,7 +106,7 @@ describe('authentication and roles', () => {
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.message).toBe('an Authorization: Bearer <token> header is required');
     for (const role of RANK) {
-      const res = await apiClient(running.baseUrl, tokens[role]).call(method, path, body);
+      const res = route === 'GET /api/v1/events' ? await openStream(path, tokens[role]) : await apiClient(running.baseUrl, tokens[role]).call(method, path, body);
       if (RANK.indexOf(role) < RANK.indexOf(required)) {
         expect(res.status, `${role} on ${route}`).toBe(403);
         expect(res.body.message).toContain(`needs ${required}`);
@@ -114,6 +117,15 @@ describe('authentication and roles', () => {
       }
     }
   });
+
+  /** an event stream never ends: its status and first bytes are the answer */
+  async function openStream(path: string, token: string) {
+    const abort = new AbortController();
+    const res = await fetch(`${running.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` }, signal: abort.signal });
+    const first = res.status === 200 ? new TextDecoder().decode((await res.body!.getReader().read()).value) : await res.text();
+    abort.abort();
+    return { status: res.status, body: res.status === 200 ? first : JSON.parse(first) };
+  }
 
   it('answers 401 to a malformed, unknown or revoked token', async () => {
     const unknown = await apiClient(running.baseUrl, 'flt_000000000000_' + 'A'.repeat(43)).get('/api/v1/tokens');

@@ -3,7 +3,7 @@
 // is rejected at once instead of pausing the client's queue (NOTES.md), so a rate-limited
 // channel waits in the outbox and no other channel waits with it. Every failure becomes a
 // DeliveryError whose message never holds the token.
-import { WebClient, ErrorCode, LogLevel, type Logger, type WebAPICallResult } from '@slack/web-api';
+import type { Logger, WebAPICallResult, WebClient } from '@slack/web-api';
 import { DeliveryError, parseRetryAfter, redact } from './delivery-error';
 import type { SlackBlock } from '../slack-message';
 
@@ -64,6 +64,9 @@ const HINTS: Record<string, string> = {
 
 const MAX_CLIENTS = 256;
 
+/** @slack/web-api, loaded when a Slack channel first sends: a service without one never pays for it. */
+const slackWebApi = (): typeof import('@slack/web-api') => require('@slack/web-api');
+
 export class SlackSender {
   private readonly clients = new Map<string, WebClient>();
 
@@ -99,7 +102,7 @@ export class SlackSender {
   private client(token: string): WebClient {
     let client = this.clients.get(token);
     if (client) return client;
-    client = new WebClient(token, {
+    client = new (slackWebApi().WebClient)(token, {
       slackApiUrl: this.options.apiUrl,
       timeout: this.options.timeoutSeconds * 1000,
       retryConfig: { retries: 0 },
@@ -117,6 +120,7 @@ export class SlackSender {
 export function slackDeliveryError(err: unknown, method: string, token: string): DeliveryError {
   const say = (text: string) => redact(`Slack ${method} failed: ${text}`, [token]);
   const e = err as { code?: unknown; message?: string };
+  const { ErrorCode } = slackWebApi();
   switch (e?.code) {
     case ErrorCode.RateLimitedError: {
       const retryAfterSeconds = (err as { retryAfter: number }).retryAfter;
@@ -161,6 +165,6 @@ const silentLogger: Logger = {
   warn: noop,
   error: noop,
   setLevel: noop,
-  getLevel: () => LogLevel.ERROR,
+  getLevel: () => slackWebApi().LogLevel.ERROR,
   setName: noop,
 };

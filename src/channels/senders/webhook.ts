@@ -5,7 +5,6 @@
 import type { IncomingMessage } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { CloudEvent, HTTP } from 'cloudevents';
 import { InvalidInputError } from '../../shared/errors';
 import { systemClock, type Clock } from '../../shared/clock';
 import { AddressRefusedError, checkWebhookUrl, guardedLookup, WebhookUrlError, type AddressPolicy, type Resolver } from './address-guard';
@@ -80,6 +79,8 @@ export function checkWebhookHeaders(headers: Record<string, string>): void {
 
 /** The CloudEvent for a delivery, serialised in structured mode: content type and body. */
 export function cloudEventMessage(id: string, source: string, event: WebhookEvent): { contentType: string; body: string } {
+  // loaded on the first delivery, not at start-up
+  const { CloudEvent, HTTP } = require('cloudevents') as typeof import('cloudevents');
   const time = typeof event.time === 'string' ? event.time : event.time.toISOString();
   const ce = new CloudEvent({ specversion: '1.0', id, source, type: event.type, subject: event.subject, time, datacontenttype: 'application/json', data: event.data });
   const message = HTTP.structured(ce);

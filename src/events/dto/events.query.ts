@@ -1,0 +1,13 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { DNS_LABEL } from '../../common/validation';
+
+export class EventsQuery {
+  @ApiPropertyOptional({ type: 'string', pattern: DNS_LABEL.source, maxLength: 63, description: 'only changes of this application' })
+  @IsOptional() @IsString() @MaxLength(63) @Matches(DNS_LABEL, { message: 'application must be a DNS-1123 label' })
+  application?: string;
+
+  @ApiPropertyOptional({ type: 'string', pattern: '^(target|run|application|cluster|delivery)(,(target|run|application|cluster|delivery))*$', maxLength: 64, description: 'comma-separated event types' })
+  @IsOptional() @IsString() @MaxLength(64) @Matches(/^(target|run|application|cluster|delivery)(,(target|run|application|cluster|delivery))*$/, { message: 'types must be a comma-separated list of target, run, application, cluster, delivery' })
+  types?: string;
+}
