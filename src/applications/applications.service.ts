@@ -14,7 +14,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../shared/error
 import { Application, type SyncPolicy } from './application.entity';
 import type { CreateApplicationDto, HelmDto, HookDto, SyncPolicyDto, SyncRequestDto, UpdateApplicationDto } from './dto/application.dto';
 import { checkDefinition, checkTemplate, type Destination } from './fan-out';
-import { ReconcileQueue } from './reconcile-queue';
+import { PRIORITY, ReconcileQueue } from './reconcile-queue';
 import { SyncRuns } from './sync-runs';
 import { TargetRow } from './target.entity';
 import { TargetSet } from './target-set';
@@ -117,7 +117,11 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
       await tx.save(app);
       await this.targets.expand(tx, app);
     });
-    await this.queue.checkNow({ application: name }, true);
+    // what the targets should hold may have changed (path, values, revision): automated
+    // applications sync it, the others show it at once
+    const app = await this.get(name);
+    if (app.syncPolicy.automated) await this.queue.trigger({ application: name }, { trigger: 'schedule', actor: 'flotilla', priority: PRIORITY.urgent, resetFailures: true });
+    else await this.queue.checkNow({ application: name }, true);
     this.events.publish({ type: 'application', application: name, change: 'updated' });
     return this.get(name);
   }

@@ -104,18 +104,19 @@ function isContentError(e: unknown): boolean {
 /** The application's helm settings for one cluster: `{{cluster.…}}` in string values rendered. */
 function helmFor(helm: Application['helm'], cluster: FleetCluster): RenderOptions['helm'] {
   if (!helm) return {};
+  // `at` is the setting's name as the API spells it: helm.values.region, helm.valueFiles[0]
   const render = (v: unknown, at: string): unknown => {
     if (typeof v === 'string') {
       const out = renderTemplate(v, cluster);
-      if ('problem' in out) throw new RenderError(`helm.values${at}`, undefined, out.problem);
+      if ('problem' in out) throw new RenderError(at, undefined, out.problem);
       return out.value;
     }
     if (Array.isArray(v)) return v.map((x, i) => render(x, `${at}[${i}]`));
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, render(x, `${at}.${k}`)]));
     return v;
   };
-  const valueFiles = (helm.valueFiles ?? []).map((f, i) => render(f, `.valueFiles[${i}]`) as string);
-  return { valueFiles, values: render(helm.values ?? {}, '') as Record<string, unknown> };
+  const valueFiles = (helm.valueFiles ?? []).map((f, i) => render(f, `helm.valueFiles[${i}]`) as string);
+  return { valueFiles, values: render(helm.values ?? {}, 'helm.values') as Record<string, unknown> };
 }
 
 /** A bounded memo of promises, most recently used last; rejections are dropped unless `keepError`. */
