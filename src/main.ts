@@ -1,21 +1,30 @@
 import 'reflect-metadata';
 import { createApp } from './app.factory';
+import { servesHttps } from './common/http/tls';
 import { createRootLogger } from './common/logging/logger';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
+
+/** A configuration problem — a bad value, or a server.tls file that is not a usable pair — exits 78. */
+function exitOnConfigError(e: unknown): never {
+  if (e instanceof ConfigError) {
+    process.stderr.write(`flotilla: ${e.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  throw e;
+}
 
 async function main(): Promise<void> {
   let config: AppConfig;
   try {
     config = loadConfig();
   } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`flotilla: ${e.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw e;
+    exitOnConfigError(e);
   }
   const log = createRootLogger(config.log.level);
-  const app = await createApp(config, log);
+  const app = await createApp(config, log).catch((e: unknown) => {
+    log.flush();
+    return exitOnConfigError(e);
+  });
 
   // Graceful shutdown: stop accepting, let requests in flight finish, run every module's
   // shutdown hook (schedulers, git, database), flush the logs — or give up after the timeout.
@@ -39,7 +48,7 @@ async function main(): Promise<void> {
 
   await app.listen(config.server.port, config.server.host);
   const address = app.getHttpServer().address();
-  log.info({ port: typeof address === 'object' && address ? address.port : config.server.port, dataDir: config.dataDir }, 'flotilla listening');
+  log.info({ port: typeof address === 'object' && address ? address.port : config.server.port, scheme: servesHttps(config) ? 'https' : 'http', dataDir: config.dataDir }, 'flotilla listening');
 }
 
 main().catch((e) => {

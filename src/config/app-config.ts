@@ -16,6 +16,12 @@ export class AppConfig {
     shutdownTimeoutSeconds: number;
     /** addresses or CIDRs whose X-Forwarded-For is believed (Express's `trust proxy`); empty: none */
     trustedProxies: string[];
+    /**
+     * HTTPS on Flotilla's own port: certFile + keyFile (absolute paths of PEM files, reloaded when
+     * they change), or selfSigned (a CA, a certificate and key made once in dataDir). Neither:
+     * plain HTTP.
+     */
+    tls: { certFile: string | null; keyFile: string | null; selfSigned: boolean };
   };
   /** absolute */
   dataDir!: string;
@@ -125,13 +131,30 @@ export function loadConfig(opts: LoadOptions = {}): AppConfig {
   }
 
   validate(merged, CONFIG_SCHEMA as unknown as Tree, '', sources, problems);
+  if (!problems.some((p) => p.startsWith('server.tls.'))) problems.push(...serverTlsProblems((merged.server as Tree).tls as AppConfig['server']['tls'], sources));
   if (problems.length) throw new ConfigError(problems);
 
   const cfg = Object.assign(new AppConfig(), merged) as AppConfig;
   cfg.dataDir = resolve(cwd, cfg.dataDir);
   cfg.database.file = isAbsolute(cfg.database.file) ? cfg.database.file : join(cfg.dataDir, cfg.database.file);
   if (!cfg.slack.apiUrl.endsWith('/')) cfg.slack.apiUrl += '/';
+  if (cfg.server.tls.certFile) cfg.server.tls.certFile = resolve(cwd, cfg.server.tls.certFile);
+  if (cfg.server.tls.keyFile) cfg.server.tls.keyFile = resolve(cwd, cfg.server.tls.keyFile);
   return cfg;
+}
+
+/** server.tls: certFile and keyFile go together; selfSigned excludes them. */
+function serverTlsProblems(tls: AppConfig['server']['tls'], sources: Map<string, string>): string[] {
+  const from = (k: string) => sources.get(`server.tls.${k}`) ?? 'defaults';
+  if (tls.selfSigned && (tls.certFile || tls.keyFile)) {
+    const given = tls.certFile ? 'certFile' : 'keyFile';
+    return [`server.tls.selfSigned: expected false when server.tls.${given} is set (from ${from(given)}): use your certificate or a self-signed one, not both, got true (from ${from('selfSigned')})`];
+  }
+  if (!tls.certFile !== !tls.keyFile) {
+    const [missing, given] = tls.certFile ? ['keyFile', 'certFile'] : ['certFile', 'keyFile'];
+    return [`server.tls.${missing}: expected a file path, since server.tls.${given} is set (from ${from(given)}), got null (from ${from(missing)})`];
+  }
+  return [];
 }
 
 function ruleAt(path: string): RuleOf | Tree | undefined {

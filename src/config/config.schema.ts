@@ -23,6 +23,12 @@ export const CONFIG_SCHEMA = {
     bodyLimitBytes: int(1024, 100 * 1024 * 1024),
     shutdownTimeoutSeconds: int(1, 600),
     trustedProxies: { kind: 'addresses' } as Rule,
+    /** HTTPS on Flotilla's own port: certFile + keyFile (PEM), or selfSigned; neither: plain HTTP */
+    tls: {
+      certFile: str({ nullable: true, what: 'a PEM certificate file' }),
+      keyFile: str({ nullable: true, what: 'a PEM private key file' }),
+      selfSigned: bool,
+    },
   },
   dataDir: str(),
   database: { file: str(), busyTimeoutMs: int(0, 600_000) },

@@ -3,9 +3,10 @@
 import { joinApiVersion, type KubeClient } from '../kube';
 import type { KubeObject, ObjectRef } from './objects';
 
-/** What Flotilla last applied to an object: a hash of what it sent, and the version the server answered. */
+/** What Flotilla last applied to an object: what it sent (a content id), and the version the server answered. */
 export interface AppliedMemo {
-  hash: string;
+  /** the content id of the desired object applied (contentId in object-plan.ts) */
+  desired: string;
   resourceVersion: string;
 }
 

@@ -76,9 +76,9 @@ export async function planObject(ctx: PlanContext, placed: PlacedObject): Promis
     };
   }
   // applied by Flotilla exactly like this, and not changed since: unchanged, without a dry run
-  const hash = ctx.live.remembered ? desiredHash(placed.object) : '';
+  const content = ctx.live.remembered ? contentId(placed.object) : '';
   const memo = live ? ctx.live.remembered?.(placed.ref) : undefined;
-  if (live && memo && memo.hash === hash && memo.resourceVersion === live.metadata.resourceVersion) return { placed, live, action: 'unchanged', changes: [], result: live };
+  if (live && memo && memo.desired === content && memo.resourceVersion === live.metadata.resourceVersion) return { placed, live, action: 'unchanged', changes: [], result: live };
   // a new object in a real run: the apply itself validates it, a dry run first would only double the calls
   if (!live && ctx.applying) return { placed, action: 'created', changes: [] };
   let predicted: KubeObject;
@@ -98,7 +98,7 @@ export async function planObject(ctx: PlanContext, placed: PlacedObject): Promis
   }
   if (!live) return { placed, action: 'created', changes: [], result: predicted };
   const changes = diffObjects(normalize(live), normalize(predicted));
-  if (!changes.length && live.metadata.resourceVersion) ctx.live.remember?.(placed.ref, { hash, resourceVersion: live.metadata.resourceVersion });
+  if (!changes.length && live.metadata.resourceVersion) ctx.live.remember?.(placed.ref, { desired: content, resourceVersion: live.metadata.resourceVersion });
   return { placed, live, action: changes.length ? 'configured' : 'unchanged', changes, result: changes.length ? predicted : live };
 }
 
@@ -121,7 +121,7 @@ export async function applyObject(ctx: WriteContext, plan: ObjectPlan): Promise<
       await waitGone(ctx, plan);
     }
     const result = await ctx.client.apply(object, { fieldManager: ctx.fieldManager, force: true });
-    if (ctx.live?.remember && result.metadata?.resourceVersion) ctx.live.remember(ref, { hash: desiredHash(object), resourceVersion: result.metadata.resourceVersion });
+    if (ctx.live?.remember && result.metadata?.resourceVersion) ctx.live.remember(ref, { desired: contentId(object), resourceVersion: result.metadata.resourceVersion });
     return { ...plan, result, message: appliedMessage(plan) };
   } catch (e) {
     return failed(plan.placed, plan.live, e, '', plan.placed.targetNamespace ? 'creating the target namespace: ' : '');
@@ -129,7 +129,7 @@ export async function applyObject(ctx: WriteContext, plan: ObjectPlan): Promise<
 }
 
 /** Identifies a desired object's content (placed, so target-specific). */
-export function desiredHash(object: KubeObject): string {
+export function contentId(object: KubeObject): string {
   return createHash('sha256').update(JSON.stringify(object)).digest('base64url');
 }
 
