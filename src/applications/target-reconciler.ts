@@ -108,7 +108,9 @@ export class TargetReconciler implements OnModuleInit {
     }
     const objects = await this.render(app, t, sha, cluster);
     // the live cache watches what this target holds and is about to apply
-    await this.live.use(cluster, t.id, [...t.inventory, ...(objects instanceof Error ? [] : objects.objects.map((o) => refOf(o.object)))]);
+    // (and its namespace, which every plan looks up)
+    const namespace = { group: '', version: 'v1', kind: 'Namespace', name: t.namespace };
+    await this.live.use(cluster, t.id, [namespace, ...t.inventory, ...(objects instanceof Error ? [] : objects.objects.map((o) => refOf(o.object)))]);
     let drifted: Happening[] = [];
     if (!trigger) {
       const check = await this.check(t, app, cluster, sha, objects);
