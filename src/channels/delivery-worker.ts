@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ExponentialBackoff, fullJitterGenerator } from 'cockatiel';
 import { LessThanOrEqual } from 'typeorm';
 import { AuditLog } from '../audit/audit-log';
@@ -39,13 +39,16 @@ class NotYet {
  * outcome is audited in the transaction that records it. A restart finds the pending rows again.
  */
 @Injectable()
-export class DeliveryWorker implements OnApplicationBootstrap {
+export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger(DeliveryWorker.name);
   private readonly busy = new Set<string>();
   private readonly slack: SlackSender;
   private readonly webhooks: WebhookSender;
   private readonly backoff: ExponentialBackoff<number>;
   private scanning = false;
+  private stopping = false;
+  /** sends in flight: shutdown waits for them, so none writes to a closed database */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Database,
@@ -82,7 +85,13 @@ export class DeliveryWorker implements OnApplicationBootstrap {
 
   /** Looks for due deliveries soon. */
   kick(): void {
-    setImmediate(() => void this.scan());
+    if (!this.stopping) setImmediate(() => void this.scan());
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    for (let i = 0; this.scanning && i < 200; i++) await new Promise((r) => setTimeout(r, 10));
+    await Promise.all([...this.inFlight]);
   }
 
   /** Sends one delivery now (the test endpoint), recording the outcome like the worker does. */
@@ -99,7 +108,7 @@ export class DeliveryWorker implements OnApplicationBootstrap {
   }
 
   private async scan(): Promise<void> {
-    if (this.scanning) return;
+    if (this.scanning || this.stopping) return;
     this.scanning = true;
     try {
       const now = this.clock.now();
@@ -112,9 +121,11 @@ export class DeliveryWorker implements OnApplicationBootstrap {
         if (this.busy.size >= this.config.hooks.channelConcurrency) break;
         if (this.busy.has(channel)) continue;
         this.busy.add(channel);
-        void this.drain(channel).finally(() => {
+        const draining: Promise<void> = this.drain(channel).finally(() => {
           this.busy.delete(channel);
+          this.inFlight.delete(draining);
         });
+        this.inFlight.add(draining);
       }
     } catch (e) {
       this.log.error({ err: e }, 'scanning the delivery outbox failed');
@@ -125,7 +136,7 @@ export class DeliveryWorker implements OnApplicationBootstrap {
 
   /** One channel's due deliveries, oldest first, one at a time; stops when the channel is paused. */
   private async drain(channel: string): Promise<void> {
-    for (;;) {
+    while (!this.stopping) {
       const now = this.clock.now();
       const c = await this.db.manager.findOne(Channel, { where: { name: channel }, select: { name: true, pausedUntil: true } });
       if (!c || (c.pausedUntil && c.pausedUntil > now)) return;

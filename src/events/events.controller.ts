@@ -36,9 +36,11 @@ export class EventsController {
     const unsubscribe = this.events.subscribe(send);
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
     keepalive.unref();
+    const untrack = this.events.track(() => res.end());
     const close = () => {
       clearInterval(keepalive);
       unsubscribe();
+      untrack();
     };
     req.on('close', close);
     res.on('close', close);

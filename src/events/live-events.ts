@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 
 /** What changed, for the web UI and `--wait`: small, and never carrying secrets. */
@@ -15,8 +15,20 @@ export type LiveEvent =
  * by Node's backpressure, never buffered here without bound).
  */
 @Injectable()
-export class LiveEvents {
+export class LiveEvents implements BeforeApplicationShutdown {
   private readonly emitter = new EventEmitter().setMaxListeners(0);
+  private readonly streams = new Set<() => void>();
+
+  /** An open stream to end when the service stops (an open response would hold the shutdown). */
+  track(end: () => void): () => void {
+    this.streams.add(end);
+    return () => this.streams.delete(end);
+  }
+
+  beforeApplicationShutdown(): void {
+    for (const end of [...this.streams]) end();
+    this.streams.clear();
+  }
 
   publish(event: LiveEvent): void {
     try {
