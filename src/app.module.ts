@@ -15,6 +15,7 @@ import { ENTITIES } from './entities';
 import { OperationsModule } from './operations/operations.module';
 import { RepositoriesModule } from './repositories/repositories.module';
 import { SecurityModule } from './security/security.module';
+import { WebModule } from './web/web.module';
 import type { Clock } from './shared/clock';
 
 /** Unknown fields are refused, types are checked, and messages name the field. */
@@ -39,6 +40,7 @@ export class AppModule {
         RepositoriesModule,
         ChannelsModule,
         ApplicationsModule,
+        WebModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: validationPipe },

@@ -4,7 +4,7 @@ import { ClusterClients } from '../clusters/cluster-clients';
 import { Cluster } from '../clusters/cluster.entity';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
-import { SyncEngine } from '../engine';
+import { DEFAULT_CLUSTER_RESOURCES, SyncEngine } from '../engine';
 import { Repository } from '../repositories/repository.entity';
 import { Clock } from '../shared/clock';
 import { mapBounded } from '../shared/map-bounded';
@@ -64,7 +64,8 @@ export class ApplicationViews {
         if (!cluster) throw new Error(`cluster "${t.cluster}" is no longer registered`);
         const { objects } = await this.desired.render(app, target, t.path, sha, cluster);
         const engine = new SyncEngine(this.clients.forCluster(cluster), { concurrency: this.config.sync.engineConcurrency, clock: this.clock });
-        const changes = await engine.diff({ target, objects, inventory: t.inventory, prune: app.syncPolicy.prune });
+        const p = app.syncPolicy;
+        const changes = await engine.diff({ target, objects, inventory: t.inventory, prune: p.prune, adopt: p.adopt ?? false, pruneAdopted: p.pruneAdopted ?? false, clusterResources: p.clusterResources ?? DEFAULT_CLUSTER_RESOURCES });
         return {
           ...base, revision: sha, error: null,
           changes: changes.map((c) => ({ ...c.ref, action: c.action, ...(c.message ? { message: c.message } : {}), ...(c.diff?.length ? { diff: c.diff } : {}) })),

@@ -8,6 +8,12 @@ export interface SyncPolicy {
   prune: boolean;
   selfHeal: boolean;
   intervalSeconds: number;
+  /** apply objects that exist without a Flotilla tracking id (recorded as adopted) */
+  adopt?: boolean;
+  /** prune adopted objects too when they leave git */
+  pruneAdopted?: boolean;
+  /** cluster-scoped kinds it may apply; default ["Namespace"], ["*"] for all */
+  clusterResources?: string[];
 }
 
 /** An application: one repository path fanned out to cluster/namespace targets. */

@@ -1,6 +1,7 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { In, MoreThan, type EntityManager } from 'typeorm';
 import { Channel } from '../channels/channel.entity';
+import { clusterResourceProblem, DEFAULT_CLUSTER_RESOURCES } from '../engine';
 import type { Hook } from '../channels/hook-events';
 import { Cluster } from '../clusters/cluster.entity';
 import { matches, parseSelector } from '../clusters/label-selector';
@@ -215,10 +216,14 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
   private policy(current: SyncPolicy | undefined, dto: SyncPolicyDto | undefined): SyncPolicy {
     const { minIntervalSeconds, defaultIntervalSeconds } = this.config.sync;
     const merged: SyncPolicy = {
-      automated: true, prune: false, selfHeal: false, intervalSeconds: defaultIntervalSeconds,
+      automated: true, prune: false, selfHeal: false, intervalSeconds: defaultIntervalSeconds, adopt: false, pruneAdopted: false, clusterResources: [...DEFAULT_CLUSTER_RESOURCES],
       ...current,
       ...Object.fromEntries(Object.entries(dto ?? {}).filter(([, v]) => v !== undefined)),
     };
+    for (const [i, entry] of (dto?.clusterResources ?? []).entries()) {
+      const problem = clusterResourceProblem(entry);
+      if (problem) throw new InvalidInputError(`syncPolicy.clusterResources[${i}]: ${problem}`);
+    }
     if (dto?.intervalSeconds !== undefined && dto.intervalSeconds < minIntervalSeconds) {
       throw new InvalidInputError(`syncPolicy.intervalSeconds must be at least ${minIntervalSeconds} (sync.minIntervalSeconds)`);
     }

@@ -3,7 +3,7 @@ import type { Cluster } from '../clusters/cluster.entity';
 import { ClusterClients } from '../clusters/cluster-clients';
 import { AppConfig } from '../config/app-config';
 import { RenderError, Renderers, rendererFor, type ClusterCapabilities, type RenderedObject, type RendererKind, type RenderOptions, type Target } from '../engine';
-import type { CommitInfo } from '../git';
+import { TreeLimitError, type CommitInfo } from '../git';
 import { RepositoryFetches } from '../repositories/repository-fetches';
 import { Clock } from '../shared/clock';
 import { ApplicationMetrics } from './application-metrics';
@@ -98,7 +98,7 @@ export class DesiredState {
 }
 
 function isContentError(e: unknown): boolean {
-  return e instanceof RenderError && !e.transient;
+  return (e instanceof RenderError && !e.transient) || e instanceof TreeLimitError;
 }
 
 /** The application's helm settings for one cluster: `{{cluster.…}}` in string values rendered. */

@@ -4,7 +4,7 @@ import { Cluster } from '../clusters/cluster.entity';
 import { ClusterClients } from '../clusters/cluster-clients';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
-import { refOf, SyncEngine, type ChangeAction, type ChangeSetEntry, type ObjectRef, type RenderedObject, type Target } from '../engine';
+import { DEFAULT_CLUSTER_RESOURCES, refOf, SyncEngine, type ChangeAction, type ChangeSetEntry, type ObjectRef, type RenderedObject, type Target } from '../engine';
 import { isClusterLevel } from '../kube';
 import { Repository } from '../repositories/repository.entity';
 import { Clock, type Timer } from '../shared/clock';
@@ -126,7 +126,7 @@ export class TargetReconciler implements OnModuleInit {
   private async check(t: TargetRow, app: Application, cluster: Cluster, sha: string, desired: DesiredObjects | Error): Promise<{ outcome: Outcome } | { heal: Happening[] }> {
     if (desired instanceof Error) return { outcome: { nextDueAt: this.interval(app), patch: { sync: 'Unknown', message: errorMessage(desired) } } };
     const engine = this.engine(cluster);
-    const { drift, health } = await engine.check({ target: this.targetOf(t), objects: desired.objects, inventory: t.inventory });
+    const { drift, health } = await engine.check({ target: this.targetOf(t), objects: desired.objects, inventory: t.inventory, ...this.takeover(app) });
     const hooks = await this.hooks.afterCheck(t, health.status, drift);
     if (drift.length && app.syncPolicy.selfHeal && app.syncPolicy.automated) return { heal: hooks.events.filter((e) => e.type === 'DriftDetected') };
     const patch: Partial<TargetRow> = {
@@ -167,7 +167,7 @@ export class TargetReconciler implements OnModuleInit {
     const { objects, renderer } = desired;
     try {
       const engine = this.engine(cluster);
-      const plan = await engine.plan({ target: this.targetOf(t), objects, inventory: t.inventory, prune: t.pendingPrune ?? app.syncPolicy.prune });
+      const plan = await engine.plan({ target: this.targetOf(t), objects, inventory: t.inventory, prune: t.pendingPrune ?? app.syncPolicy.prune, ...this.takeover(app) });
       if (plan.willChange) {
         const presync: Happening = { type: 'PreSync', ...about, counts: plan.counts, message: `will apply: ${plan.counts.created} to create, ${plan.counts.configured} to configure, ${plan.counts.pruned} to prune` };
         const gate = await this.hooks.gate(app, t, sha, commit, presync);
@@ -223,7 +223,7 @@ export class TargetReconciler implements OnModuleInit {
     const run = await this.runs.start({ target: t, revision: t.revision, trigger: t.pendingTrigger ?? 'schedule', actor: t.pendingActor ?? 'flotilla' });
     const started = this.clock.now();
     try {
-      const result = await this.engine(cluster).sync({ target: this.targetOf(t), objects: [], inventory: t.inventory, prune: true, retain }, { signal });
+      const result = await this.engine(cluster).sync({ target: this.targetOf(t), objects: [], inventory: t.inventory, prune: true, retain, pruneAdopted: app.syncPolicy.pruneAdopted ?? false }, { signal });
       const phase = result.ok ? 'Succeeded' : result.interrupted ? 'Interrupted' : 'Failed';
       const message = result.ok ? `left the fan-out: pruned ${result.counts.pruned}` : runMessage(result.changes, result.counts, result.interrupted);
       this.metrics.runFinished(phase, (this.clock.now() - started) / 1000);
@@ -310,6 +310,12 @@ export class TargetReconciler implements OnModuleInit {
 
   private engine(cluster: Cluster): SyncEngine {
     return new SyncEngine(this.clients.forCluster(cluster), { concurrency: this.config.sync.engineConcurrency, clock: this.clock, live: this.live.for(cluster) });
+  }
+
+  /** what the application lets its targets apply and prune beyond their own objects (SPEC §3 step 3) */
+  private takeover(app: Application) {
+    const p = app.syncPolicy;
+    return { adopt: p.adopt ?? false, pruneAdopted: p.pruneAdopted ?? false, clusterResources: p.clusterResources ?? DEFAULT_CLUSTER_RESOURCES };
   }
 
   private targetOf(t: TargetRow): Target {

@@ -458,6 +458,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/whoami": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The name and role of the token that calls */
+        get: operations["whoAmI"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1170,10 +1187,22 @@ export interface components {
         };
         SyncPolicyDto: {
             /**
+             * @description apply objects that already exist without a Flotilla tracking id, recording them as adopted (one object can opt in from git with annotation flotilla.io/adopt: "true"); otherwise they fail NotOwned
+             * @default false
+             */
+            adopt?: boolean;
+            /**
              * @description sync new revisions on its own; off: only POST /sync applies
              * @default true
              */
             automated?: boolean;
+            /**
+             * @description cluster-scoped kinds it may apply: "Kind" (core group), "group/Kind", "group/*", or "*" for all; others fail KindNotAllowed
+             * @default [
+             *       "Namespace"
+             *     ]
+             */
+            clusterResources?: string[];
             /** @description default sync.defaultIntervalSeconds; at least sync.minIntervalSeconds */
             intervalSeconds?: number;
             /**
@@ -1181,6 +1210,11 @@ export interface components {
              * @default false
              */
             prune?: boolean;
+            /**
+             * @description prune adopted objects too when they leave git
+             * @default false
+             */
+            pruneAdopted?: boolean;
             /**
              * @description put back objects changed or deleted in the cluster
              * @default false
@@ -1409,6 +1443,14 @@ export interface components {
             headers: string[];
             timeoutSeconds: number;
             url: string;
+        };
+        WhoAmIView: {
+            /**
+             * @description the token's name
+             * @example ci-deployer
+             */
+            name: string;
+            role: components["schemas"]["Role"];
         };
     };
     responses: never;
@@ -4525,6 +4567,54 @@ export interface operations {
             };
             /** @description request body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description too many failed authentications from this address */
+            429: {
+                headers: {
+                    /** @description seconds until this address may try again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description Flotilla's own fault; errorId names the log entry */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+        };
+    };
+    whoAmI: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhoAmIView"];
+                };
+            };
+            /** @description no bearer token, or an invalid or revoked one */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

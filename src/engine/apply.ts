@@ -6,7 +6,8 @@ import { waitForCrds } from './crds';
 import { applyObject, entryOf, planObject, type ObjectPlan, type WriteContext } from './object-plan';
 import { crdsOf, countActions, healthOfPlans, inventoryOf, objectPlans, planContext, pruneContext, type EngineContext } from './plan';
 import { Stage } from './order';
-import { prune } from './prune';
+import { refKey, type InventoryEntry, type ObjectRef } from './objects';
+import { keepsInventoryEntry, prune } from './prune';
 import type { ApplyOptions, ChangeSetEntry, StagePlan, SyncPlan, SyncResult } from './types';
 
 export async function applySync(ctx: EngineContext, plan: SyncPlan, opts: ApplyOptions = {}): Promise<SyncResult> {
@@ -29,7 +30,7 @@ export async function applySync(ctx: EngineContext, plan: SyncPlan, opts: ApplyO
         applied.push(...group.map(notApplied));
         continue;
       }
-      const current = crdChanged.has(kindKey(group[0])) ? await replan(ctx, group) : group;
+      const current = crdChanged.has(kindKey(group[0])) ? await replan(ctx, group, plan.request.adopt) : group;
       applied.push(...(await mapBounded(current, ctx.concurrency, (p) => applyObject(write, p))));
       finished += group.length;
       onProgress?.({ stage: stage.name, done: finished, total });
@@ -47,27 +48,33 @@ export async function applySync(ctx: EngineContext, plan: SyncPlan, opts: ApplyO
     const total = plan.prune.filter((s) => s.action === 'pruned').length;
     let finished = 0;
     if (total) onProgress?.({ stage: 'Prune', done: 0, total });
-    const outcome = await prune(pruneContext(ctx, plan.request.target), plan.prune, () => onProgress?.({ stage: 'Prune', done: ++finished, total }));
+    const outcome = await prune(pruneContext(ctx, plan.request), plan.prune, () => onProgress?.({ stage: 'Prune', done: ++finished, total }));
     pruned = outcome.changes;
-    kept = outcome.kept;
+    kept = asCandidates(plan, outcome.kept);
   }
 
   const changes = [...plan.failures, ...done.map(entryOf), ...pruned];
   const counts = countActions(changes);
   return {
     changes, counts, interrupted, ok: counts.failed === 0 && !interrupted,
-    inventory: inventoryOf(done, kept), health: healthOfPlans(done),
+    inventory: inventoryOf(done, kept, plan.request.inventory), health: healthOfPlans(done),
   };
+}
+
+/** The prune candidates (inventory entries, flags and all) of these refs. */
+function asCandidates(plan: SyncPlan, refs: readonly ObjectRef[]): InventoryEntry[] {
+  const byKey = new Map(plan.pruneCandidates.map((c) => [refKey(c), c]));
+  return refs.map((r) => byKey.get(refKey(r)) ?? r);
 }
 
 /** A dry run's result: the plan's own view, nothing written. */
 export function planView(plan: SyncPlan): SyncResult {
   const plans = objectPlans(plan);
   // with prune on, only what prune could not even read stays; without, every candidate does
-  const kept = plan.request.prune ? plan.prune.filter((s) => s.action === 'failed').map((s) => s.ref) : plan.pruneCandidates;
+  const kept = plan.request.prune ? asCandidates(plan, plan.prune.filter(keepsInventoryEntry).map((s) => s.ref)) : plan.pruneCandidates;
   return {
     changes: plan.changes, counts: plan.counts, interrupted: false, ok: plan.counts.failed === 0,
-    inventory: inventoryOf(plans, kept), health: healthOfPlans(plans),
+    inventory: inventoryOf(plans, kept, plan.request.inventory), health: healthOfPlans(plans),
   };
 }
 
@@ -99,8 +106,8 @@ async function settleCrds(ctx: EngineContext, applied: ObjectPlan[], crdChanged:
   }
 }
 
-async function replan(ctx: EngineContext, group: ObjectPlan[]): Promise<ObjectPlan[]> {
-  return mapBounded(group, ctx.concurrency, (p) => planObject(planContext(ctx, true), p.placed));
+async function replan(ctx: EngineContext, group: ObjectPlan[], adopt?: boolean): Promise<ObjectPlan[]> {
+  return mapBounded(group, ctx.concurrency, (p) => planObject(planContext(ctx, true, false, adopt), p.placed));
 }
 
 /** A planned change the interrupted run did not make; what needed no write stays as planned. */

@@ -1,7 +1,10 @@
+export * from './budgets';
+export * from './cluster-resources';
 export * from './diff';
 export * from './health';
 export * from './live';
 export * from './live-cache';
+export { ManifestParser, sharedManifestParser, type ManifestParserOptions } from './manifest-parser';
 export type { ObjectPlan } from './object-plan';
 export * from './objects';
 export * from './order';

@@ -1,10 +1,11 @@
-// One object's plan: read it live, refuse another application's object, ask the server what an
-// apply would produce (dry run), and compare that with the live object. Applying the plan writes it.
+// One object's plan: read it live, refuse another application's object and an object nobody
+// handed to Flotilla (unless it is adopted), ask the server what an apply would produce (dry
+// run), and compare that with the live object. Applying the plan writes it.
 import { createHash } from 'node:crypto';
 import { isClusterLevel, KubeApiError, UnknownKindError, type KubeClient } from '../kube';
 import type { Clock } from '../shared/clock';
 import { diffObjects, maskSecretChanges, normalize, type FieldChange } from './diff';
-import { describeRef, SYNC_OPTIONS_ANNOTATION, syncOptions, trackingIdOf, type KubeObject } from './objects';
+import { ADOPT_ANNOTATION, ADOPTED_ANNOTATION, describeRef, isAdopted, SYNC_OPTIONS_ANNOTATION, syncOptions, trackingIdOf, type KubeObject } from './objects';
 import type { LiveState } from './live';
 import type { PlacedObject } from './place';
 import type { ChangeSetEntry } from './types';
@@ -20,6 +21,10 @@ export interface ObjectPlan {
   message?: string;
   /** the live object belongs to another application (SharedResource) */
   shared?: boolean;
+  /** the live object exists without a tracking id and was not adopted (NotOwned) */
+  notOwned?: boolean;
+  /** the object existed before Flotilla managed it: adopted by this run or an earlier one */
+  adopted?: boolean;
   /** immutable field changed and the object opted in: delete, then create */
   replace?: boolean;
   /** the object after the apply (or the dry run), for health */
@@ -38,6 +43,8 @@ export interface PlanContext {
   applying: boolean;
   /** the target namespace when this run creates it */
   newNamespace?: string;
+  /** adopt objects that exist without a tracking id (`syncPolicy.adopt`) */
+  adopt?: boolean;
 }
 
 const WOULD_BE_CREATED = 'would be created (its namespace or CRD is created by this sync)';
@@ -75,6 +82,32 @@ export async function planObject(ctx: PlanContext, placed: PlacedObject): Promis
       message: `SharedResource: ${describeRef(placed.ref)} is already managed by application "${owner}" (tracking id ${theirs}); not taken over`,
     };
   }
+  // An object nobody handed to Flotilla — a system ClusterRoleBinding, kube-system, something
+  // made with kubectl — is never taken over by a forced apply (and later deleted by prune)
+  // unless adopting it was chosen explicitly, for the application or for this object in git.
+  let adoptedBy: string | undefined;
+  if (live && !theirs) {
+    const annotated = placed.object.metadata.annotations?.[ADOPT_ANNOTATION] === 'true';
+    if (!ctx.adopt && !annotated) {
+      return {
+        placed, live, action: 'failed', changes: [], notOwned: true,
+        message: `NotOwned: ${describeRef(placed.ref)} exists and is not managed by Flotilla; set syncPolicy.adopt or annotate it ${ADOPT_ANNOTATION}: "true" in git`,
+      };
+    }
+    adoptedBy = annotated ? `annotation ${ADOPT_ANNOTATION}` : 'syncPolicy.adopt';
+  }
+  if (adoptedBy || isAdopted(live)) {
+    // kept on every apply: the mark is what tells prune, on any target, that it was adopted
+    placed.object.metadata.annotations = { ...(placed.object.metadata.annotations ?? {}), [ADOPTED_ANNOTATION]: 'true' };
+    const plan = await planChange(ctx, placed, live);
+    if (plan.action === 'failed') return plan;
+    return { ...plan, adopted: true, message: plan.message ?? (adoptedBy ? `adopted: it existed without a Flotilla tracking id (${adoptedBy})` : undefined) };
+  }
+  return planChange(ctx, placed, live);
+}
+
+/** The plan of an object Flotilla may write: unchanged, created or configured, by a dry run. */
+async function planChange(ctx: PlanContext, placed: PlacedObject, live: KubeObject | undefined): Promise<ObjectPlan> {
   // applied by Flotilla exactly like this, and not changed since: unchanged, without a dry run
   const content = ctx.live.remembered ? contentId(placed.object) : '';
   const memo = live ? ctx.live.remembered?.(placed.ref) : undefined;

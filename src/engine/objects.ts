@@ -14,6 +14,17 @@ export const SYNC_OPTIONS_ANNOTATION = 'flotilla.io/sync-options';
 export const FIELD_MANAGER = 'flotilla';
 /** the namespace part of the tracking id of cluster-scoped objects */
 export const CLUSTER_SCOPE = '_cluster';
+/**
+ * In git, `"true"`: Flotilla may adopt this object when it exists in the cluster without a
+ * tracking id (SPEC §3 step 3; the application-wide switch is `syncPolicy.adopt`).
+ */
+export const ADOPT_ANNOTATION = 'flotilla.io/adopt';
+/**
+ * Set by Flotilla on an object it adopted, and kept on every later apply: the object existed
+ * before Flotilla managed it, so prune leaves it alone unless `syncPolicy.pruneAdopted` — whichever
+ * target of the application applies it later, and whatever became of the inventory.
+ */
+export const ADOPTED_ANNOTATION = 'flotilla.io/adopted';
 
 /**
  * Metadata only the server sets. Placement strips them (sending them back would fail or fight the
@@ -31,7 +42,21 @@ export interface ObjectRef {
   name: string;
 }
 
-export type Inventory = ObjectRef[];
+/** An inventory entry: an object a target owns; `adopted` when it existed before Flotilla managed it. */
+export interface InventoryEntry extends ObjectRef {
+  /** absent (entries stored before adoption existed, and objects Flotilla created) means not adopted */
+  adopted?: true;
+}
+
+/** Serialisable: stored per target and passed to the next sync. */
+export type Inventory = InventoryEntry[];
+
+/** The reference alone, without inventory flags. */
+export function plainRef(ref: ObjectRef): ObjectRef {
+  const out: ObjectRef = { group: ref.group, version: ref.version, kind: ref.kind, name: ref.name };
+  if (ref.namespace !== undefined) out.namespace = ref.namespace;
+  return out;
+}
 
 export function refOf(obj: KubeObject): ObjectRef {
   const { group, version } = splitApiVersion(obj.apiVersion);
@@ -54,8 +79,15 @@ export function trackingId(application: string, namespace: string | undefined): 
   return `${application}:${namespace ?? CLUSTER_SCOPE}`;
 }
 
+/** The object's tracking id; undefined when it has none or an empty one (it is then untracked). */
 export function trackingIdOf(obj: KubeObject | undefined): string | undefined {
-  return obj?.metadata?.annotations?.[TRACKING_ID_ANNOTATION];
+  const id = obj?.metadata?.annotations?.[TRACKING_ID_ANNOTATION];
+  return typeof id === 'string' && id.trim() ? id : undefined;
+}
+
+/** Whether Flotilla adopted the object (it carries ADOPTED_ANNOTATION). */
+export function isAdopted(obj: KubeObject | undefined): boolean {
+  return obj?.metadata?.annotations?.[ADOPTED_ANNOTATION] === 'true';
 }
 
 export function syncOptions(obj: KubeObject): Set<string> {

@@ -1,12 +1,13 @@
 // Placement (SPEC §3 step 3): namespaced objects go to the target namespace, cluster-scoped ones
 // lose any namespace, and every object gets Flotilla's labels and its target's tracking id.
-import { splitApiVersion, type KubeClient } from '../kube';
+import { apiVersionProblem, kindProblem, pathSegmentProblem, splitApiVersion, type KubeClient } from '../kube';
 import { mapBounded } from '../shared/map-bounded';
+import { clusterResourceEntry, DEFAULT_CLUSTER_RESOURCES, isClusterKindAllowed } from './cluster-resources';
 import { waveOf } from './order';
 import type { RenderedObject } from './render';
 import type { ChangeSetEntry, Target } from './types';
 import {
-  APPLICATION_LABEL, refKey, isCrd, MANAGED_BY_LABEL, MANAGED_BY_VALUE, refOf, SERVER_OWNED_METADATA, TRACKING_ID_ANNOTATION, trackingId,
+  APPLICATION_LABEL, describeRef, refKey, isCrd, MANAGED_BY_LABEL, MANAGED_BY_VALUE, refOf, SERVER_OWNED_METADATA, TRACKING_ID_ANNOTATION, trackingId,
   type KubeObject, type ObjectRef,
 } from './objects';
 
@@ -68,23 +69,35 @@ export function scopeFromCrds(objects: readonly KubeObject[], apiVersion: string
   return undefined;
 }
 
+export interface PlaceOptions {
+  /** cluster-scoped kinds the application may apply (cluster-resources.ts); default `['Namespace']` */
+  clusterResources?: readonly string[];
+}
+
 /**
- * Places every object for the target. Objects that cannot be placed (a kind neither the cluster
- * nor a CRD of the set defines, a bad sync wave, a duplicate) become failed entries.
+ * Places every object for the target. Objects that cannot be placed (a name or apiVersion that
+ * cannot be a request path, a kind neither the cluster nor a CRD of the set defines, a
+ * cluster-scoped kind the application may not apply, a bad sync wave, a duplicate) become failed
+ * entries; the others go on.
  */
 export async function placeTarget(
   client: KubeClient,
   target: Target,
   objects: ReadonlyArray<RenderedObject | KubeObject>,
   concurrency: number,
+  options: PlaceOptions = {},
 ): Promise<{ placed: PlacedObject[]; failures: ChangeSetEntry[] }> {
   const items = objects.map((o) => (isRendered(o) ? o : { object: o, source: undefined }));
   const plain = items.map((i) => i.object);
   const failures: ChangeSetEntry[] = [];
   const placed: PlacedObject[] = [];
   const seen = new Set<string>();
+  const allowed = options.clusterResources ?? DEFAULT_CLUSTER_RESOURCES;
   const scopes = await mapBounded(items, concurrency, async ({ object }) => {
     try {
+      // before discovery or any other request: `..` and `x/../../api/v1` would read other paths
+      const invalid = apiVersionProblem(object.apiVersion) ?? kindProblem(object.kind) ?? pathSegmentProblem('name', object.metadata.name);
+      if (invalid) return new Error(`${invalid}; refused before any request`);
       waveOf(object);
       const served = await client.discovery.tryResolve(object.apiVersion, object.kind);
       const namespaced = served?.namespaced ?? scopeFromCrds(plain, object.apiVersion, object.kind);
@@ -102,6 +115,14 @@ export async function placeTarget(
     }
     const p = placeObject(object, scope, target);
     if (source) p.source = source;
+    if (!scope && !isClusterKindAllowed(p.ref, allowed)) {
+      const entry = clusterResourceEntry(p.ref);
+      failures.push({
+        ref: p.ref, action: 'failed', ...(source ? { source } : {}),
+        message: `KindNotAllowed: ${describeRef(p.ref)} is cluster-scoped and ${JSON.stringify(entry)} is not in the application's syncPolicy.clusterResources (${allowed.length ? allowed.map((a) => JSON.stringify(a)).join(', ') : 'empty'}); an admin can add it, or "*"`,
+      });
+      return;
+    }
     const key = refKey(p.ref);
     if (seen.has(key)) {
       failures.push({ ref: p.ref, action: 'failed', message: `rendered twice${source ? ` (again at ${source.file}:${source.line})` : ''}`, ...(source ? { source } : {}) });

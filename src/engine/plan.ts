@@ -8,7 +8,7 @@ import { mapBounded } from '../shared/map-bounded';
 import { healthOf, worstHealth } from './health';
 import type { LiveState } from './live';
 import { clusterFailure, entryOf, planObject, type ObjectPlan, type PlanContext } from './object-plan';
-import { isCrd, isNamespace, trackingId, type Inventory, type ObjectRef } from './objects';
+import { isCrd, isNamespace, plainRef, refKey, trackingId, type Inventory, type InventoryEntry } from './objects';
 import { applyGroups, Stage, stageName, stageOf, STAGES } from './order';
 import { placeTarget, placeTargetNamespace, type PlacedObject } from './place';
 import { planPrune, pruneCandidates, uniqueRefs, type PruneContext } from './prune';
@@ -27,7 +27,7 @@ export interface EngineContext {
 
 export async function planSync(ctx: EngineContext, request: SyncRequest): Promise<SyncPlan> {
   const applying = request.dryRun !== true;
-  const { placed, failures } = await placeTarget(ctx.client, request.target, request.objects, ctx.concurrency);
+  const { placed, failures } = await placeTarget(ctx.client, request.target, request.objects, ctx.concurrency, { clusterResources: request.clusterResources });
   const targetNamespace = await missingTargetNamespace(ctx, request.target, placed);
   const all = targetNamespace ? [...placed, targetNamespace] : placed;
 
@@ -39,7 +39,7 @@ export async function planSync(ctx: EngineContext, request: SyncRequest): Promis
     const items = all.filter((p) => stageOf(p) === stage);
     if (!items.length) continue;
     const plans = new Map<PlacedObject, ObjectPlan>();
-    const planCtx = { ...planContext(ctx, applying, parentsPending), newNamespace: targetNamespace?.ref.name };
+    const planCtx = { ...planContext(ctx, applying, parentsPending, request.adopt), newNamespace: targetNamespace?.ref.name };
     const results = await mapBounded(items, ctx.concurrency, (p) => planObject(planCtx, p));
     const unreachable = clusterFailure(results);
     if (unreachable) throw unreachable;
@@ -50,7 +50,7 @@ export async function planSync(ctx: EngineContext, request: SyncRequest): Promis
   }
 
   const candidates = pruneCandidates(request.inventory ?? [], placed.map((p) => p.ref), request.retain);
-  const prune = request.prune && candidates.length ? await planPrune(pruneContext(ctx, request.target), candidates) : [];
+  const prune = request.prune && candidates.length ? await planPrune(pruneContext(ctx, request), candidates) : [];
   const changes = [...failures, ...stages.flatMap((s) => s.groups.flat().map(entryOf)), ...prune];
   const counts = countActions(changes);
   return {
@@ -75,13 +75,14 @@ async function missingTargetNamespace(ctx: EngineContext, target: Target, placed
   }
 }
 
-export function planContext(ctx: EngineContext, applying: boolean, parentsPending = false): PlanContext {
-  return { client: ctx.client, live: ctx.live, fieldManager: ctx.fieldManager, applying, parentsPending };
+export function planContext(ctx: EngineContext, applying: boolean, parentsPending = false, adopt = false): PlanContext {
+  return { client: ctx.client, live: ctx.live, fieldManager: ctx.fieldManager, applying, parentsPending, adopt };
 }
 
-export function pruneContext(ctx: EngineContext, target: Target): PruneContext {
+export function pruneContext(ctx: EngineContext, request: Pick<SyncRequest, 'target' | 'pruneAdopted'>): PruneContext {
+  const { target } = request;
   return {
-    client: ctx.client, live: ctx.live, concurrency: ctx.concurrency,
+    client: ctx.client, live: ctx.live, concurrency: ctx.concurrency, pruneAdopted: request.pruneAdopted === true,
     trackingIds: { namespaced: trackingId(target.application, target.namespace), cluster: trackingId(target.application, undefined) },
   };
 }
@@ -98,10 +99,17 @@ export function crdsOf(plans: readonly ObjectPlan[]): ObjectPlan[] {
 
 /**
  * The inventory after a run: every object placed for the target that another application does
- * not own (the target namespace is nobody's), plus the candidates prune did not remove.
+ * not own and that is not someone else's unadopted object (the target namespace is nobody's),
+ * plus the candidates prune did not remove. Adopted objects are marked, by this run or the
+ * previous inventory.
  */
-export function inventoryOf(plans: readonly ObjectPlan[], kept: readonly ObjectRef[]): Inventory {
-  return uniqueRefs([...plans.filter(owned).map((p) => p.placed.ref), ...kept]);
+export function inventoryOf(plans: readonly ObjectPlan[], kept: readonly InventoryEntry[], previous: readonly InventoryEntry[] = []): Inventory {
+  const adoptedBefore = new Set(previous.filter((e) => e.adopted).map(refKey));
+  const entry = (p: ObjectPlan): InventoryEntry => {
+    const ref = plainRef(p.placed.ref);
+    return p.adopted || adoptedBefore.has(refKey(ref)) ? { ...ref, adopted: true } : ref;
+  };
+  return uniqueRefs([...plans.filter(owned).map(entry), ...kept]);
 }
 
 export function healthOfPlans(plans: readonly ObjectPlan[]): HealthReport {
@@ -119,5 +127,5 @@ export function countActions(changes: readonly ChangeSetEntry[]): Record<ChangeA
 }
 
 function owned(p: ObjectPlan): boolean {
-  return !p.shared && !p.placed.targetNamespace;
+  return !p.shared && !p.notOwned && !p.placed.targetNamespace;
 }

@@ -1,10 +1,12 @@
 // Pruning (SPEC §3 step 7): what the previous inventory holds and this sync no longer renders is
 // deleted in reverse apply order — but only when the live object still carries this target's
-// tracking id. Namespaces are never pruned: deleting one deletes everything in it.
+// tracking id. Namespaces are never pruned: deleting one deletes everything in it. Objects
+// Flotilla adopted (they existed before it managed them) are left in place, and in the
+// inventory, unless the application prunes adopted objects too.
 import { joinApiVersion, UnknownKindError, type KubeClient } from '../kube';
 import { mapBounded } from '../shared/map-bounded';
 import { compareForApply } from './order';
-import { describeRef, isNamespace, refKey, trackingIdOf, type KubeObject, type ObjectRef } from './objects';
+import { describeRef, isAdopted, isNamespace, plainRef, refKey, trackingIdOf, type InventoryEntry, type KubeObject, type ObjectRef } from './objects';
 import type { LiveState } from './live';
 import type { ChangeSetEntry } from './types';
 
@@ -14,6 +16,8 @@ export interface PruneContext {
   /** this target's tracking id for namespaced objects, and for cluster-scoped ones */
   trackingIds: { namespaced: string; cluster: string };
   concurrency: number;
+  /** prune adopted objects too (`syncPolicy.pruneAdopted`) */
+  pruneAdopted?: boolean;
 }
 
 export interface PruneOutcome {
@@ -23,20 +27,20 @@ export interface PruneOutcome {
 }
 
 /** Previous inventory entries not in `rendered` (nor in `retain`), as prune candidates. */
-export function pruneCandidates(previous: readonly ObjectRef[], rendered: readonly ObjectRef[], retain: readonly ObjectRef[] = []): ObjectRef[] {
+export function pruneCandidates(previous: readonly InventoryEntry[], rendered: readonly ObjectRef[], retain: readonly ObjectRef[] = []): InventoryEntry[] {
   const keep = new Set([...rendered, ...retain].map(refKey));
   return uniqueRefs(previous.filter((r) => !keep.has(refKey(r))));
 }
 
 /** The first ref of each object (whatever version it was recorded at), in their order. */
-export function uniqueRefs(refs: readonly ObjectRef[]): ObjectRef[] {
-  const seen = new Map<string, ObjectRef>();
+export function uniqueRefs<T extends ObjectRef>(refs: readonly T[]): T[] {
+  const seen = new Map<string, T>();
   for (const r of refs) if (!seen.has(refKey(r))) seen.set(refKey(r), r);
   return [...seen.values()];
 }
 
 /** Reverse of the apply order; a ref's scope is known from whether it has a namespace. */
-export function pruneOrder(refs: readonly ObjectRef[]): ObjectRef[] {
+export function pruneOrder<T extends ObjectRef>(refs: readonly T[]): T[] {
   const asOrderable = (r: ObjectRef) => ({
     object: { apiVersion: joinApiVersion(r), kind: r.kind, metadata: { name: r.name, namespace: r.namespace } } as KubeObject,
     namespaced: r.namespace !== undefined,
@@ -48,7 +52,7 @@ export function pruneOrder(refs: readonly ObjectRef[]): ObjectRef[] {
  * What prune would do to each candidate, in prune order: `pruned` (would be deleted), `skipped`
  * (not ours) or `failed` (could not be read). Candidates already gone are left out. Reads only.
  */
-export async function planPrune(ctx: PruneContext, candidates: readonly ObjectRef[]): Promise<ChangeSetEntry[]> {
+export async function planPrune(ctx: PruneContext, candidates: readonly InventoryEntry[]): Promise<ChangeSetEntry[]> {
   const steps = await mapBounded(pruneOrder(candidates), ctx.concurrency, (ref) => decide(ctx, ref));
   return steps.filter((s): s is ChangeSetEntry => s !== undefined);
 }
@@ -72,14 +76,23 @@ export async function prune(ctx: PruneContext, planned: readonly ChangeSetEntry[
       }
     } else if (now) {
       changes.push(now);
-      if (now.action === 'failed') kept.push(step.ref);
+      if (keepsInventoryEntry(now)) kept.push(step.ref);
     }
     if (step.action === 'pruned') onDone?.();
   }
   return { changes, kept };
 }
 
-async function decide(ctx: PruneContext, ref: ObjectRef): Promise<ChangeSetEntry | undefined> {
+/** Prune steps that keep their object in the inventory though they skip it: adopted objects left in place. */
+const retained = new WeakSet<ChangeSetEntry>();
+
+/** Whether a prune step leaves its object in the inventory (failed, or an adopted object left alone). */
+export function keepsInventoryEntry(step: ChangeSetEntry): boolean {
+  return step.action === 'failed' || retained.has(step);
+}
+
+async function decide(ctx: PruneContext, entry: InventoryEntry): Promise<ChangeSetEntry | undefined> {
+  const ref = plainRef(entry);
   let live: KubeObject | undefined;
   try {
     live = await ctx.live.get(ref);
@@ -94,6 +107,11 @@ async function decide(ctx: PruneContext, ref: ObjectRef): Promise<ChangeSetEntry
   if (theirs !== ours) {
     const why = theirs ? `it carries tracking id ${theirs}, not ${ours}` : 'it carries no Flotilla tracking id';
     return { ref, action: 'skipped', message: `not pruned: ${why}` };
+  }
+  if ((entry.adopted || isAdopted(live)) && !ctx.pruneAdopted) {
+    const step: ChangeSetEntry = { ref, action: 'skipped', message: 'not pruned: Flotilla adopted it (it existed before Flotilla managed it); syncPolicy.pruneAdopted lets prune delete adopted objects' };
+    retained.add(step);
+    return step;
   }
   return { ref, action: 'pruned', message: 'would be deleted' };
 }

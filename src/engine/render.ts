@@ -1,20 +1,17 @@
 // Rendering turns a directory of an application's repository into objects. The plain-manifest
 // renderer is the default (SPEC §3 step 2); Kustomize (render-kustomize.ts) and Helm
 // (render-helm.ts) plug in behind the same interface, chosen by render-select.ts.
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
 import { PathEscapeError } from '../git/git-errors';
 import { resolveInside, splitRepositoryPath } from '../git/repository-path';
-import { DomainError } from '../shared/errors';
-import type { KubeObject } from './objects';
+import { BUDGET_KEYS, formatBytes, renderBudgets, type RenderBudgets } from './budgets';
+import { parseManifestText, RenderBudget, tooLarge } from './manifest-yaml';
+import { sharedManifestParser, type ManifestParser, type SizedSource } from './manifest-parser';
+import { RenderError, type RenderedObject } from './render-error';
 import type { Target } from './types';
 
-export interface RenderedObject {
-  object: KubeObject;
-  /** where it came from, for messages: `apps/x/b.yaml:7` */
-  source: { file: string; line: number };
-}
+export { RenderError, type RenderedObject };
 
 /** Which renderer a path uses (render-select.ts): kustomization → kustomize, Chart.yaml → helm. */
 export type RendererKind = 'kustomize' | 'helm' | 'plain';
@@ -49,21 +46,28 @@ export interface Renderer {
   render(root: string, dir: string, target: Target, options?: RenderOptions): Promise<RenderedObject[]>;
 }
 
-/** The repository's content cannot be rendered (the file and line say where): a 422 at the API. */
-export class RenderError extends DomainError {
-  override readonly name = 'RenderError';
-  readonly kind = 'unprocessable';
-  /** `transient`: about this attempt (a timeout), not the commit's content; worth trying again */
-  constructor(readonly file: string, readonly line: number | undefined, readonly detail: string, readonly transient = false) {
-    super(line ? `${file}:${line}: ${detail}` : `${file}: ${detail}`);
-  }
-}
-
 const MANIFEST = /\.(ya?ml|json)$/i;
 
-/** Every *.yaml|*.yml|*.json below a directory, in sorted path order, multi-document, Lists flattened. */
+export interface PlainManifestOptions {
+  /** limits of one render (budgets.ts); defaults for what is not given */
+  budgets?: Partial<RenderBudgets>;
+  /** where parsing runs; default the process's shared pool */
+  parser?: ManifestParser;
+}
+
+/**
+ * Every *.yaml|*.yml|*.json below a directory, in sorted path order, multi-document, Lists
+ * flattened. File sizes are checked against the budgets before anything is read; parsing runs
+ * off the event loop (manifest-parser.ts).
+ */
 export class PlainManifestRenderer implements Renderer {
-  async render(root: string, dir: string, _target?: Target, _options?: RenderOptions): Promise<RenderedObject[]> {
+  private readonly budgets: RenderBudgets;
+
+  constructor(private readonly options: PlainManifestOptions = {}) {
+    this.budgets = renderBudgets(options.budgets);
+  }
+
+  async render(root: string, dir: string, _target?: Target, options: RenderOptions = {}): Promise<RenderedObject[]> {
     let shown: string[];
     try {
       shown = splitRepositoryPath(dir);
@@ -71,11 +75,17 @@ export class PlainManifestRenderer implements Renderer {
       throw refused(dir, e, 'path leaves the repository');
     }
     const real = await resolve(root, shown);
-    const out: RenderedObject[] = [];
-    for (const file of await listManifests(root, shown, real, new Set())) {
-      out.push(...parseManifest(file.shown, await readFile(join(root, ...file.real), 'utf8')));
+    const files = await listManifests(root, shown, real, new Set());
+    let total = 0;
+    for (const file of files) {
+      if (file.bytes > this.budgets.maxFileBytes) throw tooLarge(file.shown, file.bytes, this.budgets);
+      total += file.bytes;
+      if (total > this.budgets.maxRenderBytes) {
+        throw new RenderError(file.shown, undefined, `the render would read more than ${formatBytes(this.budgets.maxRenderBytes)} of manifests (${BUDGET_KEYS.maxRenderBytes}); stopped at this file`);
+      }
     }
-    return out;
+    const sources: SizedSource[] = files.map((f) => ({ file: f.shown, path: join(root, ...f.real), bytes: f.bytes }));
+    return (this.options.parser ?? sharedManifestParser()).parse(sources, this.budgets, { signal: options.signal });
   }
 }
 
@@ -84,6 +94,7 @@ interface ManifestFile {
   shown: string;
   /** with every symlink resolved, inside the repository */
   real: string[];
+  bytes: number;
 }
 
 /**
@@ -111,7 +122,7 @@ async function listManifests(root: string, shown: string[], real: string[], seen
       stat = followed;
     }
     if (stat.isDirectory()) files.push(...(await listManifests(root, path, target, seen)));
-    else if (stat.isFile() && MANIFEST.test(entry)) files.push({ shown: path.join('/'), real: target });
+    else if (stat.isFile() && MANIFEST.test(entry)) files.push({ shown: path.join('/'), real: target, bytes: stat.size });
   }
   return files;
 }
@@ -126,44 +137,26 @@ async function resolve(root: string, parts: string[], shown = parts.join('/') ||
 
 function refused(file: string, e: unknown, what: string): unknown {
   if (!(e instanceof PathEscapeError)) return e;
-  const reason = e.message.replace(`path "${e.path}" leaves the repository: `, '');
+  const reason = e.message.replace(PathEscapeError.prefix(e.path), '');
   return new RenderError(file, undefined, `${what}; refused (${reason})`);
 }
 
-/** Parses one manifest file; exported for unit tests. */
-export function parseManifest(file: string, text: string): RenderedObject[] {
-  const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const out: RenderedObject[] = [];
-  if (!Array.isArray(docs)) return out; // an empty stream
-  for (const doc of docs) {
-    const problem = doc.errors[0];
-    if (problem) {
-      const line = lines.linePos(problem.pos[0]).line;
-      throw new RenderError(file, line, `invalid YAML: ${firstLine(problem.message)}`);
-    }
-    const value = doc.toJS({ maxAliasCount: 100 });
-    if (value === null || value === undefined) continue;
-    const line = lines.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line;
-    for (const object of flatten(value, file, line)) out.push({ object, source: { file, line } });
-  }
-  return out;
+/**
+ * Parses one manifest file within `budgets` (defaults for what is not given), on this thread:
+ * for small texts and unit tests. Larger texts — a renderer's output — go through
+ * `parseManifests`, which parses off the event loop.
+ */
+export function parseManifest(file: string, text: string, budgets?: Partial<RenderBudgets>): RenderedObject[] {
+  return parseManifestText(file, text, new RenderBudget(renderBudgets(budgets)));
 }
 
-function flatten(value: unknown, file: string, line: number): KubeObject[] {
-  const obj = value as KubeObject;
-  if (typeof value !== 'object' || Array.isArray(value)) throw new RenderError(file, line, 'a document must be a Kubernetes object (a mapping)');
-  if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray((obj as any).items)) {
-    return (obj as any).items.flatMap((i: unknown) => flatten(i, file, line));
-  }
-  if (typeof obj.apiVersion !== 'string' || !obj.apiVersion) throw new RenderError(file, line, 'object has no apiVersion');
-  if (typeof obj.kind !== 'string' || !obj.kind) throw new RenderError(file, line, 'object has no kind');
-  if (typeof obj.metadata !== 'object' || obj.metadata === null || typeof obj.metadata.name !== 'string' || !obj.metadata.name) {
-    throw new RenderError(file, line, `${obj.kind} has no metadata.name`);
-  }
-  return [obj];
-}
-
-function firstLine(s: string): string {
-  return s.split('\n')[0];
+/**
+ * Parses texts (e.g. the chunks of a renderer's output, each with the file it came from) as one
+ * render: budgets counted across all of them, off the event loop unless small.
+ */
+export function parseManifests(
+  sources: ReadonlyArray<{ file: string; text: string }>,
+  options: { budgets?: Partial<RenderBudgets>; signal?: AbortSignal; parser?: ManifestParser } = {},
+): Promise<RenderedObject[]> {
+  return (options.parser ?? sharedManifestParser()).parse(sources, renderBudgets(options.budgets), { signal: options.signal });
 }

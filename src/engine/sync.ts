@@ -50,7 +50,7 @@ export class SyncEngine {
   }
 
   /** Inventory objects changed or deleted outside Flotilla, compared with the desired objects. */
-  async drift(request: Pick<SyncRequest, 'target' | 'objects'> & { inventory: Inventory }): Promise<DriftEntry[]> {
+  async drift(request: Pick<SyncRequest, 'target' | 'objects' | 'adopt' | 'clusterResources'> & { inventory: Inventory }): Promise<DriftEntry[]> {
     return (await this.check(request)).drift;
   }
 
@@ -58,11 +58,11 @@ export class SyncEngine {
    * Drift and health of a target in one pass, reading each inventory object once: the interval
    * check of a target that is in sync costs one read and one dry run per object, and no write.
    */
-  async check(request: Pick<SyncRequest, 'target' | 'objects'> & { inventory: Inventory }): Promise<TargetCheck> {
+  async check(request: Pick<SyncRequest, 'target' | 'objects' | 'adopt' | 'clusterResources'> & { inventory: Inventory }): Promise<TargetCheck> {
     const { client, fieldManager, concurrency } = this.ctx;
-    const { placed } = await placeTarget(client, request.target, request.objects, concurrency);
+    const { placed } = await placeTarget(client, request.target, request.objects, concurrency, { clusterResources: request.clusterResources });
     const tracked = new Set(request.inventory.map(refKey));
-    const plans = await mapBounded(placed.filter((p) => tracked.has(refKey(p.ref))), concurrency, (p) => planObject(planContext(this.ctx, false), p));
+    const plans = await mapBounded(placed.filter((p) => tracked.has(refKey(p.ref))), concurrency, (p) => planObject(planContext(this.ctx, false, false, request.adopt), p));
     const unreachable = clusterFailure(plans);
     if (unreachable) throw unreachable;
     const drift: DriftEntry[] = [];

@@ -44,6 +44,20 @@ export interface SyncRequest {
    * target of the same application on this cluster still renders (SPEC §3 step 3).
    */
   retain?: ReadonlyArray<ObjectRef>;
+  /**
+   * Adopt objects that exist without a Flotilla tracking id (or with an empty one) — applied
+   * and recorded `adopted` in the inventory — instead of failing them with `NotOwned`
+   * (`syncPolicy.adopt`). One object can opt in from git with annotation `flotilla.io/adopt: "true"`.
+   */
+  adopt?: boolean;
+  /** prune adopted objects too when they are no longer rendered (`syncPolicy.pruneAdopted`) */
+  pruneAdopted?: boolean;
+  /**
+   * Cluster-scoped kinds this application may apply (`syncPolicy.clusterResources`): `Kind` for the
+   * core group, `group/Kind`, `group/*`, or `*`; default `['Namespace']`. Others fail with
+   * `KindNotAllowed`. The target namespace the engine creates is not subject to it.
+   */
+  clusterResources?: readonly string[];
 }
 
 export interface StagePlan {

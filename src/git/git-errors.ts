@@ -19,7 +19,12 @@ export class PathEscapeError extends GitError {
     readonly path: string,
     reason: string,
   ) {
-    super(`path "${path}" leaves the repository: ${reason}`);
+    super(`${PathEscapeError.prefix(path)}${reason}`);
+  }
+
+  /** `path "apps/x" leaves the repository: ` — the path JSON-quoted, so no newline gets through */
+  static prefix(path: string): string {
+    return `path ${JSON.stringify(path)} leaves the repository: `;
   }
 }
 
@@ -30,7 +35,21 @@ export class PathNotFoundError extends GitError {
     readonly path: string,
     readonly commit: string,
   ) {
-    super(`path "${path}" does not exist at commit ${commit.slice(0, 12)}`);
+    super(`path ${JSON.stringify(path)} does not exist at commit ${commit.slice(0, 12)}`);
+  }
+}
+
+/**
+ * A commit over the export limits (files, bytes, depth, path length): refused before anything
+ * is written. About the commit's content, which never changes: not worth retrying.
+ */
+export class TreeLimitError extends GitError {
+  override readonly kind = 'unprocessable';
+  constructor(
+    readonly commit: string,
+    readonly reason: string,
+  ) {
+    super(`commit ${commit.slice(0, 12)} cannot be exported: ${reason}`);
   }
 }
 

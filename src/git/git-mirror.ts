@@ -11,7 +11,8 @@ import { GitCredentials, GitScratch, baseEnv, gitClient, withGitSession } from '
 import { GitUrl, GitUrlPolicy, GitTransport, parseGitUrl, redactText } from './git-url';
 import { type Clock, systemClock } from '../shared/clock';
 import { SerialQueue } from '../shared/serial-queue';
-import { ExportedTree, TreeCache } from './tree-cache';
+import { removeTree } from './remove-tree';
+import { ExportedTree, ExportLimits, TreeCache } from './tree-cache';
 
 export interface GitMirrorOptions {
   /** repository name (DNS-1123 label): names the mirror's directories */
@@ -25,6 +26,8 @@ export interface GitMirrorOptions {
   urlPolicy?: GitUrlPolicy;
   /** unleased exported trees kept per mirror */
   keepTrees?: number;
+  /** what one exported commit may hold, and how long its git processes may run (tree-cache.ts) */
+  exportLimits?: Partial<ExportLimits>;
   /** when a fetch leaves more than this many loose objects or packs, the mirror is repacked */
   housekeeping?: { looseObjects?: number; packs?: number };
   /** the fetch deadline and durations; default the system clock */
@@ -81,7 +84,7 @@ export class GitMirror {
     this.dir = join(options.baseDir, 'mirrors', `${this.name}.git`);
     this.scratch = { home: join(options.baseDir, 'home'), tmp: join(options.baseDir, 'tmp') };
     this.knownHostsFile = join(options.baseDir, 'known_hosts', this.name);
-    this.trees = new TreeCache(this.dir, join(options.baseDir, 'trees', this.name), () => this.localEnv(), options.keepTrees);
+    this.trees = new TreeCache(this.dir, join(options.baseDir, 'trees', this.name), () => this.localEnv(), options.keepTrees, options.exportLimits);
     this.housekeeping = { looseObjects: options.housekeeping?.looseObjects ?? 6700, packs: options.housekeeping?.packs ?? 50 };
   }
 
@@ -132,6 +135,8 @@ export class GitMirror {
         const git = gitClient(this.dir, {
           env: session.env,
           signal: abort.signal,
+          // the fetch's own deadline (above) ends it first, with its own message
+          timeoutMs: (this.timeoutSeconds + 30) * 1000,
           // curl gives up on a stalled transfer too, so no helper process outlives the deadline
           config: ['http.lowSpeedLimit=1', `http.lowSpeedTime=${this.timeoutSeconds}`],
         });
@@ -225,7 +230,7 @@ export class GitMirror {
   async remove(): Promise<void> {
     await this.fetchLock.run(async () => {
       await this.trees.clear();
-      await rm(this.dir, { recursive: true, force: true });
+      await removeTree(this.dir);
       await rm(this.knownHostsFile, { force: true });
       this.initialised = undefined;
     });

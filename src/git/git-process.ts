@@ -2,6 +2,7 @@
 // GIT_* variables, no system or global config, no terminal prompts, an allow-list of transports)
 // and with credentials handed over only through short-lived files and environment variables that
 // other users cannot read — never through arguments (visible in `ps`) or the mirror's config.
+import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit, SimpleGit } from 'simple-git';
@@ -118,23 +119,86 @@ function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_./=:,@+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
+/** No git process of Flotilla's runs longer than this unless its caller says otherwise. */
+export const DEFAULT_GIT_TIMEOUT_MS = 300_000;
+
 export interface GitClientOptions {
   env: Record<string, string>;
   /** kills the git process when aborted */
   signal?: AbortSignal;
+  /**
+   * the commands of this client are killed this long after it was made; default
+   * DEFAULT_GIT_TIMEOUT_MS — no git process runs unbounded
+   */
+  timeoutMs?: number;
   /** per-command `-c` settings (never secrets) */
   config?: string[];
 }
 
-/** A simple-git instance for one directory, with exactly the given environment. */
+/** A simple-git instance for one directory, with exactly the given environment and a deadline. */
 export function gitClient(baseDir: string, options: GitClientOptions): SimpleGit {
+  const deadline = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS);
   return simpleGit({
     baseDir,
     maxConcurrentProcesses: 2,
     config: options.config ?? [],
-    abort: options.signal,
+    abort: options.signal ? AbortSignal.any([options.signal, deadline]) : deadline,
     allowEnvironment: Object.keys(options.env),
     // the environment above is built here, not taken from a caller: askpass and ssh command are ours
     unsafe: { allowUnsafeAskPass: true, allowUnsafeSshCommand: true, allowUnsafeConfigPaths: true },
   }).env(options.env);
+}
+
+export interface StreamOptions {
+  env: Record<string, string>;
+  /** the process group is killed after this long; the promise rejects with GitTimeoutError */
+  timeoutMs: number;
+}
+
+/** A git process killed at its deadline. */
+export class GitTimeoutError extends Error {
+  override readonly name = 'GitTimeoutError';
+}
+
+/**
+ * Runs git in `cwd` and hands its stdout to `onData` as it arrives, for output too large to hold
+ * (a recursive tree listing). `onData` returns false to stop early: the process is killed and the
+ * promise resolves. The process runs in its own group, killed at the deadline.
+ */
+export function streamGit(cwd: string, args: string[], options: StreamOptions, onData: (chunk: Buffer) => boolean): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn('git', args, { cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stopped = false;
+    let timedOut = false;
+    let stderr = '';
+    const kill = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, options.timeoutMs);
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (stopped) return;
+      if (!onData(chunk)) {
+        stopped = true;
+        kill();
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(-2000)));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (timedOut) reject(new GitTimeoutError(`git ${args[0]} did not finish within ${Math.round(options.timeoutMs / 1000)} s`));
+      else if (stopped || code === 0) resolve();
+      else reject(new Error(`git ${args[0]} failed (exit ${code}): ${stderr.trim().split('\n').pop() ?? ''}`));
+    });
+  });
 }

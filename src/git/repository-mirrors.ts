@@ -44,6 +44,7 @@ export interface RepositoryMirrorsOptions {
   fetchTimeoutSeconds?: number;
   urlPolicy?: GitUrlPolicy;
   keepTrees?: number;
+  exportLimits?: GitMirrorOptions['exportLimits'];
   housekeeping?: GitMirrorOptions['housekeeping'];
   clock?: Clock;
   /** told of every fetch exactly once, before the refresh() promises of its callers settle */
@@ -87,6 +88,7 @@ export class RepositoryMirrors {
       fetchTimeoutSeconds: this.options.fetchTimeoutSeconds,
       urlPolicy: this.options.urlPolicy,
       keepTrees: this.options.keepTrees,
+      exportLimits: this.options.exportLimits,
       housekeeping: this.options.housekeeping,
       clock: this.clock,
     };

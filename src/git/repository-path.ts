@@ -6,6 +6,7 @@
 import { lstat, readlink } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { PathEscapeError } from './git-errors';
+import { quoteName } from './quote-name';
 
 const MAX_LINK_HOPS = 40;
 
@@ -49,7 +50,7 @@ export async function resolveInside(root: string, parts: readonly string[], show
     if (++hops > MAX_LINK_HOPS) throw new PathEscapeError(shownPath, 'too many levels of symlinks');
     const target = await readlink(here);
     if (isAbsolute(target)) {
-      throw new PathEscapeError(shownPath, `symlink ${[...done, part].join('/')} points to the absolute path ${target}`);
+      throw new PathEscapeError(shownPath, `symlink ${quoteName([...done, part].join('/'))} points to the absolute path ${quoteName(target)}`);
     }
     todo.unshift(...target.split('/'));
   }

@@ -4,11 +4,55 @@
 // renamed into place, and only read after that. Renders hold a lease; unleased exports beyond
 // `keep` are removed, least recently used first. No checkout is shared with a fetch: the export
 // comes from the object store through a private index file.
-import { lstat, mkdir, mkdtemp, readdir, rename, rm, unlink } from 'node:fs/promises';
+//
+// A commit is whatever its pusher made it: a git bomb (ten levels of ten references to the same
+// tree, 10^10 files from a 2 KiB pack) or a path 3,000 directories deep. So before anything is
+// written, the commit's tree is listed (streamed, stopped at the first limit passed) and checked
+// against the export limits — files, bytes, depth, path length; a commit over them is refused
+// with a TreeLimitError and remembered as refused. Every git process has a deadline, clean-up
+// copes with trees of any depth (remove-tree.ts), and messages name repository paths, never
+// the host's.
+import { lstat, mkdir, mkdtemp, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PathEscapeError, PathNotFoundError } from './git-errors';
-import { gitClient } from './git-process';
+import { GitError, PathEscapeError, PathNotFoundError, TreeLimitError } from './git-errors';
+import { GitTimeoutError, gitClient, streamGit } from './git-process';
+import { quoteName } from './quote-name';
+import { removeTree } from './remove-tree';
 import { resolveInside, splitRepositoryPath } from './repository-path';
+
+/** What one exported commit may hold; checked before anything is written. */
+export interface ExportLimits {
+  /** files (symlinks and submodule entries included) of the whole commit */
+  maxFiles: number;
+  /** bytes of all its files */
+  maxBytes: number;
+  /** directories above a file: `a/b/c.yaml` is 2 deep */
+  maxDepth: number;
+  /** bytes of one path (the host adds its own prefix; PATH_MAX is 4096) */
+  maxPathBytes: number;
+  /** each git process of an export is killed after this long */
+  timeoutMs: number;
+}
+
+export const DEFAULT_EXPORT_LIMITS: Readonly<ExportLimits> = Object.freeze({
+  maxFiles: 100_000,
+  maxBytes: 1024 * 1024 * 1024,
+  maxDepth: 64,
+  maxPathBytes: 1024,
+  timeoutMs: 120_000,
+});
+
+/** The configuration key of each limit, as messages name it. */
+export const EXPORT_LIMIT_KEYS: Readonly<Record<keyof ExportLimits, string>> = Object.freeze({
+  maxFiles: 'git.exportMaxFiles',
+  maxBytes: 'git.exportMaxBytes',
+  maxDepth: 'git.exportMaxDepth',
+  maxPathBytes: 'git.exportMaxPathBytes',
+  timeoutMs: 'git.exportTimeoutSeconds',
+});
+
+/** commits refused for their content, remembered (a commit never changes) */
+const REFUSED_KEPT = 100;
 
 /** A repository path at a commit, exported to disk; call release() when the render is done. */
 export interface ExportedTree {
@@ -40,16 +84,34 @@ export class TreeCache {
   // recency by a counter, not the wall clock: no ties within a millisecond, no time to fake in tests
   private uses = 0;
 
+  private readonly refused = new Map<string, TreeLimitError>();
+  private readonly limits: ExportLimits;
+
   constructor(
     private readonly mirrorDir: string,
     private readonly treesDir: string,
     private readonly env: () => Record<string, string>,
     private readonly keep = 8,
-  ) {}
+    limits: Partial<ExportLimits> = {},
+  ) {
+    this.limits = { ...DEFAULT_EXPORT_LIMITS };
+    for (const key of Object.keys(this.limits) as (keyof ExportLimits)[]) {
+      const v = limits[key];
+      if (typeof v === 'number' && Number.isFinite(v) && v > 0) this.limits[key] = v;
+    }
+  }
 
-  /** Clears exports left by an earlier process (they may be half-written). */
+  /**
+   * Clears exports left by an earlier process (they may be half-written, or — from a version
+   * without export limits — thousands of levels deep). Should they resist removal, they are
+   * moved aside, so that fetches and exports of the repository go on regardless.
+   */
   async reset(): Promise<void> {
-    await rm(this.treesDir, { recursive: true, force: true });
+    try {
+      await removeTree(this.treesDir);
+    } catch {
+      await rename(this.treesDir, `${this.treesDir}.stale-${Date.now()}`).catch(() => undefined);
+    }
     await mkdir(this.treesDir, { recursive: true, mode: 0o700 });
   }
 
@@ -69,7 +131,7 @@ export class TreeCache {
       await entry.ready;
       const shown = parts.join('/') || '.';
       const escaping = entry.escapingLinks.find((link) => isWithin(link, parts) || isWithin(parts.join('/'), link.split('/')));
-      if (escaping) throw new PathEscapeError(shown, `symlink ${escaping} points outside the repository`);
+      if (escaping) throw new PathEscapeError(shown, `symlink ${quoteName(escaping)} points outside the repository`);
       const resolved = await resolveInside(entry.dir, parts, shown);
       const full = join(entry.dir, ...resolved);
       const stat = await lstat(full).catch(() => undefined);
@@ -83,10 +145,17 @@ export class TreeCache {
 
   private entry(commit: string): Entry {
     let entry = this.entries.get(commit);
+    const refused = this.refused.get(commit);
+    if (!entry && refused) {
+      entry = { dir: '', escapingLinks: [], leases: 0, lastUsed: ++this.uses, ready: Promise.reject(refused) };
+      entry.ready.catch(() => undefined);
+      return entry;
+    }
     if (!entry) {
       const created: Entry = { dir: join(this.treesDir, `${commit}.${++this.generation}`), escapingLinks: [], leases: 0, lastUsed: ++this.uses, ready: Promise.resolve() };
       created.ready = this.materialise(commit, created).catch((err) => {
         this.entries.delete(commit);
+        if (err instanceof TreeLimitError) this.remember(commit, err);
         throw err;
       });
       this.entries.set(commit, created);
@@ -96,21 +165,98 @@ export class TreeCache {
     return entry;
   }
 
+  private remember(commit: string, err: TreeLimitError): void {
+    this.refused.set(commit, err);
+    if (this.refused.size > REFUSED_KEPT) this.refused.delete(this.refused.keys().next().value!);
+  }
+
   private async materialise(commit: string, entry: Entry): Promise<void> {
+    await this.checkTree(commit);
     await mkdir(this.treesDir, { recursive: true, mode: 0o700 });
     const tmp = await mkdtemp(join(this.treesDir, `.export-${commit.slice(0, 12)}-`));
     try {
       const out = join(tmp, 'tree');
       await mkdir(out);
       const env = { ...this.env(), GIT_INDEX_FILE: join(tmp, 'index') };
-      const git = gitClient(this.mirrorDir, { env });
+      const git = gitClient(this.mirrorDir, { env, timeoutMs: this.limits.timeoutMs });
       await git.raw([`--work-tree=${out}`, 'read-tree', commit]);
       await git.raw([`--work-tree=${out}`, 'checkout-index', '--all', '--force']);
       entry.escapingLinks = await removeEscapingLinks(out);
       await rename(out, entry.dir);
+    } catch (err) {
+      throw this.describe(err, commit, tmp);
     } finally {
-      await rm(tmp, { recursive: true, force: true });
+      await removeTree(tmp).catch(() => undefined);
     }
+  }
+
+  /**
+   * Lists the commit's whole tree (`git ls-tree -r -l -z`, streamed) and refuses it at the first
+   * limit it passes: the listing stops there, nothing has been written.
+   */
+  private async checkTree(commit: string): Promise<void> {
+    const { maxFiles, maxBytes, maxDepth, maxPathBytes, timeoutMs } = this.limits;
+    let files = 0;
+    let bytes = 0;
+    let refusal: TreeLimitError | undefined;
+    const refuse = (what: string, limit: keyof ExportLimits) => {
+      refusal = new TreeLimitError(commit, `${what} (${EXPORT_LIMIT_KEYS[limit]})`);
+      return false;
+    };
+    let rest = Buffer.alloc(0);
+    const onRecord = (record: Buffer): boolean => {
+      // <mode> SP <type> SP <object> SP <size, padded> TAB <path>
+      const tab = record.indexOf(9);
+      if (tab < 0) return true;
+      const size = Number(record.subarray(0, tab).toString('latin1').trim().split(/\s+/)[3]);
+      const path = record.subarray(tab + 1);
+      if (++files > maxFiles) return refuse(`it has more than ${maxFiles} files`, 'maxFiles');
+      if (Number.isFinite(size)) bytes += size;
+      if (bytes > maxBytes) return refuse(`its files add up to more than ${formatSize(maxBytes)}`, 'maxBytes');
+      return checkPath(path);
+    };
+    const checkPath = (path: Buffer, complete = true): boolean => {
+      let depth = 0;
+      for (const b of path) if (b === 47) depth++;
+      if (depth > maxDepth) return refuse(`the path ${shownPath(path)} is ${complete ? '' : 'at least '}${depth} directories deep, more than ${maxDepth}`, 'maxDepth');
+      if (path.length > maxPathBytes) return refuse(`the path ${shownPath(path)} is longer than ${maxPathBytes} bytes`, 'maxPathBytes');
+      return true;
+    };
+    const onLongPath = (path: Buffer): boolean => {
+      if (++files > maxFiles) return refuse(`it has more than ${maxFiles} files`, 'maxFiles');
+      return checkPath(path, false);
+    };
+    try {
+      await streamGit(this.mirrorDir, ['ls-tree', '-r', '-l', '-z', '--full-tree', commit], { env: this.env(), timeoutMs }, (chunk) => {
+        let data = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+        for (let end = data.indexOf(0); end >= 0; end = data.indexOf(0)) {
+          if (!onRecord(data.subarray(0, end))) return false;
+          data = data.subarray(end + 1);
+        }
+        // a record this long is a path over the limit: no need to hold more of it
+        if (data.length > maxPathBytes + 200) return onLongPath(data.subarray(data.indexOf(9) + 1));
+        rest = Buffer.from(data);
+        return true;
+      });
+    } catch (err) {
+      throw this.describe(err, commit);
+    }
+    if (refusal) throw refusal;
+  }
+
+  /** An export failure as a message without host paths. */
+  private describe(err: unknown, commit: string, tmp?: string): Error {
+    if (err instanceof GitError) return err;
+    const short = commit.slice(0, 12);
+    if (err instanceof GitTimeoutError || (err instanceof Error && /abort/i.test(err.message))) {
+      return new GitError(`exporting commit ${short} took longer than ${this.limits.timeoutMs / 1000} s (${EXPORT_LIMIT_KEYS.timeoutMs}); the git process was stopped`);
+    }
+    let text = err instanceof Error ? err.message : String(err);
+    for (const [path, shown] of [[tmp, '<export>'], [this.treesDir, '<exports>'], [this.mirrorDir, '<mirror>']] as const) {
+      if (path) text = text.split(path).join(shown);
+    }
+    text = text.replace(/\s+/g, ' ').trim().slice(0, 500);
+    return new GitError(`exporting commit ${short} failed: ${text}`);
   }
 
   private async evict(): Promise<void> {
@@ -118,15 +264,25 @@ export class TreeCache {
     for (const [commit, entry] of idle.slice(this.keep)) {
       this.entries.delete(commit);
       await entry.ready.catch(() => undefined);
-      await rm(entry.dir, { recursive: true, force: true });
+      await removeTree(entry.dir).catch(() => undefined);
     }
   }
 
   /** Removes every export (the mirror is being deleted). */
   async clear(): Promise<void> {
     this.entries.clear();
-    await rm(this.treesDir, { recursive: true, force: true });
+    await removeTree(this.treesDir);
   }
+}
+
+/** A path from the commit, JSON-quoted (a newline cannot forge a line) and cut at 80 characters. */
+function shownPath(path: Buffer): string {
+  const text = path.subarray(0, 400).toString('utf8');
+  return text.length > 80 ? `${JSON.stringify(text.slice(0, 80))}…` : JSON.stringify(text);
+}
+
+function formatSize(n: number): string {
+  return n >= 1024 * 1024 ? `${Math.round(n / (1024 * 1024))} MiB` : `${n} bytes`;
 }
 
 /** true when repository path `path` is `base` or lies below it */

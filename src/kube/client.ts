@@ -1,14 +1,15 @@
 // The one adapter to a Kubernetes API server. Objects travel as raw JSON: the client library's
-// typed serializer drops fields its models do not know, which a GitOps engine must never do, so
-// @kubernetes/client-node is used only to turn credentials into TLS options and headers.
-import { KubeConfig } from '@kubernetes/client-node';
+// typed serializer drops fields its models do not know, which a GitOps engine must never do; and
+// TLS options and the auth header come straight from the stored credentials (credentials.ts), so
+// @kubernetes/client-node is not loaded for a client at all.
 import { Agent as HttpAgent, request as httpRequest, IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest, RequestOptions } from 'node:https';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { mapBounded } from '../shared/map-bounded';
-import { ClusterCredentials, credentialsFromKubeconfig, kubeConfigFromCredentials } from './credentials';
+import { ClusterCredentials, ClusterTransport, credentialsFromKubeconfig, transportFromCredentials } from './credentials';
 import { splitApiVersion } from './api-version';
 import { ApiResource, Discovery, groupVersionPath } from './discovery';
 import { classifyTransportError, ClusterUnreachableError, KubeApiError, mediaTypeOf, RequestSubject, UnexpectedAnswerError } from './errors';
+import { assertReference } from './names';
 
 export type KubeObject = {
   apiVersion: string;
@@ -59,19 +60,21 @@ interface Call {
 export class KubeClient {
   readonly server: string;
   readonly discovery: Discovery;
-  private transport?: Promise<{ agent: HttpAgent; headers: Record<string, string>; tls: RequestOptions }>;
+  /** the keep-alive agent for requests (not watches), made on the first request */
+  private agent?: HttpAgent;
+  private readonly transport: ClusterTransport;
   private readonly timeoutMs: number;
 
-  constructor(private readonly kubeConfig: KubeConfig, private readonly options: KubeClientOptions = {}) {
-    const cluster = kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    this.server = cluster.server;
+  /** Throws CredentialsError for credentials that cannot work (see fromCredentials). */
+  constructor(credentials: ClusterCredentials, private readonly options: KubeClientOptions = {}) {
+    this.transport = transportFromCredentials(credentials);
+    this.server = this.transport.server;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.discovery = new Discovery((path) => this.call({ method: 'GET', path, subject: { verb: 'discover', resource: path } }));
   }
 
   static fromCredentials(credentials: ClusterCredentials, options?: KubeClientOptions): KubeClient {
-    return new KubeClient(kubeConfigFromCredentials(credentials), options);
+    return new KubeClient(credentials, options);
   }
 
   static fromKubeconfig(text: string, context?: string, options?: KubeClientOptions): KubeClient {
@@ -132,12 +135,14 @@ export class KubeClient {
     return { allowed: review.status?.allowed === true, reason: review.status?.reason };
   }
 
+  /** Every method naming an object checks the reference first (names.ts): no request for a path that would not stay itself. */
   resourceFor(apiVersion: string, kind: string): Promise<ApiResource> {
     return this.discovery.resolve(apiVersion, kind);
   }
 
   /** The object, or undefined when it does not exist. */
   async get(apiVersion: string, kind: string, name: string, namespace?: string): Promise<KubeObject | undefined> {
+    assertReference({ apiVersion, kind, name, namespace });
     const res = await this.resourceFor(apiVersion, kind);
     try {
       return await this.call({ method: 'GET', path: objectPath(res, namespace, name), subject: subjectOf('get', res, namespace, name) });
@@ -148,6 +153,7 @@ export class KubeClient {
   }
 
   async list(apiVersion: string, kind: string, opts: { namespace?: string; labelSelector?: string } = {}): Promise<KubeObject[]> {
+    assertReference({ apiVersion, kind, namespace: opts.namespace });
     const res = await this.resourceFor(apiVersion, kind);
     const list = await this.call<{ items: KubeObject[] }>({
       method: 'GET',
@@ -160,6 +166,7 @@ export class KubeClient {
   }
 
   async create(obj: KubeObject, opts: { dryRun?: boolean; fieldManager?: string } = {}): Promise<KubeObject> {
+    assertReference({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata?.name, namespace: obj.metadata?.namespace });
     const res = await this.resourceFor(obj.apiVersion, obj.kind);
     const ns = res.namespaced ? obj.metadata.namespace : undefined;
     return this.call({
@@ -173,6 +180,7 @@ export class KubeClient {
 
   /** Server-side apply (JSON is YAML, so the body is sent as it is), with strict field validation. */
   async apply(obj: KubeObject, opts: ApplyOptions): Promise<KubeObject> {
+    assertReference({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata?.name, namespace: obj.metadata?.namespace });
     const res = await this.resourceFor(obj.apiVersion, obj.kind);
     const ns = res.namespaced ? obj.metadata.namespace : undefined;
     return this.call({
@@ -192,6 +200,7 @@ export class KubeClient {
 
   /** Deletes; false when the object was already gone. */
   async delete(apiVersion: string, kind: string, name: string, namespace?: string, opts: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan' } = {}): Promise<boolean> {
+    assertReference({ apiVersion, kind, name, namespace });
     const res = await this.resourceFor(apiVersion, kind);
     const ns = res.namespaced ? namespace : undefined;
     try {
@@ -210,6 +219,7 @@ export class KubeClient {
 
   /** Merge-patches the status subresource, as a controller would. */
   async patchStatus(apiVersion: string, kind: string, name: string, namespace: string | undefined, status: unknown): Promise<KubeObject> {
+    assertReference({ apiVersion, kind, name, namespace });
     const res = await this.resourceFor(apiVersion, kind);
     const ns = res.namespaced ? namespace : undefined;
     return this.call({
@@ -234,7 +244,7 @@ export class KubeClient {
    * long-lived stream must not hold one of the agent's keep-alive sockets for requests.
    */
   async watch(path: string, query: Record<string, string | undefined>, onEvent: (e: WatchEvent) => void, signal: AbortSignal): Promise<void> {
-    const { headers, tls } = await this.setup();
+    const { headers, ca, cert, key, rejectUnauthorized } = this.usableTransport();
     const url = new URL(path, this.server + '/');
     for (const [k, v] of Object.entries({ ...query, watch: '1', allowWatchBookmarks: 'true' })) if (v !== undefined) url.searchParams.set(k, v);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -242,8 +252,7 @@ export class KubeClient {
     await new Promise<void>((done, fail) => {
       if (signal.aborted) return done();
       const req = send(url, {
-        method: 'GET', agent: false, ca: tls.ca, cert: tls.cert, key: tls.key,
-        rejectUnauthorized: this.kubeConfig.getCurrentCluster()?.skipTLSVerify ? false : true,
+        method: 'GET', agent: false, ca, cert, key, rejectUnauthorized,
         headers: { ...headers, accept: 'application/json' },
         signal,
       }, (res: IncomingMessage) => {
@@ -287,30 +296,30 @@ export class KubeClient {
   }
 
   close(): void {
-    void this.transport?.then((t) => t.agent.destroy());
+    this.agent?.destroy();
   }
 
-  private setup() {
-    this.transport ??= (async () => {
-      const tls: RequestOptions = {};
-      await this.kubeConfig.applyToHTTPSOptions(tls);
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(tls.headers ?? {})) if (typeof v === 'string') headers[k] = v;
-      const secure = this.server.startsWith('https:');
-      const agentOptions = {
-        keepAlive: true,
-        maxSockets: this.options.maxSockets ?? 16,
-        ca: tls.ca, cert: tls.cert, key: tls.key,
-        rejectUnauthorized: this.kubeConfig.getCurrentCluster()?.skipTLSVerify ? false : true,
-      };
-      const agent = secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
-      return { agent, headers, tls };
-    })();
+  /**
+   * The transport, unless it is plain http with certificate checks on, which every request has
+   * always refused with this message (it was @kubernetes/client-node's rule and message).
+   */
+  private usableTransport(): ClusterTransport {
+    if (this.server.startsWith('http:') && this.transport.rejectUnauthorized) throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
     return this.transport;
   }
 
+  private requestAgent(): HttpAgent {
+    if (!this.agent) {
+      const { ca, cert, key, rejectUnauthorized } = this.usableTransport();
+      const agentOptions = { keepAlive: true, maxSockets: this.options.maxSockets ?? 16, ca, cert, key, rejectUnauthorized };
+      this.agent = this.server.startsWith('https:') ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    }
+    return this.agent;
+  }
+
   private async call<T>(c: Call): Promise<T> {
-    const { agent, headers } = await this.setup();
+    const agent = this.requestAgent();
+    const { headers } = this.transport;
     this.options.onRequest?.({ verb: c.method, dryRun: c.query?.dryRun !== undefined });
     const url = new URL(c.path, this.server + '/');
     for (const [k, v] of Object.entries(c.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
@@ -366,7 +375,9 @@ function isServerVersion(v: unknown): v is ServerVersion {
   return typeof major === 'string' && typeof minor === 'string' && typeof gitVersion === 'string' && /^v\d+\.\d+\.\d+[-+.\w]{0,100}$/.test(gitVersion);
 }
 
+/** Throws InvalidReferenceError for a namespace or name that would not stay one path segment (names.ts). */
 export function objectPath(res: Pick<ApiResource, 'group' | 'version' | 'resource' | 'namespaced'>, namespace?: string, name?: string): string {
+  assertReference({ namespace: res.namespaced ? namespace : undefined, name });
   let path = groupVersionPath(res.group, res.version);
   if (res.namespaced && namespace) path += `/namespaces/${encodeURIComponent(namespace)}`;
   path += `/${res.resource}`;

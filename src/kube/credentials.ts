@@ -1,7 +1,10 @@
 // Cluster credentials as SPEC §1 describes them, and the kubeconfig path to the same thing.
 // A kubeconfig comes from an API client, so nothing in it may make Flotilla run a program or
 // read a file of its own host: exec plugins, auth providers and *-file references are refused.
-import { Cluster, KubeConfig, User } from '@kubernetes/client-node';
+// Requests need only TLS options and one header, built here directly: @kubernetes/client-node
+// costs some 40 MB resident once loaded (its generated API and models come with any entry
+// point), so it is loaded only by kubeConfigFromCredentials, for a caller that wants its KubeConfig.
+import type { Cluster, KubeConfig, User } from '@kubernetes/client-node';
 import { parseUntrustedYaml, YamlSyntaxError } from '../shared/yaml-errors';
 import { CredentialsError } from './errors';
 
@@ -18,17 +21,39 @@ export interface ClusterCredentials {
   name?: string;
 }
 
+/**
+ * What a request to the cluster needs: the TLS options and the Authorization header that
+ * @kubernetes/client-node's `applyToHTTPSOptions` makes of the same credentials (the CA, client
+ * certificate and key decoded from base64; certificate checks on unless insecureSkipVerify).
+ */
+export interface ClusterTransport {
+  /** without a trailing slash */
+  server: string;
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  rejectUnauthorized: boolean;
+  headers: Record<string, string>;
+}
+
+/** Checks the credentials and turns them into what a request needs; throws CredentialsError. */
+export function transportFromCredentials(c: ClusterCredentials): ClusterTransport {
+  checkCredentials(c);
+  const decoded = (data?: string) => (data ? Buffer.from(data, 'base64') : undefined);
+  return {
+    server: c.server.replace(/\/$/, ''),
+    ca: decoded(c.caData),
+    cert: decoded(c.certData),
+    key: decoded(c.keyData),
+    rejectUnauthorized: c.insecureSkipVerify !== true,
+    headers: c.token ? { Authorization: `Bearer ${c.token}` } : {},
+  };
+}
+
+/** The same credentials as a @kubernetes/client-node KubeConfig; loads that library on first use. */
 export function kubeConfigFromCredentials(c: ClusterCredentials): KubeConfig {
-  // the server is not quoted: a URL that does not parse may still carry user-info
-  let url: URL;
-  try {
-    url = new URL(c.server);
-  } catch {
-    throw new CredentialsError('server is not a valid URL', 'invalid');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new CredentialsError('server must be an https:// URL', 'invalid');
-  if (c.token && (c.certData || c.keyData)) throw new CredentialsError('give either a token or a client certificate, not both');
-  if (!!c.certData !== !!c.keyData) throw new CredentialsError('a client certificate needs both certData and keyData');
+  checkCredentials(c);
+  const { KubeConfig } = require('@kubernetes/client-node') as typeof import('@kubernetes/client-node');
   const name = c.name ?? 'cluster';
   const cluster: Cluster = {
     name,
@@ -40,6 +65,19 @@ export function kubeConfigFromCredentials(c: ClusterCredentials): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromClusterAndUser(cluster, user);
   return kc;
+}
+
+function checkCredentials(c: ClusterCredentials): void {
+  // the server is not quoted: a URL that does not parse may still carry user-info
+  let url: URL;
+  try {
+    url = new URL(c.server);
+  } catch {
+    throw new CredentialsError('server is not a valid URL', 'invalid');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new CredentialsError('server must be an https:// URL', 'invalid');
+  if (c.token && (c.certData || c.keyData)) throw new CredentialsError('give either a token or a client certificate, not both');
+  if (!!c.certData !== !!c.keyData) throw new CredentialsError('a client certificate needs both certData and keyData');
 }
 
 /**

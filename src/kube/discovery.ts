@@ -3,6 +3,7 @@
 // is how a kind whose CRD was applied a moment ago becomes known.
 import { splitApiVersion } from './api-version';
 import { KubeApiError, UnknownKindError } from './errors';
+import { assertReference } from './names';
 
 // client.ts imports it from here
 
@@ -64,6 +65,8 @@ export class Discovery {
   private load(apiVersion: string, refresh: boolean): Promise<Map<string, ApiResource> | undefined> {
     const cached = this.byGroupVersion.get(apiVersion);
     if (cached && !refresh) return cached;
+    // `x/../../api/v1` would read another path: refused before any request
+    assertReference({ apiVersion });
     const { group, version } = splitApiVersion(apiVersion);
     const loading = this.fetchList(groupVersionPath(group, version)).then(
       (list) => {

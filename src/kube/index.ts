@@ -4,3 +4,4 @@ export * from './credentials';
 export * from './discovery';
 export * from './errors';
 export * from './informer';
+export * from './names';

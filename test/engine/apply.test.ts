@@ -106,7 +106,7 @@ describe('sync engine: apply', () => {
 
   it('plans a whole new target in a dry run, CRD, namespace and custom resource included, without writing anything', async () => {
     const objects = await new PlainManifestRenderer().render(root, 'apps/shop', target);
-    const plan = await engine.diff({ target, objects });
+    const plan = await engine.diff({ target, objects, clusterResources: ['*'] });
     expect(plan.filter((c) => c.action !== 'created')).toEqual([]);
     expect(plan).toHaveLength(11);
     expect(plan.find((c) => c.ref.kind === 'Widget')!.message).toMatch(/would be created/);
@@ -117,7 +117,7 @@ describe('sync engine: apply', () => {
   it('applies a CRD and its custom resource, a Namespace, RBAC, ConfigMap, Secret, Service and Deployment in one run, all in the target namespace', async () => {
     const objects = await new PlainManifestRenderer().render(root, 'apps/shop', target);
     expect(objects.map((o) => o.object.kind)).toEqual(['Widget', 'Secret', 'ConfigMap', 'CustomResourceDefinition', 'Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'Service', 'Deployment']);
-    const result = await engine.sync({ target, objects, prune: true });
+    const result = await engine.sync({ target, objects, prune: true, clusterResources: ['*'] });
     expect(result.changes.filter((c) => c.action !== 'created')).toEqual([]);
     expect(result.ok).toBe(true);
     // CRD first, then the Namespaces stage (the rendered namespace and the target namespace, by
@@ -146,9 +146,9 @@ describe('sync engine: apply', () => {
 
   it('writes nothing on a second apply of the same objects: every resourceVersion stays', async () => {
     const objects = await new PlainManifestRenderer().render(root, 'apps/shop', target);
-    const refs = (await engine.sync({ target, objects, dryRun: true })).inventory;
+    const refs = (await engine.sync({ target, objects, dryRun: true, clusterResources: ['*'] })).inventory;
     const versionsBefore = await Promise.all(refs.map(async (r) => (await client.get(r.group ? `${r.group}/${r.version}` : r.version, r.kind, r.name, r.namespace))!.metadata.resourceVersion));
-    const again = await engine.sync({ target, objects, prune: true });
+    const again = await engine.sync({ target, objects, prune: true, clusterResources: ['*'] });
     expect(again.changes.map((c) => c.action)).toEqual(Array(10).fill('unchanged'));
     expect(again.counts).toMatchObject({ created: 0, configured: 0, unchanged: 10, failed: 0 });
     const versionsAfter = await Promise.all(refs.map(async (r) => (await client.get(r.group ? `${r.group}/${r.version}` : r.version, r.kind, r.name, r.namespace))!.metadata.resourceVersion));
@@ -158,7 +158,7 @@ describe('sync engine: apply', () => {
   it('shows a changed Secret in the diff without its values', async () => {
     const objects = await new PlainManifestRenderer().render(root, 'apps/shop', target);
     const changed = objects.map((o) => (o.object.kind === 'Secret' ? { ...o, object: { ...o.object, stringData: { password: 'swordfish' } } } : o));
-    const diff = await engine.diff({ target, objects: changed });
+    const diff = await engine.diff({ target, objects: changed, clusterResources: ['*'] });
     const secret = diff.find((c) => c.ref.kind === 'Secret')!;
     expect(secret.action).toBe('configured');
     expect(secret.diff).toEqual([{ path: 'data.password', live: '***', desired: '***' }]);

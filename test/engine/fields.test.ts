@@ -47,7 +47,7 @@ describe('sync engine: every field reaches the server untouched', () => {
     podSpec.resources = { limits: { cpu: '1', memory: '512Mi' } }; // pod-level resources (1.34 beta)
     podSpec.containers[0].resizePolicy = [{ resourceName: 'cpu', restartPolicy: 'NotRequired' }];
     podSpec.containers[0].resources = { requests: { cpu: '250m', memory: '128Mi' } };
-    const result = await engine.sync({ target, objects: [gadget, gadgetCrd(group), web] });
+    const result = await engine.sync({ target, objects: [gadget, gadgetCrd(group), web], clusterResources: ['apiextensions.k8s.io/CustomResourceDefinition'] });
     expect(result.changes.map((c) => [c.ref.kind, c.action, c.message])).toEqual([
       ['CustomResourceDefinition', 'created', undefined], ['Namespace', 'created', 'target namespace created (never pruned)'],
       ['Deployment', 'created', undefined], ['Gadget', 'created', undefined],

@@ -134,7 +134,7 @@ describe('sync engine: plan, then apply', () => {
     const role = uniqueName('reader');
     const progress: SyncProgress[] = [];
     const result = await engine.sync(
-      { target: target(namespace), objects: [configMap('a', { x: '1' }), clusterRole(role), deployment('web'), configMap('b', { y: '2' })], prune: true },
+      { target: target(namespace), objects: [configMap('a', { x: '1' }), clusterRole(role), deployment('web'), configMap('b', { y: '2' })], prune: true, clusterResources: ['rbac.authorization.k8s.io/*'] },
       { onProgress: (p) => progress.push(p) },
     );
     expect(result.ok).toBe(true);
@@ -158,12 +158,12 @@ describe('sync engine: plan, then apply', () => {
     const namespace = uniqueName();
     const group = `${uniqueName('r')}.flotilla.test`;
     const widget = (spec: object) => ({ apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'gear' }, spec });
-    const first = await engine.sync({ target: target(namespace), objects: [widgetCrd(group, { size: { type: 'integer' } }), widget({ size: 1 })] });
+    const first = await engine.sync({ target: target(namespace), objects: [widgetCrd(group, { size: { type: 'integer' } }), widget({ size: 1 })], clusterResources: ['apiextensions.k8s.io/CustomResourceDefinition'] });
     expect(first.ok).toBe(true);
 
     const objects = [widgetCrd(group, { size: { type: 'integer' }, color: { type: 'string' } }), widget({ size: 1, color: 'red' })];
     // planned against the old schema, the custom resource's new field fails strict validation…
-    const plan = await engine.plan({ target: target(namespace), objects });
+    const plan = await engine.plan({ target: target(namespace), objects, clusterResources: ['apiextensions.k8s.io/CustomResourceDefinition'] });
     expect(plan.changes.find((c) => c.ref.kind === 'Widget')).toMatchObject({ action: 'failed', message: expect.stringMatching(/color/) });
     // …but the apply plans it again once the CRD is changed
     const result = await engine.apply(plan);
@@ -172,7 +172,7 @@ describe('sync engine: plan, then apply', () => {
 
     // nothing changed: nothing is planned twice and nothing is written
     calls.reset();
-    const again = await engine.sync({ target: target(namespace), objects });
+    const again = await engine.sync({ target: target(namespace), objects, clusterResources: ['apiextensions.k8s.io/CustomResourceDefinition'] });
     expect(again.counts).toMatchObject({ unchanged: 2, failed: 0 });
     expect(calls.writes).toEqual([]);
     expect(calls.dryRuns).toBe(2);

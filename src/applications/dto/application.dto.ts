@@ -64,6 +64,18 @@ export class SyncPolicyDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 86400, description: 'default sync.defaultIntervalSeconds; at least sync.minIntervalSeconds' })
   @IsOptional() @IsInt() @Min(1) @Max(86400)
   intervalSeconds?: number;
+
+  @ApiPropertyOptional({ type: 'boolean', default: false, description: 'apply objects that already exist without a Flotilla tracking id, recording them as adopted (one object can opt in from git with annotation flotilla.io/adopt: "true"); otherwise they fail NotOwned' })
+  @IsOptional() @IsBoolean()
+  adopt?: boolean;
+
+  @ApiPropertyOptional({ type: 'boolean', default: false, description: 'prune adopted objects too when they leave git' })
+  @IsOptional() @IsBoolean()
+  pruneAdopted?: boolean;
+
+  @ApiPropertyOptional({ type: 'array', items: { type: 'string', maxLength: 300 }, maxItems: 256, default: ['Namespace'], description: 'cluster-scoped kinds it may apply: "Kind" (core group), "group/Kind", "group/*", or "*" for all; others fail KindNotAllowed' })
+  @IsOptional() @IsArray() @ArrayMaxSize(256) @IsString({ each: true }) @MaxLength(300, { each: true })
+  clusterResources?: string[];
 }
 
 export class HookDto {
