@@ -54,6 +54,7 @@ const REQUIRED: Record<string, Role | typeof PUBLIC> = {
   'GET /api/v1/channels/{name}/deliveries': 'viewer',
   'POST /api/v1/channels/{name}/deliveries/{id}/redeliver': 'admin',
   'GET /api/v1/events': 'viewer',
+  'GET /api/v1/whoami': 'viewer',
   'GET /api/v1/applications/{name}/targets/{cluster}/{namespace}/tree': 'viewer',
   'GET /api/v1/applications/{name}/targets/{cluster}/{namespace}/object': 'viewer',
 };
