@@ -35,8 +35,10 @@ interface Slot {
   busy: boolean;
   /** the process has ended */
   exited: Promise<void>;
-  /** the end of stderr: how a process that died says why */
-  stderr: string;
+  /** V8 said on stderr that the heap ran out (sticky: its native stack trace may be long) */
+  outOfMemory: boolean;
+  /** the end of stderr, scanned with each new chunk so a message split across chunks is seen */
+  stderrTail: string;
   idle?: NodeJS.Timeout;
 }
 
@@ -120,11 +122,10 @@ export class ManifestParser {
         else if (m.type === 'done') finish(undefined, true);
         else finish(errorOf(m.failure), true);
       };
-      const onExit = () => {
-        const outOfMemory = /heap out of memory|heap limit|Allocation failed/i.test(slot.stderr);
-        finish(outOfMemory
+      const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+        finish(slot.outOfMemory
           ? new RenderError(current, undefined, `parsing needs more than the ${job.budgets.parseMemoryMb} MiB of memory a render may use (${BUDGET_KEYS.parseMemoryMb})`)
-          : new Error('the manifest parser stopped unexpectedly'), false);
+          : new Error(`the manifest parser stopped unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`), false);
       };
       const onAbort = () => finish(new Error('the render was cancelled'), false);
       const deadline = setTimeout(() => {
@@ -191,8 +192,12 @@ export class ManifestParser {
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    const slot: Slot = { child, memoryMb, busy: false, stderr: '', exited: new Promise<void>((done) => child.once('exit', () => done())) };
-    child.stderr?.on('data', (d: Buffer) => (slot.stderr = (slot.stderr + d.toString('utf8')).slice(-4096)));
+    const slot: Slot = { child, memoryMb, busy: false, outOfMemory: false, stderrTail: '', exited: new Promise<void>((done) => child.once('exit', () => done())) };
+    child.stderr?.on('data', (d: Buffer) => {
+      const seen = slot.stderrTail + d.toString('utf8');
+      if (OUT_OF_MEMORY.test(seen)) slot.outOfMemory = true;
+      slot.stderrTail = seen.slice(-256);
+    });
     child.on('error', () => this.discard(slot));
     // an exit outside a job (nothing listens then) only retires the worker
     child.on('exit', () => this.discard(slot));
@@ -211,6 +216,10 @@ function workerEntry(): { filename: string; execArgv: string[] } {
   const ts = join(__dirname, 'manifest-worker.ts');
   return { filename: ts, execArgv: ['--require', createRequire(ts).resolve('@swc-node/register')] };
 }
+
+/** what V8 prints when a heap limit is reached ("Reached heap limit", "Ineffective mark-compacts
+ * near heap limit", "Allocation failed - JavaScript heap out of memory", "Fatal process out of memory") */
+const OUT_OF_MEMORY = /heap out of memory|heap limit|Allocation failed|process out of memory/i;
 
 function workerEnv(): Record<string, string> {
   const env: Record<string, string> = { [WORKER_MARK]: '1' };
