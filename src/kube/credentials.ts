@@ -3,8 +3,14 @@
 // read a file of its own host: exec plugins, auth providers and *-file references are refused.
 // Requests need only TLS options and one header, built here directly: @kubernetes/client-node
 // costs some 40 MB resident once loaded (its generated API and models come with any entry
-// point), so it is loaded only by kubeConfigFromCredentials, for a caller that wants its KubeConfig.
-import type { Cluster, KubeConfig, User } from '@kubernetes/client-node';
+// point), so the service never loads it; credentials.test.ts holds this to what the library's
+// applyToHTTPSOptions makes of the same credentials.
+//
+// The kubeconfig reader below is Flotilla's own on purpose, not the library's loadFromString: that
+// one reads the `token-file` of every user in the file from this host's disk while parsing (an
+// arbitrary file read for anyone allowed to register a cluster), and its YAML errors quote the
+// input. @kubernetes/client-node reads kubeconfigs where they belong to the person running it: the
+// CLI's `cluster add` (src/cli/cluster-account.ts).
 import { parseUntrustedYaml, YamlSyntaxError } from '../shared/yaml-errors';
 import { CredentialsError } from './errors';
 
@@ -48,23 +54,6 @@ export function transportFromCredentials(c: ClusterCredentials): ClusterTranspor
     rejectUnauthorized: c.insecureSkipVerify !== true,
     headers: c.token ? { Authorization: `Bearer ${c.token}` } : {},
   };
-}
-
-/** The same credentials as a @kubernetes/client-node KubeConfig; loads that library on first use. */
-export function kubeConfigFromCredentials(c: ClusterCredentials): KubeConfig {
-  checkCredentials(c);
-  const { KubeConfig } = require('@kubernetes/client-node') as typeof import('@kubernetes/client-node');
-  const name = c.name ?? 'cluster';
-  const cluster: Cluster = {
-    name,
-    server: c.server.replace(/\/$/, ''),
-    caData: c.caData,
-    skipTLSVerify: c.insecureSkipVerify === true,
-  };
-  const user: User = { name: `${name}-user`, token: c.token, certData: c.certData, keyData: c.keyData };
-  const kc = new KubeConfig();
-  kc.loadFromClusterAndUser(cluster, user);
-  return kc;
 }
 
 function checkCredentials(c: ClusterCredentials): void {

@@ -11,7 +11,9 @@
 // parser's workers have retired (60 s idle). Then the slope per 1,000 managed objects.
 // RSS is VmRSS (peak: VmHWM) from /proc/<pid>/status; heap is what the service's /metrics says
 // (prom-client's flotilla_nodejs_heap_size_used_bytes and _total_bytes); CPU from /proc/<pid>/stat.
-// BENCH_NODE_OPTIONS is the service's NODE_OPTIONS (e.g. --max-semi-space-size=4);
+// The service runs with the environment and node flags of package.json's start script
+// (MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 …); BENCH_PLAIN=1 leaves them out, and
+// BENCH_NODE_OPTIONS adds to them (the service's NODE_OPTIONS);
 // BENCH_HEAP_SNAPSHOTS=DIR writes a heap snapshot after each reading (for Chrome DevTools; writing
 // one inflates the process, so later readings are higher than without).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -69,11 +71,22 @@ function compile(dir: string): string {
   return main;
 }
 
+/** The variables and node flags `npm start` runs the service with: `A=1 B=2 node --flag … dist/src/main.js`. */
+function startScriptSettings(): { env: Record<string, string>; flags: string[] } {
+  if (process.env.BENCH_PLAIN === '1') return { env: {}, flags: [] };
+  const start: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
+  const m = /^((?:[A-Z_]+=\S+\s+)*)node\s+((?:--\S+\s+)*)dist\/src\/main\.js$/.exec(start.trim());
+  if (!m) throw new Error(`package.json's start script is not "VAR=value … node --flag … dist/src/main.js": ${start}`);
+  const env = Object.fromEntries(m[1].trim().split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  return { env, flags: m[2].trim().split(/\s+/).filter(Boolean) };
+}
+const START = startScriptSettings();
+
 /** `node <main.js>` in a process group of its own, as ServiceProcess starts the sources. */
 async function startCompiled(main: string, opts: ServiceProcessOptions): Promise<Service> {
-  const env = ServiceProcess.environment(opts);
+  const env = { ...ServiceProcess.environment(opts), ...START.env };
   mkdirSync(opts.dataDir, { recursive: true });
-  const command = [process.execPath, main];
+  const command = [process.execPath, ...START.flags, main];
   const [file, args] = parentDeathWrapper() ? ['setpriv', ['--pdeathsig', 'KILL', '--', ...command]] : [command[0], command.slice(1)];
   const child: ChildProcess = spawn(file, args, { cwd: opts.dataDir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const killGroup = (signal: NodeJS.Signals) => {
@@ -179,7 +192,8 @@ async function main(): Promise<void> {
     startTimeoutMs: 120_000,
   };
   const objectsPerApp = PER_TARGET * NAMESPACES_PER_APP * CLUSTERS.length;
-  console.log(`memory: ${RUNTIME === 'swc' ? 'sources through @swc-node/register (ServiceProcess)' : 'compiled with tsc, plain node'}; NODE_OPTIONS=${nodeOptions || '(none)'}; ` +
+  const settings = RUNTIME === 'swc' ? '' : `as npm start: ${[...Object.entries(START.env).map(([k, v]) => `${k}=${v}`), 'node', ...START.flags].join(' ')}; `;
+  console.log(`memory: ${RUNTIME === 'swc' ? 'sources through @swc-node/register (ServiceProcess)' : 'compiled with tsc, plain node'}; ${settings}NODE_OPTIONS=${nodeOptions || '(none)'}; ` +
     `stages ${STAGES.join(', ')} objects; an application = ${PER_TARGET} ConfigMaps × ${NAMESPACES_PER_APP} namespaces × ${CLUSTERS.length} clusters = ${objectsPerApp} objects`);
 
   let service: Service | undefined;

@@ -11,6 +11,7 @@
 // Made with @peculiar/x509 on Node's WebCrypto: Node's crypto makes keys but cannot sign X.509,
 // the Docker image has no openssl binary, and `selfsigned` (the usual choice) is a wrapper over
 // this same library that defaults to SHA-1 and RSA and makes single self-signed certificates.
+// It is loaded only when a set is made (about 2 MiB held for the life of the process otherwise).
 import 'reflect-metadata'; // @peculiar/x509 resolves its parts with tsyringe, which needs it loaded
 import { createPrivateKey, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import type { Logger } from 'pino';
 import { AppConfig, ConfigError } from '../../config/app-config';
 import { checkPair, describe, readPair, type ServingPair } from './certificate-pair';
@@ -34,7 +35,7 @@ const RENEW_BEFORE_MS = 30 * 86_400_000;
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
-type Keys = Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'];
+type Keys = Parameters<typeof X509.X509CertificateGenerator.createSelfSigned>[0]['keys'];
 
 /**
  * The set in `<dataDir>/`: tls-ca.crt, tls.crt and tls.key. Made when none or only some of them
@@ -98,6 +99,7 @@ export function subjectNames(listenHost: string): { dns: string[]; ips: string[]
 }
 
 async function generate(names: { dns: string[]; ips: string[] }): Promise<{ ca: Buffer; cert: Buffer; key: Buffer }> {
+  const x509 = await import('@peculiar/x509');
   x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
   const caKeys = (await webcrypto.subtle.generateKey(ALGORITHM, false, ['sign', 'verify'])) as unknown as Keys; // never exported
   const serverKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as unknown as Keys;
