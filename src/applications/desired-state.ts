@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Cluster } from '../clusters/cluster.entity';
 import { ClusterClients } from '../clusters/cluster-clients';
 import { AppConfig } from '../config/app-config';
-import { RenderError, Renderers, rendererFor, type ClusterCapabilities, type RenderedObject, type RendererKind, type RenderOptions, type Target } from '../engine';
+import { RenderError, Renderers, rendererFor, type ClusterCapabilities, type RenderBudgets, type RenderedObject, type RendererKind, type RenderOptions, type Target } from '../engine';
 import { TreeLimitError, type CommitInfo } from '../git';
 import { RepositoryFetches } from '../repositories/repository-fetches';
 import { Clock } from '../shared/clock';
@@ -48,6 +48,7 @@ export class DesiredState {
     this.renderers = new Renderers({
       kubectl: r.kubectl, kustomize: r.kustomize ?? undefined, helm: r.helm, allowRemote: r.allowRemote,
       timeoutMs: r.timeoutSeconds * 1000, maxOutputBytes: r.maxOutputBytes,
+      budgets: renderBudgetsOf(config),
     });
   }
 
@@ -134,4 +135,18 @@ function remember<T>(cache: Map<string, Promise<T>>, key: string, make: () => Pr
   });
   while (cache.size > KEEP) cache.delete(cache.keys().next().value as string);
   return made;
+}
+
+/** The render budgets of the configuration (render.*; each message over a budget names its key). */
+export function renderBudgetsOf(config: AppConfig): RenderBudgets {
+  const r = config.render;
+  return {
+    maxFileBytes: r.maxFileBytes,
+    maxRenderBytes: r.maxRenderBytes,
+    maxDocuments: r.maxDocuments,
+    maxObjects: r.maxObjects,
+    maxObjectBytes: r.maxObjectBytes,
+    parseTimeoutMs: r.timeoutSeconds * 1000,
+    parseMemoryMb: r.parseMemoryMb,
+  };
 }

@@ -43,8 +43,32 @@ export class AppConfig {
     keepDeliveriesDays: number;
   };
   clusters!: { allowInsecureHttp: boolean; checkIntervalSeconds: number; checkTimeoutSeconds: number; checkConcurrency: number };
-  git!: { allowFileUrls: boolean; allowInsecureHttp: boolean; fetchTimeoutSeconds: number; defaultPollIntervalSeconds: number; minPollIntervalSeconds: number };
-  render!: { kubectl: string; kustomize: string | null; helm: string; timeoutSeconds: number; maxOutputBytes: number; allowRemote: boolean };
+  git!: {
+    allowFileUrls: boolean;
+    allowInsecureHttp: boolean;
+    fetchTimeoutSeconds: number;
+    defaultPollIntervalSeconds: number;
+    minPollIntervalSeconds: number;
+    exportMaxFiles: number;
+    exportMaxBytes: number;
+    exportMaxDepth: number;
+    exportMaxPathBytes: number;
+    exportTimeoutSeconds: number;
+  };
+  render!: {
+    kubectl: string;
+    kustomize: string | null;
+    helm: string;
+    timeoutSeconds: number;
+    maxOutputBytes: number;
+    allowRemote: boolean;
+    maxFileBytes: number;
+    maxRenderBytes: number;
+    maxDocuments: number;
+    maxObjects: number;
+    maxObjectBytes: number;
+    parseMemoryMb: number;
+  };
   sync!: {
     concurrency: number;
     perClusterConcurrency: number;

@@ -65,6 +65,12 @@ export const CONFIG_SCHEMA = {
     fetchTimeoutSeconds: int(1, 3600),
     defaultPollIntervalSeconds: int(1, 86_400),
     minPollIntervalSeconds: int(1, 86_400),
+    // what one export of a commit may hold (hostile repositories: git bombs, deep paths)
+    exportMaxFiles: int(1, 10_000_000),
+    exportMaxBytes: int(1024 * 1024, 2 ** 40),
+    exportMaxDepth: int(1, 1024),
+    exportMaxPathBytes: int(64, 4096),
+    exportTimeoutSeconds: int(1, 3600),
   },
   render: {
     kubectl: str(),
@@ -73,6 +79,13 @@ export const CONFIG_SCHEMA = {
     timeoutSeconds: int(1, 3600),
     maxOutputBytes: int(1024, 1024 * 1024 * 1024),
     allowRemote: bool,
+    // the budgets of one render (engine/budgets.ts)
+    maxFileBytes: int(1024, 1024 * 1024 * 1024),
+    maxRenderBytes: int(1024, 2 ** 34),
+    maxDocuments: int(1, 1_000_000),
+    maxObjects: int(1, 1_000_000),
+    maxObjectBytes: int(1024, 64 * 1024 * 1024),
+    parseMemoryMb: int(16, 16_384),
   },
   sync: {
     concurrency: int(1, 256),

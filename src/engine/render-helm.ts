@@ -18,7 +18,8 @@
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { parseManifest, RenderError, type ClusterCapabilities, type RenderedObject, type Renderer, type RenderOptions } from './render';
+import type { RenderBudgets } from './budgets';
+import { parseManifests, RenderError, type ClusterCapabilities, type RenderedObject, type Renderer, type RenderOptions } from './render';
 import { cleanEnv, DEFAULT_LIMITS, networkEnv, renderFailure, resolveExecutable, runProcess, withScratch, type ProcessLimits } from './render-process';
 import { findFile, inside, refuseEscapingLinks, repositoryDir, repositoryFile, type RepositoryDir } from './render-tree';
 import type { Target } from './types';
@@ -28,6 +29,8 @@ export interface HelmOptions extends Partial<ProcessLimits> {
   helm?: string;
   /** fetch missing chart dependencies from remote repositories; off by default */
   allowRemote?: boolean;
+  /** limits of one render for parsing the output (budgets.ts); defaults for what is not given */
+  budgets?: Partial<RenderBudgets>;
 }
 
 interface Dependency {
@@ -94,7 +97,8 @@ export class HelmRenderer implements Renderer {
     });
     // --dependency-update reports on stdout before the manifests, which all start with ---
     const first = stdout.search(/^---[ \t]*$/m);
-    return parseHelmOutput(!update ? stdout : first < 0 ? '' : stdout.slice(first), chart, name);
+    const sources = helmOutputSources(!update ? stdout : first < 0 ? '' : stdout.slice(first), chart, name);
+    return parseManifests(sources, { budgets: this.options.budgets, signal: options.signal });
   }
 
   private helm(): Promise<string> {
@@ -220,17 +224,18 @@ async function copyChart(chart: RepositoryDir, to: string, fileDeps: Dependency[
 /**
  * `helm template` prints each manifest after `---` and `# Source: <chart name>/templates/x.yaml`;
  * the source becomes the file in the repository (`apps/web/templates/x.yaml`, a subchart's under
- * `apps/web/charts/…`), and the line counts from the start of that manifest as rendered.
+ * `apps/web/charts/…`), and the line counts from the start of that manifest as rendered. The
+ * manifests are parsed as one render (budgets across all of them, off the event loop unless small).
  */
-export function parseHelmOutput(stdout: string, chart: RepositoryDir, chartName: string): RenderedObject[] {
-  const out: RenderedObject[] = [];
+export function helmOutputSources(stdout: string, chart: RepositoryDir, chartName: string): Array<{ file: string; text: string }> {
+  const out: Array<{ file: string; text: string }> = [];
   for (const chunk of stdout.split(/^---[ \t]*$/m)) {
     const source = /^# Source: (.+)$/m.exec(chunk)?.[1]?.trim();
     const body = chunk.replace(/^\s*# Source: .*\n/, '');
     if (!body.trim()) continue;
     let file = chart.shown;
     if (source) file = chartName && source.startsWith(`${chartName}/`) ? `${prefix(chart)}${source.slice(chartName.length + 1)}` : source;
-    out.push(...parseManifest(file, body));
+    out.push({ file, text: body });
   }
   return out;
 }

@@ -20,7 +20,8 @@
 import { lstat, readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { parse } from 'yaml';
-import { parseManifest, RenderError, type RenderedObject, type Renderer, type RenderOptions } from './render';
+import type { RenderBudgets } from './budgets';
+import { parseManifests, RenderError, type RenderedObject, type Renderer, type RenderOptions } from './render';
 import { helmCapabilityFlags } from './render-helm';
 import { cleanEnv, DEFAULT_LIMITS, networkEnv, renderFailure, resolveExecutable, runProcess, withScratch, type ProcessLimits } from './render-process';
 import { findFile, inside, repositoryDir, type RepositoryDir } from './render-tree';
@@ -37,6 +38,8 @@ export interface KustomizeOptions extends Partial<ProcessLimits> {
   helm?: string;
   /** git and http(s) bases and files, and helmCharts; off by default */
   allowRemote?: boolean;
+  /** limits of one render for parsing the output (budgets.ts); defaults for what is not given */
+  budgets?: Partial<RenderBudgets>;
 }
 
 /** Fields whose entries kustomize loads as a file, a kustomization directory or a git URL. */
@@ -79,7 +82,7 @@ export class KustomizeRenderer implements Renderer {
         throw renderFailure(e, source, 'kustomize', [[`${base.root}/`, ''], [base.root, '.'], [scratch, '<tmp>']], (s) => s.replace(/^error: /m, ''));
       }
     });
-    return parseManifest(source, stdout);
+    return parseManifests([{ file: source, text: stdout }], { budgets: this.options.budgets, signal: options.signal });
   }
 
   private commands(): Promise<{ command: string; args: string[]; helm?: string }> {

@@ -2,6 +2,7 @@
 import { PlainManifestRenderer, type RenderedObject, type Renderer, type RendererKind, type RenderOptions } from './render';
 import { HelmRenderer } from './render-helm';
 import { KUSTOMIZATION_FILES, KustomizeRenderer } from './render-kustomize';
+import type { RenderBudgets } from './budgets';
 import type { ProcessLimits } from './render-process';
 import { findFile, repositoryDir } from './render-tree';
 import type { Target } from './types';
@@ -27,6 +28,8 @@ export interface RenderersOptions extends Partial<ProcessLimits> {
   helm?: string;
   /** remote kustomize bases and files, helmCharts in kustomizations, remote chart dependencies */
   allowRemote?: boolean;
+  /** limits of one render, for every renderer (budgets.ts); defaults for what is not given */
+  budgets?: Partial<RenderBudgets>;
 }
 
 export interface RenderResult {
@@ -36,7 +39,7 @@ export interface RenderResult {
 
 /** Renders any path with the renderer it calls for. */
 export class Renderers {
-  readonly plain = new PlainManifestRenderer();
+  readonly plain: PlainManifestRenderer;
   readonly kustomize: KustomizeRenderer;
   readonly helm: HelmRenderer;
 
@@ -44,7 +47,8 @@ export class Renderers {
 
   constructor(options: RenderersOptions = {}) {
     this.allowRemote = !!options.allowRemote;
-    const limits = { timeoutMs: options.timeoutMs, maxOutputBytes: options.maxOutputBytes };
+    const limits = { timeoutMs: options.timeoutMs, maxOutputBytes: options.maxOutputBytes, budgets: options.budgets };
+    this.plain = new PlainManifestRenderer({ budgets: options.budgets });
     this.kustomize = new KustomizeRenderer({ ...limits, kubectl: options.kubectl, kustomize: options.kustomize, helm: options.helm, allowRemote: options.allowRemote });
     this.helm = new HelmRenderer({ ...limits, helm: options.helm, allowRemote: options.allowRemote });
   }

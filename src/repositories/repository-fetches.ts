@@ -3,7 +3,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Scheduler } from '../common/scheduler';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
-import { type FetchOutcome, type GitMirror, type RefreshResult, RepositoryMirrors } from '../git';
+import { type ExportLimits, type FetchOutcome, type GitMirror, type RefreshResult, RepositoryMirrors } from '../git';
 import { Clock } from '../shared/clock';
 import { RepositoryEvents } from './repository-events';
 import { RepositorySecrets } from './repository-secrets';
@@ -35,6 +35,7 @@ export class RepositoryFetches implements OnApplicationBootstrap {
     this.mirrors = new RepositoryMirrors({
       baseDir: join(config.dataDir, 'git'),
       fetchTimeoutSeconds: config.git.fetchTimeoutSeconds,
+      exportLimits: exportLimitsOf(config),
       urlPolicy: this.urlPolicy,
       clock,
       onFetched: (name, outcome) => this.record(name, outcome),
@@ -96,3 +97,15 @@ export class RepositoryFetches implements OnApplicationBootstrap {
 }
 
 const POLL = 'repository-poll:';
+
+/** What one export may hold, from the configuration (git.export*; refusals name the key). */
+export function exportLimitsOf(config: AppConfig): ExportLimits {
+  const g = config.git;
+  return {
+    maxFiles: g.exportMaxFiles,
+    maxBytes: g.exportMaxBytes,
+    maxDepth: g.exportMaxDepth,
+    maxPathBytes: g.exportMaxPathBytes,
+    timeoutMs: g.exportTimeoutSeconds * 1000,
+  };
+}
