@@ -133,8 +133,9 @@ async function main(): Promise<void> {
       running.add(stop);
       const namespaces = Array.from({ length: NAMESPACES }, (_, n) => `c${concurrency}-${live}-${n}`);
       try {
-        // as the service does: the kinds the target is about to apply, watched before it syncs
-        await cache?.use('bench', rendered.map((r) => refOf(r.object)));
+        // as the service does (TargetReconciler): the kinds the target is about to apply and its
+        // namespace, watched before it syncs
+        await cache?.use('bench', [{ group: '', version: 'v1', kind: 'Namespace', name: namespaces[0] }, ...rendered.map((r) => refOf(r.object))]);
         const held = cache?.objects ?? 0;
         const engine = new SyncEngine(client, { concurrency, ...(cache ? { live: cache } : {}) });
         const syncAll = async () => {
