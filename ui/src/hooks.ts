@@ -1,5 +1,7 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { type UIEvent, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { type EventType, type LiveEvent, openEventStream } from './api/events';
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -34,7 +36,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
       },
       (e: unknown) => {
         if (mine !== seq.current) return;
-        setError(e instanceof Error ? e.message : String(e));
+        setError(messageOf(e));
         setLoading(false);
       },
     );
@@ -98,7 +100,7 @@ export function useAction<A extends unknown[], R>(act: (...args: A) => Promise<R
       setResult(r);
       return r;
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(messageOf(e));
       return undefined;
     } finally {
       setBusy(false);
@@ -109,4 +111,95 @@ export function useAction<A extends unknown[], R>(act: (...args: A) => Promise<R
     setResult(undefined);
   }, []);
   return { run, busy, error, result, clear };
+}
+
+export interface CursorPage<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface CursorList<T> {
+  items: T[] | null;
+  error: string | null;
+  hasMore: boolean;
+  loadingMore: boolean;
+  loadMore: () => Promise<void>;
+  reload: () => void;
+}
+
+/**
+ * A list the server pages by cursor. The first page loads once per change of `deps` (the list
+ * and its error are emptied meanwhile) and again, keeping the list shown, on reload() or a change
+ * of `version`; loadMore() appends the next page. Answers overtaken by a newer first page are
+ * dropped.
+ */
+export function useCursorList<T>(fetchPage: (cursor?: string) => Promise<CursorPage<T>>, deps: unknown[], version?: unknown): CursorList<T> {
+  const [items, setItems] = useState<T[] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const seq = useRef(0);
+  const fetchRef = useRef(fetchPage);
+  fetchRef.current = fetchPage;
+
+  const reload = useCallback(() => {
+    const mine = ++seq.current;
+    fetchRef.current().then(
+      (page) => {
+        if (mine !== seq.current) return;
+        setItems(page.items);
+        setCursor(page.nextCursor);
+        setError(null);
+      },
+      (e: unknown) => mine === seq.current && setError(messageOf(e)),
+    );
+  }, []);
+
+  // deps are the caller's: what the list depends on
+  useEffect(() => {
+    setItems(null);
+    setCursor(null);
+    setError(null);
+  }, deps);
+  useEffect(() => reload(), [...deps, version]);
+
+  const loadMore = async () => {
+    if (!cursor || loadingMore) return;
+    const mine = seq.current;
+    setLoadingMore(true);
+    try {
+      const page = await fetchRef.current(cursor);
+      if (mine !== seq.current) return;
+      setItems((prev) => [...(prev ?? []), ...page.items]);
+      setCursor(page.nextCursor);
+    } catch (e) {
+      if (mine === seq.current) setError(messageOf(e));
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+
+  return { items, error, hasMore: cursor !== null, loadingMore, loadMore, reload };
+}
+
+/**
+ * A virtualised list: the rows [first, last) in view of the `scroller` (with `overscan` rows
+ * either side), given the rows' fixed height; `onScroll` goes on the scroller.
+ */
+export function useVirtualRows<E extends HTMLElement>(count: number, rowHeight: number, overscan: number, initialHeight: number) {
+  const scroller = useRef<E>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(initialHeight);
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    setHeight(el.clientHeight);
+    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
+  const last = Math.min(count, Math.ceil((scrollTop + height) / rowHeight) + overscan);
+  const onScroll = (e: UIEvent<E>) => setScrollTop(e.currentTarget.scrollTop);
+  return { scroller, onScroll, first, last };
 }

@@ -3,6 +3,7 @@
 import type { Diff, DiffChange } from '../api/client';
 import { short, yamlish } from '../format';
 import { ActionBadge } from './Status';
+import { Table } from './Table';
 
 const ORDER = ['failed', 'created', 'configured', 'pruned', 'skipped', 'unchanged'];
 
@@ -14,30 +15,21 @@ export function FieldChanges({ change }: { change: Pick<DiffChange, 'diff'> }) {
   const fields = (change.diff ?? []) as Array<{ path?: string; live?: unknown; desired?: unknown }>;
   if (!fields.length) return null;
   return (
-    <table className="fields">
-      <thead>
-        <tr>
-          <th scope="col">Field</th>
-          <th scope="col">Live</th>
-          <th scope="col">Git</th>
+    <Table className="fields" columns={['Field', 'Live', 'Git']}>
+      {fields.map((f, i) => (
+        <tr key={i}>
+          <td>
+            <code>{f.path || '(object)'}</code>
+          </td>
+          <td className="del">
+            <code>{'live' in f ? yamlish(f.live) : '(absent)'}</code>
+          </td>
+          <td className="ins">
+            <code>{'desired' in f ? yamlish(f.desired) : '(absent)'}</code>
+          </td>
         </tr>
-      </thead>
-      <tbody>
-        {fields.map((f, i) => (
-          <tr key={i}>
-            <td>
-              <code>{f.path || '(object)'}</code>
-            </td>
-            <td className="del">
-              <code>{'live' in f ? yamlish(f.live) : '(absent)'}</code>
-            </td>
-            <td className="ins">
-              <code>{'desired' in f ? yamlish(f.desired) : '(absent)'}</code>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </Table>
   );
 }
 

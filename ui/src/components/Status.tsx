@@ -3,24 +3,22 @@ import type { HealthStatus, SyncStatus } from '../api/client';
 const SYNC_GLYPH: Record<string, string> = { Synced: '✓', OutOfSync: '≠', Unknown: '?' };
 const HEALTH_GLYPH: Record<string, string> = { Healthy: '♥', Progressing: '◔', Degraded: '✕', Suspended: '❚❚', Missing: '∅', Unknown: '?' };
 
-export function SyncBadge({ status, compact }: { status: SyncStatus | string | undefined; compact?: boolean }) {
+function GlyphBadge({ kind, glyphs, status, compact }: { kind: 'sync' | 'health'; glyphs: Record<string, string>; status: string | undefined; compact?: boolean }) {
   const s = status ?? 'Unknown';
   return (
-    <span className={`badge sync-${s}`} title={compact ? `sync: ${s}` : undefined}>
-      <span aria-hidden="true">{SYNC_GLYPH[s] ?? '?'}</span>
+    <span className={`badge ${kind}-${s}`} title={compact ? `${kind}: ${s}` : undefined}>
+      <span aria-hidden="true">{glyphs[s] ?? '?'}</span>
       {compact ? <span className="sr-only">{s}</span> : ` ${s}`}
     </span>
   );
 }
 
+export function SyncBadge({ status, compact }: { status: SyncStatus | string | undefined; compact?: boolean }) {
+  return <GlyphBadge kind="sync" glyphs={SYNC_GLYPH} status={status} compact={compact} />;
+}
+
 export function HealthBadge({ status, compact }: { status: HealthStatus | string | undefined; compact?: boolean }) {
-  const s = status ?? 'Unknown';
-  return (
-    <span className={`badge health-${s}`} title={compact ? `health: ${s}` : undefined}>
-      <span aria-hidden="true">{HEALTH_GLYPH[s] ?? '?'}</span>
-      {compact ? <span className="sr-only">{s}</span> : ` ${s}`}
-    </span>
-  );
+  return <GlyphBadge kind="health" glyphs={HEALTH_GLYPH} status={status} compact={compact} />;
 }
 
 export function PhaseBadge({ phase }: { phase: string | undefined | null }) {
@@ -59,6 +57,15 @@ export function Labels({ labels }: { labels: Record<string, string> | undefined 
           {k}={v}
         </span>
       ))}
+    </span>
+  );
+}
+
+/** Whether the screen is connected to the live event stream. */
+export function LiveBadge({ live, title }: { live: boolean; title?: string }) {
+  return (
+    <span className={`live ${live ? 'on' : 'off'}`} title={title}>
+      {live ? 'live' : 'offline'}
     </span>
   );
 }

@@ -5,7 +5,8 @@ import { useCallback, useState } from 'react';
 import { api, type Application as App, type Diff, must, type Schemas, type Target } from '../api/client';
 import type { LiveEvent } from '../api/events';
 import { Plan } from '../components/Plan';
-import { ErrorBox, HealthBadge, Labels, Loading, PhaseBadge, SyncBadge } from '../components/Status';
+import { ErrorBox, HealthBadge, Labels, LiveBadge, Loading, PhaseBadge, SyncBadge } from '../components/Status';
+import { ActionCell, Table } from '../components/Table';
 import { ago, selectorText, short } from '../format';
 import { useAction, useDebounced, useEvents, useLoad } from '../hooks';
 import { enc, Link, targetPath } from '../router';
@@ -86,7 +87,7 @@ export function ApplicationScreen({ name, tab }: { name: string; tab: 'overview'
       <div className="toolbar">
         <h1 id="app-title">{a.name}</h1>
         <Labels labels={a.labels} />
-        <span className={`live ${live ? 'on' : 'off'}`}>{live ? 'live' : 'offline'}</span>
+        <LiveBadge live={live} />
         <span className="spacer" />
         {session.may('operator') ? (
           <>
@@ -220,58 +221,41 @@ export function ApplicationScreen({ name, tab }: { name: string; tab: 'overview'
 
           <section aria-labelledby="targets-h">
             <h2 id="targets-h">Targets</h2>
-            <table className="grid" data-testid="targets">
-              <thead>
-                <tr>
-                  <th scope="col">Cluster / namespace</th>
-                  <th scope="col">Sync</th>
-                  <th scope="col">Health</th>
-                  <th scope="col">Revision</th>
-                  <th scope="col">Last run</th>
-                  <th scope="col">Message</th>
-                  {session.may('operator') ? <th scope="col">Action</th> : null}
+            <Table testId="targets" columns={['Cluster / namespace', 'Sync', 'Health', 'Revision', 'Last run', 'Message', session.may('operator') && 'Action']}>
+              {a.status.targets.map((t) => (
+                <tr key={`${t.cluster}/${t.namespace}`} data-target={`${t.cluster}/${t.namespace}`}>
+                  <td>
+                    <Link to={targetPath(a.name, t.cluster, t.namespace)}>
+                      {t.cluster}/{t.namespace}
+                    </Link>
+                    {t.leaving ? <span className="muted"> (leaving)</span> : null}
+                  </td>
+                  <td>
+                    <SyncBadge status={t.sync} />
+                  </td>
+                  <td>
+                    <HealthBadge status={t.health} />
+                  </td>
+                  <td>
+                    {t.revision ? <code title={`${t.revision.subject} — ${t.revision.author}`}>{t.revision.shortSha}</code> : <span className="muted">—</span>}
+                    {t.desiredRevision && t.desiredRevision !== t.revision?.sha ? <span className="muted"> → {short(t.desiredRevision)}</span> : null}
+                  </td>
+                  <td>
+                    {t.lastSyncRun ? (
+                      <>
+                        <PhaseBadge phase={t.lastSyncRun.phase} /> <span className="muted">{ago(t.lastSyncRun.finishedAt ?? t.lastSyncRun.startedAt)}</span>
+                      </>
+                    ) : (
+                      <span className="muted">never</span>
+                    )}
+                  </td>
+                  <td className="message">{t.message ?? ''}</td>
+                  <ActionCell allowed={session.may('operator')} onClick={() => void sync.run([{ cluster: t.cluster, namespace: t.namespace }])} busy={sync.busy} label={`sync ${t.cluster}/${t.namespace}`}>
+                    Sync
+                  </ActionCell>
                 </tr>
-              </thead>
-              <tbody>
-                {a.status.targets.map((t) => (
-                  <tr key={`${t.cluster}/${t.namespace}`} data-target={`${t.cluster}/${t.namespace}`}>
-                    <td>
-                      <Link to={targetPath(a.name, t.cluster, t.namespace)}>
-                        {t.cluster}/{t.namespace}
-                      </Link>
-                      {t.leaving ? <span className="muted"> (leaving)</span> : null}
-                    </td>
-                    <td>
-                      <SyncBadge status={t.sync} />
-                    </td>
-                    <td>
-                      <HealthBadge status={t.health} />
-                    </td>
-                    <td>
-                      {t.revision ? <code title={`${t.revision.subject} — ${t.revision.author}`}>{t.revision.shortSha}</code> : <span className="muted">—</span>}
-                      {t.desiredRevision && t.desiredRevision !== t.revision?.sha ? <span className="muted"> → {short(t.desiredRevision)}</span> : null}
-                    </td>
-                    <td>
-                      {t.lastSyncRun ? (
-                        <>
-                          <PhaseBadge phase={t.lastSyncRun.phase} /> <span className="muted">{ago(t.lastSyncRun.finishedAt ?? t.lastSyncRun.startedAt)}</span>
-                        </>
-                      ) : (
-                        <span className="muted">never</span>
-                      )}
-                    </td>
-                    <td className="message">{t.message ?? ''}</td>
-                    {session.may('operator') ? (
-                      <td>
-                        <button type="button" className="small" onClick={() => void sync.run([{ cluster: t.cluster, namespace: t.namespace }])} disabled={sync.busy} aria-label={`sync ${t.cluster}/${t.namespace}`}>
-                          Sync
-                        </button>
-                      </td>
-                    ) : null}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
             {a.status.targets.length === 0 ? <p className="muted">No cluster matches the destinations: the fan-out is empty.</p> : null}
           </section>
         </>

@@ -1,10 +1,11 @@
 // The audit log, newest first, filtered on the server (actor, action, subject, time range), and
 // the chain's verification — optionally against an anchor (an earlier /audit/head) kept elsewhere.
-import { type FormEvent, useEffect, useState } from 'react';
-import { api, type AuditEntry, must, type Schemas } from '../api/client';
+import { type FormEvent, useState } from 'react';
+import { api, must, type Schemas } from '../api/client';
 import { ErrorBox, Loading } from '../components/Status';
+import { LoadMore, Table } from '../components/Table';
 import { when } from '../format';
-import { useAction } from '../hooks';
+import { useAction, useCursorList } from '../hooks';
 
 interface Filters {
   actor: string;
@@ -32,43 +33,12 @@ function queryOf(f: Filters) {
 export function Audit() {
   const [draft, setDraft] = useState<Filters>(EMPTY);
   const [filters, setFilters] = useState<Filters>(EMPTY);
-  const [items, setItems] = useState<AuditEntry[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const log = useCursorList((cursor) => must(api.GET('/api/v1/audit', { params: { query: { ...queryOf(filters), limit: 100, cursor } } })), [filters]);
+  const { error } = log;
+  // a first page that failed shows as an empty log under the error
+  const items = log.items ?? (error ? [] : null);
   const [open, setOpen] = useState<number | null>(null);
   const [anchor, setAnchor] = useState('');
-
-  useEffect(() => {
-    let stale = false;
-    setItems(null);
-    must(api.GET('/api/v1/audit', { params: { query: { ...queryOf(filters), limit: 100 } } })).then(
-      (page) => {
-        if (stale) return;
-        setItems(page.items);
-        setCursor(page.nextCursor);
-        setError(null);
-      },
-      (e: Error) => {
-        if (stale) return;
-        setError(e.message);
-        setItems([]);
-      },
-    );
-    return () => {
-      stale = true;
-    };
-  }, [filters]);
-
-  const more = async () => {
-    if (!cursor) return;
-    try {
-      const page = await must(api.GET('/api/v1/audit', { params: { query: { ...queryOf(filters), limit: 100, cursor } } }));
-      setItems((prev) => [...(prev ?? []), ...page.items]);
-      setCursor(page.nextCursor);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  };
 
   const verify = useAction(async (): Promise<Schemas['AuditVerificationView']> => must(api.GET('/api/v1/audit/verify', { params: { query: anchor.trim() ? { anchor: anchor.trim() } : {} } })));
   const head = useAction(async () => must(api.GET('/api/v1/audit/head')));
@@ -140,50 +110,33 @@ export function Audit() {
       ) : items.length === 0 ? (
         <p className="muted">No entry matches.</p>
       ) : (
-        <table className="grid" data-testid="audit">
-          <thead>
-            <tr>
-              <th scope="col">#</th>
-              <th scope="col">At</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Action</th>
-              <th scope="col">Subject</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Details</th>
+        <Table testId="audit" columns={['#', 'At', 'Actor', 'Action', 'Subject', 'Outcome', 'Details']}>
+          {items.map((e) => (
+            <tr key={e.seq} data-seq={e.seq}>
+              <td>{e.seq}</td>
+              <td>{when(e.at)}</td>
+              <td>
+                {e.actor}
+                {e.role ? <span className="muted"> ({e.role})</span> : null}
+              </td>
+              <td>
+                <code>{e.action}</code>
+              </td>
+              <td>{e.subject ?? '—'}</td>
+              <td>
+                <span className={`badge outcome-${e.outcome}`}>{e.outcome}</span>
+              </td>
+              <td>
+                <button type="button" className="small" onClick={() => setOpen(open === e.seq ? null : e.seq)} aria-expanded={open === e.seq}>
+                  {open === e.seq ? 'Hide' : 'Show'}
+                </button>
+                {open === e.seq ? <pre className="details">{JSON.stringify({ ...e.details, sourceAddress: e.sourceAddress, requestId: e.requestId, hash: e.hash }, null, 2)}</pre> : null}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {items.map((e) => (
-              <tr key={e.seq} data-seq={e.seq}>
-                <td>{e.seq}</td>
-                <td>{when(e.at)}</td>
-                <td>
-                  {e.actor}
-                  {e.role ? <span className="muted"> ({e.role})</span> : null}
-                </td>
-                <td>
-                  <code>{e.action}</code>
-                </td>
-                <td>{e.subject ?? '—'}</td>
-                <td>
-                  <span className={`badge outcome-${e.outcome}`}>{e.outcome}</span>
-                </td>
-                <td>
-                  <button type="button" className="small" onClick={() => setOpen(open === e.seq ? null : e.seq)} aria-expanded={open === e.seq}>
-                    {open === e.seq ? 'Hide' : 'Show'}
-                  </button>
-                  {open === e.seq ? <pre className="details">{JSON.stringify({ ...e.details, sourceAddress: e.sourceAddress, requestId: e.requestId, hash: e.hash }, null, 2)}</pre> : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
-      {cursor ? (
-        <button type="button" onClick={() => void more()}>
-          Load more
-        </button>
-      ) : null}
+      <LoadMore list={log} />
     </section>
   );
 }

@@ -1,11 +1,12 @@
 // Channels (Slack, webhooks) and, for the one selected, its deliveries, newest first; failed or
 // delivered ones can be sent again (admin). Delivery events reload the list shown.
-import { useCallback, useEffect, useState } from 'react';
-import { api, type Channel, type Delivery, must } from '../api/client';
+import { useCallback } from 'react';
+import { api, type Channel, must } from '../api/client';
 import type { LiveEvent } from '../api/events';
 import { ErrorBox, Loading } from '../components/Status';
+import { ActionCell, LoadMore, Table } from '../components/Table';
 import { ago, when } from '../format';
-import { useAction, useDebounced, useEvents, useLoad } from '../hooks';
+import { useAction, useCursorList, useDebounced, useEvents, useLoad } from '../hooks';
 import { enc, Link } from '../router';
 import { useSession } from '../session';
 
@@ -36,40 +37,25 @@ export function Channels({ selected }: { selected: string | null }) {
       ) : list.data.length === 0 ? (
         <p className="muted">No channel yet (POST /api/v1/channels).</p>
       ) : (
-        <table className="grid" data-testid="channels">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Type</th>
-              <th scope="col">Destination</th>
-              <th scope="col">Paused until</th>
-              {session.may('operator') ? <th scope="col">Action</th> : null}
+        <Table testId="channels" columns={['Name', 'Type', 'Destination', 'Paused until', session.may('operator') && 'Action']}>
+          {list.data.map((c) => (
+            <tr key={c.name} className={c.name === current ? 'highlight' : undefined}>
+              <td>
+                <Link to={`/channels/${enc(c.name)}`} aria-current={c.name === current ? 'true' : undefined}>
+                  {c.name}
+                </Link>
+              </td>
+              <td>{c.type}</td>
+              <td>
+                <code>{destination(c)}</code>
+              </td>
+              <td>{c.pausedUntil ? when(c.pausedUntil) : '—'}</td>
+              <ActionCell allowed={session.may('operator')} onClick={() => void test.run(c.name)} busy={test.busy}>
+                Send test
+              </ActionCell>
             </tr>
-          </thead>
-          <tbody>
-            {list.data.map((c) => (
-              <tr key={c.name} className={c.name === current ? 'highlight' : undefined}>
-                <td>
-                  <Link to={`/channels/${enc(c.name)}`} aria-current={c.name === current ? 'true' : undefined}>
-                    {c.name}
-                  </Link>
-                </td>
-                <td>{c.type}</td>
-                <td>
-                  <code>{destination(c)}</code>
-                </td>
-                <td>{c.pausedUntil ? when(c.pausedUntil) : '—'}</td>
-                {session.may('operator') ? (
-                  <td>
-                    <button type="button" className="small" onClick={() => void test.run(c.name)} disabled={test.busy}>
-                      Send test
-                    </button>
-                  </td>
-                ) : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
       {current ? <Deliveries channel={current} canRedeliver={session.may('admin')} /> : null}
     </section>
@@ -77,41 +63,13 @@ export function Channels({ selected }: { selected: string | null }) {
 }
 
 function Deliveries({ channel, canRedeliver }: { channel: string; canRedeliver: boolean }) {
-  const [items, setItems] = useState<Delivery[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [version, setVersion] = useState(0);
+  const deliveries = useCursorList((cursor) => must(api.GET('/api/v1/channels/{name}/deliveries', { params: { path: { name: channel }, query: { limit: 50, cursor } } })), [channel]);
+  const { items, error } = deliveries;
 
-  useEffect(() => {
-    let stale = false;
-    must(api.GET('/api/v1/channels/{name}/deliveries', { params: { path: { name: channel }, query: { limit: 50 } } })).then(
-      (page) => {
-        if (stale) return;
-        setItems(page.items);
-        setCursor(page.nextCursor);
-        setError(null);
-      },
-      (e: Error) => !stale && setError(e.message),
-    );
-    return () => {
-      stale = true;
-    };
-  }, [channel, version]);
-
-  const reload = useDebounced(() => setVersion((v) => v + 1), 300);
+  const reload = useDebounced(deliveries.reload, 300);
   const onEvents = useCallback((events: LiveEvent[]) => events.some((e) => e.type === 'delivery' && e.channel === channel) && reload(), [channel, reload]);
   useEvents(['delivery'], undefined, onEvents, reload);
 
-  const more = async () => {
-    if (!cursor) return;
-    try {
-      const page = await must(api.GET('/api/v1/channels/{name}/deliveries', { params: { path: { name: channel }, query: { limit: 50, cursor } } }));
-      setItems((prev) => [...(prev ?? []), ...page.items]);
-      setCursor(page.nextCursor);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  };
   const redeliver = useAction(async (id: string) => {
     await must(api.POST('/api/v1/channels/{name}/deliveries/{id}/redeliver', { params: { path: { name: channel, id } } }));
     reload();
@@ -132,55 +90,30 @@ function Deliveries({ channel, canRedeliver }: { channel: string; canRedeliver: 
       ) : items.length === 0 ? (
         <p className="muted">Nothing delivered through this channel yet.</p>
       ) : (
-        <table className="grid" data-testid="deliveries">
-          <thead>
-            <tr>
-              <th scope="col">Event</th>
-              <th scope="col">Application</th>
-              <th scope="col">Subject</th>
-              <th scope="col">State</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Last answer</th>
-              <th scope="col">Created</th>
-              <th scope="col">Delivered</th>
-              {canRedeliver ? <th scope="col">Action</th> : null}
+        <Table testId="deliveries" columns={['Event', 'Application', 'Subject', 'State', 'Attempts', 'Last answer', 'Created', 'Delivered', canRedeliver && 'Action']}>
+          {items.map((d) => (
+            <tr key={d.id} data-delivery={d.id}>
+              <td>
+                {d.event} <span className="muted">({d.kind})</span>
+              </td>
+              <td>{d.application ?? '—'}</td>
+              <td>{d.subject ?? '—'}</td>
+              <td>
+                <span className={`badge delivery-${d.state}`}>{d.state}</span>
+                {d.state === 'pending' && d.nextAttemptAt ? <span className="muted"> next {ago(d.nextAttemptAt)}</span> : null}
+              </td>
+              <td>{d.attempts}</td>
+              <td className="message">{d.lastError ?? (d.lastStatus !== null ? `answered ${d.lastStatus}` : '')}</td>
+              <td title={when(d.createdAt)}>{ago(d.createdAt)}</td>
+              <td>{d.deliveredAt ? ago(d.deliveredAt) : '—'}</td>
+              <ActionCell allowed={canRedeliver} offered={d.state !== 'pending'} onClick={() => void redeliver.run(d.id)} busy={redeliver.busy} label={`redeliver ${d.event} ${d.id}`}>
+                Redeliver
+              </ActionCell>
             </tr>
-          </thead>
-          <tbody>
-            {items.map((d) => (
-              <tr key={d.id} data-delivery={d.id}>
-                <td>
-                  {d.event} <span className="muted">({d.kind})</span>
-                </td>
-                <td>{d.application ?? '—'}</td>
-                <td>{d.subject ?? '—'}</td>
-                <td>
-                  <span className={`badge delivery-${d.state}`}>{d.state}</span>
-                  {d.state === 'pending' && d.nextAttemptAt ? <span className="muted"> next {ago(d.nextAttemptAt)}</span> : null}
-                </td>
-                <td>{d.attempts}</td>
-                <td className="message">{d.lastError ?? (d.lastStatus !== null ? `answered ${d.lastStatus}` : '')}</td>
-                <td title={when(d.createdAt)}>{ago(d.createdAt)}</td>
-                <td>{d.deliveredAt ? ago(d.deliveredAt) : '—'}</td>
-                {canRedeliver ? (
-                  <td>
-                    {d.state !== 'pending' ? (
-                      <button type="button" className="small" onClick={() => void redeliver.run(d.id)} disabled={redeliver.busy} aria-label={`redeliver ${d.event} ${d.id}`}>
-                        Redeliver
-                      </button>
-                    ) : null}
-                  </td>
-                ) : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
-      {cursor ? (
-        <button type="button" onClick={() => void more()}>
-          Load more
-        </button>
-      ) : null}
+      <LoadMore list={deliveries} />
     </section>
   );
 }

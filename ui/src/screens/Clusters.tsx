@@ -1,7 +1,8 @@
 import { useCallback } from 'react';
 import { api, type Cluster, must } from '../api/client';
 import type { LiveEvent } from '../api/events';
-import { ErrorBox, Labels, Loading, PhaseBadge } from '../components/Status';
+import { ErrorBox, Labels, LiveBadge, Loading, PhaseBadge } from '../components/Status';
+import { ActionCell, Table } from '../components/Table';
 import { ago, when } from '../format';
 import { useAction, useDebounced, useEvents, useLoad } from '../hooks';
 import { useSession } from '../session';
@@ -32,54 +33,36 @@ export function Clusters({ highlight }: { highlight: string | null }) {
     <section aria-labelledby="clusters-h">
       <div className="toolbar">
         <h1 id="clusters-h">Clusters</h1>
-        <span className={`live ${live ? 'on' : 'off'}`}>{live ? 'live' : 'offline'}</span>
+        <LiveBadge live={live} />
       </div>
       <ErrorBox error={list.error ?? check.error} />
       {!list.data ? (
         list.error ? null : <Loading what="clusters" />
       ) : (
-        <table className="grid" data-testid="clusters">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Phase</th>
-              <th scope="col">Version</th>
-              <th scope="col">Labels</th>
-              <th scope="col">Server</th>
-              <th scope="col">Last check</th>
-              <th scope="col">Message</th>
-              {session.may('operator') ? <th scope="col">Action</th> : null}
+        <Table testId="clusters" columns={['Name', 'Phase', 'Version', 'Labels', 'Server', 'Last check', 'Message', session.may('operator') && 'Action']}>
+          {list.data.map((c) => (
+            <tr key={c.name} data-cluster={c.name} className={highlight === c.name ? 'highlight' : undefined}>
+              <td>
+                <strong>{c.name}</strong>
+              </td>
+              <td>
+                <PhaseBadge phase={c.status.phase} />
+              </td>
+              <td>{c.status.kubernetesVersion ?? '—'}</td>
+              <td>
+                <Labels labels={c.labels} />
+              </td>
+              <td>
+                <code>{c.server}</code>
+              </td>
+              <td title={when(c.status.lastCheckedAt)}>{ago(c.status.lastCheckedAt)}</td>
+              <td className="message">{c.status.message ?? ''}</td>
+              <ActionCell allowed={session.may('operator')} onClick={() => void check.run(c.name)} busy={check.busy} label={`check ${c.name} now`}>
+                Check
+              </ActionCell>
             </tr>
-          </thead>
-          <tbody>
-            {list.data.map((c) => (
-              <tr key={c.name} data-cluster={c.name} className={highlight === c.name ? 'highlight' : undefined}>
-                <td>
-                  <strong>{c.name}</strong>
-                </td>
-                <td>
-                  <PhaseBadge phase={c.status.phase} />
-                </td>
-                <td>{c.status.kubernetesVersion ?? '—'}</td>
-                <td>
-                  <Labels labels={c.labels} />
-                </td>
-                <td>
-                  <code>{c.server}</code>
-                </td>
-                <td title={when(c.status.lastCheckedAt)}>{ago(c.status.lastCheckedAt)}</td>
-                <td className="message">{c.status.message ?? ''}</td>
-                {session.may('operator') ? (
-                  <td>
-                    <button type="button" className="small" onClick={() => void check.run(c.name)} disabled={check.busy} aria-label={`check ${c.name} now`}>
-                      Check
-                    </button>
-                  </td>
-                ) : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
       {list.data?.length === 0 ? <p className="muted">No cluster is registered (POST /api/v1/clusters, or the CLI).</p> : null}
     </section>

@@ -4,8 +4,8 @@
 import { type CSSProperties, type FormEvent, type KeyboardEvent, memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { api, type Application, type Cluster, must } from '../api/client';
 import type { LiveEvent } from '../api/events';
-import { ErrorBox, Loading } from '../components/Status';
-import { useDebounced, useEvents } from '../hooks';
+import { ErrorBox, LiveBadge, Loading } from '../components/Status';
+import { useDebounced, useEvents, useVirtualRows } from '../hooks';
 import { Link, navigate, targetPath, enc } from '../router';
 import { add, applyTargetEvent, type Counts, cellState, clusterPhase, emptyCounts, indexOf, type Row, rowOf, upsert } from './fleet-model';
 
@@ -196,9 +196,7 @@ export function Fleet({ query }: { query: URLSearchParams }) {
           </label>
           <button type="submit">Apply</button>
         </form>
-        <span className={`live ${live ? 'on' : 'off'}`} title={live ? 'live: changes appear as they happen' : 'not connected to the event stream'}>
-          {live ? 'live' : 'offline'}
-        </span>
+        <LiveBadge live={live} title={live ? 'live: changes appear as they happen' : 'not connected to the event stream'} />
       </div>
       <ErrorBox error={error} />
       <ErrorBox error={selectorError && `cluster selector: ${selectorError}`} />
@@ -226,21 +224,7 @@ function countText(c: Counts): string {
 }
 
 function Matrix({ rows, clusters, columnCounts }: { rows: Row[]; clusters: Cluster[]; columnCounts: Map<string, Counts> }) {
-  const scroller = useRef<HTMLDivElement>(null);
-  const [scrollTop, setScrollTop] = useState(0);
-  const [height, setHeight] = useState(800);
-
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (!el) return;
-    setHeight(el.clientHeight);
-    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
-
-  const first = Math.max(0, Math.floor(scrollTop / ROW_H) - OVERSCAN);
-  const last = Math.min(rows.length, Math.ceil((scrollTop + height) / ROW_H) + OVERSCAN);
+  const { scroller, onScroll, first, last } = useVirtualRows<HTMLDivElement>(rows.length, ROW_H, OVERSCAN, 800);
   const slice = rows.slice(first, last);
 
   // arrow keys move between cells; rows out of view are scrolled in first
@@ -264,7 +248,7 @@ function Matrix({ rows, clusters, columnCounts }: { rows: Row[]; clusters: Clust
   };
 
   return (
-    <div className="matrix" ref={scroller} onScroll={(e) => setScrollTop((e.target as HTMLDivElement).scrollTop)} onKeyDown={onKeyDown} role="grid" aria-rowcount={rows.length + 1} aria-colcount={clusters.length + 2} data-testid="matrix">
+    <div className="matrix" ref={scroller} onScroll={onScroll} onKeyDown={onKeyDown} role="grid" aria-rowcount={rows.length + 1} aria-colcount={clusters.length + 2} data-testid="matrix">
       <div className="matrix-inner" style={{ '--cols': clusters.length } as CSSProperties}>
         <div className="mrow mhead" role="row" aria-rowindex={1}>
           <div className="mcell mname" role="columnheader">

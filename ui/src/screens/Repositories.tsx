@@ -1,6 +1,7 @@
 import { useRef, useState } from 'react';
 import { api, must } from '../api/client';
 import { ErrorBox, Loading } from '../components/Status';
+import { ActionCell, Table } from '../components/Table';
 import { ago, short, when } from '../format';
 import { useAction, useLoad } from '../hooks';
 import { useSession } from '../session';
@@ -60,46 +61,28 @@ export function Repositories({ highlight }: { highlight: string | null }) {
       {!list.data ? (
         list.error ? null : <Loading what="repositories" />
       ) : (
-        <table className="grid" data-testid="repositories">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">URL</th>
-              <th scope="col">Branch</th>
-              <th scope="col">Revision</th>
-              <th scope="col">Last fetch</th>
-              <th scope="col">Webhook secret</th>
-              <th scope="col">Message</th>
-              {session.may('operator') ? <th scope="col">Action</th> : null}
+        <Table testId="repositories" columns={['Name', 'URL', 'Branch', 'Revision', 'Last fetch', 'Webhook secret', 'Message', session.may('operator') && 'Action']}>
+          {list.data.map((r) => (
+            <tr key={r.name} data-repository={r.name} className={highlight === r.name ? 'highlight' : undefined}>
+              <td>
+                <strong>{r.name}</strong>
+              </td>
+              <td>
+                <code>{r.url}</code>
+              </td>
+              <td>{r.branch}</td>
+              <td>
+                <code>{short(r.status.revision)}</code>
+              </td>
+              <td title={when(r.status.lastFetchedAt)}>{ago(r.status.lastFetchedAt)}</td>
+              <td>{r.hasWebhookSecret ? 'set' : <span className="muted">none: webhooks refused</span>}</td>
+              <td className="message">{r.status.message}</td>
+              <ActionCell allowed={session.may('operator')} onClick={() => void refresh.run(r.name)} busy={refresh.busy} label={`refresh ${r.name} now`}>
+                Refresh
+              </ActionCell>
             </tr>
-          </thead>
-          <tbody>
-            {list.data.map((r) => (
-              <tr key={r.name} data-repository={r.name} className={highlight === r.name ? 'highlight' : undefined}>
-                <td>
-                  <strong>{r.name}</strong>
-                </td>
-                <td>
-                  <code>{r.url}</code>
-                </td>
-                <td>{r.branch}</td>
-                <td>
-                  <code>{short(r.status.revision)}</code>
-                </td>
-                <td title={when(r.status.lastFetchedAt)}>{ago(r.status.lastFetchedAt)}</td>
-                <td>{r.hasWebhookSecret ? 'set' : <span className="muted">none: webhooks refused</span>}</td>
-                <td className="message">{r.status.message}</td>
-                {session.may('operator') ? (
-                  <td>
-                    <button type="button" className="small" onClick={() => void refresh.run(r.name)} disabled={refresh.busy} aria-label={`refresh ${r.name} now`}>
-                      Refresh
-                    </button>
-                  </td>
-                ) : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
       {list.data?.length === 0 ? <p className="muted">No repository is registered.</p> : null}
     </section>

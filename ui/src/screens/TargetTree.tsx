@@ -8,9 +8,9 @@ import { stringify } from 'yaml';
 import { api, type Diff, must, type Tree, type TreeNode } from '../api/client';
 import type { LiveEvent } from '../api/events';
 import { FieldChanges, objectName } from '../components/Plan';
-import { ActionBadge, ErrorBox, HealthBadge, Loading, SyncBadge } from '../components/Status';
+import { ActionBadge, ErrorBox, HealthBadge, LiveBadge, Loading, SyncBadge } from '../components/Status';
 import { ago } from '../format';
-import { useDebounced, useEvents, useLoad } from '../hooks';
+import { useDebounced, useEvents, useLoad, useVirtualRows } from '../hooks';
 import { enc, Link } from '../router';
 
 const ROW_H = 30;
@@ -90,7 +90,7 @@ export function TargetTree({ application, cluster, namespace }: { application: s
         <h1 id="target-title">
           {application} on {cluster}/{namespace}
         </h1>
-        <span className={`live ${live ? 'on' : 'off'}`}>{live ? 'live' : 'offline'}</span>
+        <LiveBadge live={live} />
         <span className="spacer" />
         {tree.data ? <span className="muted">read {ago(tree.data.readAt)} · {countNodes(tree.data.nodes)} objects</span> : null}
         <button type="button" onClick={() => tree.reload()} disabled={tree.loading}>
@@ -117,19 +117,7 @@ export function TargetTree({ application, cluster, namespace }: { application: s
 }
 
 function TreeList({ flat, selected, onSelect, onToggle, collapsed }: { flat: FlatNode[]; selected: string | null; onSelect: (n: TreeNode) => void; onToggle: (key: string) => void; collapsed: Set<string> }) {
-  const scroller = useRef<HTMLDivElement>(null);
-  const [scrollTop, setScrollTop] = useState(0);
-  const [height, setHeight] = useState(600);
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (!el) return;
-    setHeight(el.clientHeight);
-    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
-  const first = Math.max(0, Math.floor(scrollTop / ROW_H) - 10);
-  const last = Math.min(flat.length, Math.ceil((scrollTop + height) / ROW_H) + 10);
+  const { scroller, onScroll, first, last } = useVirtualRows<HTMLDivElement>(flat.length, ROW_H, 10, 600);
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     const i = Number((e.target as HTMLElement).dataset.i);
@@ -152,7 +140,7 @@ function TreeList({ flat, selected, onSelect, onToggle, collapsed }: { flat: Fla
 
   if (!flat.length) return <p className="muted">Nothing applied on this target yet.</p>;
   return (
-    <div className="tree" ref={scroller} onScroll={(e) => setScrollTop((e.target as HTMLDivElement).scrollTop)} onKeyDown={onKeyDown} role="tree" aria-label="resources" data-testid="tree">
+    <div className="tree" ref={scroller} onScroll={onScroll} onKeyDown={onKeyDown} role="tree" aria-label="resources" data-testid="tree">
       <div className="tree-inner" style={{ height: flat.length * ROW_H }}>
         {flat.slice(first, last).map((f, j) => {
           const i = first + j;
