@@ -55,6 +55,9 @@ const SHA = /^[0-9a-f]{40}$/;
 const SHORT_SHA = /^[0-9a-f]{4,39}$/;
 const REF_NAME = /^(?!.*\.\.)(?!.*\/\/)(?!.*@\{)(?!.*\.lock$)[A-Za-z0-9_][A-Za-z0-9._/+-]*$/;
 
+/** revisions remembered between fetches (branches, tags and SHAs in use: a handful per repository) */
+const MAX_RESOLVED = 1000;
+
 export class GitMirror {
   readonly name: string;
   /** the bare repository */
@@ -66,6 +69,13 @@ export class GitMirror {
   private readonly timeoutSeconds: number;
   private readonly policy: GitUrlPolicy;
   private readonly fetchLock = new SerialQueue();
+  /**
+   * Revisions resolved since the last fetch: every target's check asks for its revision, and a
+   * `git rev-parse` per target per interval cost a process spawn each (1,000 targets: ~5 s of
+   * CPU). Refs move only by a fetch, which starts a new generation and empties this.
+   */
+  private resolved = new Map<string, string>();
+  private generation = 0;
   private readonly trees: TreeCache;
   private readonly housekeeping: { looseObjects: number; packs: number };
   private readonly clock: Clock;
@@ -150,6 +160,9 @@ export class GitMirror {
           throw new FetchError(classifyFetchFailure(text), `fetching ${this.describe()} failed: ${text}`);
         } finally {
           timer.cancel();
+          // refs moved (a fetch that failed part-way may have moved some): resolve anew
+          this.generation++;
+          this.resolved = new Map();
         }
       });
       const refs = await this.refs();
@@ -192,6 +205,18 @@ export class GitMirror {
 
   /** Resolves a branch, tag, full or abbreviated SHA to a full commit SHA. */
   async resolve(revision: string): Promise<string> {
+    const known = this.resolved.get(revision);
+    if (known) return known;
+    const generation = this.generation;
+    const sha = await this.resolveWithGit(revision);
+    if (generation === this.generation) {
+      if (this.resolved.size >= MAX_RESOLVED) this.resolved.clear();
+      this.resolved.set(revision, sha);
+    }
+    return sha;
+  }
+
+  private async resolveWithGit(revision: string): Promise<string> {
     await this.init();
     const rev = revision.trim();
     if (!REF_NAME.test(rev)) throw new RevisionNotFoundError(revision);

@@ -1,9 +1,10 @@
 // Refreshing mirrors: new commits and move events, coalescing of bursts, readers that cost no
 // fetch, revisions, and a hung remote that is cut off without holding up other repositories.
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FetchOutcome, FetchError, RepositoryMirrors, RevisionNotFoundError } from '../../src/git';
 import { GitDaemon, GitHttpServer, TestRepository } from '../support/git-server';
 import { listProcesses, waitFor } from './processes';
@@ -101,6 +102,32 @@ describe('refreshing repository mirrors', () => {
     await expect(mirror.resolve('nope')).rejects.toBeInstanceOf(RevisionNotFoundError);
     await expect(mirror.resolve('--output=/tmp/x')).rejects.toBeInstanceOf(RevisionNotFoundError);
     await expect(mirror.resolve('main..release')).rejects.toBeInstanceOf(RevisionNotFoundError);
+  });
+
+  it('answers resolve from memory between fetches, and sees moved and deleted refs after the next one', async () => {
+    const repo = await repository('resolving');
+    const first = await repo.commit({ 'a.yaml': '1' });
+    await repo.tag('moving', first);
+    await mirrors.refresh('resolving');
+    const mirror = mirrors.mirror('resolving');
+    // every target's check asks for its revision: git runs once per revision, not once per ask
+    const git = vi.spyOn(mirror as unknown as { git: () => unknown }, 'git');
+    for (let i = 0; i < 50; i++) expect(await mirror.resolve('main')).toBe(first);
+    expect(await mirror.resolve('moving')).toBe(first);
+    // main: refs/heads/main; moving: refs/heads/moving (none), then refs/tags/moving
+    expect(git).toHaveBeenCalledTimes(3);
+
+    const second = await repo.commit({ 'a.yaml': '2' });
+    execFileSync('git', ['tag', '-f', 'moving', second], { cwd: repo.dir });
+    expect(await mirror.resolve('main')).toBe(first); // no fetch yet: the mirror's view
+    await mirrors.refresh('resolving');
+    expect(await mirror.resolve('main')).toBe(second);
+    expect(await mirror.resolve('moving')).toBe(second);
+
+    execFileSync('git', ['tag', '-d', 'moving'], { cwd: repo.dir, stdio: 'ignore' });
+    await mirrors.refresh('resolving');
+    await expect(mirror.resolve('moving')).rejects.toBeInstanceOf(RevisionNotFoundError);
+    git.mockRestore();
   });
 
   it('cuts off a hung remote after the timeout, kills git, and keeps other repositories moving', async () => {
