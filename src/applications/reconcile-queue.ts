@@ -160,23 +160,44 @@ export class ReconcileQueue implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
+  /**
+   * Starts due targets while there are free slots. Each query asks for no more rows than there are
+   * free slots, leaving out clusters already at perClusterConcurrency: with a thousand due targets
+   * and four slots, a dispatch reads four rows, not a thousand (it runs after every target, so
+   * reading all due rows each time cost O(targets²) per interval).
+   */
   private async dispatchOnce(): Promise<void> {
     const { concurrency, perClusterConcurrency } = this.config.sync;
-    if (this.stopping || !this.work || this.running.size >= concurrency) return;
     const now = this.clock.now();
-    const due: { id: number; cluster: string }[] = await this.db.manager.query(
-      `SELECT id, cluster FROM targets WHERE dueAt <= ? AND (leaseExpiresAt IS NULL OR leaseExpiresAt < ?) ORDER BY priority, dueAt LIMIT 1000`,
-      [now, now],
-    );
     const perCluster = new Map<string, number>();
     for (const r of this.running.values()) perCluster.set(r.cluster, (perCluster.get(r.cluster) ?? 0) + 1);
-    for (const row of due) {
-      if (this.running.size >= concurrency) break;
-      if (this.running.has(row.id) || (perCluster.get(row.cluster) ?? 0) >= perClusterConcurrency) continue;
-      const claimed = await this.claim(row.id, now);
-      if (!claimed) continue;
-      perCluster.set(row.cluster, (perCluster.get(row.cluster) ?? 0) + 1);
-      this.start(claimed);
+    // each round starts a target, or finds a cluster full, or finds rows another owner just took
+    // (leased now, so not read again): it ends
+    for (;;) {
+      const free = concurrency - this.running.size;
+      if (this.stopping || !this.work || free <= 0) return;
+      const full = [...perCluster].filter(([, n]) => n >= perClusterConcurrency).map(([c]) => c);
+      const due: { id: number; cluster: string }[] = await this.db.manager.query(
+        `SELECT id, cluster FROM targets WHERE dueAt <= ? AND (leaseExpiresAt IS NULL OR leaseExpiresAt < ?)` +
+          `${full.length ? ` AND cluster NOT IN (${full.map(() => '?').join(', ')})` : ''} ORDER BY priority, dueAt LIMIT ?`,
+        [now, now, ...full, free],
+      );
+      if (due.length === 0) return;
+      let progress = false;
+      for (const row of due) {
+        if (this.stopping || this.running.size >= concurrency) return;
+        if (this.running.has(row.id)) continue;
+        if ((perCluster.get(row.cluster) ?? 0) >= perClusterConcurrency) {
+          progress = true; // the cluster is left out of the next query
+          continue;
+        }
+        progress = true; // started, or taken by another owner meanwhile (leased: not read again)
+        const claimed = await this.claim(row.id, now);
+        if (!claimed) continue;
+        perCluster.set(row.cluster, (perCluster.get(row.cluster) ?? 0) + 1);
+        this.start(claimed);
+      }
+      if (!progress || due.length < free) return;
     }
   }
 
