@@ -120,6 +120,8 @@ async function main(): Promise<void> {
     // connectivity checks run on their own schedule; kept out of the idle window, which is about syncs
     FLOTILLA_CLUSTERS__CHECK_INTERVAL_SECONDS: '3600',
   };
+  // e.g. --cpu-prof --cpu-prof-dir=DIR (written when the service stops)
+  if (process.env.BENCH_NODE_OPTIONS) env.NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS;
   for (const [bench, key] of [['BENCH_CONCURRENCY', 'CONCURRENCY'], ['BENCH_PER_CLUSTER_CONCURRENCY', 'PER_CLUSTER_CONCURRENCY'], ['BENCH_ENGINE_CONCURRENCY', 'ENGINE_CONCURRENCY']]) {
     if (process.env[bench]) env[`FLOTILLA_SYNC__${key}`] = process.env[bench]!;
   }
