@@ -4727,13 +4727,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorView"];
                 };
             };
-            /** @description not ready */
+            /** @description Not ready: a check failed */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorView"];
+                    "application/json": components["schemas"]["ReadinessView"];
                 };
             };
         };

@@ -1,5 +1,5 @@
-import { Controller, Get, Header, Res, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Header, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../auth/public.decorator';
 import { ApiErrors } from '../common/dto/error.view';
@@ -31,13 +31,15 @@ export class OperationsController {
   @Get('readyz')
   @ApiOperation({ operationId: 'getReadiness', summary: 'Readiness: the database answers and the scheduler ticks' })
   @ApiOkResponse({ type: ReadinessView })
-  @ApiErrors(503)
-  async readyz(): Promise<ReadinessView> {
+  // not ready: the same body, saying which check failed (a probe's log shows it)
+  @ApiResponse({ status: 503, description: 'Not ready: a check failed', type: ReadinessView })
+  @ApiErrors()
+  async readyz(@Res({ passthrough: true }) res: Response): Promise<ReadinessView> {
     const database = await this.db.ping();
     const scheduler = this.heartbeat.alive();
-    const body: ReadinessView = { status: database && scheduler ? 'ok' : 'unavailable', checks: { database, scheduler } };
-    if (!database || !scheduler) throw new ServiceUnavailableException(body);
-    return body;
+    const ready = database && scheduler;
+    if (!ready) res.status(503);
+    return { status: ready ? 'ok' : 'unavailable', checks: { database, scheduler } };
   }
 
   @Get('metrics')

@@ -1,6 +1,7 @@
 import { describe, expect, it, afterAll, beforeAll } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Database } from '../../src/database/database';
 import { RunningApp, startApp } from '../support/app';
 
 describe('the service', () => {
@@ -62,5 +63,23 @@ describe('the service', () => {
     const res = await fetch(`${running.baseUrl}/api/v1/no-such-thing`);
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ statusCode: 404, error: 'Not Found' });
+  });
+});
+
+describe('readiness when a check fails', () => {
+  let running: RunningApp;
+  beforeAll(async () => {
+    running = await startApp({ FLOTILLA_LOG_LEVEL: 'warn' });
+  });
+  afterAll(() => running.close());
+
+  it('answers /readyz with 503 and the same body, naming the check that failed', async () => {
+    // the database really goes away (its connection closed), as when the file system fails
+    await running.app.get(Database).dataSource.destroy();
+    const res = await fetch(`${running.baseUrl}/readyz`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ status: 'unavailable', checks: { database: false, scheduler: true } });
+    // liveness is another question: the process still answers
+    expect((await fetch(`${running.baseUrl}/healthz`)).status).toBe(200);
   });
 });
