@@ -52,10 +52,7 @@ Examples:
     .description('make a context the current one')
     .argument('<name>')
     .action((name: string, _opts: unknown, cmd: Command) => {
-      const session = Session.of(cmd);
-      const file = configPath(session.env);
-      const config = readConfig(file);
-      if (!config.contexts.some((c) => c.name === name)) throw new CliError(`no context "${name}"`, 'see flotilla context list');
+      const { session, file, config } = namedContext(cmd, name);
       writeConfig({ ...config, currentContext: name }, file);
       session.out(`Switched to context "${name}"`);
     });
@@ -65,10 +62,7 @@ Examples:
     .description('forget a context and its token')
     .argument('<name>')
     .action((name: string, _opts: unknown, cmd: Command) => {
-      const session = Session.of(cmd);
-      const file = configPath(session.env);
-      const config = readConfig(file);
-      if (!config.contexts.some((c) => c.name === name)) throw new CliError(`no context "${name}"`, 'see flotilla context list');
+      const { session, file, config } = namedContext(cmd, name);
       writeConfig({ currentContext: config.currentContext === name ? undefined : config.currentContext, contexts: config.contexts.filter((c) => c.name !== name) }, file);
       session.out(`Removed context "${name}"`);
     });
@@ -91,4 +85,13 @@ Examples:
         ]),
       );
     });
+}
+
+/** The CLI's config file and its contents, when it holds a context called `name`. */
+function namedContext(cmd: Command, name: string) {
+  const session = Session.of(cmd);
+  const file = configPath(session.env);
+  const config = readConfig(file);
+  if (!config.contexts.some((c) => c.name === name)) throw new CliError(`no context "${name}"`, 'see flotilla context list');
+  return { session, file, config };
 }
