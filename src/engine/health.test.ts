@@ -19,6 +19,12 @@ describe('health rules', () => {
     expect(healthOf(deploy({}, { ...done, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] })).status).toBe('Degraded');
   });
 
+  it('reads a Deployment\'s conditions only once the controller observed its generation: a deadline the previous spec exceeded is not Degraded for the new one', () => {
+    const stuck = { observedGeneration: 1, replicas: 2, updatedReplicas: 2, availableReplicas: 0, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] };
+    expect(healthOf(deploy({}, stuck, 2))).toMatchObject({ status: 'Progressing', message: expect.stringMatching(/observe generation 2/) });
+    expect(healthOf(deploy({}, { ...stuck, observedGeneration: 2 }, 2)).status).toBe('Degraded');
+  });
+
   it('judges Pods, Jobs, PVCs, load balancers and StatefulSets', () => {
     const pod = (status: object, spec: object = {}): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec, status });
     expect(healthOf(pod({ phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] })).status).toBe('Healthy');

@@ -67,12 +67,14 @@ function notObserved(obj: KubeObject): Health | undefined {
 
 function deployment(obj: KubeObject): Health {
   if (obj.spec?.paused) return { status: 'Suspended', message: 'deployment is paused' };
+  // conditions describe the generation the controller observed: until it observed this one, a
+  // deadline exceeded by the previous spec says nothing about the new one (as a stale Available doesn't)
+  const waiting = notObserved(obj);
+  if (waiting) return waiting;
   const progressing = conditionOf(obj, 'Progressing');
   if (progressing?.reason === 'ProgressDeadlineExceeded') {
     return { status: 'Degraded', message: `deployment "${obj.metadata.name}" exceeded its progress deadline` };
   }
-  const waiting = notObserved(obj);
-  if (waiting) return waiting;
   const want = obj.spec?.replicas ?? 1;
   const s = obj.status ?? {};
   const updated = s.updatedReplicas ?? 0;
