@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import type { SyncWindow } from '../shared/sync-windows';
 import { projectRoot } from '../shared/project-root';
 import { CONFIG_SCHEMA, FIXED_ENV, RuleOf } from './config.schema';
 
@@ -81,6 +82,8 @@ export class AppConfig {
     leaseSeconds: number;
     historyLimit: number;
     keepChangeSets: number;
+    /** sync windows that apply to every application (with timeZone and manualSync filled in) */
+    windows: SyncWindow[];
   };
 }
 
@@ -232,8 +235,9 @@ function validate(tree: Tree, schema: Tree, prefix: string, sources: Map<string,
     }
     const rule = r as RuleOf;
     const from = sources.get(key) ?? 'defaults';
-    const result = coerce(rule, tree[k]);
-    if ('error' in result) {
+    const result = coerce(rule, tree[k], key);
+    if ('problems' in result) problems.push(...result.problems.map((p) => `${p} (from ${from})`));
+    else if ('error' in result) {
       const got = rule.kind === 'string' && rule.secret ? `a value of ${String(tree[k] ?? '').length} characters` : JSON.stringify(tree[k] ?? null);
       problems.push(`${key}: ${result.error}, got ${got} (from ${from})`);
     }
@@ -241,7 +245,8 @@ function validate(tree: Tree, schema: Tree, prefix: string, sources: Map<string,
   }
 }
 
-function coerce(rule: RuleOf, v: unknown): { value: unknown } | { error: string } {
+/** `error`: what was expected (the caller adds the key and the value); `problems`: whole messages, key first */
+function coerce(rule: RuleOf, v: unknown, key: string): { value: unknown } | { error: string } | { problems: string[] } {
   switch (rule.kind) {
     case 'int': {
       const n = typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
@@ -271,6 +276,21 @@ function coerce(rule: RuleOf, v: unknown): { value: unknown } | { error: string 
       const bad = list.find((a) => typeof a !== 'string' || !isAddressOrCidr(a));
       if (bad !== undefined) return { error: `expected IP addresses or CIDRs (like 10.0.0.0/8 or 127.0.0.1), and ${JSON.stringify(bad)} is neither` };
       return { value: list };
+    }
+    case 'list': {
+      let list = v;
+      if (typeof list === 'string') {
+        try {
+          list = parseYaml(list);
+        } catch {
+          return { error: `expected ${rule.what} (YAML or JSON text in an environment variable)` };
+        }
+      }
+      list ??= [];
+      if (!Array.isArray(list)) return { error: `expected ${rule.what}` };
+      if (list.length > rule.maxItems) return { problems: [`${key}: expected at most ${rule.maxItems} items, got ${list.length}`] };
+      const problems = list.map((item, i) => rule.problem(item, `${key}[${i}]`)).filter((p) => p !== null);
+      return problems.length ? { problems } : { value: list.map((item) => rule.value(item)) };
     }
     case 'string': {
       if ((v === null || v === undefined || v === '') && rule.nullable) return { value: null };

@@ -1,5 +1,6 @@
 // The configuration's shape, defaults live in config/default.yaml; this file says what each key
 // may hold. Every key is checked at start and a bad value names its key and source.
+import { windowOf, windowProblem, type WindowInput } from '../shared/sync-windows';
 
 type Rule =
   | { kind: 'int'; min: number; max: number }
@@ -8,7 +9,13 @@ type Rule =
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'url'; protocols: readonly string[] }
   /** IP addresses or CIDRs: a YAML list, or one comma-separated string (environment variables) */
-  | { kind: 'addresses' };
+  | { kind: 'addresses' }
+  /**
+   * a YAML list (from an environment variable: the list as YAML or JSON text) of up to maxItems
+   * items; `problem(item, "key[i]")` names what is wrong with one (its message starts with that
+   * prefix), `value(item)` is what is kept of a good one
+   */
+  | { kind: 'list'; what: string; maxItems: number; problem: (item: unknown, at: string) => string | null; value: (item: unknown) => unknown };
 
 const int = (min: number, max: number): Rule => ({ kind: 'int', min, max });
 const str = (opts: Omit<Extract<Rule, { kind: 'string' }>, 'kind'> = {}): Rule => ({ kind: 'string', ...opts });
@@ -99,6 +106,14 @@ export const CONFIG_SCHEMA = {
     leaseSeconds: int(5, 3600),
     historyLimit: int(1, 100_000),
     keepChangeSets: int(0, 10_000),
+    /** sync windows of every application, before its own (applications/sync-windows.ts) */
+    windows: {
+      kind: 'list',
+      what: 'a list of sync windows',
+      maxItems: 64,
+      problem: (w, at) => windowProblem(w as WindowInput, at),
+      value: (w) => windowOf(w as WindowInput),
+    } as Rule,
   },
 } as const;
 
