@@ -12,6 +12,9 @@ import { ChannelSecrets } from './channel-secrets';
 import { ChannelUsage } from './channel-usage';
 import { Delivery } from './delivery.entity';
 import { cloudEventType, type TargetEvent } from './hook-events';
+import type { RolloutEvent } from './rollout-event';
+import { rolloutMessage } from './rollout-message';
+import { rolloutWaves } from './rollout-waves';
 import { DeliveryError } from './senders/delivery-error';
 import { SlackSender } from './senders/slack';
 import { WebhookSender } from './senders/webhook';
@@ -212,8 +215,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private async send(channel: Channel, d: Delivery): Promise<{ status: number; slackTs?: string; slackChannel?: string }> {
     const secrets = this.secrets.open(channel);
     if (d.kind === 'revision') return this.sendRevision(channel, d, secrets);
-    const message = d.kind === 'test' ? testMessage(String(d.payload.message)) : targetMessage(d.payload as unknown as TargetEvent);
     if (channel.type === 'slack') {
+      const message = d.kind === 'test' ? testMessage(String(d.payload.message)) : d.kind === 'rollout' ? rolloutMessage(d.payload as unknown as RolloutEvent) : targetMessage(d.payload as unknown as TargetEvent);
       let threadTs: string | undefined;
       if (d.kind === 'reply') {
         const parent = await this.db.manager.findOne(Delivery, { where: { channel: channel.name, groupKey: d.groupKey!, kind: 'revision' } });
@@ -227,9 +230,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       return { status: 200, slackTs: d.kind === 'reply' ? undefined : posted.ts, slackChannel: posted.channel };
     }
     const p = d.payload as Partial<TargetEvent>;
+    // a rollout's event is about the application; a target's about application/cluster/namespace
+    const subject = d.kind !== 'rollout' && p.cluster ? `${p.application}/${p.cluster}/${p.namespace}` : (d.application ?? p.application ?? undefined);
     const res = await this.webhooks.send({
       id: d.id, url: channel.url!, secret: secrets.secret, headers: secrets.headers, timeoutSeconds: channel.timeoutSeconds,
-      event: { type: cloudEventType(d.event), subject: p.cluster ? `${p.application}/${p.cluster}/${p.namespace}` : p.application ?? undefined, time: new Date(d.createdAt), data: d.payload },
+      event: { type: cloudEventType(d.event), subject, time: new Date(d.createdAt), data: d.payload },
     });
     return { status: res.status };
   }
@@ -238,8 +243,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private async sendRevision(channel: Channel, d: Delivery, secrets: ReturnType<ChannelSecrets['open']>): Promise<{ status: number; slackTs?: string; slackChannel?: string }> {
     const { application, revision } = d.payload as unknown as Pick<RevisionSummary, 'application' | 'revision'>;
     const rollout = await this.usage.rolloutOf(application, revision.sha);
+    const waves = await rolloutWaves(this.db.manager, application, revision.sha).catch((e) => {
+      this.log.warn({ err: e, application }, 'reading the rollout waves for the revision message failed; sending it without them');
+      return undefined;
+    });
     const deadline = d.createdAt + this.config.hooks.revisionTimeoutSeconds * 1000;
-    const summary: RevisionSummary = { ...rollout, revision, final: rollout.final || this.clock.now() >= deadline };
+    const summary: RevisionSummary = { ...rollout, revision, final: rollout.final || this.clock.now() >= deadline, ...(waves?.length ? { waves } : {}) };
     if (channel.type === 'webhook') {
       if (!summary.final) throw new NotYet(deadline);
       const res = await this.webhooks.send({

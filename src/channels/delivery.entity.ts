@@ -1,7 +1,14 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { ROLLOUT_EVENT_TYPES, type RolloutEventType } from './rollout-event';
 
-export const HOOK_EVENTS = ['PreSync', 'PostSync', 'SyncFailed', 'HealthDegraded', 'DriftDetected'] as const;
-export type HookEvent = (typeof HOOK_EVENTS)[number];
+/** The events of a target run or check: a TargetEvent's type. */
+export const SYNC_HOOK_EVENTS = ['PreSync', 'PostSync', 'SyncFailed', 'HealthDegraded', 'DriftDetected'] as const;
+export type HookEvent = (typeof SYNC_HOOK_EVENTS)[number];
+/** Every event a hook may name in `on`: a target run's (TargetEvent) and a rollout's (RolloutEvent). */
+export const HOOK_EVENTS = [...SYNC_HOOK_EVENTS, ...ROLLOUT_EVENT_TYPES] as const;
+export type HookEventName = HookEvent | RolloutEventType;
+export const DELIVERY_KINDS = ['target', 'revision', 'reply', 'test', 'gate', 'rollout'] as const;
+export type DeliveryKind = (typeof DELIVERY_KINDS)[number];
 export const DELIVERY_STATES = ['pending', 'delivered', 'failed'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
@@ -13,7 +20,8 @@ export type DeliveryState = (typeof DELIVERY_STATES)[number];
  * kind `target`: one event of one target run. kind `revision`: the running summary of one
  * (application, revision) across its targets — on Slack one message posted, then edited; on a
  * webhook one event once every target finished or the timeout passed. kind `reply`: a target's
- * failure as a reply in the revision message's Slack thread.
+ * failure as a reply in the revision message's Slack thread. kind `rollout`: one event of an
+ * application's rollout (RolloutEvent), sent once like a target event.
  */
 @Entity('deliveries')
 @Index(['state', 'nextAttemptAt'])
@@ -27,10 +35,10 @@ export class Delivery {
   channel!: string;
 
   @Column({ type: 'varchar', length: 16 })
-  kind!: 'target' | 'revision' | 'reply' | 'test' | 'gate';
+  kind!: DeliveryKind;
 
   @Column({ type: 'varchar', length: 32 })
-  event!: HookEvent | 'Revision' | 'Test';
+  event!: HookEventName | 'Revision' | 'Test';
 
   @Column({ type: 'varchar', length: 63, nullable: true })
   application!: string | null;
@@ -39,7 +47,7 @@ export class Delivery {
   @Column({ type: 'varchar', length: 160, nullable: true })
   groupKey!: string | null;
 
-  /** what is sent: the event's fields (kind target/reply), or the group's identity (kind revision) */
+  /** what is sent: the event's fields (kind target/reply/rollout), or the group's identity (kind revision) */
   @Column({ type: 'simple-json' })
   payload!: Record<string, unknown>;
 

@@ -1,14 +1,15 @@
 // What a hook says about a target run, in one shape for every channel: built from the run, the
 // target and the commit, sent as the CloudEvent's data and drawn as the Slack message.
 import type { ChangeAction, ChangeSetEntry } from '../engine';
-import type { HookEvent } from './delivery.entity';
+import type { HookEvent, HookEventName } from './delivery.entity';
+import { ROLLOUT_EVENT_TYPES, type RolloutEventType } from './rollout-event';
 import type { ChangeCounts, ObjectProblem, RevisionInfo, TargetEvent } from './slack-message';
 
 export type { TargetEvent };
 
 /** A hook on an application (SPEC §1): which events go to which channel, how grouped, gating or not. */
 export interface Hook {
-  on: HookEvent[];
+  on: HookEventName[];
   channel: string;
   /** `target` (default): one message per target run; `revision`: one per application and revision */
   group: 'target' | 'revision';
@@ -16,14 +17,18 @@ export interface Hook {
   gate: boolean;
 }
 
-/** The events that belong to one rollout of a revision and are grouped by `group: "revision"`. */
-export const ROLLOUT_EVENTS: readonly HookEvent[] = ['PreSync', 'PostSync', 'SyncFailed'];
+/** The target events a `group: "revision"` hook gathers into one message per application and revision. */
+export const REVISION_GROUPED_EVENTS: readonly HookEvent[] = ['PreSync', 'PostSync', 'SyncFailed'];
 
 export const EMPTY_COUNTS: ChangeCounts = { created: 0, configured: 0, unchanged: 0, pruned: 0, skipped: 0, failed: 0 };
 
-/** `io.flotilla.sync.presync`, … (SPEC §4) */
-export function cloudEventType(event: HookEvent | 'Revision' | 'Test'): string {
-  return `io.flotilla.sync.${event.toLowerCase()}`;
+export function isRolloutEvent(event: string): event is RolloutEventType {
+  return (ROLLOUT_EVENT_TYPES as readonly string[]).includes(event);
+}
+
+/** `io.flotilla.sync.presync`, …, and for a rollout's events `io.flotilla.rollout.rollouthalted`, … (SPEC §4) */
+export function cloudEventType(event: HookEventName | 'Revision' | 'Test'): string {
+  return `io.flotilla.${isRolloutEvent(event) ? 'rollout' : 'sync'}.${event.toLowerCase()}`;
 }
 
 /** A link to the commit when the repository URL is an http(s) web host without credentials. */

@@ -4,10 +4,11 @@ import type { EntityManager } from 'typeorm';
 import { Clock } from '../shared/clock';
 import { Channel } from './channel.entity';
 import { Delivery } from './delivery.entity';
-import { ROLLOUT_EVENTS, type Hook, type TargetEvent } from './hook-events';
+import { REVISION_GROUPED_EVENTS, type Hook, type TargetEvent } from './hook-events';
+import type { RolloutEvent } from './rollout-event';
 
 /**
- * The outbox's writing side: turns one target event into delivery rows, inside the transaction
+ * The outbox's writing side: turns one target or rollout event into delivery rows, inside the transaction
  * of the state change that caused it — so an event is never lost to a crash between the change
  * and the send, and never sent for a change that was rolled back. The worker sends them.
  */
@@ -20,10 +21,33 @@ export class HookOutbox {
     for (const hook of hooks) {
       // a gate is called synchronously before the apply, not queued
       if (hook.gate || !hook.on.includes(event.type)) continue;
-      if (hook.group === 'revision' && ROLLOUT_EVENTS.includes(event.type)) written += await this.revision(tx, hook, event);
+      if (hook.group === 'revision' && REVISION_GROUPED_EVENTS.includes(event.type)) written += await this.revision(tx, hook, event);
       else {
         await this.insert(tx, hook.channel, 'target', event.type, event.application, null, event as unknown as Record<string, unknown>);
         written++;
+      }
+    }
+    return written;
+  }
+
+  /**
+   * One row per hook that names the event, sent once (kind `rollout`). A `group: "revision"` hook
+   * on Slack also gets its revision message edited again, as that message shows the waves — even
+   * when the hook does not name this event (a wave completing after its soak is news to the
+   * message, though no target ran). Returns the rows written: inserted, or reopened for an edit.
+   */
+  async enqueueRollout(tx: EntityManager, hooks: readonly Hook[], event: RolloutEvent): Promise<number> {
+    let written = 0;
+    const edited = new Set<string>();
+    for (const hook of hooks) {
+      if (hook.gate) continue;
+      if (hook.on.includes(event.type)) {
+        await this.insert(tx, hook.channel, 'rollout', event.type, event.application, null, event as unknown as Record<string, unknown>);
+        written++;
+      }
+      if (hook.group === 'revision' && !edited.has(hook.channel)) {
+        edited.add(hook.channel);
+        written += await this.editRevisionMessage(tx, hook.channel, `${event.application}@${event.revision.sha}`);
       }
     }
     return written;
@@ -56,8 +80,7 @@ export class HookOutbox {
       await this.insert(tx, hook.channel, 'revision', 'Revision', event.application, groupKey, { application: event.application, revision: event.revision });
       written++;
     } else if (channel.type === 'slack') {
-      // news for the message: edit it again, even when a send is under way (its version is older)
-      await tx.update(Delivery, { id: row.id }, { state: 'pending', nextAttemptAt: Math.min(row.nextAttemptAt, now), version: row.version + 1, ...(row.state === 'pending' ? {} : { attempts: 0, lastError: null }) });
+      await this.reopen(tx, row);
     } else if (channel.type === 'webhook' && row.state === 'pending' && event.type !== 'PreSync') {
       // a target finished: the worker looks whether it was the last one
       await tx.update(Delivery, { id: row.id }, { nextAttemptAt: Math.min(row.nextAttemptAt, now), version: row.version + 1 });
@@ -67,6 +90,21 @@ export class HookOutbox {
       written++;
     }
     return written;
+  }
+
+  /** The channel's Slack revision message for `groupKey`, edited again; 1 when there is one. */
+  private async editRevisionMessage(tx: EntityManager, channel: string, groupKey: string): Promise<number> {
+    const c = await tx.findOne(Channel, { where: { name: channel }, select: { name: true, type: true } });
+    if (c?.type !== 'slack') return 0;
+    const row = await tx.findOne(Delivery, { where: { channel, groupKey, kind: 'revision' } });
+    if (!row) return 0;
+    await this.reopen(tx, row);
+    return 1;
+  }
+
+  /** News for a Slack revision message: edit it again, even when a send is under way (its version is older). */
+  private async reopen(tx: EntityManager, row: Delivery): Promise<void> {
+    await tx.update(Delivery, { id: row.id }, { state: 'pending', nextAttemptAt: Math.min(row.nextAttemptAt, this.clock.now()), version: row.version + 1, ...(row.state === 'pending' ? {} : { attempts: 0, lastError: null }) });
   }
 
   private async insert(tx: EntityManager, channel: string, kind: Delivery['kind'], event: Delivery['event'], application: string | null, groupKey: string | null, payload: Record<string, unknown>, at = this.clock.now()): Promise<string> {

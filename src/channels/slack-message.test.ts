@@ -92,6 +92,20 @@ describe('revisionMessage', () => {
     expect(allText(m)).toContain('Totals: 99 configured · 396 unchanged');
   });
 
+  it('shows the rollout\'s waves on one line when the revision has a rollout', () => {
+    const waves = [
+      { name: 'canary', state: 'Completed', targets: 1, done: 1 },
+      { name: 'eu', state: 'Progressing', targets: 8, done: 3 },
+      { name: 'rest', state: 'Pending', targets: 91, done: 0 },
+    ];
+    const m = revisionMessage(summary({ waves }));
+    expect(m.text).toBe('shop a1b2c3d: 37/100 synced, 1 failed · waves: canary ✓, eu 3/8, rest waiting');
+    expect(allText(m)).toContain('"Waves: canary ✓, eu 3/8, rest waiting"');
+    expect(allText(revisionMessage(summary({ waves: [{ name: '<!channel>', state: 'Pending', targets: 1, done: 0 }] })))).toContain('Waves: &lt;!channel&gt; waiting');
+    expect(allText(revisionMessage(summary({})))).not.toContain('Waves:');
+    expect(allText(revisionMessage(summary({ waves: [] })))).not.toContain('Waves:');
+  });
+
   it('lists every target of a small fleet, and only the failures of a large one, within Slack limits', () => {
     const small = revisionMessage({ ...summary({}), total: 3, finished: 2, synced: 1, failed: 1, results: results(3, 1, 1) });
     expect(allText(small)).toContain(':hourglass_flowing_sand: `c1/default`');

@@ -1,8 +1,10 @@
 // The Slack messages Flotilla posts, as Block Kit plus a plain-text fallback: one per target run
 // event (`targetMessage`), and one per (application, revision) that is edited as the fleet's
-// targets finish (`revisionMessage`). Pure functions; the input types are the hook event's shape.
+// targets finish (`revisionMessage`); a rollout's events are drawn in rollout-message.ts with the
+// helpers exported here. Pure functions; the input types are the hook event's shape.
 // Everything quoted is escaped (no `<!channel>` from a commit subject) and clipped to Slack's
 // limits (section text 3000 characters, 50 blocks), so a message never fails for its size.
+import type { WaveSummary } from './rollout-event';
 
 export type HookEventType = 'PreSync' | 'PostSync' | 'SyncFailed' | 'HealthDegraded' | 'DriftDetected';
 
@@ -74,6 +76,8 @@ export interface RevisionSummary {
   final: boolean;
   /** totals over the targets; summed from `results` when absent */
   counts?: ChangeCounts;
+  /** the application's rollout of this revision, when it has one: its waves in order */
+  waves?: WaveSummary[];
 }
 
 export type SlackText = { type: 'mrkdwn'; text: string } | { type: 'plain_text'; text: string; emoji?: boolean };
@@ -114,7 +118,7 @@ export function targetMessage(event: TargetEvent): SlackMessage {
   }
   if (event.failedObjects.length > 0) blocks.push(section(objectList(event.failedObjects)));
   const text = `${event.application} → ${where}: ${event.type}, ${result} · ${commitText(event.revision)}`;
-  return { text: clip(esc(text), TEXT_MAX), blocks };
+  return { text: fallbackText(text), blocks };
 }
 
 /** The message for one (application, revision) across targets; edited in place as they finish. */
@@ -126,6 +130,8 @@ export function revisionMessage(summary: RevisionSummary): SlackMessage {
     section(`${icon} *${esc(summary.application)}* · ${commitLine(summary.revision)}`),
     section(`*${summary.final ? 'Done: ' : ''}${progress}*${summary.final ? '' : ` · ${summary.total - summary.finished} pending`}`),
   ];
+  const waves = summary.waves?.length ? wavesLine(summary.waves) : '';
+  if (waves) blocks.push(section(`Waves: ${esc(waves)}`));
   if (counts && (summary.final || hasCounts(counts))) blocks.push(context(`${summary.final ? 'Totals: ' : 'So far: '}${countsLine(counts)}`));
   const failed = summary.results.filter((r) => r.outcome === 'failed');
   if (summary.total <= LIST_MAX) {
@@ -135,13 +141,45 @@ export function revisionMessage(summary: RevisionSummary): SlackMessage {
     blocks.push(section(`*Failed*\n${failed.slice(0, LIST_MAX).map(resultItem).join('\n')}${more}`));
   }
   const totals = summary.final && counts ? ` · ${countsLine(counts)}` : '';
-  const text = `${summary.application} ${summary.revision.shortSha}${summary.final ? ' done' : ''}: ${progress}${totals}`;
-  return { text: clip(esc(text), TEXT_MAX), blocks };
+  const text = `${summary.application} ${summary.revision.shortSha}${summary.final ? ' done' : ''}: ${progress}${totals}${waves ? ` · waves: ${waves}` : ''}`;
+  return { text: fallbackText(text), blocks };
 }
 
 /** "37/100 synced, 1 failed" */
 export function progressLine(summary: Pick<RevisionSummary, 'total' | 'synced' | 'failed'>): string {
   return `${summary.synced}/${summary.total} synced, ${summary.failed} failed`;
+}
+
+/**
+ * "canary ✓, eu 3/8, rest waiting": each wave by its state, with how many of its targets are done
+ * while it is under way. Plain text: escape it for mrkdwn.
+ */
+export function wavesLine(waves: readonly WaveSummary[]): string {
+  return waves.map((w) => `${oneLine(w.name, 63)}${waveProgress(w)}`).join(', ');
+}
+
+function waveProgress(w: WaveSummary): string {
+  const count = `${w.done}/${w.targets}`;
+  switch (w.state) {
+    case 'Completed':
+      return ' ✓';
+    case 'Pending':
+      return ' waiting';
+    case 'AwaitingApproval':
+      return ' awaiting approval';
+    case 'Progressing':
+      return ` ${count}`;
+    case 'Soaking':
+      return ` ${count} soaking`;
+    case 'Halted':
+      return ` halted at ${count}`;
+    case 'RollingBack':
+      return ' rolling back';
+    case 'RolledBack':
+      return ' rolled back';
+    default:
+      return ` ${oneLine(w.state, 32).toLowerCase()} ${count}`;
+  }
 }
 
 /** The result in words: "will apply 3 changes", "Synced · Healthy", "Sync failed: …". */
@@ -184,7 +222,8 @@ function sumCounts(results: TargetResult[]): ChangeCounts | undefined {
   return sum;
 }
 
-function commitLine(rev: RevisionInfo): string {
+/** The linked short SHA, subject and author, escaped for mrkdwn. */
+export function commitLine(rev: RevisionInfo): string {
   const sha = `\`${esc(rev.shortSha)}\``;
   const linked = rev.url && /^https?:\/\//i.test(rev.url) ? `<${linkTarget(rev.url)}|${sha}>` : sha;
   const subject = rev.subject ? ` ${esc(oneLine(rev.subject, 200))}` : '';
@@ -192,11 +231,13 @@ function commitLine(rev: RevisionInfo): string {
   return `${linked}${subject}${author}`;
 }
 
-function commitText(rev: RevisionInfo): string {
+/** The short SHA, subject and author as plain text (escape it for mrkdwn). */
+export function commitText(rev: RevisionInfo): string {
   return `${rev.shortSha}${rev.subject ? ` "${oneLine(rev.subject, 200)}"` : ''}${rev.author ? ` by ${oneLine(rev.author, 100)}` : ''}`;
 }
 
-function runLine(event: TargetEvent): string {
+/** "triggered by webhook (alice)", escaped; empty when neither is known. */
+export function runLine(event: { trigger?: string; actor?: string }): string {
   if (!event.trigger && !event.actor) return '';
   return `triggered by ${esc(event.trigger ?? 'unknown')}${event.actor ? ` (${esc(event.actor)})` : ''}`;
 }
@@ -212,11 +253,11 @@ function resultItem(r: TargetResult): string {
   return `${icon} \`${esc(`${r.cluster}/${r.namespace}`)}\`${r.message ? `: ${esc(oneLine(r.message, 200))}` : ''}`;
 }
 
-function section(text: string): SlackBlock {
+export function section(text: string): SlackBlock {
   return { type: 'section', text: { type: 'mrkdwn', text: clip(text, SECTION_MAX) } };
 }
 
-function context(text: string): SlackBlock {
+export function context(text: string): SlackBlock {
   return { type: 'context', elements: [{ type: 'mrkdwn', text: clip(text, SECTION_MAX) }] };
 }
 
@@ -229,7 +270,12 @@ function linkTarget(url: string): string {
   return url.replace(/[|<>\s]/g, (c) => encodeURIComponent(c));
 }
 
-function oneLine(text: string, max: number): string {
+/** The fallback text: escaped, within Slack's length limit. */
+export function fallbackText(text: string): string {
+  return clip(esc(text), TEXT_MAX);
+}
+
+export function oneLine(text: string, max: number): string {
   return clip(text.replace(/\s+/g, ' ').trim(), max);
 }
 

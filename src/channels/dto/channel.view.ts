@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CHANNEL_TYPES, type Channel, type ChannelType } from '../channel.entity';
-import { DELIVERY_STATES, type Delivery, type DeliveryState } from '../delivery.entity';
+import { DELIVERY_KINDS, DELIVERY_STATES, type Delivery, type DeliveryKind, type DeliveryState } from '../delivery.entity';
 
 export class SlackChannelView {
   @ApiProperty() channel!: string;
@@ -27,10 +27,10 @@ export class ChannelView {
 export class DeliveryView {
   @ApiProperty({ description: 'stable across retries: the webhook-id and CloudEvent id' }) id!: string;
   @ApiProperty() channel!: string;
-  @ApiProperty({ enum: ['target', 'revision', 'reply', 'test', 'gate'], enumName: 'DeliveryKind' }) kind!: Delivery['kind'];
+  @ApiProperty({ enum: DELIVERY_KINDS, enumName: 'DeliveryKind' }) kind!: DeliveryKind;
   @ApiProperty({ example: 'PostSync' }) event!: string;
   @ApiProperty({ type: String, nullable: true }) application!: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'cluster/namespace, or the revision of a grouped message' }) subject!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'cluster/namespace, the revision of a grouped message, or the revision (and wave) of a rollout event' }) subject!: string | null;
   @ApiProperty({ enum: DELIVERY_STATES, enumName: 'DeliveryState' }) state!: DeliveryState;
   @ApiProperty({ type: 'integer' }) attempts!: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'pending: when the next attempt is due' }) nextAttemptAt!: Date | null;
@@ -64,9 +64,13 @@ export function channelView(c: Channel): ChannelView {
 }
 
 export function deliveryView(d: Delivery): DeliveryView {
-  const p = d.payload as { cluster?: string; namespace?: string; revision?: { sha?: string } | string };
+  const p = d.payload as { cluster?: string; namespace?: string; revision?: { sha?: string } | string; wave?: string };
   const sha = typeof p.revision === 'string' ? p.revision : p.revision?.sha;
-  const subject = d.kind === 'revision' ? (sha ? `revision ${sha.slice(0, 7)}` : null) : p.cluster ? `${p.cluster}/${p.namespace}` : null;
+  const revision = sha ? `revision ${sha.slice(0, 7)}` : null;
+  const subject =
+    d.kind === 'revision' ? revision
+    : d.kind === 'rollout' ? (p.wave && revision ? `${revision}, wave ${p.wave}` : revision)
+    : p.cluster ? `${p.cluster}/${p.namespace}` : null;
   return {
     id: d.id, channel: d.channel, kind: d.kind, event: d.event, application: d.application, subject, state: d.state, attempts: d.attempts,
     nextAttemptAt: d.state === 'pending' ? new Date(d.nextAttemptAt) : null, lastError: d.lastError, lastStatus: d.lastStatus,
