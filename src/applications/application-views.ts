@@ -14,6 +14,8 @@ import type { ApplicationView, DiffView, SummaryView, TargetDiffView, TargetView
 import type { SyncRun } from './sync-run.entity';
 import { SyncRuns } from './sync-runs';
 import { TargetRow } from './target.entity';
+import { Rollout, type RolloutTargetState } from './rollout/rollout.entity';
+import { SyncWindowPolicy } from './sync-window-policy';
 import { errorMessage } from './target-status';
 
 /**
@@ -30,6 +32,7 @@ export class ApplicationViews {
     private readonly runs: SyncRuns,
     private readonly desired: DesiredState,
     private readonly clients: ClusterClients,
+    private readonly windows: SyncWindowPolicy,
   ) {}
 
   async one(app: Application): Promise<ApplicationView> {
@@ -46,7 +49,18 @@ export class ApplicationViews {
     const lastRuns = await this.runs.byIds(rows.map((r) => r.lastRunId).filter((id): id is number => id !== null));
     const byApp = new Map<string, TargetRow[]>();
     for (const r of rows) byApp.set(r.application, [...(byApp.get(r.application) ?? []), r]);
-    return apps.map((a) => this.view(a, byApp.get(a.name) ?? [], lastRuns, withResources));
+    const rollouts = await this.currentRollouts(apps.filter((a) => a.rollout).map((a) => a.name));
+    return apps.map((a) => this.view(a, byApp.get(a.name) ?? [], lastRuns, withResources, rollouts.get(a.name)));
+  }
+
+  /** The newest rollout of each application, in one query. */
+  private async currentRollouts(names: string[]): Promise<Map<string, Rollout>> {
+    if (!names.length) return new Map();
+    const ids: { id: number }[] = await this.db.manager.query(
+      `SELECT MAX(id) AS id FROM rollouts WHERE application IN (${names.map(() => '?').join(', ')}) GROUP BY application`, names,
+    );
+    const rows = ids.length ? await this.db.manager.find(Rollout, { where: { id: In(ids.map((r) => r.id)) } }) : [];
+    return new Map(rows.map((r) => [r.application, r]));
   }
 
   /** Desired against live for each target, per object, with field diffs; writes nothing. */
@@ -77,8 +91,11 @@ export class ApplicationViews {
     return { targets: results };
   }
 
-  private view(a: Application, rows: TargetRow[], lastRuns: Map<number, SyncRun>, withResources: boolean): ApplicationView {
+  private view(a: Application, rows: TargetRow[], lastRuns: Map<number, SyncRun>, withResources: boolean, rollout: Rollout | undefined): ApplicationView {
     const active = rows.filter((r) => !r.leaving);
+    const verdict = this.windows.verdict(a);
+    const places = new Map<string, { wave: string; state: RolloutTargetState }>();
+    for (const w of rollout?.waves ?? []) for (const t of w.targets) places.set(`${t.cluster}\0${t.namespace}`, { wave: w.name, state: t.state });
     return {
       name: a.name,
       labels: a.labels,
@@ -91,13 +108,17 @@ export class ApplicationViews {
       helm: a.helm,
       pinned: a.pinnedRevision ? { revision: a.pinnedRevision, syncRunId: a.pinnedSyncRunId, at: a.pinnedAt } : null,
       deletion: a.deletingSince ? { cascade: true, startedAt: a.deletingSince, remaining: rows.length } : null,
-      status: { summary: summary(active), targets: rows.map((r) => this.targetView(r, lastRuns.get(r.lastRunId ?? -1), withResources)) },
+      rollout: a.rollout,
+      currentRollout: rollout ? { id: rollout.id, revision: rollout.revision, state: rollout.state, wave: rollout.waves.find((w) => w.state !== 'Completed')?.name ?? null, message: rollout.message } : null,
+      syncWindows: a.syncWindows ?? [],
+      syncWindow: { allowed: verdict.allowed, manualAllowed: verdict.manualAllowed, until: verdict.until?.toISOString() ?? null, reason: verdict.reason, active: verdict.active },
+      status: { summary: summary(active), targets: rows.map((r) => this.targetView(r, lastRuns.get(r.lastRunId ?? -1), withResources, a.rollout ? (places.get(`${r.cluster}\0${r.namespace}`) ?? null) : null)) },
       createdAt: a.createdAt,
       updatedAt: a.updatedAt,
     };
   }
 
-  private targetView(r: TargetRow, run: SyncRun | undefined, withResources: boolean): TargetView {
+  private targetView(r: TargetRow, run: SyncRun | undefined, withResources: boolean, rollout: TargetView['rollout']): TargetView {
     return {
       cluster: r.cluster,
       namespace: r.namespace,
@@ -111,6 +132,7 @@ export class ApplicationViews {
       leaving: r.leaving,
       failures: r.failures,
       nextReconcileAt: Number.isFinite(r.dueAt) ? new Date(r.dueAt) : null,
+      rollout,
       ...(withResources ? { resources: r.resources } : {}),
     };
   }

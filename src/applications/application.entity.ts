@@ -1,6 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { Hook } from '../channels/hook-events';
 import type { Destination } from './fan-out';
+import type { RolloutSpec } from './rollout/rollout.entity';
+import type { SyncWindow } from '../shared/sync-windows';
 
 /** syncPolicy as stored: every field filled with its default */
 export interface SyncPolicy {
@@ -48,6 +50,14 @@ export class Application {
   /** pre/post-sync notifications and gates (SPEC §1, §4) */
   @Column({ type: 'simple-json', default: '[]' })
   hooks!: Hook[];
+
+  /** progressive rollout through waves (SPEC §1 Rollouts); null: every target at once */
+  @Column({ type: 'simple-json', nullable: true })
+  rollout!: RolloutSpec | null;
+
+  /** when automated syncs may run (SPEC §1 windows); the global sync.windows apply too */
+  @Column({ type: 'simple-json', default: '[]' })
+  syncWindows!: SyncWindow[];
 
   /** set by a rollback: every target stays at this SHA until someone sets `revision` again */
   @Column({ type: 'varchar', length: 64, nullable: true })

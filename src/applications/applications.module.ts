@@ -15,10 +15,14 @@ import { SyncRuns } from './sync-runs';
 import { TargetHooks } from './target-hooks';
 import { TargetReconciler } from './target-reconciler';
 import { TargetSet } from './target-set';
+import { RolloutActions } from './rollout/rollout-actions';
+import { RolloutController } from './rollout/rollout-controller';
+import { RolloutsController } from './rollout/rollouts.controller';
+import { SyncWindowPolicy } from './sync-window-policy';
 
 @Module({
   imports: [ClustersModule, RepositoriesModule, ChannelsModule],
-  controllers: [ApplicationsController, TargetsController],
-  providers: [ApplicationsService, ApplicationViews, ApplicationMetrics, DesiredState, LiveCaches, ReconcileQueue, SyncRuns, TargetHooks, TargetReconciler, TargetSet, TargetTrees],
+  controllers: [ApplicationsController, TargetsController, RolloutsController],
+  providers: [ApplicationsService, ApplicationViews, ApplicationMetrics, DesiredState, LiveCaches, ReconcileQueue, SyncRuns, TargetHooks, TargetReconciler, TargetSet, TargetTrees, RolloutController, RolloutActions, SyncWindowPolicy],
 })
 export class ApplicationsModule {}

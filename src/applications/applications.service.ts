@@ -13,12 +13,17 @@ import { Repository } from '../repositories/repository.entity';
 import { Clock } from '../shared/clock';
 import { ConflictError, InvalidInputError, NotFoundError } from '../shared/errors';
 import { Application, type SyncPolicy } from './application.entity';
-import type { CreateApplicationDto, HelmDto, HookDto, SyncPolicyDto, SyncRequestDto, UpdateApplicationDto } from './dto/application.dto';
+import type { CreateApplicationDto, HelmDto, HookDto, SyncPolicyDto, SyncRequestDto, SyncWindowDto, UpdateApplicationDto } from './dto/application.dto';
 import { checkDefinition, checkTemplate, type Destination } from './fan-out';
 import { PRIORITY, ReconcileQueue } from './reconcile-queue';
 import { SyncRuns } from './sync-runs';
 import { TargetRow } from './target.entity';
 import { TargetSet } from './target-set';
+import { RolloutController } from './rollout/rollout-controller';
+import type { RolloutSpec } from './rollout/rollout.entity';
+import { namedClusters, rolloutSpecOf } from './rollout/waves';
+import { SyncWindowPolicy } from './sync-window-policy';
+import { windowOf, windowProblem, type SyncWindow } from '../shared/sync-windows';
 
 export interface Page<T> {
   items: T[];
@@ -39,6 +44,8 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
     private readonly runs: SyncRuns,
     private readonly usage: RepositoryUsage,
     private readonly events: LiveEvents,
+    private readonly windows: SyncWindowPolicy,
+    private readonly rollouts: RolloutController,
   ) {}
 
   onModuleInit(): void {
@@ -79,11 +86,15 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
   async create(dto: CreateApplicationDto): Promise<Application> {
     this.checkDefinition(dto.path, dto.destinations);
     const policy = this.policy(undefined, dto.syncPolicy);
+    const rollout = dto.rollout ? rolloutSpecOf(dto.rollout) : null;
+    const syncWindows = windowsOf(dto.syncWindows ?? []);
     await this.db.write(async (tx) => {
       if (await tx.existsBy(Application, { name: dto.name })) throw new ConflictError(`application "${dto.name}" already exists`);
       await this.checkReferences(tx, dto.repository, dto.destinations);
+      await this.checkWaveClusters(tx, rollout);
       const app = tx.create(Application, {
         name: dto.name, labels: dto.labels ?? {}, repository: dto.repository, path: dto.path, revision: dto.revision ?? null,
+        rollout, syncWindows,
         destinations: dto.destinations.map(destination), syncPolicy: policy, hooks: await this.hooksOf(tx, dto.hooks ?? []), helm: helmOf(dto.helm),
         pinnedRevision: null, pinnedSyncRunId: null, pinnedAt: null, deletingSince: null,
       });
@@ -101,12 +112,17 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
     const destinations = dto.destinations?.map(destination) ?? current.destinations;
     this.checkDefinition(path, destinations);
     const policy = this.policy(current.syncPolicy, dto.syncPolicy);
+    const rollout = dto.rollout ? rolloutSpecOf(dto.rollout) : dto.rollout;
+    const syncWindows = dto.syncWindows ? windowsOf(dto.syncWindows) : undefined;
     await this.db.write(async (tx) => {
       const app = await tx.findOneBy(Application, { name });
       if (!app) throw new NotFoundError('application', name);
       if (app.deletingSince) throw new ConflictError(`application "${name}" is being deleted`);
       await this.checkReferences(tx, dto.repository ?? app.repository, dto.destinations ? destinations : []);
+      await this.checkWaveClusters(tx, rollout ?? null);
       Object.assign(app, { path, destinations, syncPolicy: policy });
+      if (rollout !== undefined) app.rollout = rollout;
+      if (syncWindows !== undefined) app.syncWindows = syncWindows;
       if (dto.labels !== undefined) app.labels = dto.labels;
       if (dto.hooks !== undefined) app.hooks = await this.hooksOf(tx, dto.hooks);
       if (dto.helm !== undefined) app.helm = helmOf(dto.helm);
@@ -153,6 +169,7 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
   async sync(name: string, dto: SyncRequestDto, actor: string): Promise<TargetRow[]> {
     const app = await this.get(name);
     if (app.deletingSince) throw new ConflictError(`application "${name}" is being deleted`);
+    this.checkManualWindow(app, 'sync');
     const chosen = await this.chooseTargets(name, dto.targets);
     for (const t of chosen) {
       await this.queue.trigger({ application: name, cluster: t.cluster, namespace: t.namespace }, {
@@ -166,14 +183,37 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
   async rollback(name: string, syncRunId: number, actor: string): Promise<{ revision: string; targets: TargetRow[] }> {
     const run = await this.runs.get(name, syncRunId);
     if (!run.revision) throw new InvalidInputError(`sync run ${syncRunId} has no revision to roll back to`);
+    const current = await this.get(name);
+    this.checkManualWindow(current, 'rollback');
     await this.db.write(async (tx) => {
       const app = await tx.findOneBy(Application, { name });
       if (!app) throw new NotFoundError('application', name);
       if (app.deletingSince) throw new ConflictError(`application "${name}" is being deleted`);
       await tx.update(Application, { name }, { pinnedRevision: run.revision, pinnedSyncRunId: run.id, pinnedAt: this.clock.date() });
     });
+    if (current.rollout) {
+      // a rollback is a new revision like any other: it goes through the waves
+      this.rollouts.mark(name, { trigger: 'rollback', actor });
+      return { revision: run.revision, targets: [] };
+    }
     await this.queue.trigger({ application: name }, { trigger: 'rollback', actor, resetFailures: true });
     return { revision: run.revision, targets: await this.chooseTargets(name, undefined) };
+  }
+
+  /** 409 when the sync windows forbid a manual sync now, saying until when. */
+  private checkManualWindow(app: Application, what: string): void {
+    const verdict = this.windows.verdict(app);
+    if (verdict.manualAllowed) return;
+    throw new ConflictError(`${what} refused by the sync windows: ${verdict.reason ?? 'sync is not allowed now'}${verdict.until ? ` (allowed again at ${verdict.until.toISOString()})` : ''}`);
+  }
+
+  /** Every cluster a wave names must be registered: 400 naming which. */
+  private async checkWaveClusters(tx: EntityManager, rollout: RolloutSpec | null): Promise<void> {
+    const named = rollout ? namedClusters(rollout) : [];
+    if (!named.length) return;
+    const found = new Set((await tx.find(Cluster, { where: { name: In(named) }, select: { name: true } })).map((c) => c.name));
+    const missing = named.filter((c) => !found.has(c));
+    if (missing.length) throw new InvalidInputError(`rollout.waves: no cluster ${missing.map((c) => `"${c}"`).join(', ')} is registered`);
   }
 
   /** Targets by (cluster, namespace); 400 naming any the application does not have. */
@@ -242,6 +282,15 @@ function helmOf(helm: HelmDto | null | undefined): Application['helm'] {
   check(helm.values ?? {}, '');
   (helm.valueFiles ?? []).forEach((f, i) => checkTemplate(f, `helm.valueFiles[${i}]`));
   return { ...(helm.valueFiles ? { valueFiles: [...helm.valueFiles] } : {}), ...(helm.values ? { values: helm.values } : {}) };
+}
+
+/** Sync windows as stored, defaults filled; 400 naming the first bad one. */
+function windowsOf(windows: SyncWindowDto[]): SyncWindow[] {
+  return windows.map((w, i) => {
+    const problem = windowProblem(w, `syncWindows[${i}]`);
+    if (problem) throw new InvalidInputError(problem);
+    return windowOf(w);
+  });
 }
 
 /** A destination as stored: exactly the fields given, nothing the validator added. */

@@ -15,10 +15,19 @@ import { LiveEvents } from '../events/live-events';
 import { LiveCaches } from './live-caches';
 import { ReconcileQueue } from './reconcile-queue';
 import { SyncRuns } from './sync-runs';
+import { SyncWindowPolicy } from './sync-window-policy';
+import type { WindowVerdict } from '../shared/sync-windows';
 import type { RunPhase } from './sync-run.entity';
 import { TargetHooks, type Happening } from './target-hooks';
 import { TargetRow, type AppliedCommit, type Trigger } from './target.entity';
 import { driftMessage, errorMessage, resourcesAfterCheck, resourcesAfterRun, runMessage } from './target-status';
+
+/** triggers that wait for a sync window; manual syncs and rollbacks were let through by the API */
+const AUTOMATED: ReadonlySet<Trigger> = new Set<Trigger>(['schedule', 'webhook', 'selfHeal']);
+
+function windowMessage(v: WindowVerdict): string {
+  return v.until ? `waiting for sync window until ${v.until.toISOString()}` : 'waiting for sync window (none opens within a year)';
+}
 
 /** What the work on a target leaves for the queue: when to look again, and status to store. */
 interface Outcome {
@@ -52,6 +61,7 @@ export class TargetReconciler implements OnModuleInit {
     private readonly hooks: TargetHooks,
     private readonly live: LiveCaches,
     private readonly events: LiveEvents,
+    private readonly windows: SyncWindowPolicy,
   ) {}
 
   onModuleInit(): void {
@@ -93,8 +103,14 @@ export class TargetReconciler implements OnModuleInit {
     if (t.problem) return { nextDueAt: this.interval(app), patch: { sync: 'Unknown', health: 'Unknown', message: t.problem } };
 
     let sha: string;
+    // with a rollout, a target holds what its rollout released to it (or what it has) until its
+    // wave comes; a manual sync's own revision still goes (SPEC §1 Rollouts)
+    const held = app.rollout && !t.pendingRevision ? (t.releasedRevision ?? t.revision) : undefined;
+    if (held === null) {
+      return { nextDueAt: this.interval(app), patch: { sync: 'OutOfSync', message: 'waiting for its rollout wave' } };
+    }
     try {
-      sha = await this.desired.resolve(app.repository, t.pendingRevision ?? app.pinnedRevision ?? app.revision ?? (await this.branchOf(app.repository)));
+      sha = held ?? (await this.desired.resolve(app.repository, t.pendingRevision ?? app.pinnedRevision ?? app.revision ?? (await this.branchOf(app.repository))));
     } catch (e) {
       return this.failed(t, e, { sync: 'Unknown', message: `cannot resolve the revision: ${errorMessage(e)}` });
     }
@@ -105,6 +121,11 @@ export class TargetReconciler implements OnModuleInit {
         return { nextDueAt: this.interval(app), patch: { desiredRevision: sha, sync: 'OutOfSync', message: `revision ${sha.slice(0, 7)} is not applied: automated sync is off` } };
       }
       trigger = 'schedule';
+    }
+    // automated runs wait for the sync window; the pending trigger stays, so the run happens when it opens
+    if (trigger && AUTOMATED.has(trigger)) {
+      const verdict = this.windows.verdict(app);
+      if (!verdict.allowed) return this.waitForWindow(t, app, sha, verdict);
     }
     const objects = await this.render(app, t, sha, cluster);
     // the live cache watches what this target holds and is about to apply
@@ -128,14 +149,17 @@ export class TargetReconciler implements OnModuleInit {
     const engine = this.engine(cluster);
     const { drift, health } = await engine.check({ target: this.targetOf(t), objects: desired.objects, inventory: t.inventory, ...this.takeover(app) });
     const hooks = await this.hooks.afterCheck(t, health.status, drift);
-    if (drift.length && app.syncPolicy.selfHeal && app.syncPolicy.automated) return { heal: hooks.events.filter((e) => e.type === 'DriftDetected') };
+    const heal = drift.length > 0 && app.syncPolicy.selfHeal && app.syncPolicy.automated;
+    const verdict = heal ? this.windows.verdict(app) : undefined;
+    if (heal && verdict!.allowed) return { heal: hooks.events.filter((e) => e.type === 'DriftDetected') };
     const patch: Partial<TargetRow> = {
       desiredRevision: sha,
       sync: drift.length ? 'OutOfSync' : 'Synced',
       health: health.status,
       resources: resourcesAfterCheck(t.inventory, drift, health),
-      message: drift.length ? driftMessage(drift) : null,
+      message: drift.length ? `${driftMessage(drift)}${verdict ? `; ${windowMessage(verdict)}` : ''}` : null,
       failures: 0,
+      unreachableSince: null,
       renderer: desired.renderer,
       ...hooks.patch,
     };
@@ -192,6 +216,7 @@ export class TargetReconciler implements OnModuleInit {
         message: result.ok ? null : message,
         failures,
         renderer,
+        unreachableSince: null,
         ...hooks.patch,
         // an interrupted run is run again, with its trigger, when Flotilla is back
         ...(result.interrupted ? { pendingTrigger: trigger, pendingActor: actor, priority: 0 } : {}),
@@ -201,7 +226,7 @@ export class TargetReconciler implements OnModuleInit {
     } catch (e) {
       const unknown = isClusterLevel(e);
       await finish('Failed', errorMessage(e), {
-        sync: unknown ? 'Unknown' : 'OutOfSync', ...(unknown ? { health: 'Unknown' as const } : {}), message: errorMessage(e), failures: t.failures + 1,
+        sync: unknown ? 'Unknown' : 'OutOfSync', ...(unknown ? { health: 'Unknown' as const, unreachableSince: t.unreachableSince ?? this.clock.now() } : {}), message: errorMessage(e), failures: t.failures + 1,
       }, {}, failed(errorMessage(e)));
       return { nextDueAt: this.backoff(t.failures + 1) };
     }
@@ -299,7 +324,26 @@ export class TargetReconciler implements OnModuleInit {
     const unknown = isClusterLevel(e);
     return {
       nextDueAt: this.backoff(t.failures + 1),
-      patch: { ...(unknown ? { sync: 'Unknown' as const, health: 'Unknown' as const } : {}), message: errorMessage(e), ...patch, failures: t.failures + 1 },
+      patch: { ...(unknown ? { sync: 'Unknown' as const, health: 'Unknown' as const, unreachableSince: t.unreachableSince ?? this.clock.now() } : {}), message: errorMessage(e), ...patch, failures: t.failures + 1 },
+    };
+  }
+
+  /**
+   * An automated run outside its sync window: nothing is written to the cluster, the status says
+   * until when, and the trigger stays on the row so the run happens as soon as the window opens.
+   * The target is given back at once (a waiting target holds no lease) and looked at again when
+   * the window opens, or at its interval if that comes first.
+   */
+  private waitForWindow(t: TargetRow, app: Application, sha: string, verdict: WindowVerdict): Outcome {
+    const interval = this.interval(app);
+    return {
+      nextDueAt: verdict.until ? Math.min(verdict.until.getTime(), interval) : interval,
+      patch: {
+        desiredRevision: sha,
+        ...(t.revision !== sha ? { sync: 'OutOfSync' as const } : {}),
+        message: windowMessage(verdict),
+        ...(t.pendingTrigger ? { pendingTrigger: t.pendingTrigger, pendingActor: t.pendingActor, pendingRevision: t.pendingRevision, pendingPrune: t.pendingPrune } : {}),
+      },
     };
   }
 

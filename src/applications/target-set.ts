@@ -107,7 +107,8 @@ export class TargetSet implements OnModuleInit, OnModuleDestroy {
   private async onMoved(e: RevisionMoved): Promise<void> {
     const apps = await this.db.manager.find(Application, { where: { repository: e.repository } });
     for (const app of apps) {
-      if (app.deletingSince) continue;
+      // a rollout application's targets move wave by wave: its rollout controller saw the move too
+      if (app.deletingSince || app.rollout) continue;
       const follows = !app.pinnedRevision && (app.revision === null || app.revision === e.branch || app.revision === `refs/heads/${e.branch}`);
       if (follows && app.syncPolicy.automated) {
         await this.queue.trigger({ application: app.name }, { trigger: e.cause === 'webhook' ? 'webhook' : 'schedule', actor: 'flotilla', priority: PRIORITY.urgent, resetFailures: true });

@@ -67,6 +67,14 @@ export class TargetRow {
   @Column({ type: 'varchar', length: 64, nullable: true })
   desiredRevision!: string | null;
 
+  /** with a rollout: the SHA the rollout lets this target hold (null: what it holds, or nothing yet) */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  releasedRevision!: string | null;
+
+  /** epoch ms since the target's cluster stopped answering its runs and checks; null: it answers */
+  @Column({ type: 'integer', nullable: true })
+  unreachableSince!: number | null;
+
   /** SHA applied by the last successful run */
   @Column({ type: 'varchar', length: 64, nullable: true })
   revision!: string | null;

@@ -11,8 +11,7 @@ import { GitHttpServer } from '../support/git-server';
 import { ALL_EVENTS, ceType, deliveriesOf, eventsAt, expectStatus, hooksEnv, sleep, slackChannel, waitForEvents, webhookChannel } from '../support/hooks';
 import { SlackStandin } from '../support/slack-standin';
 import { WebhookReceiver } from '../support/webhook-receiver';
-import { allRuns, clusterBody, configMapYaml, deploymentYaml, editObject, getApplication, getObject, markDeploymentReady, waitForTargets } from '../support/workloads';
-import { clusterRequest } from '../testbed/cluster';
+import { allRuns, clusterBody, configMapYaml, deploymentYaml, editObject, getApplication, getObject, markDeploymentReady, markDeploymentStuck, waitForTargets } from '../support/workloads';
 
 const [east] = inject('clusters');
 const ADMIN = 'hk1-events-admin-token-0123456789';
@@ -23,22 +22,6 @@ const NS = 'hk1-ns';
 const REPO = 'hk1-deploy';
 const WHERE = { cluster: 'hk1-east', namespace: NS };
 const SUBJECT = `${APP}/hk1-east/${NS}`;
-
-/** Degraded as the deployment controller says it: the rollout gave up (ProgressDeadlineExceeded). */
-async function markDeploymentStuck(namespace: string, name: string): Promise<void> {
-  const live = await getObject(east, 'Deployment', namespace, name);
-  const now = new Date().toISOString();
-  const status = {
-    observedGeneration: live.metadata.generation,
-    replicas: 1, updatedReplicas: 1, readyReplicas: 0, availableReplicas: 0, unavailableReplicas: 1,
-    conditions: [
-      { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.', lastUpdateTime: now, lastTransitionTime: now },
-      { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${name}-2" has timed out progressing.`, lastUpdateTime: now, lastTransitionTime: now },
-    ],
-  };
-  const res = await clusterRequest(east, east.adminToken, 'PATCH', `/apis/apps/v1/namespaces/${namespace}/deployments/${name}/status`, { status }, 'application/merge-patch+json');
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-}
 
 /** Waits until the target has been looked at `checks` more times (its next reconcile time moved on). */
 async function checksPass(api: ApiClient, checks: number): Promise<void> {
@@ -156,7 +139,7 @@ describe('hook events of a target', () => {
 
   it('sends HealthDegraded once on the way into Degraded, not on every check while it stays', async () => {
     const slackCalls = slack.calls.length;
-    await markDeploymentStuck(NS, 'hk1-web');
+    await markDeploymentStuck(east, NS, 'hk1-web');
     const [degraded] = await waitForEvents(hook, 'HealthDegraded', 1);
     expect(degraded.verified).toBe(true);
     expect(degraded.event).toMatchObject({ type: ceType('HealthDegraded'), subject: SUBJECT, data: { type: 'HealthDegraded', application: APP, cluster: 'hk1-east', namespace: NS, revision: { sha: head } } });
@@ -169,7 +152,7 @@ describe('hook events of a target', () => {
     // healthy again, then degraded again: a new transition, a new event
     await markDeploymentReady(east, NS, 'hk1-web');
     await waitForTargets(api, APP, [`hk1-east/${NS}`], (t) => t.health === 'Healthy', 'Healthy again');
-    await markDeploymentStuck(NS, 'hk1-web');
+    await markDeploymentStuck(east, NS, 'hk1-web');
     await waitForEvents(hook, 'HealthDegraded', 2);
     await checksPass(api, 2);
     expect(eventsAt(hook, 'HealthDegraded').length).toBe(2);

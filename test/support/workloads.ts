@@ -168,6 +168,22 @@ export async function markDeploymentReady(cluster: ClusterRef, namespace: string
   if (res.status !== 200) throw new Error(`status of Deployment ${namespace}/${name}: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
+/** Degraded as the deployment controller says it: the rollout gave up (ProgressDeadlineExceeded). */
+export async function markDeploymentStuck(cluster: ClusterRef, namespace: string, name: string): Promise<void> {
+  const live = await getObject(cluster, 'Deployment', namespace, name);
+  const now = new Date().toISOString();
+  const status = {
+    observedGeneration: live.metadata.generation,
+    replicas: 1, updatedReplicas: 1, readyReplicas: 0, availableReplicas: 0, unavailableReplicas: 1,
+    conditions: [
+      { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.', lastUpdateTime: now, lastTransitionTime: now },
+      { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${name}-2" has timed out progressing.`, lastUpdateTime: now, lastTransitionTime: now },
+    ],
+  };
+  const res = await clusterRequest(cluster, cluster.adminToken, 'PATCH', `${collection('Deployment', namespace)}/${name}/status`, { status }, 'application/merge-patch+json');
+  if (res.status !== 200) throw new Error(`status of Deployment ${namespace}/${name}: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
 // ---- git pushes --------------------------------------------------------------------------------
 
 /** A GitHub push event for `cloneUrl`'s main branch, signed with the repository's webhook secret. */

@@ -79,8 +79,8 @@ export class SyncPolicyDto {
 }
 
 export class HookDto {
-  @ApiProperty({ type: 'array', items: { type: 'string', enum: [...HOOK_EVENTS] }, maxItems: 5, example: ['PreSync', 'PostSync', 'SyncFailed'] })
-  @IsArray() @ArrayMaxSize(5) @IsIn([...HOOK_EVENTS], { each: true, message: 'on: each event must be one of PreSync, PostSync, SyncFailed, HealthDegraded, DriftDetected' })
+  @ApiProperty({ type: 'array', items: { type: 'string', enum: [...HOOK_EVENTS] }, maxItems: HOOK_EVENTS.length, example: ['PreSync', 'PostSync', 'SyncFailed'] })
+  @IsArray() @ArrayMaxSize(HOOK_EVENTS.length) @IsIn([...HOOK_EVENTS], { each: true, message: `on: each event must be one of ${HOOK_EVENTS.join(', ')}` })
   on!: HookEvent[];
 
   @ApiProperty({ type: 'string', description: 'a channel', pattern: DNS_LABEL.source, maxLength: 63 })
@@ -106,6 +106,76 @@ export class HelmDto {
   values?: Record<string, unknown>;
 }
 
+export class WaveDto {
+  @ApiProperty({ type: 'string', example: 'canary', pattern: DNS_LABEL.source, maxLength: 63, description: 'unique in the rollout; "rest" is the implicit last wave' })
+  @IsString() @MaxLength(63)
+  name!: string;
+
+  @ApiPropertyOptional({ type: ClusterSelectorDto, description: 'the clusters of this wave by label; give this or clusters' })
+  @IsOptional() @ValidateNested() @Type(() => ClusterSelectorDto)
+  clusterSelector?: ClusterSelectorDto;
+
+  @ApiPropertyOptional({ type: 'array', items: { type: 'string', maxLength: 63, pattern: DNS_LABEL.source }, maxItems: 1000, description: 'the clusters of this wave by name; give this or clusterSelector' })
+  @IsOptional() @IsArray() @ArrayMaxSize(1000) @IsString({ each: true }) @MaxLength(63, { each: true }) @Matches(DNS_LABEL, { each: true, message: 'clusters: each must be a cluster name (DNS-1123 label)' })
+  clusters?: string[];
+
+  @ApiPropertyOptional({ oneOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^([1-9][0-9]?|100)%$' }], example: '25%', description: 'targets of the wave synced and not yet Healthy at once: a count or a percentage of the wave; default all' })
+  @IsOptional()
+  maxParallel?: number | string | null;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 604800, default: 0, description: 'every target Healthy this long before the next wave starts' })
+  @IsOptional() @IsInt() @Min(0) @Max(604800)
+  soakSeconds?: number;
+
+  @ApiPropertyOptional({ type: 'boolean', default: false, description: 'wait for POST …/rollout/approve before the wave starts' })
+  @IsOptional() @IsBoolean()
+  approval?: boolean;
+}
+
+export class RolloutDto {
+  @ApiProperty({ type: [WaveDto], maxItems: 50, description: 'in order; targets matching no wave form a last wave "rest"; a target matched by two waves belongs to the first' })
+  @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => WaveDto)
+  waves!: WaveDto[];
+
+  @ApiPropertyOptional({ type: 'string', nullable: true, example: 'cluster.labels.region', maxLength: 330, description: 'order inside a wave by that cluster label, then by cluster name' })
+  @IsOptional() @IsString() @MaxLength(330)
+  orderBy?: string | null;
+
+  @ApiPropertyOptional({ enum: ['halt', 'rollback'], default: 'halt', description: 'a failed run or Degraded health in a wave: stop, or put every moved target back wave by wave' })
+  @IsOptional() @IsIn(['halt', 'rollback'], { message: 'onFailure must be halt or rollback' })
+  onFailure?: 'halt' | 'rollback';
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 86400, default: 600, description: 'how long a target of the current wave may be unreachable before `unreachable` applies' })
+  @IsOptional() @IsInt() @Min(1) @Max(86400)
+  unreachableSeconds?: number;
+
+  @ApiPropertyOptional({ enum: ['halt', 'skip'], default: 'halt', description: 'a target unreachable for unreachableSeconds: halt the rollout, or go on without it (it syncs when it is back)' })
+  @IsOptional() @IsIn(['halt', 'skip'], { message: 'unreachable must be halt or skip' })
+  unreachable?: 'halt' | 'skip';
+}
+
+export class SyncWindowDto {
+  @ApiProperty({ enum: ['allow', 'deny'] })
+  @IsIn(['allow', 'deny'], { message: 'kind must be allow or deny' })
+  kind!: 'allow' | 'deny';
+
+  @ApiProperty({ type: 'string', example: '0 22 * * 1-5', maxLength: 128, description: 'cron: when the window opens, in timeZone' })
+  @IsString() @MaxLength(128)
+  schedule!: string;
+
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 10080, example: 120, description: 'how long it stays open (elapsed minutes)' })
+  @IsInt() @Min(1) @Max(10080)
+  durationMinutes!: number;
+
+  @ApiPropertyOptional({ type: 'string', default: 'UTC', example: 'Europe/Berlin', maxLength: 64, description: 'an IANA time zone' })
+  @IsOptional() @IsString() @MaxLength(64)
+  timeZone?: string;
+
+  @ApiPropertyOptional({ type: 'boolean', default: false, description: 'manual syncs may run while this window blocks automated ones' })
+  @IsOptional() @IsBoolean()
+  manualSync?: boolean;
+}
+
 class ApplicationFieldsDto {
   @ApiPropertyOptional({ ...LABELS_SCHEMA, example: { team: 'web' } })
   @IsOptional() @IsObject() @LabelMap()
@@ -126,6 +196,14 @@ class ApplicationFieldsDto {
   @ApiPropertyOptional({ type: [HookDto], maxItems: 32 })
   @IsOptional() @IsArray() @ArrayMaxSize(32) @ValidateNested({ each: true }) @Type(() => HookDto)
   hooks?: HookDto[];
+
+  @ApiPropertyOptional({ type: RolloutDto, nullable: true, description: 'progressive rollout through waves; absent: every target at once; null removes it' })
+  @IsOptional() @ValidateNested() @Type(() => RolloutDto)
+  rollout?: RolloutDto | null;
+
+  @ApiPropertyOptional({ type: [SyncWindowDto], maxItems: 32, description: 'when automated syncs may run; the global sync.windows apply too' })
+  @IsOptional() @IsArray() @ArrayMaxSize(32) @ValidateNested({ each: true }) @Type(() => SyncWindowDto)
+  syncWindows?: SyncWindowDto[];
 }
 
 export class CreateApplicationDto extends ApplicationFieldsDto {

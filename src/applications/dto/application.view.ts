@@ -2,7 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { HEALTH_STATUSES, type HealthStatus } from '../../engine';
 import { RUN_PHASES, type RunChange, type RunPhase, type SyncRun } from '../sync-run.entity';
 import { SYNC_STATUSES, TRIGGERS, type ResourceStatus, type SyncStatus, type Trigger } from '../target.entity';
-import { ClusterSelectorDto, HelmDto, SyncPolicyDto } from './application.dto';
+import { ClusterSelectorDto, HelmDto, RolloutDto, SyncPolicyDto } from './application.dto';
+import { ROLLOUT_STATES, ROLLOUT_TARGET_STATES, type RolloutState, type RolloutTargetState } from '../rollout/rollout.entity';
 
 const ACTIONS = ['created', 'configured', 'unchanged', 'pruned', 'skipped', 'failed'];
 
@@ -89,7 +90,13 @@ export class TargetView {
   @ApiProperty({ description: 'left the fan-out; its objects are being pruned' }) leaving!: boolean;
   @ApiProperty({ type: 'integer', description: 'failed runs in a row' }) failures!: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) nextReconcileAt!: Date | null;
+  @ApiProperty({ type: () => TargetRolloutView, nullable: true, description: 'with a rollout: the target\'s wave in the current rollout and where it stands there' }) rollout!: TargetRolloutView | null;
   @ApiPropertyOptional({ type: [ResourceStatusView], description: 'GET of one application only' }) resources?: ResourceStatus[];
+}
+
+export class TargetRolloutView {
+  @ApiProperty({ example: 'canary' }) wave!: string;
+  @ApiProperty({ enum: ROLLOUT_TARGET_STATES, enumName: 'RolloutTargetState', description: 'Waiting: its wave has not come yet (it keeps the revision it has)' }) state!: RolloutTargetState;
 }
 
 export class SummaryView {
@@ -133,6 +140,30 @@ export class DeletionView {
   @ApiProperty({ type: 'integer', description: 'targets not emptied yet' }) remaining!: number;
 }
 
+export class SyncWindowView {
+  @ApiProperty({ enum: ['allow', 'deny'] }) kind!: 'allow' | 'deny';
+  @ApiProperty({ example: '0 22 * * 1-5' }) schedule!: string;
+  @ApiProperty({ type: 'integer' }) durationMinutes!: number;
+  @ApiProperty({ example: 'Europe/Berlin' }) timeZone!: string;
+  @ApiProperty() manualSync!: boolean;
+}
+
+export class SyncWindowStatusView {
+  @ApiProperty({ description: 'automated syncs (schedule, webhook, selfHeal, rollout waves) may run now' }) allowed!: boolean;
+  @ApiProperty({ description: 'a manual sync or rollback may run now' }) manualAllowed!: boolean;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'allowed: when that ends (null: never); not allowed: when it next becomes allowed' }) until!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'why not, in words' }) reason!: string | null;
+  @ApiProperty({ type: [SyncWindowView], description: 'the windows active now, the global ones (sync.windows) included' }) active!: SyncWindowView[];
+}
+
+export class RolloutSummaryView {
+  @ApiProperty({ type: 'integer' }) id!: number;
+  @ApiProperty() revision!: string;
+  @ApiProperty({ enum: ROLLOUT_STATES, enumName: 'RolloutState' }) state!: RolloutState;
+  @ApiProperty({ type: String, nullable: true, description: 'the first wave not Completed' }) wave!: string | null;
+  @ApiProperty({ type: String, nullable: true }) message!: string | null;
+}
+
 export class ApplicationView {
   @ApiProperty({ example: 'guestbook' }) name!: string;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) labels!: Record<string, string>;
@@ -145,6 +176,10 @@ export class ApplicationView {
   @ApiProperty({ type: HelmDto, nullable: true }) helm!: HelmDto | null;
   @ApiProperty({ type: PinView, nullable: true, description: 'set by a rollback until a revision is set again' }) pinned!: PinView | null;
   @ApiProperty({ type: DeletionView, nullable: true }) deletion!: DeletionView | null;
+  @ApiProperty({ type: RolloutDto, nullable: true, description: 'progressive rollout through waves, defaults filled; null: every target at once' }) rollout!: RolloutDto | null;
+  @ApiProperty({ type: RolloutSummaryView, nullable: true, description: 'its current rollout (GET …/rollout for the waves)' }) currentRollout!: RolloutSummaryView | null;
+  @ApiProperty({ type: [SyncWindowView], description: 'its own windows (the global sync.windows apply too)' }) syncWindows!: SyncWindowView[];
+  @ApiProperty({ type: SyncWindowStatusView, description: 'whether sync is allowed now, and until when' }) syncWindow!: SyncWindowStatusView;
   @ApiProperty({ type: ApplicationStatusView }) status!: ApplicationStatusView;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
   @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: Date;

@@ -7,7 +7,7 @@ export class EventsQuery {
   @IsOptional() @IsString() @MaxLength(63) @Matches(DNS_LABEL, { message: 'application must be a DNS-1123 label' })
   application?: string;
 
-  @ApiPropertyOptional({ type: 'string', pattern: '^(target|run|application|cluster|delivery)(,(target|run|application|cluster|delivery))*$', maxLength: 64, description: 'comma-separated event types' })
-  @IsOptional() @IsString() @MaxLength(64) @Matches(/^(target|run|application|cluster|delivery)(,(target|run|application|cluster|delivery))*$/, { message: 'types must be a comma-separated list of target, run, application, cluster, delivery' })
+  @ApiPropertyOptional({ type: 'string', pattern: '^(target|run|application|cluster|delivery|rollout)(,(target|run|application|cluster|delivery|rollout))*$', maxLength: 128, description: 'comma-separated event types' })
+  @IsOptional() @IsString() @MaxLength(128) @Matches(/^(target|run|application|cluster|delivery|rollout)(,(target|run|application|cluster|delivery|rollout))*$/, { message: 'types must be a comma-separated list of target, run, application, cluster, delivery, rollout' })
   types?: string;
 }
