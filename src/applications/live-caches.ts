@@ -65,6 +65,7 @@ export class LiveCaches implements OnModuleInit, OnApplicationShutdown {
     const cache = new ClusterLiveCache(this.clients.forCluster(cluster), {
       clock: this.clock,
       onForeignChange: (change) => this.changed(cluster.name, change),
+      onStatusChange: (change) => this.reported(cluster.name, change),
       onRestart: (why) => this.restarts.inc({ cluster: cluster.name, why }),
     });
     this.caches.set(cluster.name, { generation: cluster.generation, cache });
@@ -90,6 +91,23 @@ export class LiveCaches implements OnModuleInit, OnApplicationShutdown {
       this.pending.delete(key);
       // a cluster-scoped object belongs to every target of the application on this cluster
       void this.queue.checkNow({ application, cluster, ...(namespace === CLUSTER_SCOPE ? {} : { namespace }) }).catch((e) => this.log.warn({ err: e }, 'queueing a drift check failed'));
+    }));
+  }
+
+  /**
+   * A controller wrote a managed object's status: a target still waiting for health (Progressing)
+   * is checked at once, so health — and a rollout's wave, and PostSync — follow the controller
+   * within a moment instead of at the next health recheck. Settled targets are not checked: a
+   * busy controller's status churn costs nothing.
+   */
+  private reported(cluster: string, change: ForeignChange): void {
+    const [application, namespace] = splitTrackingId(change.trackingId);
+    if (!application) return;
+    const key = `status\0${cluster}\0${change.trackingId}`;
+    if (this.pending.has(key)) return;
+    this.pending.set(key, this.clock.after(DEBOUNCE_MS, () => {
+      this.pending.delete(key);
+      void this.queue.checkNow({ application, cluster, ...(namespace === CLUSTER_SCOPE ? {} : { namespace }), health: 'Progressing' }).catch((e) => this.log.warn({ err: e }, 'queueing a health check failed'));
     }));
   }
 

@@ -111,7 +111,7 @@ export class ReconcileQueue implements OnApplicationBootstrap, BeforeApplication
   }
 
   /** Makes targets due now without asking for a run: their next check comes at once. */
-  async checkNow(where: { application?: string; cluster?: string; namespace?: string }, resetFailures = false): Promise<void> {
+  async checkNow(where: { application?: string; cluster?: string; namespace?: string; health?: string }, resetFailures = false): Promise<void> {
     const conds = Object.entries(where).filter(([, v]) => v !== undefined);
     if (!conds.length) return;
     await this.db.write((tx) =>

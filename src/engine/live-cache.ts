@@ -23,6 +23,8 @@ export interface LiveCacheOptions {
   fieldManager?: string;
   /** a managed object changed by someone else, or deleted */
   onForeignChange?: (change: ForeignChange) => void;
+  /** a managed object's status written by its controller (health may have moved) */
+  onStatusChange?: (change: ForeignChange) => void;
   onRestart?: (why: 'relist' | 'reconnect') => void;
 }
 
@@ -140,15 +142,19 @@ export class ClusterLiveCache implements LiveState {
    */
   private observe(type: ForeignChange['type'], o: KubeObject, like: ObjectRef): void {
     const trackingId = o.metadata.annotations?.[TRACKING_ID_ANNOTATION];
-    if (!trackingId || !this.options.onForeignChange) return;
+    if (!trackingId) return;
+    const ref = (): ObjectRef => ({ group: like.group, version: like.version, kind: like.kind, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}), name: o.metadata.name });
     if (type !== 'DELETED') {
       const fields = (o.metadata.managedFields ?? []) as ManagedField[];
       const newest = fields.reduce((t, f) => (String(f.time ?? '') > t ? String(f.time ?? '') : t), '');
       const latest = fields.filter((f) => String(f.time ?? '') === newest);
-      if (!latest.length || latest.every((f) => f.manager === this.fieldManager || f.subresource === 'status')) return;
+      if (!latest.length || latest.every((f) => f.manager === this.fieldManager || f.subresource === 'status')) {
+        // not drift; but a controller reporting may be what a target waiting for health waits for
+        if (type === 'MODIFIED' && latest.some((f) => f.subresource === 'status')) this.options.onStatusChange?.({ trackingId, type, ref: ref() });
+        return;
+      }
     }
-    const ref: ObjectRef = { group: like.group, version: like.version, kind: like.kind, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}), name: o.metadata.name };
-    this.options.onForeignChange({ trackingId, type, ref });
+    this.options.onForeignChange?.({ trackingId, type, ref: ref() });
   }
 }
 

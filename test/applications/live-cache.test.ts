@@ -7,7 +7,7 @@ import { ApiClient, apiClient } from '../support/api';
 import { RunningApp, startApp } from '../support/app';
 import { eventually } from '../support/eventually';
 import { GitHttpServer } from '../support/git-server';
-import { allRuns, clusterBody, configMapYaml, deleteObject, editObject, getObject, sleep, SYNC_ENV, waitForTargets } from '../support/workloads';
+import { allRuns, clusterBody, configMapYaml, deleteObject, deploymentYaml, editObject, getObject, markDeploymentReady, sleep, SYNC_ENV, waitForTargets } from '../support/workloads';
 
 const [east] = inject('clusters');
 const ADMIN = 'live-cache-test-admin-token-0123456789';
@@ -20,9 +20,10 @@ describe('the live cache', () => {
   beforeAll(async () => {
     server = await GitHttpServer.start();
     const repo = await server.createRepository('lc');
-    await repo.commit({ 'app/settings.yaml': configMapYaml('lc-settings', { mode: 'git' }), 'app/extra.yaml': configMapYaml('lc-extra', { kept: 'yes' }) });
+    await repo.commit({ 'app/settings.yaml': configMapYaml('lc-settings', { mode: 'git' }), 'app/extra.yaml': configMapYaml('lc-extra', { kept: 'yes' }), 'web/web.yaml': deploymentYaml('lc-web') });
     // connectivity checks are GETs too; here they would blur what the targets cost
-    running = await startApp({ FLOTILLA_ADMIN_TOKEN: ADMIN, ...SYNC_ENV, FLOTILLA_CLUSTERS__CHECK_INTERVAL_SECONDS: '3600' });
+    // and health is rechecked every five minutes too: health seen within seconds came from the watch
+    running = await startApp({ FLOTILLA_ADMIN_TOKEN: ADMIN, ...SYNC_ENV, FLOTILLA_CLUSTERS__CHECK_INTERVAL_SECONDS: '3600', FLOTILLA_SYNC__HEALTH_RECHECK_SECONDS: '300' });
     admin = apiClient(running.baseUrl, ADMIN);
     expect((await admin.post('/api/v1/clusters', clusterBody('lc-east', east))).status).toBe(201);
     expect((await admin.post('/api/v1/repositories', { name: 'lc', url: server.url('lc'), pollIntervalSeconds: 3600 })).status).toBe(201);
@@ -84,6 +85,16 @@ describe('the live cache', () => {
     const seen = await waitForTargets(admin, 'lc-watch', ['lc-east/lc-watch'], (t) => t.sync === 'OutOfSync', 'OutOfSync after the edit', 15_000);
     expect(seen.status.targets[0].message).toContain('lc-settings');
     expect((await getObject(east, 'ConfigMap', 'lc-watch', 'lc-settings'))?.data?.mode).toBe('edited');
+  }, 60_000);
+
+  it('sees a waiting target turn Healthy as soon as the controller writes its status, long before the health recheck', async () => {
+    const created = await admin.post('/api/v1/applications', { name: 'lc-web', repository: 'lc', path: 'web', destinations: [{ cluster: 'lc-east', namespace: 'lc-web' }], syncPolicy: { intervalSeconds: 300 } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    await waitForTargets(admin, 'lc-web', ['lc-east/lc-web'], (t) => t.lastSyncRun?.phase === 'Succeeded' && t.health === 'Progressing', 'applied, waiting for the controller');
+    await sleep(1000);
+    expect((await admin.get('/api/v1/applications/lc-web')).body.status.targets[0].health, 'nothing wrote a status yet').toBe('Progressing');
+    await markDeploymentReady(east, 'lc-web', 'lc-web');
+    await waitForTargets(admin, 'lc-web', ['lc-east/lc-web'], (t) => t.health === 'Healthy', 'Healthy within seconds of the status write', 10_000);
   }, 60_000);
 
   it('does not count a field Flotilla does not own as drift', async () => {
