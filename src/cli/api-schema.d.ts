@@ -92,6 +92,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/applications/{name}/rollout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The application's current rollout: revision, state, and per wave its targets, times and soak */
+        get: operations["getRollout"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{name}/rollout/abort": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Abort: every target the rollout moved goes back to the revision it held, latest wave first */
+        post: operations["abortRollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{name}/rollout/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve the wave waiting for approval: it starts */
+        post: operations["approveRollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{name}/rollout/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause the rollout: no new wave starts and no more targets are released */
+        post: operations["pauseRollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{name}/rollout/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End the current wave's soak now */
+        post: operations["promoteRollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/applications/{name}/rollout/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a paused rollout, or a halted one (its current wave runs again and is judged on the new runs) */
+        post: operations["resumeRollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/applications/{name}/sync": {
         parameters: {
             query?: never;
@@ -541,6 +643,8 @@ export interface components {
         ApplicationView: {
             /** Format: date-time */
             createdAt: string;
+            /** @description its current rollout (GET …/rollout for the waves) */
+            currentRollout: components["schemas"]["RolloutSummaryView"] | null;
             deletion: components["schemas"]["DeletionView"] | null;
             destinations: components["schemas"]["DestinationView"][];
             helm: components["schemas"]["HelmDto"] | null;
@@ -556,8 +660,14 @@ export interface components {
             repository: string;
             /** @description as set; null: the repository's branch */
             revision: string | null;
+            /** @description progressive rollout through waves, defaults filled; null: every target at once */
+            rollout: components["schemas"]["RolloutDto"] | null;
             status: components["schemas"]["ApplicationStatusView"];
             syncPolicy: components["schemas"]["SyncPolicyDto"];
+            /** @description whether sync is allowed now, and until when */
+            syncWindow: components["schemas"]["SyncWindowStatusView"];
+            /** @description its own windows (the global sync.windows apply too) */
+            syncWindows: components["schemas"]["SyncWindowView"][];
             /** Format: date-time */
             updatedAt: string;
         };
@@ -765,7 +875,11 @@ export interface components {
             repository: string;
             /** @description branch, tag or SHA; absent or null: the repository's branch */
             revision?: string | null;
+            /** @description progressive rollout through waves; absent: every target at once; null removes it */
+            rollout?: components["schemas"]["RolloutDto"] | null;
             syncPolicy?: components["schemas"]["SyncPolicyDto"];
+            /** @description when automated syncs may run; the global sync.windows apply too */
+            syncWindows?: components["schemas"]["SyncWindowDto"][];
         };
         CreateChannelDto: {
             /**
@@ -866,7 +980,7 @@ export interface components {
             startedAt: string;
         };
         /** @enum {string} */
-        DeliveryKind: "target" | "revision" | "reply" | "test" | "gate";
+        DeliveryKind: "target" | "revision" | "reply" | "test" | "gate" | "rollout";
         DeliveryPageView: {
             items: components["schemas"]["DeliveryView"][];
             nextCursor: string | null;
@@ -894,7 +1008,7 @@ export interface components {
              */
             nextAttemptAt: string | null;
             state: components["schemas"]["DeliveryState"];
-            /** @description cluster/namespace, or the revision of a grouped message */
+            /** @description cluster/namespace, the revision of a grouped message, or the revision (and wave) of a rollout event */
             subject: string | null;
         };
         DestinationDto: {
@@ -987,7 +1101,7 @@ export interface components {
              *       "SyncFailed"
              *     ]
              */
-            on: ("PreSync" | "PostSync" | "SyncFailed" | "HealthDegraded" | "DriftDetected")[];
+            on: ("PreSync" | "PostSync" | "SyncFailed" | "HealthDegraded" | "DriftDetected" | "RolloutStarted" | "WaveStarted" | "WaveCompleted" | "RolloutAwaitingApproval" | "RolloutHalted" | "RolloutCompleted")[];
         };
         HookView: {
             channel: string;
@@ -1130,6 +1244,85 @@ export interface components {
             /** @description a run of this application, from /history */
             syncRunId: number;
         };
+        RolloutDto: {
+            /**
+             * @description a failed run or Degraded health in a wave: stop, or put every moved target back wave by wave
+             * @default halt
+             * @enum {string}
+             */
+            onFailure?: "halt" | "rollback";
+            /**
+             * @description order inside a wave by that cluster label, then by cluster name
+             * @example cluster.labels.region
+             */
+            orderBy?: string | null;
+            /**
+             * @description a target unreachable for unreachableSeconds: halt the rollout, or go on without it (it syncs when it is back)
+             * @default halt
+             * @enum {string}
+             */
+            unreachable?: "halt" | "skip";
+            /**
+             * @description how long a target of the current wave may be unreachable before `unreachable` applies
+             * @default 600
+             */
+            unreachableSeconds?: number;
+            /** @description in order; targets matching no wave form a last wave "rest"; a target matched by two waves belongs to the first */
+            waves: components["schemas"]["WaveDto"][];
+        };
+        /** @enum {string} */
+        RolloutState: "Progressing" | "Paused" | "AwaitingApproval" | "Halted" | "RollingBack" | "Completed" | "Superseded" | "RolledBack";
+        RolloutSummaryView: {
+            id: number;
+            message: string | null;
+            revision: string;
+            state: components["schemas"]["RolloutState"];
+            /** @description the first wave not Completed */
+            wave: string | null;
+        };
+        /**
+         * @description Waiting: its wave has not come yet (it keeps the revision it has)
+         * @enum {string}
+         */
+        RolloutTargetState: "Waiting" | "Syncing" | "Healthy" | "Failed" | "Unreachable" | "Skipped" | "RollingBack" | "RolledBack";
+        RolloutTargetView: {
+            cluster: string;
+            /** @description the SHA it held when released: what a rollback restores */
+            from: string | null;
+            message: string | null;
+            namespace: string;
+            /** Format: date-time */
+            releasedAt: string | null;
+            /** @description Waiting for its turn, Syncing (released, not yet Healthy at the revision), Healthy, Failed, Unreachable, Skipped, RollingBack, RolledBack */
+            state: components["schemas"]["RolloutTargetState"];
+            /** Format: date-time */
+            unreachableSince: string | null;
+        };
+        RolloutView: {
+            actor: string;
+            application: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /** @description the target that halted it */
+            haltedTarget?: {
+                cluster?: string;
+                namespace?: string;
+            } | null;
+            id: number;
+            /** @description why it halted, waits, was paused, superseded or rolled back */
+            message: string | null;
+            /** @description the commit SHA the rollout moves targets to */
+            revision: string;
+            /** Format: date-time */
+            startedAt: string;
+            state: components["schemas"]["RolloutState"];
+            supersededBy: number | null;
+            supersedes: number | null;
+            /** @description what started it: webhook, schedule, rollback, manual */
+            trigger: string;
+            /** @description in order; the last is "rest", the targets no wave matched */
+            waves: components["schemas"]["WaveView"][];
+        };
         RunChangeView: {
             action: components["schemas"]["ChangeAction"];
             /** @example apps */
@@ -1264,6 +1457,56 @@ export interface components {
         SyncStatus: "Synced" | "OutOfSync" | "Unknown";
         /** @enum {string} */
         SyncTrigger: "schedule" | "webhook" | "manual" | "selfHeal" | "rollback";
+        SyncWindowDto: {
+            /**
+             * @description how long it stays open (elapsed minutes)
+             * @example 120
+             */
+            durationMinutes: number;
+            /** @enum {string} */
+            kind: "allow" | "deny";
+            /**
+             * @description manual syncs may run while this window blocks automated ones
+             * @default false
+             */
+            manualSync?: boolean;
+            /**
+             * @description cron: when the window opens, in timeZone
+             * @example 0 22 * * 1-5
+             */
+            schedule: string;
+            /**
+             * @description an IANA time zone
+             * @default UTC
+             * @example Europe/Berlin
+             */
+            timeZone?: string;
+        };
+        SyncWindowStatusView: {
+            /** @description the windows active now, the global ones (sync.windows) included */
+            active: components["schemas"]["SyncWindowView"][];
+            /** @description automated syncs (schedule, webhook, selfHeal, rollout waves) may run now */
+            allowed: boolean;
+            /** @description a manual sync or rollback may run now */
+            manualAllowed: boolean;
+            /** @description why not, in words */
+            reason: string | null;
+            /**
+             * Format: date-time
+             * @description allowed: when that ends (null: never); not allowed: when it next becomes allowed
+             */
+            until: string | null;
+        };
+        SyncWindowView: {
+            durationMinutes: number;
+            /** @enum {string} */
+            kind: "allow" | "deny";
+            manualSync: boolean;
+            /** @example 0 22 * * 1-5 */
+            schedule: string;
+            /** @example Europe/Berlin */
+            timeZone: string;
+        };
         TargetDiffView: {
             changes: components["schemas"]["DiffChangeView"][];
             cluster: string;
@@ -1279,6 +1522,12 @@ export interface components {
         TargetRefView: {
             cluster: string;
             namespace: string;
+        };
+        TargetRolloutView: {
+            /** @description Waiting: its wave has not come yet (it keeps the revision it has) */
+            state: components["schemas"]["RolloutTargetState"];
+            /** @example canary */
+            wave: string;
         };
         TargetView: {
             cluster: string;
@@ -1304,6 +1553,8 @@ export interface components {
             resources?: components["schemas"]["ResourceStatusView"][];
             /** @description the commit applied there now */
             revision: components["schemas"]["CommitView"] | null;
+            /** @description with a rollout: the target's wave in the current rollout and where it stands there */
+            rollout: components["schemas"]["TargetRolloutView"] | null;
             sync: components["schemas"]["SyncStatus"];
         };
         TlsDto: {
@@ -1374,7 +1625,11 @@ export interface components {
             repository?: string;
             /** @description branch, tag or SHA; absent or null: the repository's branch */
             revision?: string | null;
+            /** @description progressive rollout through waves; absent: every target at once; null removes it */
+            rollout?: components["schemas"]["RolloutDto"] | null;
             syncPolicy?: components["schemas"]["SyncPolicyDto"];
+            /** @description when automated syncs may run; the global sync.windows apply too */
+            syncWindows?: components["schemas"]["SyncWindowDto"][];
         };
         UpdateChannelDto: {
             slack?: components["schemas"]["SlackChannelDto"];
@@ -1420,6 +1675,60 @@ export interface components {
             url?: string;
             /** @description shared secret of push webhooks: 16 to 256 printable characters without spaces; null removes it */
             webhookSecret?: string | null;
+        };
+        WaveDto: {
+            /**
+             * @description wait for POST …/rollout/approve before the wave starts
+             * @default false
+             */
+            approval?: boolean;
+            /** @description the clusters of this wave by label; give this or clusters */
+            clusterSelector?: components["schemas"]["ClusterSelectorDto"];
+            /** @description the clusters of this wave by name; give this or clusterSelector */
+            clusters?: string[];
+            /**
+             * @description targets of the wave synced and not yet Healthy at once: a count or a percentage of the wave; default all
+             * @example 25%
+             */
+            maxParallel?: number | string;
+            /**
+             * @description unique in the rollout; "rest" is the implicit last wave
+             * @example canary
+             */
+            name: string;
+            /**
+             * @description every target Healthy this long before the next wave starts
+             * @default 0
+             */
+            soakSeconds?: number;
+        };
+        /** @enum {string} */
+        WaveState: "Pending" | "AwaitingApproval" | "Progressing" | "Soaking" | "Completed" | "Halted" | "RollingBack" | "RolledBack";
+        WaveView: {
+            approval: boolean;
+            approvedBy: string | null;
+            /** @description targets Healthy at the revision */
+            done: number;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /** @description as defined; null: all at once */
+            maxParallel: (number | string) | null;
+            name: string;
+            promotedBy: string | null;
+            /** @description seconds of soak left while Soaking */
+            soakRemainingSeconds: number | null;
+            soakSeconds: number;
+            /**
+             * Format: date-time
+             * @description every target Healthy since
+             */
+            soakStartedAt: string | null;
+            /** Format: date-time */
+            startedAt: string | null;
+            state: components["schemas"]["WaveState"];
+            targets: components["schemas"]["RolloutTargetView"][];
+            /** @description targets in the wave */
+            total: number;
         };
         WebhookChannelDto: {
             /** @description sent with every request; values are kept sealed like secrets */
@@ -2113,6 +2422,509 @@ export interface operations {
             };
             /** @description request body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description too many failed authentications from this address */
+            429: {
+                headers: {
+                    /** @description seconds until this address may try again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description Flotilla's own fault; errorId names the log entry */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+        };
+    };
+    getRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutView"];
+                };
+            };
+            /** @description invalid input; the message names the field and why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description no bearer token, or an invalid or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description nothing of that name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description too many failed authentications from this address */
+            429: {
+                headers: {
+                    /** @description seconds until this address may try again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description Flotilla's own fault; errorId names the log entry */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+        };
+    };
+    abortRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the rollout after the action */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutView"];
+                };
+            };
+            /** @description invalid input; the message names the field and why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description no bearer token, or an invalid or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description the token's role is too low for this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description nothing of that name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description the name is taken, or the resource is still in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description too many failed authentications from this address */
+            429: {
+                headers: {
+                    /** @description seconds until this address may try again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description Flotilla's own fault; errorId names the log entry */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+        };
+    };
+    approveRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the rollout after the action */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutView"];
+                };
+            };
+            /** @description invalid input; the message names the field and why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description no bearer token, or an invalid or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description the token's role is too low for this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description nothing of that name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description the name is taken, or the resource is still in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description too many failed authentications from this address */
+            429: {
+                headers: {
+                    /** @description seconds until this address may try again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description Flotilla's own fault; errorId names the log entry */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+        };
+    };
+    pauseRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the rollout after the action */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutView"];
+                };
+            };
+            /** @description invalid input; the message names the field and why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description no bearer token, or an invalid or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description the token's role is too low for this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description nothing of that name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description the name is taken, or the resource is still in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description too many failed authentications from this address */
+            429: {
+                headers: {
+                    /** @description seconds until this address may try again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description Flotilla's own fault; errorId names the log entry */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+        };
+    };
+    promoteRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the rollout after the action */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutView"];
+                };
+            };
+            /** @description invalid input; the message names the field and why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description no bearer token, or an invalid or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description the token's role is too low for this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description nothing of that name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description the name is taken, or the resource is still in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description too many failed authentications from this address */
+            429: {
+                headers: {
+                    /** @description seconds until this address may try again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description Flotilla's own fault; errorId names the log entry */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+        };
+    };
+    resumeRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the rollout after the action */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutView"];
+                };
+            };
+            /** @description invalid input; the message names the field and why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description no bearer token, or an invalid or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description the token's role is too low for this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description nothing of that name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description the name is taken, or the resource is still in use */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -26,9 +26,10 @@ export interface Paint {
   status(s: string): string;
 }
 
-const GOOD = new Set(['Synced', 'Healthy', 'Connected', 'Succeeded', 'Ready', 'delivered', 'ok', 'true', 'success']);
-const WARN = new Set(['OutOfSync', 'Progressing', 'Pending', 'Running', 'Queued', 'Waiting', 'pending', 'Suspended', 'Unknown', 'Missing', 'Interrupted']);
-const BAD = new Set(['Degraded', 'Failed', 'Blocked', 'Gone', 'Unreachable', 'Unauthorized', 'Error', 'failed', 'false', 'failure', 'denied']);
+const GOOD = new Set(['Synced', 'Healthy', 'Connected', 'Succeeded', 'Ready', 'delivered', 'ok', 'true', 'success', 'Completed']);
+const WARN = new Set(['OutOfSync', 'Progressing', 'Pending', 'Running', 'Queued', 'Waiting', 'pending', 'Suspended', 'Unknown', 'Missing', 'Interrupted',
+  'Paused', 'AwaitingApproval', 'Soaking', 'Syncing', 'RollingBack', 'Superseded']);
+const BAD = new Set(['Degraded', 'Failed', 'Blocked', 'Gone', 'Unreachable', 'Unauthorized', 'Error', 'failed', 'false', 'failure', 'denied', 'Halted', 'RolledBack']);
 
 export function paint(on: boolean): Paint {
   const wrap = (code: string) => (s: string) => (on && s ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -74,6 +75,22 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
   if (s < 3600) return `${Math.floor(s / 60)}m ago`;
   if (s < 86_400) return `${Math.floor(s / 3600)}h ago`;
   return `${Math.floor(s / 86_400)}d ago`;
+}
+
+/** 42 → "42s", 252 → "4m12s", 3900 → "1h5m" */
+export function secondsText(total: number): string {
+  const s = Math.max(0, Math.round(total));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ''}`;
+  const m = Math.floor((s % 3600) / 60);
+  return `${Math.floor(s / 3600)}h${m ? `${m}m` : ''}`;
+}
+
+/** A moment to come or gone, to the minute in UTC and relative: "2025-06-02 22:00 UTC (in 3h)". */
+export function moment(iso: string, now = Date.now()): string {
+  const at = Date.parse(iso);
+  const text = `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return at >= now ? `${text} (in ${secondsText((at - now) / 1000)})` : `${text} (${ago(iso, now)})`;
 }
 
 export function duration(startIso: string | null | undefined, endIso: string | null | undefined): string {

@@ -80,13 +80,19 @@ export async function waitForRuns(session: Session, watched: Watched[], opts: Wa
 }
 
 /** every few seconds while the event stream is open, every second without it */
-const POLL_MS = 5_000;
+export const POLL_MS = 5_000;
 const POLL_WITHOUT_EVENTS_MS = 1_000;
 
-/** A wake-up on every run or target event of these applications. */
-function liveWake(session: Session, apps: string[]): { next(ms: number): Promise<void>; close(): void } {
+export interface LiveWake {
+  /** sleeps `ms`, or until shortly after an event; at most a second while the stream is not open */
+  next(ms: number): Promise<void>;
+  close(): void;
+}
+
+/** A wake-up on every event of these types (run and target by default) about these applications. */
+export function liveWake(session: Session, apps: string[], types = 'run,target'): LiveWake {
   const wake = new Wake();
-  const feed = followEvents(session, { application: apps.length === 1 ? apps[0] : undefined, types: 'run,target' }, (e) => {
+  const feed = followEvents(session, { application: apps.length === 1 ? apps[0] : undefined, types }, (e) => {
     if (apps.includes(String(e.data.application))) wake.kick();
   });
   return {
@@ -132,10 +138,12 @@ async function ourRun(session: Session, p: TargetProgress, triggers: string[]): 
 
 /** The progress on stderr: redrawn on a terminal, a line per change otherwise. */
 class ProgressView {
-  private drawn = 0;
+  private readonly screen: InPlace;
   private readonly said = new Map<string, string>();
 
-  constructor(private readonly session: Session, private readonly title: string) {}
+  constructor(private readonly session: Session, private readonly title: string) {
+    this.screen = new InPlace(session.stderr);
+  }
 
   show(targets: TargetProgress[], elapsedMs: number, final: boolean): void {
     const s = this.session;
@@ -147,11 +155,7 @@ class ProgressView {
       const body = table(['target', 'run', 'state', 'sync', 'health', 'revision', 'message'], targets.map((t) => [
         `${t.application}/${t.cluster}/${t.namespace}`, t.runId ? `#${t.runId}` : '-', p.status(t.state), p.status(t.sync), p.status(t.health), t.revision ?? '-', short(t.message, 60),
       ]));
-      const width = s.stderr.columns || 120;
-      const lines = [head, ...body.trimEnd().split('\n')].map((l) => (visibleLength(l) > width ? l.slice(0, width + (l.length - visibleLength(l)) - 1) : l));
-      const up = this.drawn ? `\x1b[${this.drawn}A\r\x1b[J` : '';
-      s.stderr.write(`${up}${lines.join('\n')}\n`);
-      this.drawn = lines.length;
+      this.screen.draw(`${head}\n${body}`);
       return;
     }
     for (const t of targets) {
@@ -162,6 +166,21 @@ class ProgressView {
       }
     }
     if (final) s.note(`${this.title}: done after ${Math.round(elapsedMs / 1000)}s`);
+  }
+}
+
+/** A block of lines on a terminal, drawn again over itself; lines wider than the terminal are cut. */
+export class InPlace {
+  private drawn = 0;
+
+  constructor(private readonly stream: NodeJS.WriteStream) {}
+
+  draw(text: string): void {
+    const width = this.stream.columns || 120;
+    const lines = text.trimEnd().split('\n').map((l) => (visibleLength(l) > width ? l.slice(0, width + (l.length - visibleLength(l)) - 1) : l));
+    const up = this.drawn ? `\x1b[${this.drawn}A\r\x1b[J` : '';
+    this.stream.write(`${up}${lines.join('\n')}\n`);
+    this.drawn = lines.length;
   }
 }
 

@@ -315,4 +315,85 @@ describe('the flotilla command line', () => {
     expect(asViewer.code).toBe(1);
     expect(asViewer.stderr).toMatch(/403 Forbidden\) — ask an admin/);
   });
+
+  it('app rollout shows the waves; approve starts the waiting wave and --watch ends 0 on Completed, 1 after an abort', async () => {
+    const none = await cli(['app', 'rollout', 'cl-web']);
+    expect(none.code, shown(none)).toBe(1);
+    expect(none.stderr.trim()).toBe('error: application "cl-web" has no rollout: set rollout in its definition (404 Not Found)');
+    const missing = await cli(['app', 'rollout', 'cl-nothing', '--watch']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe('error: application "cl-nothing" not found (404 Not Found)');
+    const help = await cli(['app', 'rollout', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: flotilla app rollout \[options\] <name> \[action\]/);
+    expect(help.stdout).toMatch(/^  approve +start the wave that waits for approval$/m);
+    const wrongAction = await cli(['app', 'rollout', 'cl-web', 'approv']);
+    expect(wrongAction.code).toBe(1);
+    expect(wrongAction.stderr).toMatch(/Allowed choices are pause, resume, approve, promote, abort/);
+
+    // one wave on cl-east that waits for approval; cl-west matches no wave: the last wave, "rest"
+    const v1 = await repo.commit({ 'apps/ro/settings.yaml': configMapYaml('cl-ro', { version: 'v1' }) }, { message: 'ro v1' });
+    expect((await cli(['repo', 'refresh', REPO])).code).toBe(0);
+    const file = join(user.home, 'ro.yaml');
+    writeFileSync(file, [
+      'name: cl-ro', `repository: ${REPO}`, 'path: apps/ro',
+      'destinations: [{cluster: cl-east, namespace: cl-ro}, {cluster: cl-west, namespace: cl-ro}]',
+      'rollout: {waves: [{name: canary, clusters: [cl-east], approval: true}]}', '',
+    ].join('\n'));
+    expect((await cli(['app', 'create', '-f', file])).code).toBe(0);
+    const awaiting = await eventually('the first rollout awaits approval', () => cli(['app', 'rollout', 'cl-ro', '-o', 'json']), (r) => r.code === 0 && JSON.parse(r.stdout).state === 'AwaitingApproval', 30_000, 300);
+    const json = JSON.parse(awaiting.stdout);
+    expect(json.revision).toBe(v1);
+    expect(json.waves.map((w: any) => [w.name, w.state, w.targets.map((t: any) => `${t.cluster}/${t.namespace} ${t.state}`)])).toEqual([
+      ['canary', 'AwaitingApproval', ['cl-east/cl-ro Waiting']],
+      ['rest', 'Pending', ['cl-west/cl-ro Waiting']],
+    ]);
+    const status = await cli(['app', 'rollout', 'cl-ro']);
+    expect(status.code, shown(status)).toBe(0);
+    expect(status.stdout).toMatch(new RegExp(`^Rollout: +#${json.id} of cl-ro to ${v1.slice(0, 7)} `, 'm'));
+    expect(status.stdout).toMatch(/^State: +AwaitingApproval$/m);
+    expect(status.stdout).toMatch(/^canary +AwaitingApproval +0\/1 +- +waiting for approval +all$/m);
+    expect(status.stdout).toMatch(/^rest +Pending +0\/1 +- +- +all$/m);
+    expect(status.stdout).not.toContain('cl-east/cl-ro');
+    const withTargets = await cli(['app', 'rollout', 'cl-ro', '--targets']);
+    expect(withTargets.stdout).toMatch(/^canary +cl-east\/cl-ro +Waiting +- +-/m);
+    const got = await cli(['app', 'get', 'cl-ro']);
+    expect(got.stdout).toMatch(/^Sync window: +allowed$/m);
+    expect(got.stdout).toMatch(new RegExp(`^Rollout: +#${json.id} ${v1.slice(0, 7)} AwaitingApproval, wave canary — .*\\(flotilla app rollout cl-ro\\)$`, 'm'));
+    expect(got.stdout).toMatch(/^cl-west +cl-ro +.* rest Waiting/m);
+    expect(await getObject(east, 'ConfigMap', 'cl-ro', 'cl-ro')).toBeNull(); // nothing moves before the approval
+
+    // --watch follows it through the events stream; the approval lets it complete
+    const proxy = await recordingProxy(running.baseUrl);
+    try {
+      const watching = cli(['app', 'rollout', 'cl-ro', '--watch', '--timeout', '90s'], { env: { FLOTILLA_SERVER: proxy.url, FLOTILLA_TOKEN: ADMIN } });
+      await eventually('the watch listens to the events', async () => proxy.requests.map((r) => r.path), (paths) => paths.includes('/api/v1/events?application=cl-ro&types=rollout%2Ctarget%2Crun'), 20_000, 100);
+      const approved = await cli(['app', 'rollout', 'cl-ro', 'approve']);
+      expect(approved.code, shown(approved)).toBe(0);
+      expect(approved.stdout).toMatch(/^canary +(Progressing|Soaking|Completed) +[01]\/1 +- +approved by bootstrap-admin +all$/m);
+      const watched = await watching;
+      expect(watched.code, shown(watched)).toBe(0);
+      expect(watched.stdout).toMatch(/^State: +Completed$/m);
+      expect(watched.stdout).toMatch(/^canary +Completed +1\/1 +- +approved by bootstrap-admin +all$/m);
+      expect(watched.stdout).toMatch(/^rest +Completed +1\/1/m);
+      expect(watched.stderr).toMatch(new RegExp(`^rollout #${json.id} ${v1.slice(0, 7)}: AwaitingApproval — canary AwaitingApproval 0/1, rest Pending 0/1`, 'm'));
+      expect(watched.stderr).toMatch(new RegExp(`^rollout #${json.id} ${v1.slice(0, 7)}: Completed — canary Completed 1/1, rest Completed 1/1`, 'm'));
+    } finally {
+      await proxy.close();
+    }
+    expect((await getObject(west, 'ConfigMap', 'cl-ro', 'cl-ro'))?.data).toEqual({ version: 'v1' });
+    const again = await cli(['app', 'rollout', 'cl-ro', 'approve']);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim()).toMatch(new RegExp(`^error: cannot approve rollout #${json.id} of cl-ro \\(Completed\\): it completed.*\\(409 Conflict\\)$`));
+
+    // the next commit waits for approval again; aborted, it ends RolledBack and --watch exits 1
+    const v2 = await repo.commit({ 'apps/ro/settings.yaml': configMapYaml('cl-ro', { version: 'v2' }) }, { message: 'ro v2' });
+    expect((await cli(['repo', 'refresh', REPO])).code).toBe(0);
+    await eventually('the v2 rollout awaits approval', () => cli(['app', 'rollout', 'cl-ro', '-o', 'json']), (r) => r.code === 0 && JSON.parse(r.stdout).revision === v2 && JSON.parse(r.stdout).state === 'AwaitingApproval', 30_000, 300);
+    const aborted = await cli(['app', 'rollout', 'cl-ro', 'abort', '--watch', '--timeout', '60s', '-o', 'json']);
+    expect(aborted.code, shown(aborted)).toBe(1);
+    expect(JSON.parse(aborted.stdout)).toMatchObject({ revision: v2, state: 'RolledBack' });
+    expect(aborted.stderr.trimEnd().split('\n').pop()).toMatch(/^error: rollout #\d+ of cl-ro ended RolledBack: aborted by \S+.* — see what failed: flotilla app history cl-ro$/);
+    expect((await getObject(east, 'ConfigMap', 'cl-ro', 'cl-ro'))?.data).toEqual({ version: 'v1' });
+  }, 180_000);
 });

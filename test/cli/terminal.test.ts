@@ -70,10 +70,14 @@ describe('the flotilla command line at a terminal', () => {
     expect(await complete('flotilla app sync guestbook --w')).toEqual(['--wait']);
     expect(await complete('flotilla -o json cluster a')).toEqual(['add']);
     expect(await complete('flotilla app list -o y')).toEqual(['yaml']);
+    // an argument's choices: the rollout actions
+    expect(await complete('flotilla app rollout guestbook a')).toEqual(['approve', 'abort']);
+    expect(await complete('flotilla app rollout guestbook --w')).toEqual(['--watch']);
     const zsh = await user.run(['completion', 'zsh']);
     expect(zsh.code).toBe(0);
     expect(zsh.stdout).toMatch(/^#compdef flotilla\n/);
     expect(zsh.stdout).toContain("'sync:sync an application");
+    expect(zsh.stdout).toContain("'app rollout') print -rl -- 'pause:action' 'resume:action' 'approve:action' 'promote:action' 'abort:action' ;;");
   }, 60_000);
 
   it('trusts a self-signed server only with --ca-file or FLOTILLA_CA_FILE', async () => {

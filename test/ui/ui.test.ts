@@ -1,8 +1,8 @@
 // The web UI in a real browser (Debian's chromium through playwright-core) against the real
 // service, two test-bed clusters and a git server: sign-in, the fleet matrix after a fan-out sync,
 // a target's resource tree, Preview → Sync with the matrix following live, rollback from History,
-// what a viewer sees, and every screen under the Content Security Policy. Screenshots of each
-// screen go to test-results/ui/.
+// what a viewer sees, every screen under the Content Security Policy, and a rollout's waves with
+// the buttons an operator gets. Screenshots of each screen go to test-results/ui/.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiClient, type ApiClient } from '../support/api';
@@ -365,6 +365,100 @@ describe('the web UI', () => {
       } finally {
         await ctx.close();
       }
+    }
+  }, 180_000);
+
+  it('shows a rollout as a row of stages: a viewer sees them, an admin approves the waiting wave and promotes its soak, the matrix marks targets waiting for their wave', async () => {
+    await repo.commit({ 'rollout/settings.yaml': configMapYaml('ui-rollout', { version: 'v1' }) }, { message: 'A map to roll out', author: AUTHOR });
+    expect((await admin.post('/api/v1/repositories/ui-deploy/refresh', {})).status).toBe(200);
+    // one wave on ui-east that waits for approval and soaks a minute; ui-west is in the last wave, "rest"
+    const created = await admin.post('/api/v1/applications', {
+      name: 'ui-rolled', repository: 'ui-deploy', path: 'rollout',
+      destinations: [{ cluster: 'ui-east', namespace: 'ui-rolled' }, { cluster: 'ui-west', namespace: 'ui-rolled' }],
+      syncPolicy: { intervalSeconds: 2 },
+      rollout: { waves: [{ name: 'canary', clusters: ['ui-east'], approval: true, soakSeconds: 600 }] },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    await eventually('the rollout awaits approval', async () => (await admin.get('/api/v1/applications/ui-rolled/rollout')).body, (r) => r?.state === 'AwaitingApproval');
+
+    const stage = (page: Page, wave: string) => page.getByTestId('rollout-stage').and(page.locator(`[data-wave="${wave}"]`));
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    try {
+      // a viewer: the stages, no actions
+      const v = await watchedPage(ctx);
+      await signIn(v.page, running.baseUrl, viewer, 'ui-viewer');
+      await v.page.goto(`${running.baseUrl}/applications/ui-rolled`);
+      await v.page.getByTestId('rollout-stages').waitFor();
+      expect(await v.page.getByTestId('rollout-stage').count()).toBe(2);
+      expect(await v.page.getByTestId('rollout-actions').count()).toBe(0);
+      expect(await v.page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+      expect(await v.problems()).toEqual([]);
+      await v.page.close();
+    } finally {
+      await ctx.close();
+    }
+
+    const adminCtx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    try {
+      const m = await watchedPage(adminCtx);
+      await signIn(m.page, running.baseUrl, ADMIN, 'bootstrap');
+      const waiting = (target: string) => m.page.locator(`[data-app="ui-rolled"] a[data-target="${target}"]`);
+      await waiting('ui-east/ui-rolled').waitFor();
+      expect(await waiting('ui-east/ui-rolled').getAttribute('data-waiting-wave')).toBe('canary');
+      expect(await waiting('ui-west/ui-rolled').getAttribute('data-waiting-wave')).toBe('rest');
+      expect(await waiting('ui-west/ui-rolled').getAttribute('title')).toContain('waiting for wave rest');
+      expect(await waiting('ui-west/ui-rolled').getByTestId('waiting-wave').count()).toBe(1);
+
+      const w = await watchedPage(adminCtx);
+      const page = w.page;
+      await signIn(page, running.baseUrl, ADMIN, 'bootstrap');
+      await page.goto(`${running.baseUrl}/applications/ui-rolled`);
+      await expect.poll(() => page.getByTestId('rollout-state').textContent(), { timeout: 30_000 }).toBe('AwaitingApproval');
+      expect(await page.getByTestId('sync-window').textContent()).toContain('Sync allowed');
+      expect(await page.getByTestId('rollout-message').textContent()).toMatch(/canary/);
+      expect(await stage(page, 'canary').getAttribute('data-state')).toBe('AwaitingApproval');
+      expect(await stage(page, 'canary').getAttribute('aria-current')).toBe('step');
+      expect(await stage(page, 'canary').getByTestId('approval').textContent()).toBe('awaiting approval');
+      expect(await stage(page, 'canary').getByTestId('wave-progress').textContent()).toBe('0/1 healthy');
+      expect(await stage(page, 'canary').locator('[data-target="ui-east/ui-rolled"]').getAttribute('data-state')).toBe('Waiting');
+      expect(await stage(page, 'rest').getAttribute('data-state')).toBe('Pending');
+      expect(await stage(page, 'rest').locator('[data-target="ui-west/ui-rolled"]').getAttribute('data-state')).toBe('Waiting');
+      expect(await page.getByTestId('targets').locator('[data-target="ui-west/ui-rolled"]').getByTestId('waiting-wave').textContent()).toContain('waiting for wave rest');
+      // the buttons the state allows
+      const button = (name: string) => page.getByTestId('rollout-actions').getByRole('button', { name, exact: true });
+      for (const [name, enabled] of [['Pause', true], ['Resume', false], ['Approve', true], ['Promote', false], ['Abort', true]] as const) {
+        expect(await button(name).isEnabled(), name).toBe(enabled);
+      }
+      await screenshot(page, 'rollout-awaiting-approval');
+
+      await button('Approve').click();
+      await page.getByText(/Approve: rollout #\d+ is/).waitFor();
+      // ui-east syncs and soaks; the countdown runs on the page
+      await stage(page, 'canary').and(page.locator('[data-state="Soaking"]')).waitFor({ timeout: 45_000 });
+      const timer = stage(page, 'canary').getByTestId('soak-timer');
+      const before = await timer.textContent();
+      expect(before).toMatch(/^soak (9m \d+s|10m) left$/);
+      await expect.poll(() => timer.textContent(), { timeout: 5_000 }).not.toBe(before);
+      expect(await stage(page, 'canary').getByTestId('approval').textContent()).toBe('✓ approved by bootstrap-admin');
+      expect(await stage(page, 'canary').getByTestId('wave-progress').textContent()).toBe('1/1 healthy');
+      expect(await button('Promote').isEnabled()).toBe(true);
+      expect(await button('Approve').isEnabled()).toBe(false);
+      // live on the matrix: ui-east is no longer waiting, ui-west still is
+      await expect.poll(() => waiting('ui-east/ui-rolled').getAttribute('data-waiting-wave'), { timeout: 15_000 }).toBeNull();
+      expect(await waiting('ui-west/ui-rolled').getAttribute('data-waiting-wave')).toBe('rest');
+      await screenshot(page, 'rollout-soaking');
+
+      await button('Promote').click();
+      await expect.poll(() => page.getByTestId('rollout-state').textContent(), { timeout: 45_000 }).toBe('Completed');
+      expect(await stage(page, 'rest').getAttribute('data-state')).toBe('Completed');
+      expect(await stage(page, 'rest').locator('[data-target="ui-west/ui-rolled"]').getAttribute('data-state')).toBe('Healthy');
+      for (const name of ['Pause', 'Resume', 'Approve', 'Promote', 'Abort']) expect(await button(name).isEnabled(), name).toBe(false);
+      expect((await getObject(west, 'ConfigMap', 'ui-rolled', 'ui-rollout')).data.version).toBe('v1');
+      await expect.poll(() => waiting('ui-west/ui-rolled').getAttribute('data-waiting-wave'), { timeout: 15_000 }).toBeNull();
+      await screenshot(page, 'rollout-completed');
+      expect([...(await m.problems()), ...(await w.problems())]).toEqual([]);
+    } finally {
+      await adminCtx.close();
     }
   }, 180_000);
 });

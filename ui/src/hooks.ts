@@ -73,6 +73,18 @@ export function useEvents(types: EventType[], application: string | undefined, o
   return connected;
 }
 
+/** The time now, again every `ms` while `active` (a countdown on screen); no timer otherwise. */
+export function useNow(active: boolean, ms = 1000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    setNow(Date.now());
+    const timer = window.setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [active, ms]);
+  return now;
+}
+
 /** Calls `fn` once, `ms` after the last call: many events → one reload. */
 export function useDebounced(fn: () => void, ms: number): () => void {
   const timer = useRef<number | undefined>(undefined);

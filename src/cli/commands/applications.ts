@@ -1,11 +1,12 @@
-// app create|list|get|history|rollback|remove; sync, diff and wait are in app-sync.ts.
+// app create|list|get|history|rollback|remove; sync, diff and wait are in app-sync.ts, rollout in app-rollout.ts.
 import type { Command } from 'commander';
 import type { components } from '../api-schema';
 import { buildDefinition, type DefinitionFlags } from '../app-definition';
 import { ApiError, CliError } from '../errors';
-import { ago, duration, fields, labelsText, short, table } from '../output';
+import { ago, duration, fields, labelsText, moment, type Paint, short, table } from '../output';
 import { lastRunId, reportWait, waitForRuns } from '../progress';
 import { Session } from '../session';
+import { appRolloutCommand } from './app-rollout';
 import { appSyncCommands } from './app-sync';
 import { listApplications } from '../queries';
 import { collect, seconds } from './parse';
@@ -162,6 +163,7 @@ Examples:
     });
 
   appSyncCommands(app);
+  appRolloutCommand(app);
 }
 
 /** The newest successful run whose revision differs from what the targets run now. */
@@ -208,13 +210,17 @@ function describeApplication(session: Session, a: ApplicationView, resources: bo
     ['Sync policy', [policy.automated !== false ? 'automated' : 'manual', policy.prune && 'prune', policy.selfHeal && 'self-heal', policy.intervalSeconds && `every ${policy.intervalSeconds}s`].filter(Boolean).join(', ')],
     ...(a.pinned ? [['Pinned', `${a.pinned.revision.slice(0, 12)} (rollback to run #${a.pinned.syncRunId})`] as [string, string]] : []),
     ...(a.deletion ? [['Deleting', `${a.deletion.remaining} target(s) left`] as [string, string]] : []),
+    ['Sync window', syncWindowText(p, a.syncWindow)],
+    ...(a.rollout || a.currentRollout ? [['Rollout', rolloutLine(p, a)] as [string, string]] : []),
     ['Targets', `${s.targets}: ${s.synced} synced, ${s.outOfSync} out of sync, ${s.healthy} healthy, ${s.degraded} degraded`],
   ]);
   if (!a.status.targets.length) return `${head}\nNo targets: no cluster matches the destinations.`;
-  const targets = table(['cluster', 'namespace', 'sync', 'health', 'revision', 'last run', 'message'], a.status.targets.map((t) => [
+  const waves = a.status.targets.some((t) => t.rollout);
+  const targets = table(['cluster', 'namespace', 'sync', 'health', 'revision', 'last run', ...(waves ? ['wave'] : []), 'message'], a.status.targets.map((t) => [
     t.cluster, t.namespace, p.status(t.sync), p.status(t.health),
     t.revision ? `${t.revision.shortSha} ${short(t.revision.subject, 30)}` : '-',
     t.lastSyncRun ? `#${t.lastSyncRun.id} ${p.status(t.lastSyncRun.phase)} ${ago(t.lastSyncRun.finishedAt ?? t.lastSyncRun.startedAt)}` : '-',
+    ...(waves ? [t.rollout ? `${t.rollout.wave} ${p.status(t.rollout.state)}` : '-'] : []),
     short(t.message, 70),
   ]));
   if (!resources) return `${head}\n${targets}`;
@@ -222,4 +228,18 @@ function describeApplication(session: Session, a: ApplicationView, resources: bo
     `${t.cluster}/${t.namespace}`, r.group ? `${r.kind}.${r.group}` : r.kind, r.namespace ? `${r.namespace}/${r.name}` : r.name, p.status(r.sync), p.status(r.health), short(r.message, 60),
   ])));
   return `${head}\n${targets}\n${objects}`;
+}
+
+/** "allowed", "allowed until …", or "waiting for a sync window until … (why)" */
+export function syncWindowText(p: Paint, w: ApplicationView['syncWindow']): string {
+  if (w.allowed) return p.green('allowed') + (w.until ? ` until ${moment(w.until)}` : '');
+  const manual = w.manualAllowed ? '; manual sync allowed' : '; manual sync refused too';
+  return `${p.yellow('waiting for a sync window')}${w.until ? ` until ${moment(w.until)}` : ''}${w.reason ? ` (${short(w.reason, 100)})` : ''}${manual}`;
+}
+
+/** the current rollout in one line: `#12 abc1234 Progressing, wave canary — message` */
+function rolloutLine(p: Paint, a: ApplicationView): string {
+  const r = a.currentRollout;
+  if (!r) return `${a.rollout?.waves.length ?? 0} wave(s) defined; no rollout yet`;
+  return `#${r.id} ${r.revision.slice(0, 7)} ${p.status(r.state)}${r.wave && r.state !== 'Completed' ? `, wave ${r.wave}` : ''}${r.message ? ` — ${short(r.message, 80)}` : ''} (flotilla app rollout ${a.name})`;
 }

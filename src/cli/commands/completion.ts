@@ -6,6 +6,8 @@ import { CliError } from '../errors';
 interface Node {
   path: string;
   subcommands: { name: string; description: string }[];
+  /** the values an argument takes, when it names them (app rollout NAME pause|resume|…) */
+  choices: { name: string; description: string }[];
   options: string[];
 }
 
@@ -21,6 +23,7 @@ function walk(cmd: Command, globals: string[], path = ''): Node[] {
   const node: Node = {
     path,
     subcommands: subs.map((c) => ({ name: c.name(), description: c.description() })),
+    choices: cmd.registeredArguments.flatMap((a) => (a.argChoices ?? []).map((name) => ({ name, description: a.name() }))),
     options: [...new Set([...flagsOf(cmd.options), ...globals, '--help'])],
   };
   return [node, ...subs.flatMap((c) => walk(c, globals, path ? `${path} ${c.name()}` : c.name()))];
@@ -40,7 +43,7 @@ ${cases((n) => n.subcommands.map((s) => s.name).join(' '))}
 }
 _flotilla_words() {
   case "$1" in
-${cases((n) => [...n.subcommands.map((s) => s.name), ...n.options].join(' '))}
+${cases((n) => [...n.subcommands.map((s) => s.name), ...n.choices.map((c) => c.name), ...n.options].join(' '))}
   esac
 }
 _flotilla() {
@@ -66,7 +69,7 @@ complete -F _flotilla flotilla
 export function zshScript(program: Command): string {
   const nodes = walk(program, flagsOf(program.options));
   const described = nodes
-    .map((n) => `    ${quote(n.path)}) print -rl -- ${n.subcommands.map((s) => quote(`${s.name}:${s.description.replace(/\s+/g, ' ')}`)).join(' ') || "''"} ;;`)
+    .map((n) => `    ${quote(n.path)}) print -rl -- ${[...n.subcommands, ...n.choices].map((s) => quote(`${s.name}:${s.description.replace(/\s+/g, ' ')}`)).join(' ') || "''"} ;;`)
     .join('\n');
   const options = nodes.map((n) => `    ${quote(n.path)}) print -r -- ${quote(n.options.join(' '))} ;;`).join('\n');
   const names = nodes.map((n) => `    ${quote(n.path)}) print -r -- ${quote(n.subcommands.map((s) => s.name).join(' '))} ;;`).join('\n');

@@ -8,6 +8,7 @@ export type LiveEvent =
   | { type: 'run'; application: string; cluster: string; namespace: string; id: number; phase: string; trigger: string; revision: string | null }
   | { type: 'application'; application: string; change: 'created' | 'updated' | 'deleted' }
   | { type: 'cluster'; cluster: string; phase?: string; change?: string }
+  | { type: 'rollout'; application: string; id: number; state: string; revision: string }
   | { type: 'delivery'; channel: string; id: string; state: string; application: string | null };
 
 export type EventType = LiveEvent['type'];

@@ -26,6 +26,15 @@ export function PhaseBadge({ phase }: { phase: string | undefined | null }) {
   return <span className={`badge phase-${p}`}>{p}</span>;
 }
 
+/** A rollout's, a wave's or a rollout target's state. */
+export function RolloutBadge({ state, testId }: { state: string; testId?: string }) {
+  return (
+    <span className={`badge rollout-${state}`} data-testid={testId}>
+      {state}
+    </span>
+  );
+}
+
 export function ActionBadge({ action }: { action: string }) {
   return <span className={`badge action-${action}`}>{action}</span>;
 }

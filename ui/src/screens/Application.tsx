@@ -1,17 +1,20 @@
 // One application: its source and the commit its targets run, destinations and the targets they
 // expanded to, the summary, and the actions the token's role allows — Sync, Preview (what a sync
-// would do, per target, before anything runs), Refresh (fetch the repository now).
+// would do, per target, before anything runs), Refresh (fetch the repository now); whether sync
+// windows let syncs run now; with a rollout definition, the rollout through its waves.
 import { useCallback, useState } from 'react';
 import { api, type Application as App, type Diff, must, type Schemas, type Target } from '../api/client';
 import type { LiveEvent } from '../api/events';
 import { Plan } from '../components/Plan';
 import { ErrorBox, HealthBadge, Labels, LiveBadge, Loading, PhaseBadge, SyncBadge } from '../components/Status';
+import { SyncWindowText } from '../components/SyncWindow';
 import { ActionCell, Table } from '../components/Table';
 import { ago, selectorText, short } from '../format';
 import { useAction, useDebounced, useEvents, useLoad } from '../hooks';
 import { enc, Link, targetPath } from '../router';
 import { useSession } from '../session';
 import { History } from './History';
+import { RolloutPanel } from './Rollout';
 
 /** the commit most targets run: the application's "current" revision */
 function currentCommit(targets: Target[]) {
@@ -29,10 +32,12 @@ export function ApplicationScreen({ name, tab }: { name: string; tab: 'overview'
   const session = useSession();
   const app = useLoad(() => must(api.GET('/api/v1/applications/{name}', { params: { path: { name } } })), [name]);
   const [historyVersion, setHistoryVersion] = useState(0);
+  const [rolloutVersion, setRolloutVersion] = useState(0);
   const [plan, setPlan] = useState<{ diff: Diff; title: string } | null>(null);
 
   const reload = useDebounced(app.reload, 250);
   const bumpHistory = useDebounced(() => setHistoryVersion((v) => v + 1), 250);
+  const bumpRollout = useDebounced(() => setRolloutVersion((v) => v + 1), 250);
   const onEvents = useCallback(
     (events: LiveEvent[]) => {
       // target changes show at once; a reload then brings commit subjects and resources
@@ -51,10 +56,15 @@ export function ApplicationScreen({ name, tab }: { name: string; tab: 'overview'
       });
       reload();
       if (events.some((e) => e.type === 'run')) bumpHistory();
+      if (events.some((e) => e.type === 'rollout' || e.type === 'target')) bumpRollout();
     },
-    [app, reload, bumpHistory],
+    [app, reload, bumpHistory, bumpRollout],
   );
-  const live = useEvents(['target', 'run', 'application'], name, onEvents, reload);
+  const onReconnect = useCallback(() => {
+    reload();
+    bumpRollout();
+  }, [reload, bumpRollout]);
+  const live = useEvents(['target', 'run', 'application', 'rollout'], name, onEvents, onReconnect);
 
   // without dryRun the answer is 202 { queued }
   const sync = useAction(async (targets?: { cluster: string; namespace: string }[]) => (await must(api.POST('/api/v1/applications/{name}/sync', { params: { path: { name } }, body: targets ? { targets } : {} }))) as Schemas['SyncAcceptedView']);
@@ -187,6 +197,10 @@ export function ApplicationScreen({ name, tab }: { name: string; tab: 'overview'
                   {a.syncPolicy.selfHeal ? ', self-heal' : ''}
                   {a.syncPolicy.intervalSeconds ? `, every ${a.syncPolicy.intervalSeconds}s` : ''}
                 </dd>
+                <dt>Sync window</dt>
+                <dd data-testid="sync-window">
+                  <SyncWindowText w={a.syncWindow} />
+                </dd>
               </dl>
             </section>
             <section className="card" aria-labelledby="dest-h">
@@ -219,6 +233,8 @@ export function ApplicationScreen({ name, tab }: { name: string; tab: 'overview'
             </section>
           </div>
 
+          {a.rollout ? <RolloutPanel application={a.name} version={rolloutVersion} canAct={session.may('operator')} onChanged={reload} /> : null}
+
           <section aria-labelledby="targets-h">
             <h2 id="targets-h">Targets</h2>
             <Table testId="targets" columns={['Cluster / namespace', 'Sync', 'Health', 'Revision', 'Last run', 'Message', session.may('operator') && 'Action']}>
@@ -239,6 +255,12 @@ export function ApplicationScreen({ name, tab }: { name: string; tab: 'overview'
                   <td>
                     {t.revision ? <code title={`${t.revision.subject} — ${t.revision.author}`}>{t.revision.shortSha}</code> : <span className="muted">—</span>}
                     {t.desiredRevision && t.desiredRevision !== t.revision?.sha ? <span className="muted"> → {short(t.desiredRevision)}</span> : null}
+                    {t.rollout?.state === 'Waiting' ? (
+                      <span className="muted" data-testid="waiting-wave">
+                        {t.revision ? ' · ' : ' '}
+                        waiting for wave {t.rollout.wave}
+                      </span>
+                    ) : null}
                   </td>
                   <td>
                     {t.lastSyncRun ? (

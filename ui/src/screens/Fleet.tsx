@@ -1,13 +1,14 @@
 // The fleet: applications × clusters, each cell the target's sync and health (several namespaces
 // → a split cell). Rows are virtualised: only the rows in view are in the DOM, so 500 or 8,000
-// applications render alike. Live events update cells in place.
+// applications render alike. Live events update cells in place; a target its application's
+// rollout has not reached yet is marked as waiting for its wave.
 import { type CSSProperties, type FormEvent, type KeyboardEvent, memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { api, type Application, type Cluster, must } from '../api/client';
 import type { LiveEvent } from '../api/events';
 import { ErrorBox, LiveBadge, Loading } from '../components/Status';
 import { useDebounced, useEvents, useVirtualRows } from '../hooks';
 import { Link, navigate, targetPath, enc } from '../router';
-import { add, applyTargetEvent, type Counts, cellState, clusterPhase, emptyCounts, indexOf, type Row, rowOf, upsert } from './fleet-model';
+import { add, applyTargetEvent, type Counts, cellState, clusterPhase, emptyCounts, indexOf, type Row, rowOf, upsert, waitingWave } from './fleet-model';
 
 const ROW_H = 34;
 const OVERSCAN = 8;
@@ -100,6 +101,13 @@ export function Fleet({ query }: { query: URLSearchParams }) {
     },
     [commitRows],
   );
+  // rollout events come in bursts while a wave moves: one read per application per burst
+  const rolledOut = useRef(new Set<string>());
+  const refetchRolledOut = useDebounced(() => {
+    const names = [...rolledOut.current];
+    rolledOut.current.clear();
+    for (const name of names) void refetchApp(name);
+  }, 300);
   const reloadClusters = useDebounced(() => void loadClusters(selector), 300);
   const reloadAll = useDebounced(() => {
     void loadApps();
@@ -124,6 +132,12 @@ export function Fleet({ query }: { query: URLSearchParams }) {
             index = indexOf(next);
             changed = true;
           } else void refetchApp(e.application);
+        } else if (e.type === 'rollout') {
+          // which targets wait for a later wave is in the application's view
+          if (index.has(e.application)) {
+            rolledOut.current.add(e.application);
+            refetchRolledOut();
+          }
         } else if (e.type === 'cluster') {
           // registered, relabelled, removed: columns and fan-outs change
           if (e.change) reloadAll();
@@ -133,9 +147,9 @@ export function Fleet({ query }: { query: URLSearchParams }) {
       }
       if (changed) commitRows(next);
     },
-    [commitRows, refetchApp, reloadAll, reloadClusters],
+    [commitRows, refetchApp, refetchRolledOut, reloadAll, reloadClusters],
   );
-  const live = useEvents(['target', 'application', 'cluster'], undefined, onEvents, reloadAll);
+  const live = useEvents(['target', 'application', 'cluster', 'rollout'], undefined, onEvents, reloadAll);
 
   const visibleRows = useMemo(() => {
     if (!rows || !clusters) return [];
@@ -298,28 +312,37 @@ const MatrixRow = memo(function MatrixRow({ row, index, clusters }: { row: Row; 
         }
         return (
           <div key={c.name} className={`mcell mtarget split-${Math.min(targets.length, 4)}`} role="gridcell">
-            {targets.map((t, ti) => (
-              <a
-                key={t.namespace}
-                href={targetPath(row.name, t.cluster, t.namespace)}
-                onClick={(e) => {
-                  if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
-                  e.preventDefault();
-                  navigate(targetPath(row.name, t.cluster, t.namespace));
-                }}
-                className={`part state-${cellState(t)}`}
-                data-r={ti === 0 ? index : undefined}
-                data-c={ti === 0 ? ci : undefined}
-                data-target={`${t.cluster}/${t.namespace}`}
-                data-sync={t.sync}
-                data-health={t.health}
-                title={`${t.namespace}: ${t.sync}, ${t.health}${t.revision ? ` at ${t.revision.shortSha}` : ''}${t.message ? ` — ${t.message}` : ''}`}
-                aria-label={`${row.name} on ${t.cluster}/${t.namespace}: ${t.sync}, ${t.health}`}
-              >
-                <span aria-hidden="true">{SYNC[t.sync] ?? '?'}</span>
-                <span aria-hidden="true">{HEALTH[t.health] ?? '?'}</span>
-              </a>
-            ))}
+            {targets.map((t, ti) => {
+              const wave = waitingWave(t);
+              return (
+                <a
+                  key={t.namespace}
+                  href={targetPath(row.name, t.cluster, t.namespace)}
+                  onClick={(e) => {
+                    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
+                    e.preventDefault();
+                    navigate(targetPath(row.name, t.cluster, t.namespace));
+                  }}
+                  className={`part state-${cellState(t)}${wave !== null ? ' waiting' : ''}`}
+                  data-r={ti === 0 ? index : undefined}
+                  data-c={ti === 0 ? ci : undefined}
+                  data-target={`${t.cluster}/${t.namespace}`}
+                  data-sync={t.sync}
+                  data-health={t.health}
+                  data-waiting-wave={wave ?? undefined}
+                  title={`${t.namespace}: ${t.sync}, ${t.health}${t.revision ? ` at ${t.revision.shortSha}` : ''}${wave !== null ? ` — waiting for wave ${wave}` : ''}${t.message ? ` — ${t.message}` : ''}`}
+                  aria-label={`${row.name} on ${t.cluster}/${t.namespace}: ${t.sync}, ${t.health}${wave !== null ? `, waiting for wave ${wave}` : ''}`}
+                >
+                  <span aria-hidden="true">{SYNC[t.sync] ?? '?'}</span>
+                  <span aria-hidden="true">{HEALTH[t.health] ?? '?'}</span>
+                  {wave !== null ? (
+                    <span className="wave-mark" aria-hidden="true" data-testid="waiting-wave">
+                      ⋯
+                    </span>
+                  ) : null}
+                </a>
+              );
+            })}
           </div>
         );
       })}

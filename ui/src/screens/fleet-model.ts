@@ -51,6 +51,11 @@ export function cellState(t: Pick<Target, 'sync' | 'health'>): string {
   return 'unknown';
 }
 
+/** the wave a target waits for, when its application's rollout has not reached it yet */
+export function waitingWave(t: Pick<Target, 'rollout'>): string | null {
+  return t.rollout?.state === 'Waiting' ? t.rollout.wave : null;
+}
+
 /** One target event applied to the rows: a new array only when something changed. */
 export function applyTargetEvent(rows: Row[], index: Map<string, number>, e: Extract<LiveEvent, { type: 'target' }>): Row[] | null {
   const i = index.get(e.application);
@@ -62,7 +67,7 @@ export function applyTargetEvent(rows: Row[], index: Map<string, number>, e: Ext
   const next: Target = {
     ...(before ?? {
       cluster: e.cluster, namespace: e.namespace, sync: 'Unknown', health: 'Unknown', message: null, revision: null, desiredRevision: null,
-      renderer: null, lastSyncRun: null, leaving: false, failures: 0, nextReconcileAt: null,
+      renderer: null, lastSyncRun: null, leaving: false, failures: 0, nextReconcileAt: null, rollout: null,
     }),
     ...(e.sync ? { sync: e.sync as Target['sync'] } : {}),
     ...(e.health ? { health: e.health as Target['health'] } : {}),
