@@ -158,6 +158,7 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
       await tx.delete(TargetRow, { application: name });
       await tx.delete(Application, { name });
       await tx.query(`DELETE FROM sync_runs WHERE application = ?`, [name]);
+      await tx.query(`DELETE FROM rollouts WHERE application = ?`, [name]);
     });
     this.events.publish({ type: 'application', application: name, change: cascade ? 'updated' : 'deleted' });
     if (!cascade) return undefined;

@@ -273,6 +273,7 @@ export class TargetReconciler implements OnModuleInit {
       if (app.deletingSince && !(await tx.existsBy(TargetRow, { application: app.name }))) {
         await tx.delete(Application, { name: app.name });
         await tx.query(`DELETE FROM sync_runs WHERE application = ?`, [app.name]);
+        await tx.query(`DELETE FROM rollouts WHERE application = ?`, [app.name]);
         this.events.publish({ type: 'application', application: app.name, change: 'deleted' });
         this.log.log({ application: app.name }, `application ${app.name} deleted with everything it deployed`);
       }

@@ -237,4 +237,13 @@ describe('progressive rollouts through waves', { timeout: 120_000 }, () => {
     const completions = (await api.get('/api/v1/audit?action=rollout.rolloutCompleted&limit=50')).body.items;
     expect(completions.some((e: any) => e.details?.revision === v7), JSON.stringify(completions.slice(0, 2))).toBe(true);
   });
+
+  it('forgets an application\'s rollouts with it: a new application of the same name starts with none', async () => {
+    const before = await getApplication(api, APP);
+    expect((await api.delete(`/api/v1/applications/${APP}`)).status).toBe(204);
+    await expectStatus(api.post('/api/v1/applications', { name: APP, repository: REPO, path: 'apps/web', destinations: before.destinations }));
+    const res = await api.get(`/api/v1/applications/${APP}/rollout`);
+    expect(res.status).toBe(404);
+    expect(res.body.message).toBe(`application "${APP}" has no rollout: set rollout in its definition`);
+  });
 });
