@@ -71,6 +71,23 @@ describe('the reconcile queue', () => {
     expect(peak.perCluster).toBe(2);
   });
 
+  it('never runs more than perClusterConcurrency targets on one cluster, however many are due there at once', async () => {
+    // eight due on one cluster with four fleet slots: only the per-cluster bound keeps it at two
+    await insert(Array.from({ length: 8 }, (_, i) => ({ cluster: 'crowded', namespace: `n${i}`, dueAt: Date.now() - 1000 })));
+    const inFlight = (queue as unknown as { running: Map<number, { cluster: string }> }).running;
+    const sampled: number[] = [];
+    const sampler = setInterval(() => sampled.push([...inFlight.values()].filter((r) => r.cluster === 'crowded').length), 5);
+    try {
+      queue.kick();
+      await eventually('every target worked on', async () => calls.filter((c) => c.end).length, (n) => n === 8, 20_000);
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(sampled.length).toBeGreaterThan(20);
+    expect(Math.max(...sampled), 'targets of one cluster in the running set at once').toBe(2);
+    expect(peak.perCluster).toBe(2);
+  });
+
   it('runs manual and webhook triggers before periodic work that was due earlier', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));

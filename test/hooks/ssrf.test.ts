@@ -2,8 +2,10 @@
 // spelling the URL parser turns into it) or elsewhere in link-local space is refused when the
 // channel is created or changed, even with private networks allowed. At send time too: a channel
 // row that points there (as if stored under an older policy) fails its deliveries for good with
-// an address refusal on the first attempt, and nothing is reached; and a receiver on loopback,
-// fine while private networks were allowed, is refused once the service runs without that.
+// an address refusal on the first attempt, and nothing is reached. Loopback and private receivers,
+// fine while private networks were allowed, are refused once the service runs with the default
+// configuration for hooks (the variable unset, so config/default.yaml decides): at create, and at
+// send for the channels stored while they were allowed.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { Channel } from '../../src/channels/channel.entity';
@@ -107,14 +109,37 @@ describe('webhook addresses', () => {
     expect(audit.body.items.filter((e: { subject: string }) => e.subject.startsWith('hk7-meta/')).length).toBeGreaterThanOrEqual(2);
   }, 60_000);
 
-  it('refuses a loopback receiver at send time once private networks are no longer allowed', async () => {
+  it('refuses loopback and private receivers under the default configuration: at create, and at send for channels stored while allowed', async () => {
+    // stored while private networks were allowed; a private address nothing listens on, with a short timeout
+    await expectStatus(api.post('/api/v1/channels', webhookChannel('hk7-private', 'http://10.20.30.40:8080/hook', { timeoutSeconds: 1 })));
     const sent = eventsAt(receiver).length;
     await running.close();
-    running = await startApp(hooksEnv(ADMIN, undefined, { FLOTILLA_SECRET_KEY: KEY, FLOTILLA_HOOKS__ALLOW_PRIVATE_NETWORKS: 'false' }), { dataDir });
+    const defaults = hooksEnv(ADMIN, undefined, { FLOTILLA_SECRET_KEY: KEY });
+    delete defaults.FLOTILLA_HOOKS__ALLOW_PRIVATE_NETWORKS; // what config/default.yaml says, nothing else
+    running = await startApp(defaults, { dataDir });
     api = apiClient(running.baseUrl, ADMIN);
-    const refused = await api.post('/api/v1/channels', webhookChannel('hk7-loopback', receiver.urlFor('/new')));
-    expect(refused.status).toBe(400);
-    expect(refused.body.message).toContain('127.0.0.1');
+    const refusedAtCreate = {
+      [receiver.urlFor('/new')]: '127.0.0.1',
+      'http://[::1]:8080/hook': '::1',
+      'http://10.1.2.3/hook': '10.1.2.3',
+      'http://192.168.1.10:8080/hook': '192.168.1.10',
+      'http://172.16.0.5/hook': '172.16.0.5',
+    };
+    for (const [url, address] of Object.entries(refusedAtCreate)) {
+      const refused = await api.post('/api/v1/channels', webhookChannel('hk7-refused', url));
+      expect(refused.status, `${url}: ${JSON.stringify(refused.body)}`).toBe(400);
+      expect(refused.body.message, url).toContain(address);
+    }
+    expect((await api.get('/api/v1/channels')).body.map((c: { name: string }) => c.name), 'none of them stored').not.toContain('hk7-refused');
+
+    // the private channel stored before: refused at send, not tried
+    const test = await api.post('/api/v1/channels/hk7-private/test');
+    expect(test.status).toBe(200);
+    expect(test.body).toMatchObject({ ok: false, status: null });
+    expect(test.body.message).toMatch(/refused/i);
+    expect(test.body.message).toContain('10.20.30.40');
+    const [tried] = await deliveriesOf(api, 'hk7-private');
+    expect(tried).toMatchObject({ kind: 'test', state: 'failed', attempts: 1, lastStatus: null });
 
     // a new run: the object deleted by hand, a manual sync puts it back
     await deleteObject(east, 'ConfigMap', NS, 'hk7-config');

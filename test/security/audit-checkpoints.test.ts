@@ -54,6 +54,21 @@ describe('audit checkpoints', () => {
     expect((await admin.get('/api/v1/audit/verify')).body).toEqual({ ok: true, entries: 5, checkpointSeq: 5 });
   });
 
+  it('still checks the anchor when a checkpoint is configured: a wrong hash and a seq past the end both fail', async () => {
+    const { seq, hash } = await head();
+    expect(checkpoint()).toMatchObject({ seq, hash }); // the checkpoint alone passes
+    expect((await admin.get(`/api/v1/audit/verify?anchor=${seq}:${hash}`)).body).toEqual({ ok: true, entries: seq, checkpointSeq: seq });
+
+    const forged = await admin.get(`/api/v1/audit/verify?anchor=3:${'ab'.repeat(32)}`);
+    expect(forged.body).toEqual({ ok: false, entries: 2, firstBadSeq: 3, reason: 'entry 3 differs from the anchor', checkpointSeq: seq });
+    const ahead = await admin.get(`/api/v1/audit/verify?anchor=${seq + 1}:${hash}`);
+    expect(ahead.body).toEqual({
+      ok: false, entries: seq, firstBadSeq: seq + 1, checkpointSeq: seq,
+      reason: `the anchor names entry ${seq + 1}, but the log ends at entry ${seq}: entries were removed from its end`,
+    });
+    expect(await head(), 'verifying wrote nothing').toEqual({ seq, hash });
+  });
+
   it('fails verification when checkpointed entries are cut off the end, and keeps that checkpoint', async () => {
     const db = new Sqlite(join(running.dataDir, 'flotilla.sqlite'));
     try {

@@ -1,12 +1,22 @@
 // Secrets are compared in one place, in constant time (issue 17.6). A `===` or Buffer.equals on a
 // token hash returns at the first differing byte and changes no behaviour a test could see, so
-// this pins it structurally: the helper's own behaviour, the call sites that must use it, and a
-// scan of src/ for any other comparison of a value named like a secret.
+// this pins it structurally: the helper's own behaviour, that every comparison it makes goes
+// through node:crypto's timingSafeEqual (watched through a pass-through mock of the module), a scan
+// of the helper for any other comparison, the call sites that must use it, and a scan of src/ for
+// any other comparison of a value named like a secret.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { secretsEqual } from '../../src/shared/secret-compare';
+
+// the real timingSafeEqual, watched: the helper gets this module in place of node:crypto
+const watched = vi.hoisted(() => ({ timingSafeEqual: undefined as unknown as ReturnType<typeof vi.fn> }));
+vi.mock('node:crypto', async (importOriginal) => {
+  const crypto = await importOriginal<typeof import('node:crypto')>();
+  watched.timingSafeEqual = vi.fn(crypto.timingSafeEqual);
+  return { ...crypto, default: { ...crypto, timingSafeEqual: watched.timingSafeEqual }, timingSafeEqual: watched.timingSafeEqual };
+});
 
 const ROOT = join(__dirname, '..', '..');
 const HELPER = 'src/shared/secret-compare.ts';
@@ -70,6 +80,18 @@ function unsafeComparisons(): string[] {
   return found;
 }
 
+/** `line: text` of every comparison in the helper other than through timingSafeEqual */
+function helperComparisons(): string[] {
+  const source = parse(join(ROOT, HELPER));
+  const found: string[] = [];
+  const report = (n: ts.Node) => found.push(`${source.getLineAndCharacterOfPosition(n.getStart(source)).line + 1}: ${n.getText(source)}`);
+  walk(source, (n) => {
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ['equals', 'compare'].includes(n.expression.name.text)) report(n);
+    if (ts.isBinaryExpression(n) && EQUALITY.has(n.operatorToken.kind) && ![n.left, n.right].some((s) => isInert(s, source))) report(n);
+  });
+  return found;
+}
+
 /** whether the named function or method of `file` calls secretsEqual */
 function callsHelper(file: string, name: string): boolean {
   const source = parse(join(ROOT, file));
@@ -97,6 +119,27 @@ describe('secret comparison', () => {
     expect(secretsEqual(digest, Buffer.from(digest))).toBe(true);
     expect(secretsEqual(digest, digest.subarray(0, 31))).toBe(false);
     expect(secretsEqual(Buffer.from('tök'), 'tök')).toBe(true);
+  });
+
+  describe('in constant time', () => {
+    it('decides every comparison, equal or not, by timingSafeEqual on two 32-byte digests', () => {
+      const pairs: [string | Buffer, string | Buffer][] = [
+        ['s3cret-value', 's3cret-value'], ['s3cret-value', 's3cret-valuf'], ['abc', 'abcd'], ['', ''], ['', 'x'],
+        [Buffer.alloc(32, 1), Buffer.alloc(32, 1)], [Buffer.alloc(32, 1), Buffer.alloc(31, 1)], [Buffer.from('tök'), 'tök'],
+      ];
+      for (const [a, b] of pairs) {
+        watched.timingSafeEqual.mockClear();
+        const equal = secretsEqual(a, b);
+        expect(watched.timingSafeEqual, `${String(a)} vs ${String(b)}`).toHaveBeenCalledTimes(1);
+        const [x, y] = watched.timingSafeEqual.mock.calls[0] as [Buffer, Buffer];
+        expect([x.length, y.length]).toEqual([32, 32]);
+        expect(equal, 'the answer is what timingSafeEqual said').toBe(watched.timingSafeEqual.mock.results[0].value);
+      }
+    });
+
+    it('compares in the helper only through timingSafeEqual, never by .equals, .compare or ===', () => {
+      expect(helperComparisons()).toEqual([]);
+    });
   });
 
   it('is what API tokens, the admin token and webhook signatures are checked with', () => {
