@@ -3,7 +3,8 @@ import { In, type EntityManager } from 'typeorm';
 import { AuditLog } from '../../audit/audit-log';
 import { revisionInfo } from '../../channels/hook-events';
 import { HookOutbox } from '../../channels/hook-outbox';
-import type { RolloutEvent, WaveSummary } from '../../channels/rollout-event';
+import type { RolloutEvent } from '../../channels/rollout-event';
+import { waveSummaries } from '../../channels/rollout-waves';
 import { Cluster } from '../../clusters/cluster.entity';
 import type { CommitInfo } from '../../git';
 import { Scheduler } from '../../common/scheduler';
@@ -15,7 +16,7 @@ import { Clock } from '../../shared/clock';
 import { Application } from '../application.entity';
 import { DesiredState } from '../desired-state';
 import { PRIORITY, ReconcileQueue } from '../reconcile-queue';
-import { SyncRun } from '../sync-run.entity';
+import { SyncRuns } from '../sync-runs';
 import { SyncWindowPolicy } from '../sync-window-policy';
 import { TargetHooks } from '../target-hooks';
 import { TargetRow, type Trigger } from '../target.entity';
@@ -71,6 +72,7 @@ export class RolloutController implements OnApplicationBootstrap, OnModuleDestro
     private readonly audit: AuditLog,
     private readonly events: LiveEvents,
     private readonly repositoryEvents: RepositoryEvents,
+    private readonly runs: SyncRuns,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -177,7 +179,7 @@ export class RolloutController implements OnApplicationBootstrap, OnModuleDestro
       if (!baseline) happenings.push({ type: 'RolloutStarted', ...(superseded ? { reason: `supersedes rollout #${superseded.id} of ${superseded.revision.slice(0, 7)}` } : {}) });
     }
     const before = JSON.stringify(rollout);
-    const runs = await this.lastRuns(targets);
+    const runs = await this.runs.byIds(targets.map((t) => t.lastRunId).filter((id): id is number => id !== null));
     const rows = new Map(targets.map((t) => [key(t.cluster, t.namespace), t]));
     const verdict = this.windows.verdict(app);
     const result = stepRollout(rollout, {
@@ -238,7 +240,7 @@ export class RolloutController implements OnApplicationBootstrap, OnModuleDestro
     for (const h of happenings) {
       const event: RolloutEvent = {
         type: h.type, application: app.name, rolloutId: r.id, revision: revisionInfo(r.revision, commit ? { subject: commit.subject, author: commit.authorName } : null, url),
-        state: r.state, waves: summarize(r), trigger: r.trigger, actor: r.actor,
+        state: r.state, waves: waveSummaries(r.waves) ?? [], trigger: r.trigger, actor: r.actor,
         ...(h.wave ? { wave: h.wave } : {}), ...(h.target ? { target: h.target } : {}), ...(h.reason ? { reason: h.reason } : {}),
         ...(h.type === 'RolloutStarted' && r.supersedes ? { supersedes: r.supersedes } : {}),
       };
@@ -250,19 +252,4 @@ export class RolloutController implements OnApplicationBootstrap, OnModuleDestro
     }
     return written > 0;
   }
-
-  private async lastRuns(targets: TargetRow[]): Promise<Map<number, SyncRun>> {
-    const ids = targets.map((t) => t.lastRunId).filter((id): id is number => id !== null);
-    const out = new Map<number, SyncRun>();
-    for (let i = 0; i < ids.length; i += 500) {
-      const batch = await this.db.manager.find(SyncRun, { where: { id: In(ids.slice(i, i + 500)) }, select: { id: true, phase: true, revision: true, message: true } });
-      for (const r of batch) out.set(r.id, r);
-    }
-    return out;
-  }
-}
-
-/** The waves as messages show them: "canary ✓, eu 3/8, rest waiting". */
-export function summarize(r: Pick<Rollout, 'waves'>): WaveSummary[] {
-  return r.waves.map((w) => ({ name: w.name, state: w.state, targets: w.targets.length, done: w.targets.filter((t) => t.state === 'Healthy').length }));
 }

@@ -4,14 +4,13 @@
 // for soakSeconds; halt (or roll back) on a failed run, Degraded health, or a target unreachable
 // for too long. The controller stores the result, releases the targets it names and sends the
 // events. Nothing here reads a clock or a database, so every rule is unit-tested.
+import type { RolloutEventType } from '../../channels/rollout-event';
 import type { HealthStatus } from '../../engine';
 import type { RunPhase } from '../sync-run.entity';
 import type { SyncStatus } from '../target.entity';
 import type { Rollout, RolloutTarget, WaveProgress } from './rollout.entity';
 import { parallelLimit, waveSpec, type WaveMember } from './waves';
 
-export const ROLLOUT_HOOK_EVENTS = ['RolloutStarted', 'WaveStarted', 'WaveCompleted', 'RolloutAwaitingApproval', 'RolloutHalted', 'RolloutCompleted'] as const;
-export type RolloutHookEvent = (typeof ROLLOUT_HOOK_EVENTS)[number];
 
 /** A target as its row and last run show it now. */
 export interface TargetObservation {
@@ -43,7 +42,7 @@ export interface Release {
 }
 
 export interface Happening {
-  type: RolloutHookEvent;
+  type: RolloutEventType;
   wave?: string;
   target?: { cluster: string; namespace: string };
   reason?: string;
