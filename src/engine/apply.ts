@@ -30,7 +30,7 @@ export async function applySync(ctx: EngineContext, plan: SyncPlan, opts: ApplyO
         applied.push(...group.map(notApplied));
         continue;
       }
-      const current = crdChanged.has(kindKey(group[0])) ? await replan(ctx, group, plan.request.adopt) : group;
+      const current = crdChanged.has(kindKey(group[0])) ? await replan(ctx, group, plan.request) : group;
       applied.push(...(await mapBounded(current, ctx.concurrency, (p) => applyObject(write, p))));
       finished += group.length;
       onProgress?.({ stage: stage.name, done: finished, total });
@@ -106,8 +106,8 @@ async function settleCrds(ctx: EngineContext, applied: ObjectPlan[], crdChanged:
   }
 }
 
-async function replan(ctx: EngineContext, group: ObjectPlan[], adopt?: boolean): Promise<ObjectPlan[]> {
-  return mapBounded(group, ctx.concurrency, (p) => planObject(planContext(ctx, true, false, adopt), p.placed));
+async function replan(ctx: EngineContext, group: ObjectPlan[], request: SyncPlan['request']): Promise<ObjectPlan[]> {
+  return mapBounded(group, ctx.concurrency, (p) => planObject(planContext(ctx, true, false, request), p.placed));
 }
 
 /** A planned change the interrupted run did not make; what needed no write stays as planned. */

@@ -8,6 +8,8 @@ export interface FieldChange {
   path: string;
   live?: unknown;
   desired?: unknown;
+  /** git and the cluster differ here, but a drift rule leaves the field alone: not applied, not drift */
+  ignored?: true;
 }
 
 export const MASK = '***';

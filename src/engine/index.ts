@@ -2,6 +2,8 @@ export * from './budgets';
 export * from './cluster-resources';
 export * from './diff';
 export * from './health';
+export { IGNORE_DIFFERENCES_ANNOTATION } from './ignore-differences';
+export { ignoreRuleOf, ignoreRuleProblem, ignoreRulesProblem, pointerProblem, type IgnoreRule } from '../shared/ignore-rules';
 export * from './live';
 export * from './live-cache';
 export { ManifestParser, sharedManifestParser, type ManifestParserOptions } from './manifest-parser';

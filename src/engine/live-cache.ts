@@ -90,7 +90,7 @@ export class ClusterLiveCache implements LiveState {
           w = this.watched.get(k)!;
         } else {
           const informer = new Informer({
-            client: this.client, resource, labelSelector: SELECTOR, clock: this.options.clock, trim,
+            client: this.client, resource, labelSelector: SELECTOR, clock: this.options.clock, trim: (o) => trim(o, this.fieldManager),
             onEvent: (e) => this.observe(e.type, e.object, ref),
             onRestart: this.options.onRestart,
           }).start();
@@ -169,12 +169,17 @@ interface ManagedField {
 /**
  * What the cache keeps: enough for diffing (the engine compares a dry run with the live object,
  * normalised, so everything the server would keep must stay — annotations included) and for
- * health; managers' field sets, which nothing reads from the cache, shrink to names and times.
+ * health. Managers' field sets shrink to names and times, except those of other managers than
+ * Flotilla that write more than status: drift rules read them (which fields a manager owns, and
+ * whether a field Flotilla leaves alone is someone else's). Most objects have none.
  */
-function trim(o: KubeObject): KubeObject {
+function trim(o: KubeObject, fieldManager: string): KubeObject {
   const metadata = { ...o.metadata };
   if (Array.isArray(metadata.managedFields)) {
-    metadata.managedFields = (metadata.managedFields as ManagedField[]).map((f) => ({ manager: f.manager, operation: f.operation, time: f.time, ...(f.subresource ? { subresource: f.subresource } : {}) }));
+    metadata.managedFields = (metadata.managedFields as ManagedField[]).map((f) => ({
+      manager: f.manager, operation: f.operation, time: f.time, ...(f.subresource ? { subresource: f.subresource } : {}),
+      ...(f.manager !== fieldManager && f.subresource !== 'status' && f.fieldsV1 ? { fieldsV1: f.fieldsV1 } : {}),
+    }));
   }
   return { ...o, metadata };
 }

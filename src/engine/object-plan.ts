@@ -6,6 +6,7 @@ import { isClusterLevel, KubeApiError, UnknownKindError, type KubeClient } from 
 import type { Clock } from '../shared/clock';
 import { diffObjects, maskSecretChanges, normalize, type FieldChange } from './diff';
 import { ADOPT_ANNOTATION, ADOPTED_ANNOTATION, describeRef, isAdopted, SYNC_OPTIONS_ANNOTATION, syncOptions, trackingIdOf, type KubeObject } from './objects';
+import { ignoredChanges, ignoredFields, ignoredPaths, underAny, withoutIgnored, type IgnoreRule } from './ignore-differences';
 import type { LiveState } from './live';
 import type { PlacedObject } from './place';
 import type { ChangeSetEntry } from './types';
@@ -16,8 +17,12 @@ export interface ObjectPlan {
   live?: KubeObject;
   /** skipped: a planned change an interrupted run did not make */
   action: 'created' | 'configured' | 'unchanged' | 'failed' | 'skipped';
-  /** unmasked; mask before it leaves the engine */
+  /** what applying would change; unmasked, mask before it leaves the engine */
   changes: FieldChange[];
+  /** where git and the cluster differ on fields a drift rule leaves alone (never applied, not drift) */
+  ignored?: FieldChange[];
+  /** what to apply when it is not git's object as placed: an existing object without its ignored fields */
+  object?: KubeObject;
   message?: string;
   /** the live object belongs to another application (SharedResource) */
   shared?: boolean;
@@ -45,6 +50,8 @@ export interface PlanContext {
   newNamespace?: string;
   /** adopt objects that exist without a tracking id (`syncPolicy.adopt`) */
   adopt?: boolean;
+  /** drift rules: fields left alone (ignore-differences.ts) */
+  ignore?: readonly IgnoreRule[];
 }
 
 const WOULD_BE_CREATED = 'would be created (its namespace or CRD is created by this sync)';
@@ -108,15 +115,25 @@ export async function planObject(ctx: PlanContext, placed: PlacedObject): Promis
 
 /** The plan of an object Flotilla may write: unchanged, created or configured, by a dry run. */
 async function planChange(ctx: PlanContext, placed: PlacedObject, live: KubeObject | undefined): Promise<ObjectPlan> {
+  // drift rules: an existing object is applied (and dry-run) without the fields they leave alone
+  let fields;
+  try {
+    fields = ignoredFields(ctx.ignore ?? [], placed.object, placed.ref, live, ctx.fieldManager);
+  } catch (e) {
+    return failed(placed, live, e);
+  }
+  const leftAlone = live && fields.length ? { object: withoutIgnored(placed.object, live, fields, ctx.fieldManager), ignored: ignoredChanges(placed.object, live, fields), paths: ignoredPaths(live, fields) } : undefined;
+  const object = leftAlone?.object ?? placed.object;
+  const extra = leftAlone ? { object, ...(leftAlone.ignored.length ? { ignored: leftAlone.ignored } : {}) } : {};
   // applied by Flotilla exactly like this, and not changed since: unchanged, without a dry run
-  const content = ctx.live.remembered ? contentId(placed.object) : '';
+  const content = ctx.live.remembered ? contentId(object) : '';
   const memo = live ? ctx.live.remembered?.(placed.ref) : undefined;
-  if (live && memo && memo.desired === content && memo.resourceVersion === live.metadata.resourceVersion) return { placed, live, action: 'unchanged', changes: [], result: live };
+  if (live && memo && memo.desired === content && memo.resourceVersion === live.metadata.resourceVersion) return { placed, live, action: 'unchanged', changes: [], result: live, ...extra };
   // a new object in a real run: the apply itself validates it, a dry run first would only double the calls
   if (!live && ctx.applying) return { placed, action: 'created', changes: [] };
   let predicted: KubeObject;
   try {
-    predicted = await ctx.client.apply(placed.object, { fieldManager: ctx.fieldManager, force: true, dryRun: true });
+    predicted = await ctx.client.apply(object, { fieldManager: ctx.fieldManager, force: true, dryRun: true });
   } catch (e) {
     if (e instanceof KubeApiError && e.immutableField && live) {
       if (syncOptions(placed.object).has('Replace=true')) {
@@ -130,9 +147,11 @@ async function planChange(ctx: PlanContext, placed: PlacedObject, live: KubeObje
     return failed(placed, live, e);
   }
   if (!live) return { placed, action: 'created', changes: [], result: predicted };
-  const changes = diffObjects(normalize(live), normalize(predicted));
+  const diff = diffObjects(normalize(live), normalize(predicted));
+  // what the server would still change under an ignored field (a list item found at another index) is left alone too
+  const changes = leftAlone ? diff.filter((c) => !underAny(c.path, leftAlone.paths)) : diff;
   if (!changes.length && live.metadata.resourceVersion) ctx.live.remember?.(placed.ref, { desired: content, resourceVersion: live.metadata.resourceVersion });
-  return { placed, live, action: changes.length ? 'configured' : 'unchanged', changes, result: changes.length ? predicted : live };
+  return { placed, live, action: changes.length ? 'configured' : 'unchanged', changes, result: changes.length ? predicted : live, ...extra };
 }
 
 export interface WriteContext {
@@ -147,7 +166,9 @@ export interface WriteContext {
 /** Writes a planned change; returns the plan with the server's object or the failure. */
 export async function applyObject(ctx: WriteContext, plan: ObjectPlan): Promise<ObjectPlan> {
   if (plan.action !== 'created' && plan.action !== 'configured') return plan;
-  const { object, ref } = plan.placed;
+  const { ref } = plan.placed;
+  // replaced objects are created anew: as git says
+  const object = plan.replace ? plan.placed.object : (plan.object ?? plan.placed.object);
   try {
     if (plan.replace) {
       await ctx.client.delete(object.apiVersion, ref.kind, ref.name, ref.namespace, { propagationPolicy: 'Background' });
@@ -170,7 +191,8 @@ export function contentId(object: KubeObject): string {
 export function entryOf(plan: ObjectPlan): ChangeSetEntry {
   const entry: ChangeSetEntry = { ref: plan.placed.ref, action: plan.action };
   if (plan.message) entry.message = plan.message;
-  if (plan.action === 'configured' && plan.changes.length) entry.diff = maskSecretChanges(plan.placed.ref.kind, plan.changes);
+  const diff = [...(plan.action === 'configured' ? plan.changes : []), ...(plan.action === 'configured' || plan.action === 'unchanged' ? (plan.ignored ?? []) : [])];
+  if (diff.length) entry.diff = maskSecretChanges(plan.placed.ref.kind, diff);
   if (plan.placed.source) entry.source = plan.placed.source;
   return entry;
 }

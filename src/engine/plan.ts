@@ -39,7 +39,7 @@ export async function planSync(ctx: EngineContext, request: SyncRequest): Promis
     const items = all.filter((p) => stageOf(p) === stage);
     if (!items.length) continue;
     const plans = new Map<PlacedObject, ObjectPlan>();
-    const planCtx = { ...planContext(ctx, applying, parentsPending, request.adopt), newNamespace: targetNamespace?.ref.name };
+    const planCtx = { ...planContext(ctx, applying, parentsPending, request), newNamespace: targetNamespace?.ref.name };
     const results = await mapBounded(items, ctx.concurrency, (p) => planObject(planCtx, p));
     const unreachable = clusterFailure(results);
     if (unreachable) throw unreachable;
@@ -75,8 +75,8 @@ async function missingTargetNamespace(ctx: EngineContext, target: Target, placed
   }
 }
 
-export function planContext(ctx: EngineContext, applying: boolean, parentsPending = false, adopt = false): PlanContext {
-  return { client: ctx.client, live: ctx.live, fieldManager: ctx.fieldManager, applying, parentsPending, adopt };
+export function planContext(ctx: EngineContext, applying: boolean, parentsPending = false, request: Pick<SyncRequest, 'adopt' | 'ignoreDifferences'> = {}): PlanContext {
+  return { client: ctx.client, live: ctx.live, fieldManager: ctx.fieldManager, applying, parentsPending, adopt: request.adopt ?? false, ignore: request.ignoreDifferences ?? [] };
 }
 
 export function pruneContext(ctx: EngineContext, request: Pick<SyncRequest, 'target' | 'pruneAdopted'>): PruneContext {

@@ -14,6 +14,9 @@ import { placeTarget } from './place';
 import { planContext, planSync, summarizeHealth, type EngineContext } from './plan';
 import type { ApplyOptions, ChangeSetEntry, DriftEntry, EngineOptions, HealthReport, ResourceHealth, SyncPlan, SyncRequest, SyncResult, TargetCheck } from './types';
 
+/** What a drift and health check needs: the desired objects, the inventory, and the rules for both. */
+export type CheckRequest = Pick<SyncRequest, 'target' | 'objects' | 'adopt' | 'clusterResources' | 'ignoreDifferences'> & { inventory: Inventory };
+
 export class SyncEngine {
   private readonly ctx: EngineContext;
 
@@ -50,7 +53,7 @@ export class SyncEngine {
   }
 
   /** Inventory objects changed or deleted outside Flotilla, compared with the desired objects. */
-  async drift(request: Pick<SyncRequest, 'target' | 'objects' | 'adopt' | 'clusterResources'> & { inventory: Inventory }): Promise<DriftEntry[]> {
+  async drift(request: CheckRequest): Promise<DriftEntry[]> {
     return (await this.check(request)).drift;
   }
 
@@ -58,11 +61,11 @@ export class SyncEngine {
    * Drift and health of a target in one pass, reading each inventory object once: the interval
    * check of a target that is in sync costs one read and one dry run per object, and no write.
    */
-  async check(request: Pick<SyncRequest, 'target' | 'objects' | 'adopt' | 'clusterResources'> & { inventory: Inventory }): Promise<TargetCheck> {
+  async check(request: CheckRequest): Promise<TargetCheck> {
     const { client, fieldManager, concurrency } = this.ctx;
     const { placed } = await placeTarget(client, request.target, request.objects, concurrency, { clusterResources: request.clusterResources });
     const tracked = new Set(request.inventory.map(refKey));
-    const plans = await mapBounded(placed.filter((p) => tracked.has(refKey(p.ref))), concurrency, (p) => planObject(planContext(this.ctx, false, false, request.adopt), p));
+    const plans = await mapBounded(placed.filter((p) => tracked.has(refKey(p.ref))), concurrency, (p) => planObject(planContext(this.ctx, false, false, request), p));
     const unreachable = clusterFailure(plans);
     if (unreachable) throw unreachable;
     const drift: DriftEntry[] = [];

@@ -2,6 +2,7 @@
 import type { Clock } from '../shared/clock';
 import type { FieldChange } from './diff';
 import type { HealthStatus } from './health';
+import type { IgnoreRule } from './ignore-differences';
 import type { LiveState } from './live';
 import type { Inventory, KubeObject, ObjectRef } from './objects';
 import type { ObjectPlan } from './object-plan';
@@ -58,6 +59,12 @@ export interface SyncRequest {
    * `KindNotAllowed`. The target namespace the engine creates is not subject to it.
    */
   clusterResources?: readonly string[];
+  /**
+   * Drift rules (`ignoreDifferences`): fields of matching objects left alone in the diff, in drift
+   * checks and when applying an existing object (see ignore-differences.ts). Objects add pointers
+   * of their own with annotation `flotilla.io/ignore-differences`.
+   */
+  ignoreDifferences?: readonly IgnoreRule[];
 }
 
 export interface StagePlan {
