@@ -129,8 +129,10 @@ describe('progressive rollouts through waves', { timeout: 120_000 }, () => {
     expect(startOf('ro1-r2')).toBeGreaterThanOrEqual(ms(w1.finishedAt));
     expect(Object.values(await revisions())).toEqual([v2, v2, v2]);
 
-    // the webhook heard every step, in order, as rollout CloudEvents
-    const seen = hook.requests.filter((r) => r.event?.data?.revision?.sha === v2).map((r) => `${r.event!.type} ${r.event!.data.wave ?? ''}`.trim());
+    // the webhook heard every step, in order, as rollout CloudEvents (the last one is delivered
+    // after the rollout is stored Completed: wait for it)
+    const heard = () => hook.requests.filter((r) => r.event?.data?.revision?.sha === v2).map((r) => `${r.event!.type} ${r.event!.data.wave ?? ''}`.trim());
+    const seen = await eventually('every rollout event delivered', async () => heard(), (h) => h.includes(rolloutType('RolloutCompleted')), 15_000).catch(() => heard());
     expect(seen).toEqual([
       rolloutType('RolloutStarted'),
       `${rolloutType('WaveStarted')} ring0`, `${rolloutType('WaveCompleted')} ring0`,
