@@ -10,5 +10,6 @@ import { Hooks1795677554120 } from './1795677554120-Hooks';
 import { Rendering1795678256682 } from './1795678256682-Rendering';
 import { DeliveryVersion1795679230142 } from './1795679230142-DeliveryVersion';
 import { Rollouts1796680000000 } from './1796680000000-Rollouts';
+import { DriftRules1796690000000 } from './1796690000000-DriftRules';
 
-export const MIGRATIONS: Function[] = [Initial1795608268186, AuditAppendOnly1795608300000, Clusters1795608596544, Repositories1795609004738, AuditKeyedChain1795668173574, Applications1795675408729, Hooks1795677554120, Rendering1795678256682, DeliveryVersion1795679230142, Rollouts1796680000000];
+export const MIGRATIONS: Function[] = [Initial1795608268186, AuditAppendOnly1795608300000, Clusters1795608596544, Repositories1795609004738, AuditKeyedChain1795668173574, Applications1795675408729, Hooks1795677554120, Rendering1795678256682, DeliveryVersion1795679230142, Rollouts1796680000000, DriftRules1796690000000];

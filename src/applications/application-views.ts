@@ -4,7 +4,8 @@ import { ClusterClients } from '../clusters/cluster-clients';
 import { Cluster } from '../clusters/cluster.entity';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
-import { DEFAULT_CLUSTER_RESOURCES, SyncEngine } from '../engine';
+import { SyncEngine } from '../engine';
+import { engineRules } from './engine-rules';
 import { Repository } from '../repositories/repository.entity';
 import { Clock } from '../shared/clock';
 import { mapBounded } from '../shared/map-bounded';
@@ -78,8 +79,7 @@ export class ApplicationViews {
         if (!cluster) throw new Error(`cluster "${t.cluster}" is no longer registered`);
         const { objects } = await this.desired.render(app, target, t.path, sha, cluster);
         const engine = new SyncEngine(this.clients.forCluster(cluster), { concurrency: this.config.sync.engineConcurrency, clock: this.clock });
-        const p = app.syncPolicy;
-        const changes = await engine.diff({ target, objects, inventory: t.inventory, prune: p.prune, adopt: p.adopt ?? false, pruneAdopted: p.pruneAdopted ?? false, clusterResources: p.clusterResources ?? DEFAULT_CLUSTER_RESOURCES });
+        const changes = await engine.diff({ target, objects, inventory: t.inventory, prune: app.syncPolicy.prune, ...engineRules(app, this.config) });
         return {
           ...base, revision: sha, error: null,
           changes: changes.map((c) => ({ ...c.ref, action: c.action, ...(c.message ? { message: c.message } : {}), ...(c.diff?.length ? { diff: c.diff } : {}) })),
@@ -104,6 +104,7 @@ export class ApplicationViews {
       revision: a.revision,
       destinations: a.destinations,
       syncPolicy: a.syncPolicy,
+      ignoreDifferences: a.ignoreDifferences ?? [],
       hooks: a.hooks,
       helm: a.helm,
       pinned: a.pinnedRevision ? { revision: a.pinnedRevision, syncRunId: a.pinnedSyncRunId, at: a.pinnedAt } : null,

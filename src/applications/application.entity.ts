@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { Hook } from '../channels/hook-events';
+import type { IgnoreRule } from '../engine';
 import type { Destination } from './fan-out';
 import type { RolloutSpec } from './rollout/rollout.entity';
 import type { SyncWindow } from '../shared/sync-windows';
@@ -16,6 +17,20 @@ export interface SyncPolicy {
   pruneAdopted?: boolean;
   /** cluster-scoped kinds it may apply; default ["Namespace"], ["*"] for all */
   clusterResources?: string[];
+  /** apply (default), or reportOnly: plan and diff, never write */
+  mode?: SyncMode;
+  /** what drift on fields not ignored does; absent (rows stored before it existed): from selfHeal */
+  onDrift?: OnDrift;
+}
+
+export const SYNC_MODES = ['apply', 'reportOnly'] as const;
+export type SyncMode = (typeof SYNC_MODES)[number];
+export const ON_DRIFT = ['heal', 'report', 'stopApplying'] as const;
+export type OnDrift = (typeof ON_DRIFT)[number];
+
+/** What drift does for this policy: onDrift, or for policies stored before it existed, selfHeal. */
+export function onDriftOf(p: SyncPolicy): OnDrift {
+  return p.onDrift ?? (p.selfHeal ? 'heal' : 'report');
 }
 
 /** An application: one repository path fanned out to cluster/namespace targets. */
@@ -58,6 +73,10 @@ export class Application {
   /** when automated syncs may run (SPEC §1 windows); the global sync.windows apply too */
   @Column({ type: 'simple-json', default: '[]' })
   syncWindows!: SyncWindow[];
+
+  /** drift rules: fields of matching objects left alone (the global sync.ignoreDifferences apply too) */
+  @Column({ type: 'simple-json', default: '[]' })
+  ignoreDifferences!: IgnoreRule[];
 
   /** set by a rollback: every target stays at this SHA until someone sets `revision` again */
   @Column({ type: 'varchar', length: 64, nullable: true })

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { In, MoreThan, type EntityManager } from 'typeorm';
 import { Channel } from '../channels/channel.entity';
-import { clusterResourceProblem, DEFAULT_CLUSTER_RESOURCES } from '../engine';
+import { clusterResourceProblem, DEFAULT_CLUSTER_RESOURCES, ignoreRuleOf, ignoreRuleProblem, type IgnoreRule } from '../engine';
 import type { Hook } from '../channels/hook-events';
 import { Cluster } from '../clusters/cluster.entity';
 import { matches, parseSelector } from '../clusters/label-selector';
@@ -12,8 +12,8 @@ import { RepositoryUsage } from '../repositories/repository-usage';
 import { Repository } from '../repositories/repository.entity';
 import { Clock } from '../shared/clock';
 import { ConflictError, InvalidInputError, NotFoundError } from '../shared/errors';
-import { Application, type SyncPolicy } from './application.entity';
-import type { CreateApplicationDto, HelmDto, HookDto, SyncPolicyDto, SyncRequestDto, SyncWindowDto, UpdateApplicationDto } from './dto/application.dto';
+import { Application, onDriftOf, type SyncPolicy } from './application.entity';
+import type { CreateApplicationDto, HelmDto, HookDto, IgnoreDifferenceDto, SyncPolicyDto, SyncRequestDto, SyncWindowDto, UpdateApplicationDto } from './dto/application.dto';
 import { checkDefinition, checkTemplate, type Destination } from './fan-out';
 import { PRIORITY, ReconcileQueue } from './reconcile-queue';
 import { SyncRuns } from './sync-runs';
@@ -87,14 +87,16 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
     this.checkDefinition(dto.path, dto.destinations);
     const policy = this.policy(undefined, dto.syncPolicy);
     const rollout = dto.rollout ? rolloutSpecOf(dto.rollout) : null;
+    checkModeWithRollout(policy, rollout);
     const syncWindows = windowsOf(dto.syncWindows ?? []);
+    const ignoreDifferences = ignoreRulesOf(dto.ignoreDifferences ?? []);
     await this.db.write(async (tx) => {
       if (await tx.existsBy(Application, { name: dto.name })) throw new ConflictError(`application "${dto.name}" already exists`);
       await this.checkReferences(tx, dto.repository, dto.destinations);
       await this.checkWaveClusters(tx, rollout);
       const app = tx.create(Application, {
         name: dto.name, labels: dto.labels ?? {}, repository: dto.repository, path: dto.path, revision: dto.revision ?? null,
-        rollout, syncWindows,
+        rollout, syncWindows, ignoreDifferences,
         destinations: dto.destinations.map(destination), syncPolicy: policy, hooks: await this.hooksOf(tx, dto.hooks ?? []), helm: helmOf(dto.helm),
         pinnedRevision: null, pinnedSyncRunId: null, pinnedAt: null, deletingSince: null,
       });
@@ -113,7 +115,9 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
     this.checkDefinition(path, destinations);
     const policy = this.policy(current.syncPolicy, dto.syncPolicy);
     const rollout = dto.rollout ? rolloutSpecOf(dto.rollout) : dto.rollout;
+    checkModeWithRollout(policy, rollout === undefined ? current.rollout : rollout);
     const syncWindows = dto.syncWindows ? windowsOf(dto.syncWindows) : undefined;
+    const ignoreDifferences = dto.ignoreDifferences ? ignoreRulesOf(dto.ignoreDifferences) : undefined;
     await this.db.write(async (tx) => {
       const app = await tx.findOneBy(Application, { name });
       if (!app) throw new NotFoundError('application', name);
@@ -123,6 +127,7 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
       Object.assign(app, { path, destinations, syncPolicy: policy });
       if (rollout !== undefined) app.rollout = rollout;
       if (syncWindows !== undefined) app.syncWindows = syncWindows;
+      if (ignoreDifferences !== undefined) app.ignoreDifferences = ignoreDifferences;
       if (dto.labels !== undefined) app.labels = dto.labels;
       if (dto.hooks !== undefined) app.hooks = await this.hooksOf(tx, dto.hooks);
       if (dto.helm !== undefined) app.helm = helmOf(dto.helm);
@@ -148,6 +153,7 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
     await this.db.write(async (tx) => {
       const app = await tx.findOneBy(Application, { name });
       if (!app) throw new NotFoundError('application', name);
+      if (cascade) checkWrites(app, 'a cascade deletion deletes objects in the clusters; delete without cascade, or set syncPolicy.mode to apply first');
       if (cascade) {
         if (!app.deletingSince) await tx.update(Application, { name }, { deletingSince: this.clock.date() });
         await tx.update(TargetRow, { application: name }, { leaving: true, dueAt: this.clock.now(), priority: 0, failures: 0, message: 'application deleted: deleting its objects' });
@@ -170,6 +176,7 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
   async sync(name: string, dto: SyncRequestDto, actor: string): Promise<TargetRow[]> {
     const app = await this.get(name);
     if (app.deletingSince) throw new ConflictError(`application "${name}" is being deleted`);
+    checkWrites(app, 'use dryRun: true to see what a sync would do, or set syncPolicy.mode to apply');
     this.checkManualWindow(app, 'sync');
     const chosen = await this.chooseTargets(name, dto.targets);
     for (const t of chosen) {
@@ -185,6 +192,7 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
     const run = await this.runs.get(name, syncRunId);
     if (!run.revision) throw new InvalidInputError(`sync run ${syncRunId} has no revision to roll back to`);
     const current = await this.get(name);
+    checkWrites(current, 'set syncPolicy.mode to apply to roll back');
     this.checkManualWindow(current, 'rollback');
     await this.db.write(async (tx) => {
       const app = await tx.findOneBy(Application, { name });
@@ -256,11 +264,18 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
 
   private policy(current: SyncPolicy | undefined, dto: SyncPolicyDto | undefined): SyncPolicy {
     const { minIntervalSeconds, defaultIntervalSeconds } = this.config.sync;
+    if (dto?.onDrift !== undefined && dto.selfHeal !== undefined && (dto.onDrift === 'heal') !== dto.selfHeal) {
+      throw new InvalidInputError(`syncPolicy.selfHeal (${dto.selfHeal}) and syncPolicy.onDrift (${dto.onDrift}) disagree: selfHeal true is onDrift heal; give one of them`);
+    }
     const merged: SyncPolicy = {
-      automated: true, prune: false, selfHeal: false, intervalSeconds: defaultIntervalSeconds, adopt: false, pruneAdopted: false, clusterResources: [...DEFAULT_CLUSTER_RESOURCES],
+      automated: true, prune: false, selfHeal: false, intervalSeconds: defaultIntervalSeconds, adopt: false, pruneAdopted: false, clusterResources: [...DEFAULT_CLUSTER_RESOURCES], mode: 'apply',
       ...current,
       ...Object.fromEntries(Object.entries(dto ?? {}).filter(([, v]) => v !== undefined)),
     };
+    // selfHeal and onDrift say the same thing twice: whichever was given decides both
+    if (dto?.onDrift !== undefined) merged.selfHeal = dto.onDrift === 'heal';
+    else if (dto?.selfHeal !== undefined) merged.onDrift = dto.selfHeal ? 'heal' : current?.onDrift === 'stopApplying' ? 'stopApplying' : 'report';
+    else merged.onDrift = onDriftOf(merged);
     for (const [i, entry] of (dto?.clusterResources ?? []).entries()) {
       const problem = clusterResourceProblem(entry);
       if (problem) throw new InvalidInputError(`syncPolicy.clusterResources[${i}]: ${problem}`);
@@ -283,6 +298,28 @@ function helmOf(helm: HelmDto | null | undefined): Application['helm'] {
   check(helm.values ?? {}, '');
   (helm.valueFiles ?? []).forEach((f, i) => checkTemplate(f, `helm.valueFiles[${i}]`));
   return { ...(helm.valueFiles ? { valueFiles: [...helm.valueFiles] } : {}), ...(helm.values ? { values: helm.values } : {}) };
+}
+
+/** Drift rules as stored; 400 naming the first bad field (a pointer, a missing kind). */
+function ignoreRulesOf(rules: IgnoreDifferenceDto[]): IgnoreRule[] {
+  return rules.map((r, i) => {
+    const rule = Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined));
+    const problem = ignoreRuleProblem(rule, `ignoreDifferences[${i}]`);
+    if (problem) throw new InvalidInputError(problem);
+    return ignoreRuleOf(rule as IgnoreRule);
+  });
+}
+
+/** reportOnly writes nothing, so waves could never finish: 400 rather than a rollout stuck for ever. */
+function checkModeWithRollout(policy: SyncPolicy, rollout: RolloutSpec | null | undefined): void {
+  if (policy.mode === 'reportOnly' && rollout) {
+    throw new InvalidInputError('syncPolicy.mode reportOnly writes nothing, so a rollout could never finish its waves: remove rollout (rollout: null) or use mode apply');
+  }
+}
+
+/** 409 for what would write to the clusters while the application only reports. */
+function checkWrites(app: Application, hint: string): void {
+  if (app.syncPolicy.mode === 'reportOnly') throw new ConflictError(`application "${app.name}" is report-only (syncPolicy.mode reportOnly): Flotilla writes nothing to its targets; ${hint}`);
 }
 
 /** Sync windows as stored, defaults filled; 400 naming the first bad one. */

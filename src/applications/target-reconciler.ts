@@ -4,13 +4,14 @@ import { Cluster } from '../clusters/cluster.entity';
 import { ClusterClients } from '../clusters/cluster-clients';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
-import { DEFAULT_CLUSTER_RESOURCES, refOf, SyncEngine, type ChangeAction, type ChangeSetEntry, type ObjectRef, type RenderedObject, type Target } from '../engine';
+import { refOf, SyncEngine, type ChangeAction, type ChangeSetEntry, type ObjectRef, type RenderedObject, type Target } from '../engine';
 import { isClusterLevel } from '../kube';
 import { Repository } from '../repositories/repository.entity';
 import { Clock, type Timer } from '../shared/clock';
-import { Application } from './application.entity';
+import { Application, onDriftOf } from './application.entity';
 import { ApplicationMetrics } from './application-metrics';
 import { DesiredState, type DesiredObjects } from './desired-state';
+import { engineRules } from './engine-rules';
 import { LiveEvents } from '../events/live-events';
 import { LiveCaches } from './live-caches';
 import { ReconcileQueue } from './reconcile-queue';
@@ -20,10 +21,16 @@ import type { WindowVerdict } from '../shared/sync-windows';
 import type { RunPhase } from './sync-run.entity';
 import { TargetHooks, type Happening } from './target-hooks';
 import { TargetRow, type AppliedCommit, type Trigger } from './target.entity';
-import { driftMessage, errorMessage, resourcesAfterCheck, resourcesAfterRun, runMessage } from './target-status';
+import { driftMessage, errorMessage, resourcesAfterCheck, resourcesAfterReport, resourcesAfterRun, runMessage, wouldChangeMessage } from './target-status';
 
 /** triggers that wait for a sync window; manual syncs and rollbacks were let through by the API */
 const AUTOMATED: ReadonlySet<Trigger> = new Set<Trigger>(['schedule', 'webhook', 'selfHeal']);
+
+const STOP_APPLYING = ' (syncPolicy.onDrift stopApplying: new revisions wait until someone syncs by hand, which applies git over these changes)';
+
+function notApplied(sha: string): string {
+  return `revision ${sha.slice(0, 7)} not applied`;
+}
 
 function windowMessage(v: WindowVerdict): string {
   return v.until ? `waiting for sync window until ${v.until.toISOString()}` : 'waiting for sync window (none opens within a year)';
@@ -114,6 +121,11 @@ export class TargetReconciler implements OnModuleInit {
     } catch (e) {
       return this.failed(t, e, { sync: 'Unknown', message: `cannot resolve the revision: ${errorMessage(e)}` });
     }
+    if (app.syncPolicy.mode === 'reportOnly') {
+      const objects = await this.render(app, t, sha, cluster);
+      await this.useLive(cluster, t, objects);
+      return this.report(t, app, cluster, sha, objects);
+    }
     let trigger: Trigger | null = t.pendingTrigger;
     let actor = t.pendingActor ?? 'flotilla';
     if (!trigger && t.revision !== sha) {
@@ -128,10 +140,12 @@ export class TargetReconciler implements OnModuleInit {
       if (!verdict.allowed) return this.waitForWindow(t, app, sha, verdict);
     }
     const objects = await this.render(app, t, sha, cluster);
-    // the live cache watches what this target holds and is about to apply
-    // (and its namespace, which every plan looks up)
-    const namespace = { group: '', version: 'v1', kind: 'Namespace', name: t.namespace };
-    await this.live.use(cluster, t.id, [namespace, ...t.inventory, ...(objects instanceof Error ? [] : objects.objects.map((o) => refOf(o.object)))]);
+    await this.useLive(cluster, t, objects);
+    // onDrift stopApplying: changes made in the cluster stay until someone syncs by hand
+    if (trigger && AUTOMATED.has(trigger) && trigger !== 'selfHeal' && onDriftOf(app.syncPolicy) === 'stopApplying' && t.revision && t.revision !== sha) {
+      const hold = await this.driftHold(t, app, cluster, sha);
+      if (hold) return hold;
+    }
     let drifted: Happening[] = [];
     if (!trigger) {
       const check = await this.check(t, app, cluster, sha, objects);
@@ -143,13 +157,79 @@ export class TargetReconciler implements OnModuleInit {
     return this.run(t, app, cluster, sha, objects, trigger, actor, signal, drifted);
   }
 
+  /** the live cache watches what this target holds and is about to apply (and its namespace, which every plan looks up) */
+  private async useLive(cluster: Cluster, t: TargetRow, objects: DesiredObjects | Error): Promise<void> {
+    const namespace = { group: '', version: 'v1', kind: 'Namespace', name: t.namespace };
+    await this.live.use(cluster, t.id, [namespace, ...t.inventory, ...(objects instanceof Error ? [] : objects.objects.map((o) => refOf(o.object)))]);
+  }
+
+  /**
+   * syncPolicy.mode reportOnly: the plan a sync would make at the revision it would apply, and
+   * nothing written. Synced when nothing would change (the target is then at that revision),
+   * else OutOfSync saying what would change; when that starts (a new revision, or a change made
+   * in the cluster) the PreSync hooks say "would change". Prune is planned as the policy says.
+   */
+  private async report(t: TargetRow, app: Application, cluster: Cluster, sha: string, desired: DesiredObjects | Error): Promise<Outcome> {
+    if (desired instanceof Error) return { nextDueAt: this.interval(app), patch: { desiredRevision: sha, sync: 'Unknown', message: errorMessage(desired) } };
+    const engine = this.engine(cluster);
+    const plan = await engine.plan({ target: this.targetOf(t), objects: desired.objects, inventory: t.inventory, prune: app.syncPolicy.prune, dryRun: true, ...this.takeover(app) });
+    const health = await engine.health(t.inventory);
+    const wouldChange = plan.willChange || plan.counts.failed > 0;
+    const info = !wouldChange && t.revision !== sha ? await this.desired.commitInfo(app.repository, sha).catch(() => undefined) : undefined;
+    const commit: AppliedCommit | null = info ? { sha, shortSha: info.shortSha, subject: info.subject, author: info.authorName } : t.commit;
+    const message = wouldChange ? wouldChangeMessage(plan.changes, plan.counts) : null;
+    const news = wouldChange && (t.desiredRevision !== sha || t.sync !== 'OutOfSync');
+    const events: Happening[] = news ? [{ type: 'PreSync', trigger: 'schedule', actor: 'flotilla', counts: plan.counts, changes: plan.changes, message: message! }] : [];
+    return {
+      nextDueAt: this.nextAfter(app, health.status),
+      patch: {
+        desiredRevision: sha,
+        sync: wouldChange ? 'OutOfSync' : 'Synced',
+        health: health.status,
+        resources: resourcesAfterReport(t.inventory, plan.changes, health),
+        message,
+        ...(wouldChange ? {} : { revision: sha, commit }),
+        failures: 0,
+        unreachableSince: null,
+        renderer: desired.renderer,
+      },
+      hooks: { app, sha, events },
+    };
+  }
+
+  /**
+   * onDrift stopApplying, before a new revision goes to a target: drift on fields no rule ignores
+   * — checked against the revision the target holds — keeps the revision out, and the status
+   * says why, until someone syncs by hand (or the change in the cluster is undone).
+   */
+  private async driftHold(t: TargetRow, app: Application, cluster: Cluster, sha: string): Promise<Outcome | undefined> {
+    const applied = await this.render(app, t, t.revision!, cluster);
+    if (applied instanceof Error) {
+      // what the target holds cannot be rendered any more: the last check decides
+      if (!t.drifting) return undefined;
+      return { nextDueAt: this.interval(app), patch: { desiredRevision: sha, sync: 'OutOfSync', message: `${notApplied(sha)}: the last check found changes made in the cluster${STOP_APPLYING}` } };
+    }
+    const { drift, health } = await this.engine(cluster).check({ target: this.targetOf(t), objects: applied.objects, inventory: t.inventory, ...this.takeover(app) });
+    if (!drift.length) return undefined;
+    const hooks = await this.hooks.afterCheck(t, health.status, drift);
+    return {
+      nextDueAt: this.nextAfter(app, health.status),
+      patch: {
+        desiredRevision: sha, sync: 'OutOfSync', health: health.status, resources: resourcesAfterCheck(t.inventory, drift, health),
+        message: `${notApplied(sha)}: ${driftMessage(drift)}${STOP_APPLYING}`, failures: 0, unreachableSince: null, ...hooks.patch,
+      },
+      hooks: { app, sha, events: hooks.events },
+    };
+  }
+
   /** Drift and health without writing to the cluster; says whether self-heal should run. */
   private async check(t: TargetRow, app: Application, cluster: Cluster, sha: string, desired: DesiredObjects | Error): Promise<{ outcome: Outcome } | { heal: Happening[] }> {
     if (desired instanceof Error) return { outcome: { nextDueAt: this.interval(app), patch: { sync: 'Unknown', message: errorMessage(desired) } } };
     const engine = this.engine(cluster);
     const { drift, health } = await engine.check({ target: this.targetOf(t), objects: desired.objects, inventory: t.inventory, ...this.takeover(app) });
     const hooks = await this.hooks.afterCheck(t, health.status, drift);
-    const heal = drift.length > 0 && app.syncPolicy.selfHeal && app.syncPolicy.automated;
+    const onDrift = onDriftOf(app.syncPolicy);
+    const heal = drift.length > 0 && onDrift === 'heal' && app.syncPolicy.automated;
     const verdict = heal ? this.windows.verdict(app) : undefined;
     if (heal && verdict!.allowed) return { heal: hooks.events.filter((e) => e.type === 'DriftDetected') };
     const patch: Partial<TargetRow> = {
@@ -157,7 +237,7 @@ export class TargetReconciler implements OnModuleInit {
       sync: drift.length ? 'OutOfSync' : 'Synced',
       health: health.status,
       resources: resourcesAfterCheck(t.inventory, drift, health),
-      message: drift.length ? `${driftMessage(drift)}${verdict ? `; ${windowMessage(verdict)}` : ''}` : null,
+      message: drift.length ? `${driftMessage(drift)}${verdict ? `; ${windowMessage(verdict)}` : ''}${onDrift === 'stopApplying' ? STOP_APPLYING : ''}` : null,
       failures: 0,
       unreachableSince: null,
       renderer: desired.renderer,
@@ -239,7 +319,8 @@ export class TargetReconciler implements OnModuleInit {
    */
   private async leave(t: TargetRow, app: Application, cluster: Cluster, signal: AbortSignal): Promise<Outcome> {
     const cascade = !!app.deletingSince;
-    if (!(cascade || app.syncPolicy.prune) || t.inventory.length === 0) {
+    // a report-only application writes nothing: what a leaving target deployed stays
+    if (!(cascade || app.syncPolicy.prune) || t.inventory.length === 0 || (!cascade && app.syncPolicy.mode === 'reportOnly')) {
       await this.remove(t, app);
       return {};
     }
@@ -357,10 +438,8 @@ export class TargetReconciler implements OnModuleInit {
     return new SyncEngine(this.clients.forCluster(cluster), { concurrency: this.config.sync.engineConcurrency, clock: this.clock, live: this.live.for(cluster) });
   }
 
-  /** what the application lets its targets apply and prune beyond their own objects (SPEC §3 step 3) */
   private takeover(app: Application) {
-    const p = app.syncPolicy;
-    return { adopt: p.adopt ?? false, pruneAdopted: p.pruneAdopted ?? false, clusterResources: p.clusterResources ?? DEFAULT_CLUSTER_RESOURCES };
+    return engineRules(app, this.config);
   }
 
   private targetOf(t: TargetRow): Target {

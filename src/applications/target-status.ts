@@ -39,6 +39,35 @@ export function resourcesAfterCheck(inventory: Inventory, drift: readonly DriftE
   });
 }
 
+/** Resources in report-only mode: what a sync would do to each, OutOfSync where it would change something. */
+export function resourcesAfterReport(inventory: Inventory, changes: readonly ChangeSetEntry[], health: HealthReport): ResourceStatus[] {
+  const byRef = new Map(changes.map((c) => [refKey(c.ref), c]));
+  const healthBy = new Map(health.resources.map((r) => [refKey(r.ref), r]));
+  const known = new Set(inventory.map(refKey));
+  const refs = [...inventory, ...changes.filter((c) => (c.action === 'created' || c.action === 'failed') && !known.has(refKey(c.ref))).map((c) => c.ref)];
+  return refs.map((ref) => {
+    const key = refKey(ref);
+    const c = byRef.get(key);
+    const h = healthBy.get(key);
+    const pending = c && c.action !== 'unchanged' && c.action !== 'skipped';
+    const message = pending ? pendingText(c) : h?.message;
+    return { ...ref, sync: pending ? 'OutOfSync' : 'Synced', health: h?.status ?? 'Missing', ...(message ? { message } : {}) } as ResourceStatus;
+  });
+}
+
+function pendingText(c: ChangeSetEntry): string {
+  if (c.action === 'configured') return `would change ${(c.diff ?? []).filter((d) => !d.ignored).map((d) => d.path).join(', ') || 'fields'}`;
+  if (c.action === 'failed') return c.message ?? 'would fail';
+  return `would be ${c.action}`;
+}
+
+/** A report-only target's message: what a sync would do (nothing is applied). */
+export function wouldChangeMessage(changes: readonly ChangeSetEntry[], counts: Record<string, number>): string {
+  const shown = changes.filter((c) => c.action !== 'unchanged' && c.action !== 'skipped');
+  const listed = shown.slice(0, 3).map((c) => `${describeRef(c.ref)}: ${pendingText(c)}`).join('; ');
+  return `would change (syncPolicy.mode reportOnly: nothing is applied): ${counts.created} to create, ${counts.configured} to configure, ${counts.pruned} to prune${counts.failed ? `, ${counts.failed} failing` : ''} — ${listed}${shown.length > 3 ? '; …' : ''}`;
+}
+
 export function driftMessage(drift: readonly DriftEntry[]): string {
   const shown = drift.slice(0, 3).map((d) => d.message).join('; ');
   return drift.length > 3 ? `${drift.length} objects drifted from git: ${shown}; …` : shown;

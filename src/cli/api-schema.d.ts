@@ -649,6 +649,8 @@ export interface components {
             destinations: components["schemas"]["DestinationView"][];
             helm: components["schemas"]["HelmDto"] | null;
             hooks: components["schemas"]["HookView"][];
+            /** @description its drift rules (the global sync.ignoreDifferences apply too) */
+            ignoreDifferences: components["schemas"]["IgnoreDifferenceDto"][];
             labels: {
                 [key: string]: string;
             };
@@ -852,6 +854,8 @@ export interface components {
             /** @description for a path with Chart.yaml; null removes it */
             helm?: components["schemas"]["HelmDto"] | null;
             hooks?: components["schemas"]["HookDto"][];
+            /** @description drift rules: fields of matching objects left alone in the diff, in drift detection and when applying an existing object (the global sync.ignoreDifferences apply too); objects add pointers with annotation flotilla.io/ignore-differences */
+            ignoreDifferences?: components["schemas"]["IgnoreDifferenceDto"][];
             /**
              * @description at most 64; keys are label keys (a name of at most 63 characters, optionally prefixed by a DNS subdomain and "/")
              * @example {
@@ -1029,8 +1033,8 @@ export interface components {
         };
         DiffChangeView: {
             action: components["schemas"]["ChangeAction"];
-            /** @description field differences desired vs live (Secret values masked) */
-            diff?: Record<string, never>[];
+            /** @description field differences desired vs live (Secret values masked); ignored ones are shown, marked, on unchanged objects too */
+            diff?: components["schemas"]["FieldChangeView"][];
             /** @example apps */
             group: string;
             /** @example Deployment */
@@ -1060,6 +1064,26 @@ export interface components {
             message: string | string[];
             /** @example 404 */
             statusCode: number;
+        };
+        FieldChangeView: {
+            /** @description the value Flotilla would apply (git's, for an ignored field); absent: removed */
+            desired?: string | number | boolean | {
+                [key: string]: unknown;
+            } | unknown[];
+            /**
+             * @description git and the cluster differ, but a drift rule (ignoreDifferences) leaves the field alone: not applied, not drift
+             * @enum {boolean}
+             */
+            ignored?: true;
+            /** @description the value in the cluster; absent: not set there */
+            live?: string | number | boolean | {
+                [key: string]: unknown;
+            } | unknown[];
+            /**
+             * @description dotted path, list indices in brackets
+             * @example spec.template.spec.containers[0].image
+             */
+            path: string;
         };
         /** @enum {string} */
         HealthStatus: "Healthy" | "Progressing" | "Degraded" | "Suspended" | "Missing" | "Unknown";
@@ -1115,6 +1139,37 @@ export interface components {
              *     ]
              */
             on: string[];
+        };
+        IgnoreDifferenceDto: {
+            /**
+             * @description API group ("" is the core group); absent: any group; "*" globs
+             * @example apps
+             */
+            group?: string;
+            /**
+             * @description fields by JSON pointer (RFC 6901: "~1" for "/" in a key)
+             * @example [
+             *       "/spec/replicas"
+             *     ]
+             */
+            jsonPointers?: string[];
+            /**
+             * @description kind; "*" globs
+             * @example Deployment
+             */
+            kind: string;
+            /**
+             * @description every field these field managers own in managedFields ("*" globs)
+             * @example [
+             *       "kube-controller-manager",
+             *       "hpa-*"
+             *     ]
+             */
+            managedFieldsManagers?: string[];
+            /** @description object name; absent: every object of the kind; "*" globs */
+            name?: string;
+            /** @description namespace; absent: any (and cluster-scoped objects); "*" globs */
+            namespace?: string;
         };
         LastRunView: {
             /** Format: date-time */
@@ -1399,6 +1454,17 @@ export interface components {
             /** @description default sync.defaultIntervalSeconds; at least sync.minIntervalSeconds */
             intervalSeconds?: number;
             /**
+             * @description apply: sync as usual; reportOnly: plan and diff as usual but never write — status shows what would change, hooks say "would change", manual syncs answer 409 (dryRun still works)
+             * @default apply
+             * @enum {string}
+             */
+            mode?: "apply" | "reportOnly";
+            /**
+             * @description drift on fields no rule ignores: heal (= selfHeal true), report (= selfHeal false; OutOfSync), stopApplying (report, and apply no new revision to that target until someone syncs it by hand); default from selfHeal
+             * @enum {string}
+             */
+            onDrift?: "heal" | "report" | "stopApplying";
+            /**
              * @description delete objects removed from git, and the objects of targets that leave the fan-out
              * @default false
              */
@@ -1607,6 +1673,8 @@ export interface components {
             /** @description for a path with Chart.yaml; null removes it */
             helm?: components["schemas"]["HelmDto"] | null;
             hooks?: components["schemas"]["HookDto"][];
+            /** @description drift rules: fields of matching objects left alone in the diff, in drift detection and when applying an existing object (the global sync.ignoreDifferences apply too); objects add pointers with annotation flotilla.io/ignore-differences */
+            ignoreDifferences?: components["schemas"]["IgnoreDifferenceDto"][];
             /**
              * @description at most 64; keys are label keys (a name of at most 63 characters, optionally prefixed by a DNS subdomain and "/")
              * @example {

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { SyncWindow } from '../shared/sync-windows';
+import type { IgnoreRule } from '../shared/ignore-rules';
 import { projectRoot } from '../shared/project-root';
 import { CONFIG_SCHEMA, FIXED_ENV, RuleOf } from './config.schema';
 
@@ -84,6 +85,8 @@ export class AppConfig {
     keepChangeSets: number;
     /** sync windows that apply to every application (with timeZone and manualSync filled in) */
     windows: SyncWindow[];
+    /** drift rules that apply to every application, with its own ignoreDifferences */
+    ignoreDifferences: IgnoreRule[];
   };
 }
 

@@ -1,6 +1,7 @@
 // The configuration's shape, defaults live in config/default.yaml; this file says what each key
 // may hold. Every key is checked at start and a bad value names its key and source.
 import { windowOf, windowProblem, type WindowInput } from '../shared/sync-windows';
+import { ignoreRuleOf, ignoreRuleProblem, type IgnoreRule } from '../shared/ignore-rules';
 
 type Rule =
   | { kind: 'int'; min: number; max: number }
@@ -113,6 +114,14 @@ export const CONFIG_SCHEMA = {
       maxItems: 64,
       problem: (w, at) => windowProblem(w as WindowInput, at),
       value: (w) => windowOf(w as WindowInput),
+    } as Rule,
+    /** drift rules of every application, with its own (engine/ignore-differences.ts) */
+    ignoreDifferences: {
+      kind: 'list',
+      what: 'a list of drift rules',
+      maxItems: 100,
+      problem: (r, at) => ignoreRuleProblem(r, at),
+      value: (r) => ignoreRuleOf(r as IgnoreRule),
     } as Rule,
   },
 } as const;

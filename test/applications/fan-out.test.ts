@@ -91,7 +91,7 @@ describe('an application fanned out to four targets on two clusters', () => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body).toMatchObject({ name: APP, labels: { team: 'web' }, repository: REPO, path: 'apps/web', pinned: null, deletion: null });
     expect(created.body.destinations).toHaveLength(3);
-    expect(created.body.syncPolicy).toEqual({ automated: true, prune: true, selfHeal: true, intervalSeconds: 2, adopt: false, pruneAdopted: false, clusterResources: ['Namespace'] });
+    expect(created.body.syncPolicy).toEqual({ automated: true, prune: true, selfHeal: true, intervalSeconds: 2, adopt: false, pruneAdopted: false, clusterResources: ['Namespace'], mode: 'apply', onDrift: 'heal' });
   });
 
   it('deploys to exactly four targets, Progressing until the Deployments roll out, then Synced and Healthy at the commit', async () => {

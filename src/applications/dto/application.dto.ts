@@ -6,6 +6,7 @@ import {
 import { LabelMap, LABELS_SCHEMA } from '../../common/dto/validators';
 import { DNS_LABEL, DNS_LABEL_MESSAGE } from '../../common/validation';
 import { HOOK_EVENTS, type HookEvent } from '../../channels/delivery.entity';
+import { ON_DRIFT, SYNC_MODES, type OnDrift, type SyncMode } from '../application.entity';
 
 const TEMPLATE_NOTE = 'may use {{cluster.name}} and {{cluster.labels.KEY}}';
 const REVISION = /^[A-Za-z0-9_][A-Za-z0-9._/+-]*$/;
@@ -76,6 +77,40 @@ export class SyncPolicyDto {
   @ApiPropertyOptional({ type: 'array', items: { type: 'string', maxLength: 300 }, maxItems: 256, default: ['Namespace'], description: 'cluster-scoped kinds it may apply: "Kind" (core group), "group/Kind", "group/*", or "*" for all; others fail KindNotAllowed' })
   @IsOptional() @IsArray() @ArrayMaxSize(256) @IsString({ each: true }) @MaxLength(300, { each: true })
   clusterResources?: string[];
+
+  @ApiPropertyOptional({ enum: SYNC_MODES, default: 'apply', description: 'apply: sync as usual; reportOnly: plan and diff as usual but never write — status shows what would change, hooks say "would change", manual syncs answer 409 (dryRun still works)' })
+  @IsOptional() @IsIn([...SYNC_MODES], { message: 'syncPolicy.mode must be apply or reportOnly' })
+  mode?: SyncMode;
+
+  @ApiPropertyOptional({ enum: ON_DRIFT, description: 'drift on fields no rule ignores: heal (= selfHeal true), report (= selfHeal false; OutOfSync), stopApplying (report, and apply no new revision to that target until someone syncs it by hand); default from selfHeal' })
+  @IsOptional() @IsIn([...ON_DRIFT], { message: 'syncPolicy.onDrift must be heal, report or stopApplying' })
+  onDrift?: OnDrift;
+}
+
+export class IgnoreDifferenceDto {
+  @ApiPropertyOptional({ type: 'string', maxLength: 253, example: 'apps', description: 'API group ("" is the core group); absent: any group; "*" globs' })
+  @IsOptional() @IsString() @MaxLength(253)
+  group?: string;
+
+  @ApiProperty({ type: 'string', maxLength: 253, example: 'Deployment', description: 'kind; "*" globs' })
+  @IsString() @MaxLength(253)
+  kind!: string;
+
+  @ApiPropertyOptional({ type: 'string', maxLength: 253, description: 'object name; absent: every object of the kind; "*" globs' })
+  @IsOptional() @IsString() @MaxLength(253)
+  name?: string;
+
+  @ApiPropertyOptional({ type: 'string', maxLength: 253, description: 'namespace; absent: any (and cluster-scoped objects); "*" globs' })
+  @IsOptional() @IsString() @MaxLength(253)
+  namespace?: string;
+
+  @ApiPropertyOptional({ type: 'array', items: { type: 'string', maxLength: 1024 }, maxItems: 64, example: ['/spec/replicas'], description: 'fields by JSON pointer (RFC 6901: "~1" for "/" in a key)' })
+  @IsOptional() @IsArray() @ArrayMaxSize(64) @IsString({ each: true }) @MaxLength(1024, { each: true })
+  jsonPointers?: string[];
+
+  @ApiPropertyOptional({ type: 'array', items: { type: 'string', maxLength: 128 }, maxItems: 64, example: ['kube-controller-manager', 'hpa-*'], description: 'every field these field managers own in managedFields ("*" globs)' })
+  @IsOptional() @IsArray() @ArrayMaxSize(64) @IsString({ each: true }) @MaxLength(128, { each: true })
+  managedFieldsManagers?: string[];
 }
 
 export class HookDto {
@@ -188,6 +223,10 @@ class ApplicationFieldsDto {
   @ApiPropertyOptional({ type: SyncPolicyDto })
   @IsOptional() @ValidateNested() @Type(() => SyncPolicyDto)
   syncPolicy?: SyncPolicyDto;
+
+  @ApiPropertyOptional({ type: [IgnoreDifferenceDto], maxItems: 100, description: 'drift rules: fields of matching objects left alone in the diff, in drift detection and when applying an existing object (the global sync.ignoreDifferences apply too); objects add pointers with annotation flotilla.io/ignore-differences' })
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => IgnoreDifferenceDto)
+  ignoreDifferences?: IgnoreDifferenceDto[];
 
   @ApiPropertyOptional({ type: HelmDto, nullable: true, description: 'for a path with Chart.yaml; null removes it' })
   @IsOptional() @ValidateNested() @Type(() => HelmDto)

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { HEALTH_STATUSES, type HealthStatus } from '../../engine';
 import { RUN_PHASES, type RunChange, type RunPhase, type SyncRun } from '../sync-run.entity';
 import { SYNC_STATUSES, TRIGGERS, type ResourceStatus, type SyncStatus, type Trigger } from '../target.entity';
-import { ClusterSelectorDto, HelmDto, RolloutDto, SyncPolicyDto } from './application.dto';
+import { ClusterSelectorDto, HelmDto, IgnoreDifferenceDto, RolloutDto, SyncPolicyDto } from './application.dto';
 import { ROLLOUT_STATES, ROLLOUT_TARGET_STATES, type RolloutState, type RolloutTargetState } from '../rollout/rollout.entity';
 
 const ACTIONS = ['created', 'configured', 'unchanged', 'pruned', 'skipped', 'failed'];
@@ -26,9 +26,19 @@ export class RunChangeView extends ObjectRefView {
   @ApiPropertyOptional() message?: string;
 }
 
+/** any JSON value: a field's value in a diff */
+const JSON_VALUE = [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'object', additionalProperties: true }, { type: 'array', items: {} }];
+
+export class FieldChangeView {
+  @ApiProperty({ example: 'spec.template.spec.containers[0].image', description: 'dotted path, list indices in brackets' }) path!: string;
+  @ApiPropertyOptional({ oneOf: JSON_VALUE, description: 'the value in the cluster; absent: not set there' }) live?: unknown;
+  @ApiPropertyOptional({ oneOf: JSON_VALUE, description: 'the value Flotilla would apply (git\'s, for an ignored field); absent: removed' }) desired?: unknown;
+  @ApiPropertyOptional({ type: 'boolean', enum: [true], description: 'git and the cluster differ, but a drift rule (ignoreDifferences) leaves the field alone: not applied, not drift' }) ignored?: true;
+}
+
 export class DiffChangeView extends RunChangeView {
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, description: 'field differences desired vs live (Secret values masked)' })
-  diff?: unknown[];
+  @ApiPropertyOptional({ type: [FieldChangeView], description: 'field differences desired vs live (Secret values masked); ignored ones are shown, marked, on unchanged objects too' })
+  diff?: FieldChangeView[];
 }
 
 export class RunCountsView {
@@ -172,6 +182,7 @@ export class ApplicationView {
   @ApiProperty({ type: String, nullable: true, description: 'as set; null: the repository\'s branch' }) revision!: string | null;
   @ApiProperty({ type: [DestinationView] }) destinations!: DestinationView[];
   @ApiProperty({ type: SyncPolicyDto }) syncPolicy!: SyncPolicyDto;
+  @ApiProperty({ type: [IgnoreDifferenceDto], description: 'its drift rules (the global sync.ignoreDifferences apply too)' }) ignoreDifferences!: IgnoreDifferenceDto[];
   @ApiProperty({ type: [HookView] }) hooks!: HookView[];
   @ApiProperty({ type: HelmDto, nullable: true }) helm!: HelmDto | null;
   @ApiProperty({ type: PinView, nullable: true, description: 'set by a rollback until a revision is set again' }) pinned!: PinView | null;
