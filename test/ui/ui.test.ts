@@ -62,6 +62,7 @@ describe('the web UI', () => {
       name: APP, labels: { team: 'web' }, repository: 'ui-deploy', path: 'app',
       destinations: [{ clusterSelector: { matchLabels: { env: 'ui' } }, namespace: 'ui-web' }, { cluster: 'ui-east', namespace: 'ui-canary' }],
       syncPolicy: { automated: false, prune: true, selfHeal: false, intervalSeconds: 2 },
+      ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }],
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const other = await admin.post('/api/v1/applications', { name: 'ui-other', repository: 'ui-deploy', path: 'app', destinations: [{ cluster: 'ui-west', namespace: 'ui-other' }], syncPolicy: { automated: false } });
@@ -187,7 +188,7 @@ describe('the web UI', () => {
 
   it('previews the change a new commit makes on each target, and Sync applies it while the matrix follows live', async () => {
     const second = await repo.commit(
-      { 'app/settings.yaml': configMapYaml('ui-settings', { greeting: 'hello again' }), 'app/extra.yaml': configMapYaml('ui-extra', { added: 'yes' }) },
+      { 'app/settings.yaml': configMapYaml('ui-settings', { greeting: 'hello again' }), 'app/extra.yaml': configMapYaml('ui-extra', { added: 'yes' }), 'app/deploy.yaml': deploymentYaml('ui-web', 3) },
       { message: 'Greet again and add an extra map', author: AUTHOR },
     );
     // this tab stays on the matrix from now on: it must never reload
@@ -216,6 +217,10 @@ describe('the web UI', () => {
       expect(await configured.textContent()).toContain('ConfigMap/');
       expect(await configured.locator('table.fields').textContent()).toMatch(/data\.greeting.*hello.*hello again/s);
       expect(await target.locator('li[data-action="created"]').textContent()).toContain('ui-extra');
+      // replicas are left to others (ignoreDifferences): shown greyed as ignored, on an unchanged object
+      const ignored = target.locator('li[data-action="unchanged"] tr[data-ignored="true"]');
+      expect(await ignored.textContent()).toMatch(/spec\.replicas.*ignored.*1.*3/s);
+      expect(await ignored.getAttribute('title')).toContain('drift rule');
     }
     // the preview changed nothing
     expect((await getObject(east, 'ConfigMap', 'ui-web', 'ui-settings')).data.greeting).toBe('hello');
@@ -228,6 +233,7 @@ describe('the web UI', () => {
     expect(await page.evaluate('window.__sameDocument')).toBe(true);
     expect((await getObject(east, 'ConfigMap', 'ui-web', 'ui-settings')).data.greeting).toBe('hello again');
     expect((await getObject(west, 'ConfigMap', 'ui-web', 'ui-extra')).data.added).toBe('yes');
+    expect((await getObject(east, 'Deployment', 'ui-web', 'ui-web')).spec.replicas, 'the ignored field was not applied').toBe(1);
     await app.page.getByTestId('commit').getByText('Greet again and add an extra map').waitFor();
     await screenshot(app.page, 'application');
     expect([...(await fleet.problems()), ...(await app.problems())]).toEqual([]);

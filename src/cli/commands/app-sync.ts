@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { components } from '../api-schema';
 import { CliError, EXIT } from '../errors';
-import { short } from '../output';
+import { type Paint, short } from '../output';
 import { lastRunId, reportWait, waitForRuns, waitForState, type Watched } from '../progress';
 import { Session } from '../session';
 import { listApplications } from '../queries';
@@ -85,7 +85,8 @@ Examples:
     .option('--all', 'also list unchanged objects')
     .addHelpText('after', `
 Exit codes (as argocd app diff): 0 live matches git, 1 there are differences, 2 an error
-(a target could not be diffed, or the request failed).
+(a target could not be diffed, or the request failed). Fields a drift rule (ignoreDifferences) leaves
+alone are listed dimmed, marked [ignored: drift rule]; they are not differences.
 
 Examples:
   flotilla app diff guestbook
@@ -104,7 +105,7 @@ Examples:
         const t = errors[0];
         throw new CliError(`cannot diff ${t.cluster}/${t.namespace}: ${t.error ?? t.changes.find((c) => c.action === 'failed')?.message ?? 'an object failed'}`, undefined, EXIT.diffError);
       }
-      process.exitCode = diff.targets.some((t) => t.changes.some((c) => CHANGING.has(c.action))) ? 1 : 0;
+      process.exitCode = diffExitCode(diff);
     });
 
   app
@@ -129,29 +130,77 @@ Examples:
 
 const MARK: Record<string, string> = { created: '+', configured: '~', pruned: '-', failed: '!', skipped: '·', unchanged: '=' };
 
+/**
+ * One field difference of an object. `ignored`: git and the cluster differ there but a drift rule
+ * (the application's ignoreDifferences) leaves the field alone: not a change Flotilla applies, and
+ * it does not make the object OutOfSync.
+ */
+export type FieldDiff = components['schemas']['FieldChangeView'];
+
+export function fieldDiffs(c: Pick<DiffChangeView, 'diff'>): FieldDiff[] {
+  return c.diff ?? [];
+}
+
+/**
+ * Whether an object counts as a difference for `app diff`: created, configured or pruned, unless
+ * every field difference it has is ignored by a drift rule (the server reports such an object
+ * as unchanged; this holds even if one came as configured).
+ */
+export function isDifference(c: Pick<DiffChangeView, 'action' | 'diff'>): boolean {
+  if (!CHANGING.has(c.action)) return false;
+  const fields = fieldDiffs(c);
+  return !(c.action === 'configured' && fields.length > 0 && fields.every((f) => f.ignored === true));
+}
+
+/** `app diff`'s exit code once no target failed: 1 when something would change, else 0. */
+export function diffExitCode(diff: DiffView): number {
+  return diff.targets.some((t) => t.changes.some(isDifference)) ? 1 : 0;
+}
+
+const ignoredCount = (c: Pick<DiffChangeView, 'diff'>) => fieldDiffs(c).filter((f) => f.ignored === true).length;
+
 function value(v: unknown): string {
   if (v === undefined) return '<none>';
   return short(JSON.stringify(v), 120);
 }
 
-export function renderDiff(session: Session, diff: DiffView, all: boolean): string {
+/**
+ * A field line: a change as `path: live → git` in red and green; an ignored difference dimmed,
+ * without an arrow, as `path: live (git: value)  [ignored: drift rule]`.
+ */
+export function fieldLine(p: Paint, d: FieldDiff): string {
+  if (d.ignored === true) return p.dim(`    ${d.path ?? '?'}: ${value(d.live)} (git: ${value(d.desired)})  [ignored: drift rule]`);
+  return `    ${d.path ?? '?'}: ${p.red(value(d.live))} → ${p.green(value(d.desired))}`;
+}
+
+export function renderDiff(session: Pick<Session, 'paint'>, diff: DiffView, all: boolean): string {
   const p = session.paint;
   const colour = (action: string, s: string) => (action === 'created' ? p.green(s) : action === 'pruned' || action === 'failed' ? p.red(s) : action === 'configured' ? p.yellow(s) : s);
   const out: string[] = [];
   for (const t of diff.targets) {
-    const changes = t.changes.filter((c) => all || c.action !== 'unchanged');
-    const unchanged = t.changes.length - t.changes.filter((c) => c.action !== 'unchanged').length;
+    // unchanged objects are listed with --all, and always when they carry differences a drift rule ignores
+    const changes = t.changes.filter((c) => all || c.action !== 'unchanged' || ignoredCount(c) > 0);
+    const unchanged = t.changes.filter((c) => c.action === 'unchanged' || (CHANGING.has(c.action) && !isDifference(c))).length;
+    const ignoring = t.changes.filter((c) => !isDifference(c) && ignoredCount(c) > 0).length;
     out.push(p.bold(`=== ${t.cluster}/${t.namespace}${t.revision ? ` @ ${t.revision.slice(0, 7)}` : ''}`));
     if (t.error) out.push(p.red(`! ${t.error}`));
     for (const c of changes) {
       const gv = c.group ? `${c.group}/${c.version}` : c.version;
       const where = c.namespace ? `${c.namespace}/${c.name}` : c.name;
-      out.push(colour(c.action, `${MARK[c.action] ?? '?'} ${c.kind} ${where} (${gv}) ${c.action}${c.message ? `: ${short(c.message, 200)}` : ''}`));
-      for (const d of (c.diff ?? []) as { path?: string; live?: unknown; desired?: unknown }[]) {
-        out.push(`    ${d.path ?? '?'}: ${p.red(value(d.live))} → ${p.green(value(d.desired))}`);
+      const ignored = ignoredCount(c);
+      if (CHANGING.has(c.action) && !isDifference(c)) {
+        // every difference is ignored: shown as what it is, not as a change
+        out.push(p.dim(`${MARK.unchanged} ${c.kind} ${where} (${gv}) unchanged: ${ignored} difference${ignored === 1 ? '' : 's'} ignored by a drift rule`));
+      } else {
+        const note = ignored ? ` (${ignored} difference${ignored === 1 ? '' : 's'} ignored by a drift rule)` : '';
+        out.push(colour(c.action, `${MARK[c.action] ?? '?'} ${c.kind} ${where} (${gv}) ${c.action}${c.message ? `: ${short(c.message, 200)}` : ''}${note}`));
       }
+      for (const d of fieldDiffs(c)) out.push(fieldLine(p, d));
     }
-    if (!t.error && !changes.some((c: DiffChangeView) => CHANGING.has(c.action))) out.push(p.dim(`  no differences (${unchanged} object${unchanged === 1 ? '' : 's'} unchanged)`));
+    if (!t.error && !t.changes.some(isDifference)) {
+      const objects = `${unchanged} object${unchanged === 1 ? '' : 's'} unchanged`;
+      out.push(p.dim(`  no differences (${ignoring ? `${objects}, ${ignoring} with differences a drift rule ignores` : objects})`));
+    }
   }
   return out.length ? out.join('\n') + '\n' : 'No targets.\n';
 }

@@ -13,6 +13,10 @@ import { collect, seconds } from './parse';
 
 type ApplicationView = components['schemas']['ApplicationView'];
 type SyncRunView = components['schemas']['SyncRunView'];
+/** A drift rule: differences on these objects' fields are left alone (Argo CD's ignoreDifferences). */
+export type IgnoreDifferencesRule = components['schemas']['IgnoreDifferenceDto'];
+/** The sync policy with its drift fields: reportOnly plans and diffs but never writes. */
+export type SyncPolicyView = components['schemas']['SyncPolicyDto'];
 
 export function applicationCommands(program: Command): void {
   const app = program.command('app').description('applications: a repository path fanned out to cluster/namespace targets');
@@ -202,12 +206,12 @@ function runsTable(session: Session, runs: SyncRunView[]): string {
 function describeApplication(session: Session, a: ApplicationView, resources: boolean): string {
   const p = session.paint;
   const s = a.status.summary;
-  const policy = a.syncPolicy;
   const head = fields([
     ['Name', a.name],
     ['Repository', `${a.repository} ${a.path}${a.revision ? ` @ ${a.revision}` : ''}`],
     ['Labels', labelsText(a.labels)],
-    ['Sync policy', [policy.automated !== false ? 'automated' : 'manual', policy.prune && 'prune', policy.selfHeal && 'self-heal', policy.intervalSeconds && `every ${policy.intervalSeconds}s`].filter(Boolean).join(', ')],
+    ['Sync policy', syncPolicyText(p, a.syncPolicy)],
+    ...(a.ignoreDifferences ? [['Drift rules', ignoreRulesText(a.ignoreDifferences)] as [string, string]] : []),
     ...(a.pinned ? [['Pinned', `${a.pinned.revision.slice(0, 12)} (rollback to run #${a.pinned.syncRunId})`] as [string, string]] : []),
     ...(a.deletion ? [['Deleting', `${a.deletion.remaining} target(s) left`] as [string, string]] : []),
     ['Sync window', syncWindowText(p, a.syncWindow)],
@@ -228,6 +232,31 @@ function describeApplication(session: Session, a: ApplicationView, resources: bo
     `${t.cluster}/${t.namespace}`, r.group ? `${r.kind}.${r.group}` : r.kind, r.namespace ? `${r.namespace}/${r.name}` : r.name, p.status(r.sync), p.status(r.health), short(r.message, 60),
   ])));
   return `${head}\n${targets}\n${objects}`;
+}
+
+/** `automated, prune, self-heal, every 120s, report only (never writes), on drift: report` */
+export function syncPolicyText(p: Paint, policy: SyncPolicyView): string {
+  return [
+    policy.automated !== false ? 'automated' : 'manual',
+    policy.prune && 'prune',
+    policy.selfHeal && 'self-heal',
+    policy.intervalSeconds && `every ${policy.intervalSeconds}s`,
+    policy.mode === 'reportOnly' ? p.yellow('report only (plans and diffs, never writes)') : policy.mode && `mode ${policy.mode}`,
+    policy.onDrift && `on drift: ${policy.onDrift}`,
+  ].filter(Boolean).join(', ');
+}
+
+/** `2: Deployment.apps web/api /spec/replicas; MutatingWebhookConfiguration.admissionregistration.k8s.io fields of cainjector` */
+export function ignoreRulesText(rules: IgnoreDifferencesRule[], max = 3): string {
+  if (!rules.length) return 'none';
+  const one = (r: IgnoreDifferencesRule) => {
+    const kind = r.group ? `${r.kind}.${r.group}` : r.kind;
+    const where = r.name ? (r.namespace ? `${r.namespace}/${r.name}` : r.name) : r.namespace ? `${r.namespace}/*` : '';
+    const what = [...(r.jsonPointers ?? []), ...(r.managedFieldsManagers?.length ? [`fields of ${r.managedFieldsManagers.join(',')}`] : [])].join(', ');
+    return [kind, where, what].filter(Boolean).join(' ');
+  };
+  const listed = rules.slice(0, max).map(one).join('; ');
+  return `${rules.length}: ${listed}${rules.length > max ? `; … ${rules.length - max} more (-o yaml lists them)` : ''}`;
 }
 
 /** "allowed", "allowed until …", or "waiting for a sync window until … (why)" */

@@ -16,6 +16,16 @@ import { useSession } from '../session';
 import { History } from './History';
 import { RolloutPanel } from './Rollout';
 
+/** A drift rule of an application (ignoreDifferences). */
+type IgnoreRule = Schemas['IgnoreDifferenceDto'];
+
+/** a drift rule in one line: `Deployment.apps web/api: /spec/replicas` */
+function ruleText(r: IgnoreRule): string {
+  const where = r.name ? (r.namespace ? `${r.namespace}/${r.name}` : r.name) : r.namespace ? `${r.namespace}/*` : '';
+  const what = [...(r.jsonPointers ?? []), ...(r.managedFieldsManagers?.length ? [`fields of ${r.managedFieldsManagers.join(', ')}`] : [])].join(', ');
+  return `${r.group ? `${r.kind}.${r.group}` : r.kind}${where ? ` ${where}` : ''}${what ? `: ${what}` : ''}`;
+}
+
 /** the commit most targets run: the application's "current" revision */
 function currentCommit(targets: Target[]) {
   const bySha = new Map<string, { commit: NonNullable<Target['revision']>; n: number }>();
@@ -191,12 +201,34 @@ export function ApplicationScreen({ name, tab }: { name: string; tab: 'overview'
                   </>
                 ) : null}
                 <dt>Sync policy</dt>
-                <dd>
+                <dd data-testid="sync-policy">
                   {a.syncPolicy.automated ? 'automated' : 'manual'}
                   {a.syncPolicy.prune ? ', prune' : ''}
                   {a.syncPolicy.selfHeal ? ', self-heal' : ''}
                   {a.syncPolicy.intervalSeconds ? `, every ${a.syncPolicy.intervalSeconds}s` : ''}
+                  {a.syncPolicy.onDrift ? `, on drift: ${a.syncPolicy.onDrift}` : ''}
+                  {a.syncPolicy.mode === 'reportOnly' ? (
+                    <>
+                      {' '}
+                      <span className="badge" title="mode reportOnly: plans and diffs, never writes to the cluster">
+                        report only
+                      </span>
+                    </>
+                  ) : a.syncPolicy.mode ? (
+                    `, mode ${a.syncPolicy.mode}`
+                  ) : (
+                    ''
+                  )}
                 </dd>
+                {a.ignoreDifferences?.length ? (
+                  <>
+                    <dt>Drift rules</dt>
+                    <dd data-testid="drift-rules" title={`ignoreDifferences — fields left alone:\n${a.ignoreDifferences.map(ruleText).join('\n')}`}>
+                      {a.ignoreDifferences.length} rule{a.ignoreDifferences.length === 1 ? '' : 's'}:{' '}
+                      <span className="muted">{a.ignoreDifferences.slice(0, 3).map(ruleText).join('; ')}{a.ignoreDifferences.length > 3 ? '; …' : ''}</span>
+                    </dd>
+                  </>
+                ) : null}
                 <dt>Sync window</dt>
                 <dd data-testid="sync-window">
                   <SyncWindowText w={a.syncWindow} />

@@ -7,7 +7,7 @@ import { type KeyboardEvent, useCallback, useEffect, useLayoutEffect, useMemo, u
 import { stringify } from 'yaml';
 import { api, type Diff, must, type Tree, type TreeNode } from '../api/client';
 import type { LiveEvent } from '../api/events';
-import { FieldChanges, objectName } from '../components/Plan';
+import { FieldChanges, IGNORED_TITLE, ignoredCount, objectName } from '../components/Plan';
 import { ActionBadge, ErrorBox, HealthBadge, LiveBadge, Loading, SyncBadge } from '../components/Status';
 import { ago } from '../format';
 import { useDebounced, useEvents, useLoad, useVirtualRows } from '../hooks';
@@ -246,6 +246,12 @@ function ObjectDetail({
         <div data-testid="object-diff">
           <p>
             <ActionBadge action={change.action} /> {change.action === 'unchanged' ? 'the live object matches git' : change.message ?? ''}
+            {ignoredCount(change) ? (
+              <span className="muted ignored" title={IGNORED_TITLE}>
+                {' '}
+                ({change.action === 'unchanged' ? 'apart from' : 'and'} {ignoredCount(change)} field{ignoredCount(change) === 1 ? '' : 's'} a drift rule leaves alone)
+              </span>
+            ) : null}
           </p>
           <FieldChanges change={change} />
         </div>
