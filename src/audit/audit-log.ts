@@ -4,7 +4,7 @@ import { Clock } from '../shared/clock';
 import { requestContext } from '../common/logging/request-context';
 import { Database } from '../database/database';
 import { SecretBox } from '../security/secret-box';
-import { redactSecretFields } from '../shared/secret-fields';
+import { redactSecretFields, redactUrlCredentials } from '../shared/secret-fields';
 import { type Anchor, CHAIN_KEY_LABEL, ChainWalk, type ChainFields, entryHash, GENESIS_HASH } from './audit-chain';
 import { AuditEntry } from './audit-entry.entity';
 import { canonicalJson } from './canonical-json';
@@ -16,7 +16,7 @@ export interface AuditRecord {
   action: string;
   subject?: string | null;
   outcome: string;
-  /** anything useful; secret fields are redacted before it is written */
+  /** anything useful; secret fields and the user-info of URLs are redacted before it is written */
   details?: unknown;
 }
 
@@ -85,7 +85,8 @@ export class AuditLog {
       actor: r.actor,
       role: r.role ?? null,
       action: r.action,
-      subject: r.subject ?? null,
+      // a refused body's `name` may be anything, a URL with credentials too
+      subject: r.subject == null ? null : redactUrlCredentials(r.subject),
       outcome: r.outcome,
       sourceAddress: ctx?.sourceAddress ?? null,
       requestId: ctx?.requestId ?? null,

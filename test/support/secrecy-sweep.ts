@@ -33,3 +33,26 @@ export function databaseAtRest(running: RunningApp): Sources {
   const files = readdirSync(running.dataDir).filter((f) => f.startsWith('flotilla.sqlite'));
   return Object.fromEntries(files.map((f) => [f, readFileSync(join(running.dataDir, f))]));
 }
+
+/** A property whose name says it holds a URL (`url`, `apiUrl`, `server`, `endpoint`, `proxy`, …). */
+const URL_SHAPED_NAME = /(url|uri|server|endpoint|proxy|href)$/i;
+
+/**
+ * Every URL-shaped field of every request body the API takes, as `<Schema>.<property>`, read from
+ * the committed openapi.json: properties of the request schemas (`*Dto`) named like a URL or with
+ * `format: uri|url`, nested inline objects included. A sweep covers each one; a new URL field
+ * makes that check fail until the sweep sends credentials in it too.
+ */
+export function urlShapedRequestFields(openapiFile: string): string[] {
+  const doc = JSON.parse(readFileSync(openapiFile, 'utf8')) as { components: { schemas: Record<string, unknown> } };
+  const found: string[] = [];
+  const walk = (schema: unknown, path: string) => {
+    const properties = (schema as { properties?: Record<string, { format?: string; type?: string }> } | null)?.properties ?? {};
+    for (const [name, prop] of Object.entries(properties)) {
+      if (URL_SHAPED_NAME.test(name) || prop?.format === 'uri' || prop?.format === 'url') found.push(`${path}.${name}`);
+      walk(prop, `${path}.${name}`);
+    }
+  };
+  for (const [name, schema] of Object.entries(doc.components.schemas)) if (name.endsWith('Dto')) walk(schema, name);
+  return found.sort();
+}
