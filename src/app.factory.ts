@@ -1,10 +1,13 @@
+import { maxHeaderSize, STATUS_CODES, type Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { Request, Response, NextFunction } from 'express';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
+import { BodyShapeInterceptor } from './common/body-shape';
 import { JsonLogger } from './common/logging/logger';
 import { requestLogging } from './common/logging/request-logging.middleware';
 import { requireJsonContentType, requireObjectBody } from './common/http/body-guards';
@@ -31,6 +34,7 @@ export async function createApp(config: AppConfig, log: Logger, options: { clock
     abortOnError: false,
     httpsOptions: tls ? { cert: tls.cert, key: tls.key } : undefined,
   });
+  answerUnparsedRequests(app.getHttpServer() as HttpServer | HttpsServer, log);
   if (tls && !tls.selfSigned) {
     const server = app.getHttpServer() as HttpsServer;
     const reloader = new CertificateReloader(server, tls, tls, log, clock);
@@ -58,8 +62,56 @@ export async function createApp(config: AppConfig, log: Logger, options: { clock
   app.use(requireJsonContentType);
   app.useBodyParser('json', { limit: config.server.bodyLimitBytes, type: ['application/json', 'application/*+json'] });
   app.use(requireObjectBody);
+  // before the ValidationPipe: nulls only where the document says nullable, no undeclared field
+  // (not even one named like an Object.prototype member); both answer 400 naming the field
+  app.useGlobalInterceptors(new BodyShapeInterceptor());
 
   SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'api/docs/openapi.json' });
 
   return app;
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Express sees them: a request line and headers over
+ * http.maxHeaderSize (16 KiB by default; a long selector in the URL, say), a malformed request, a
+ * head that does not arrive in time. Node's own handling writes a bare status line and destroys the
+ * socket with the rest of the request unread, so a client still sending gets a connection reset
+ * instead of the answer. Here: a JSON error body in the one ErrorView shape, `Connection: close`,
+ * and the socket closed only after the client stops sending (or after 5 seconds), so the answer
+ * can be read. HTTP and HTTPS servers alike.
+ */
+function answerUnparsedRequests(server: HttpServer | HttpsServer, log: Logger): void {
+  const answered = new WeakSet<Duplex>();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    // the parser reports each further chunk of a refused request again: answer once
+    if (answered.has(socket)) return;
+    answered.add(socket);
+    // an answer already under way on this connection (Node's own rule, from its internals) cannot be followed by another
+    const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || !socket.writable || inFlight) {
+      socket.destroy();
+      return;
+    }
+    const [status, message] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, `the request line and headers are longer than ${maxHeaderSize} bytes, the most this server reads: shorten the URL (a long selector, say) or the headers`]
+        : err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW'
+          ? [413, 'the chunk extensions are too large']
+          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? [408, 'the request did not arrive in time']
+            : [400, 'malformed HTTP request'];
+    log.debug({ code: err.code, status }, 'refused a request the HTTP parser could not read');
+    const body = JSON.stringify({ statusCode: status, error: STATUS_CODES[status], message });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+        'Content-Type: application/json; charset=utf-8\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        'Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n' +
+        body,
+    );
+    // keep reading what the client still sends, until it closes: closing with unread data would reset the connection
+    socket.resume();
+    const deadline = setTimeout(() => socket.destroy(), 5_000).unref();
+    socket.once('close', () => clearTimeout(deadline));
+  });
 }

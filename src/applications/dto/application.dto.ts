@@ -154,7 +154,7 @@ export class WaveDto {
   @IsOptional() @IsArray() @ArrayMaxSize(1000) @IsString({ each: true }) @MaxLength(63, { each: true }) @Matches(DNS_LABEL, { each: true, message: 'clusters: each must be a cluster name (DNS-1123 label)' })
   clusters?: string[];
 
-  @ApiPropertyOptional({ oneOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^([1-9][0-9]?|100)%$' }], example: '25%', description: 'targets of the wave synced and not yet Healthy at once: a count or a percentage of the wave; default all' })
+  @ApiPropertyOptional({ oneOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^([1-9][0-9]?|100)%$' }], nullable: true, example: '25%', description: 'targets of the wave synced and not yet Healthy at once: a count or a percentage of the wave; absent or null: all' })
   @IsOptional()
   maxParallel?: number | string | null;
 

@@ -58,4 +58,22 @@ describe('the logger', () => {
       cluster: { auth: { [field]: REDACTED, type: 'visible-2' } },
     });
   });
+
+  it('replaces the user-info of every URL in a line: message, fields at any depth, an error\'s message and stack', () => {
+    const { log, lines, text } = memoryLogger();
+    const pw = 'canary-url-password-4715';
+    const err = new Error(`fetch of https://user:${pw}@git.example.test/org/app.git failed`, { cause: new Error(`connect to https://${pw}@10.0.0.1:6443 refused`) });
+    log.warn({ path: `/api/v1/x/https:/u:${pw}@h`, deep: { a: { b: { url: `ssh://git:${pw}@git.example.test/x` } } }, err }, `refused https://u:${pw}@hooks.example.test/in`);
+    new JsonLogger(log).error(`mirror of http://u:${pw}@h/x failed`, 'RepositoryFetches');
+    expect(text()).not.toContain(pw);
+    const [first, second] = lines.map((l) => JSON.parse(l));
+    expect(first).toMatchObject({
+      msg: 'refused https://***@hooks.example.test/in',
+      path: '/api/v1/x/https:/***@h',
+      deep: { a: { b: { url: 'ssh://***@git.example.test/x' } } },
+    });
+    expect(first.err.message).toContain('fetch of https://***@git.example.test/org/app.git failed');
+    expect(first.err.message).toContain('connect to https://***@10.0.0.1:6443 refused');
+    expect(second).toMatchObject({ msg: 'mirror of http://***@h/x failed', context: 'RepositoryFetches' });
+  });
 });

@@ -1,6 +1,7 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
-import { REDACTED, SECRET_FIELDS } from '../../shared/secret-fields';
+import { REDACTED, redactUrlCredentials, SECRET_FIELDS } from '../../shared/secret-fields';
+import { serializeError } from './error-serializer';
 import { currentRequestId } from './request-context';
 
 // secret fields never reach a log line, wherever they sit in an object (pino's paths are
@@ -18,7 +19,12 @@ export function createRootLogger(level: string, destination?: pino.DestinationSt
       base: { service: 'flotilla' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT_PATHS, censor: REDACTED },
+      // errors never carry the values of a failed SQL statement into a line (see serializeError)
+      serializers: { err: serializeError, error: serializeError },
       formatters: { level: (label) => ({ level: label }) },
+      // the user-info of every URL in a line, wherever it sits (a message, an error's message or
+      // stack, a field at any depth), becomes `***@` in the finished JSON text
+      hooks: { streamWrite: redactUrlCredentials },
       mixin: () => {
         const requestId = currentRequestId();
         return requestId ? { requestId } : {};
