@@ -1,6 +1,7 @@
-// Where the audit chain's head is recorded outside the database (`audit.checkpointFile`): one
-// small JSON document, replaced atomically, so a reader never sees half of one.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// Where the audit chain's head is recorded outside the database (`audit.checkpointFile`, by
+// default <dataDir>/audit-checkpoints): one small JSON document, replaced atomically, so a reader
+// never sees half of one, and flushed to disk, so a crash right after cannot lose it.
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ANCHOR_FORMAT, type Anchor } from './audit-chain';
 
@@ -39,12 +40,36 @@ export class CheckpointFile {
     return { seq, hash, at };
   }
 
-  /** Replaces the checkpoint: written beside it, then renamed over it. */
+  /**
+   * Replaces the checkpoint: written beside it (a new file, 0600) and fsynced, renamed over it,
+   * then the directory fsynced so the rename itself is on disk.
+   */
   write(checkpoint: Checkpoint): void {
     if (!this.path) return;
-    mkdirSync(dirname(this.path), { recursive: true });
+    const dir = dirname(this.path);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tmp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at }) + '\n');
+    rmSync(tmp, { force: true }); // a leftover of a crash keeps its mode; start from a new file
+    const fd = openSync(tmp, 'wx', 0o600);
+    try {
+      writeSync(fd, JSON.stringify({ seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at }) + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, this.path);
+    fsyncDirectory(dir);
+  }
+}
+
+function fsyncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } catch (e) {
+    // some file systems cannot fsync a directory; the file itself is on disk
+    if (!['EINVAL', 'EISDIR', 'EPERM', 'ENOTSUP'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+  } finally {
+    closeSync(fd);
   }
 }

@@ -1755,10 +1755,10 @@ export interface components {
             /** @description the clusters of this wave by name; give this or clusterSelector */
             clusters?: string[];
             /**
-             * @description targets of the wave synced and not yet Healthy at once: a count or a percentage of the wave; default all
+             * @description targets of the wave synced and not yet Healthy at once: a count or a percentage of the wave; absent or null: all
              * @example 25%
              */
-            maxParallel?: number | string;
+            maxParallel?: (number | string) | null;
             /**
              * @description unique in the rollout; "rest" is the implicit last wave
              * @example canary
@@ -5568,6 +5568,26 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description no bearer token, or an invalid or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description too many failed authentications from this address */
+            429: {
+                headers: {
+                    /** @description seconds until this address may try again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
                 };
             };
             /** @description Flotilla's own fault; errorId names the log entry */

@@ -31,8 +31,12 @@ export class AppConfig {
   database!: { file: string; busyTimeoutMs: number };
   log!: { level: Level };
   security!: { adminToken: string | null; secretKey: string | null; failedAuthPerMinute: number };
-  /** checkpointFile: absolute path where the audit chain's head is written, or null for none */
-  audit!: { checkpointFile: string | null; checkpointIntervalSeconds: number };
+  /**
+   * checkpointFile: absolute path where the audit chain's head is written (default
+   * <dataDir>/audit-checkpoints), or null for none; logCheckpoints: also log each one;
+   * rekeyUnkeyedChain: the one-time permission to re-key a chain from before the keyed recipe
+   */
+  audit!: { checkpointFile: string | null; checkpointIntervalSeconds: number; logCheckpoints: boolean; rekeyUnkeyedChain: boolean };
   slack!: { apiUrl: string; timeoutSeconds: number };
   hooks!: {
     allowPrivateNetworks: boolean;
@@ -88,6 +92,8 @@ export class AppConfig {
     /** drift rules that apply to every application, with its own ignoreDifferences */
     ignoreDifferences: IgnoreRule[];
   };
+  /** token: the bearer token GET /metrics needs, or null when it is open */
+  metrics!: { token: string | null };
 }
 
 export class ConfigError extends Error {
@@ -167,6 +173,7 @@ export function loadConfig(opts: LoadOptions = {}): AppConfig {
   const cfg = Object.assign(new AppConfig(), merged) as AppConfig;
   cfg.dataDir = resolve(cwd, cfg.dataDir);
   cfg.database.file = isAbsolute(cfg.database.file) ? cfg.database.file : join(cfg.dataDir, cfg.database.file);
+  if (cfg.audit.checkpointFile && !isAbsolute(cfg.audit.checkpointFile)) cfg.audit.checkpointFile = join(cfg.dataDir, cfg.audit.checkpointFile);
   if (!cfg.slack.apiUrl.endsWith('/')) cfg.slack.apiUrl += '/';
   if (cfg.server.tls.certFile) cfg.server.tls.certFile = resolve(cwd, cfg.server.tls.certFile);
   if (cfg.server.tls.keyFile) cfg.server.tls.keyFile = resolve(cwd, cfg.server.tls.keyFile);

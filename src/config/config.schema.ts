@@ -47,8 +47,11 @@ export const CONFIG_SCHEMA = {
     failedAuthPerMinute: int(1, 100_000),
   },
   audit: {
-    checkpointFile: str({ nullable: true, pattern: /^\//, what: 'an absolute file path' }),
+    /** relative: inside dataDir; null: no checkpoints */
+    checkpointFile: str({ nullable: true, pattern: /[^/]$/, what: 'a file path (absolute, or relative to dataDir)' }),
     checkpointIntervalSeconds: int(1, 86_400),
+    logCheckpoints: bool,
+    rekeyUnkeyedChain: bool,
   },
   slack: { apiUrl: { kind: 'url', protocols: ['https:', 'http:'] } as Rule, timeoutSeconds: int(1, 300) },
   hooks: {
@@ -123,6 +126,10 @@ export const CONFIG_SCHEMA = {
       problem: (r, at) => ignoreRuleProblem(r, at),
       value: (r) => ignoreRuleOf(r as IgnoreRule),
     } as Rule,
+  },
+  metrics: {
+    /** null: /metrics is open; set: it needs `Authorization: Bearer <token>` */
+    token: str({ secret: true, nullable: true, pattern: /^[\x21-\x7e]{16,256}$/, what: '16 to 256 printable characters without spaces' }),
   },
 } as const;
 

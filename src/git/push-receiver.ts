@@ -2,6 +2,7 @@
 // registered repositories the payload names, whether the signature holds for one of them, and
 // whether it is a push. The HTTP layer answers `status` at once and then refreshes
 // `repositories` (coalesced by RepositoryMirrors), never before the signature is checked.
+import { randomBytes } from 'node:crypto';
 import { detectForge, Forge, isPushEvent, parsePushEvent, PushEvent, repositoryUrls, verifyWebhook, WebhookHeaders } from './push-webhooks';
 
 /**
@@ -27,9 +28,28 @@ export interface PushOutcome {
 export interface PushReceiverContext {
   /** registered repository names whose URL matches one of these (RepositoryMirrors.match) */
   match(urls: readonly string[]): string[];
-  /** the repository's webhook secret, undefined when it has none */
+  /**
+   * The repository's webhook secret, undefined when it has none. Also asked for NO_REPOSITORY
+   * when nothing matched (then it is undefined): it should cost the same for every name, found or
+   * not, with a secret or without (the same query; a decryption of a decoy when there is no secret).
+   */
   secretOf(repository: string): Promise<string | undefined> | string | undefined;
 }
+
+/**
+ * The name looked up when no registered repository has the payload's URL: no repository has it
+ * (a repository name is a DNS label, which never starts with "-"), so the unknown URL costs one
+ * lookup, as a known one does.
+ */
+export const NO_REPOSITORY = '-no-repository-';
+
+/**
+ * What a signature is checked against when there is no secret to check it against (an unknown
+ * URL, a repository without a secret): random, never stored or sent, and 32 characters, so its
+ * HMAC costs what a real secret's does (every key up to 64 bytes costs the same). The result is
+ * thrown away: it only makes the request do the same work.
+ */
+const DECOY_SECRET = randomBytes(24).toString('base64url');
 
 export async function receivePush(headers: WebhookHeaders, body: Buffer, context: PushReceiverContext): Promise<PushOutcome> {
   const forge = detectForge(headers);
@@ -41,12 +61,14 @@ export async function receivePush(headers: WebhookHeaders, body: Buffer, context
     return { status: 400, forge, reason: 'payload is not JSON', repositories: [] };
   }
   // Unknown repository and bad signature answer alike, so the endpoint does not reveal which
-  // URLs are registered.
+  // URLs are registered; and they take as long: an unknown URL, a repository without a secret
+  // and one with a secret each cost one lookup, one signature check and one constant-time compare.
   const candidates = context.match(repositoryUrls(forge, payload));
   const verified: string[] = [];
-  for (const name of candidates) {
+  for (const name of candidates.length ? candidates : [NO_REPOSITORY]) {
     const secret = await context.secretOf(name);
-    if (secret && verifyWebhook(forge, headers, body, secret)) verified.push(name);
+    const valid = verifyWebhook(forge, headers, body, secret ?? DECOY_SECRET);
+    if (secret && valid && name !== NO_REPOSITORY) verified.push(name);
   }
   if (verified.length === 0) {
     const detail = candidates.length === 0 ? 'no registered repository has this URL' : 'signature does not match the repository webhook secret';

@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditLog } from '../audit/audit-log';
 import { FailedAuthLimiter } from '../auth/failed-auth-limiter';
 import { Database } from '../database/database';
-import { receivePush, type WebhookHeaders } from '../git';
+import { NO_REPOSITORY, receivePush, type WebhookHeaders } from '../git';
 import { InvalidInputError, UnauthorizedError } from '../shared/errors';
 import type { PushReceiptView } from './dto/push-receipt.view';
 import { RepositoryFetches } from './repository-fetches';
@@ -18,6 +19,8 @@ import { Repository } from './repository.entity';
 @Injectable()
 export class PushReceiver {
   private readonly log = new Logger(PushReceiver.name);
+  /** a sealed random secret, opened when there is no real one to open (see webhookSecretOf) */
+  private readonly decoy: Repository;
 
   constructor(
     private readonly db: Database,
@@ -25,16 +28,12 @@ export class PushReceiver {
     private readonly secrets: RepositorySecrets,
     private readonly limiter: FailedAuthLimiter,
     private readonly audit: AuditLog,
-  ) {}
+  ) {
+    this.decoy = { name: NO_REPOSITORY, webhookSecret: secrets.sealWebhookSecret(randomBytes(24).toString('base64url')) } as Repository;
+  }
 
   async receive(headers: WebhookHeaders, body: Buffer, address: string): Promise<PushReceiptView> {
-    const outcome = await receivePush(headers, body, {
-      match: (urls) => this.fetches.match(urls),
-      secretOf: async (name) => {
-        const row = await this.db.manager.getRepository(Repository).findOne({ where: { name }, select: { name: true, webhookSecret: true } });
-        return row ? this.secrets.webhookSecretOf(row) : undefined;
-      },
-    });
+    const outcome = await receivePush(headers, body, { match: (urls) => this.fetches.match(urls), secretOf: (name) => this.webhookSecretOf(name) });
     // Bad signatures count as failed authentications of the client address. A verified push always passes;
     // past the limit a failure is answered 429 without an audit write, so a flood of forgeries
     // can neither fill the audit log nor lock out the forge's real pushes.
@@ -53,5 +52,17 @@ export class PushReceiver {
       this.fetches.refresh(name, 'webhook').catch((e) => this.log.warn({ repository: name, err: e }, 'refresh after push failed'));
     }
     return { accepted: true, repositories: outcome.repositories, message: outcome.reason };
+  }
+
+  /**
+   * The repository's webhook secret, at the same cost whatever the name: one query of the same
+   * shape, and one decryption — of the decoy when there is no such repository (NO_REPOSITORY
+   * included) or it has no secret — so the time taken does not tell which URLs are registered.
+   */
+  private async webhookSecretOf(name: string): Promise<string | undefined> {
+    const row = await this.db.manager.getRepository(Repository).findOne({ where: { name }, select: { name: true, webhookSecret: true } });
+    const found = row?.webhookSecret ? row : null;
+    const secret = this.secrets.webhookSecretOf(found ?? this.decoy);
+    return found ? secret : undefined;
   }
 }

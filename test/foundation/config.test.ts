@@ -84,13 +84,18 @@ describe('configuration', () => {
     expect(problemsOf({ FLOTILLA_CONFIG: file })).toEqual([`server.trustedProxies: expected a list of IP addresses or CIDRs, got {"ingress":"10.0.0.1"} (from ${file})`]);
   });
 
-  it('takes audit checkpoints only to an absolute file path, none by default', () => {
-    const cfg = loadConfig({ env: {} });
-    expect(cfg.audit).toEqual({ checkpointFile: null, checkpointIntervalSeconds: 60 });
+  it('takes audit checkpoints to <dataDir>/audit-checkpoints by default, to any file path, or none; re-keys an unkeyed chain only when told', () => {
+    const cfg = loadConfig({ env: {}, cwd: '/srv/flotilla' });
+    expect(cfg.audit).toEqual({ checkpointFile: '/srv/flotilla/data/audit-checkpoints', checkpointIntervalSeconds: 60, logCheckpoints: false, rekeyUnkeyedChain: false });
+    expect(loadConfig({ env: { FLOTILLA_DATA_DIR: '/var/lib/flotilla' } }).audit.checkpointFile).toBe('/var/lib/flotilla/audit-checkpoints');
     expect(loadConfig({ env: { FLOTILLA_AUDIT__CHECKPOINT_FILE: '/var/lib/anchors/flotilla.json' } }).audit.checkpointFile).toBe('/var/lib/anchors/flotilla.json');
-    expect(problemsOf({ FLOTILLA_AUDIT__CHECKPOINT_FILE: 'anchors/flotilla.json', FLOTILLA_AUDIT__CHECKPOINT_INTERVAL_SECONDS: '0' })).toEqual([
-      'audit.checkpointFile: expected an absolute file path, got "anchors/flotilla.json" (from environment variable FLOTILLA_AUDIT__CHECKPOINT_FILE)',
+    expect(loadConfig({ env: { FLOTILLA_DATA_DIR: '/tmp/x', FLOTILLA_AUDIT__CHECKPOINT_FILE: 'anchors/flotilla.json' } }).audit.checkpointFile).toBe('/tmp/x/anchors/flotilla.json');
+    expect(loadConfig({ env: { FLOTILLA_AUDIT__CHECKPOINT_FILE: '' } }).audit.checkpointFile).toBeNull();
+    expect(loadConfig({ env: { FLOTILLA_AUDIT__REKEY_UNKEYED_CHAIN: 'true', FLOTILLA_AUDIT__LOG_CHECKPOINTS: 'true' } }).audit).toMatchObject({ rekeyUnkeyedChain: true, logCheckpoints: true });
+    expect(problemsOf({ FLOTILLA_AUDIT__CHECKPOINT_FILE: '/var/lib/anchors/', FLOTILLA_AUDIT__CHECKPOINT_INTERVAL_SECONDS: '0', FLOTILLA_AUDIT__REKEY_UNKEYED_CHAIN: 'yes' })).toEqual([
+      'audit.checkpointFile: expected a file path (absolute, or relative to dataDir), got "/var/lib/anchors/" (from environment variable FLOTILLA_AUDIT__CHECKPOINT_FILE)',
       'audit.checkpointIntervalSeconds: expected an integer from 1 to 86400, got "0" (from environment variable FLOTILLA_AUDIT__CHECKPOINT_INTERVAL_SECONDS)',
+      'audit.rekeyUnkeyedChain: expected true or false, got "yes" (from environment variable FLOTILLA_AUDIT__REKEY_UNKEYED_CHAIN)',
     ]);
   });
 

@@ -12,6 +12,7 @@ import { Channel } from '../../src/channels/channel.entity';
 import { Database } from '../../src/database/database';
 import { apiClient, type ApiClient } from '../support/api';
 import { startApp, type RunningApp } from '../support/app';
+import { ipv6FormsOf } from '../support/embedded-ipv4';
 import { GitHttpServer } from '../support/git-server';
 import { deliveriesOf, eventsAt, expectStatus, hooksEnv, sleep, waitForDeliveries, waitForEvents, webhookChannel } from '../support/hooks';
 import { WebhookReceiver } from '../support/webhook-receiver';
@@ -50,6 +51,8 @@ describe('webhook addresses', () => {
 
   it('refuses 169.254.169.254 and link-local addresses when a channel is created or changed, private networks allowed or not', async () => {
     const metadata = ['http://169.254.169.254/latest/meta-data/', 'https://169.254.169.254/', 'http://2852039166/', 'http://0xa9.0xfe.0xa9.0xfe/', 'http://[::ffff:169.254.169.254]/'];
+    // every IPv6 form that carries it: mapped, compatible, translated, NAT64, 6to4, Teredo
+    metadata.push(...ipv6FormsOf('169.254.169.254').map(({ address }) => `http://[${address}]/latest/meta-data/`));
     for (const url of metadata) {
       const res = await api.post('/api/v1/channels', webhookChannel('hk7-metadata', url));
       expect(res.status, `${url}: ${JSON.stringify(res.body)}`).toBe(400);
@@ -155,4 +158,24 @@ describe('webhook addresses', () => {
     await sleep(2_000);
     expect(eventsAt(receiver).length, 'the receiver got nothing more').toBe(sent);
   }, 90_000);
+
+  it('refuses every IPv6 form that carries a loopback, private, link-local or metadata IPv4 address: mapped, compatible, translated, NAT64, 6to4, Teredo', async () => {
+    // still the default configuration of the test before: loopback and private receivers refused too
+    const targets = { '127.0.0.1': /loopback/, '10.1.2.3': /private-network/, '192.168.1.10': /private-network/, '169.254.10.20': /link-local.*never allowed/, '169.254.169.254': /cloud metadata.*never allowed/ };
+    const problems: string[] = [];
+    for (const [v4, kind] of Object.entries(targets)) {
+      for (const { form, address } of ipv6FormsOf(v4)) {
+        const url = `http://[${address}]:8080/hook`;
+        const res = await api.post('/api/v1/channels', webhookChannel('hk7-embedded', url));
+        if (res.status === 201) await api.delete('/api/v1/channels/hk7-embedded');
+        if (res.status !== 400) problems.push(`${form} of ${v4}: ${url} answered ${res.status}`);
+        else if (!res.body.message.includes(`(${v4})`) || !kind.test(res.body.message)) problems.push(`${form} of ${v4}: ${url}: ${res.body.message}`);
+      }
+    }
+    expect(problems, 'every form refused, naming the IPv4 address inside and why').toEqual([]);
+    // the issue's example
+    const example = await api.post('/api/v1/channels', webhookChannel('hk7-embedded', 'http://[::ffff:0:7f00:1]/'));
+    expect(example.status).toBe(400);
+    expect(example.body.message).toContain('::ffff:0:7f00:1 (127.0.0.1) is a loopback address');
+  });
 });

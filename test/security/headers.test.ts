@@ -1,5 +1,13 @@
 // Security headers on every response: API answers, errors, the OpenAPI UI; HSTS only over TLS.
+// API answers are never stored by a cache; the web UI's files keep their caching.
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { securityHeaders } from '../../src/common/http/security-headers';
+import { StaticSite } from '../../src/web/static-site';
 import { RunningApp, startApp } from '../support/app';
 
 /** The Content-Security-Policy header as directive → sources. */
@@ -35,10 +43,12 @@ function expectBaseline(res: Response): void {
   expect(res.headers.get('x-powered-by')).toBeNull();
 }
 
+const ADMIN = 'headers-admin-token-0123456789';
+
 describe('security headers over plain HTTP', () => {
   let running: RunningApp;
   beforeAll(async () => {
-    running = await startApp();
+    running = await startApp({ FLOTILLA_ADMIN_TOKEN: ADMIN });
   });
   afterAll(() => running?.close());
 
@@ -90,9 +100,68 @@ describe('security headers over plain HTTP', () => {
     expectBaseline(bundle);
   });
 
+  it('API answers carry Cache-Control: no-store, errors included, whatever refused them', async () => {
+    const admin = { authorization: `Bearer ${ADMIN}` };
+    const answers: [string, Promise<Response>, number][] = [
+      ['list', fetch(`${running.baseUrl}/api/v1/clusters`, { headers: admin }), 200],
+      ['one', fetch(`${running.baseUrl}/api/v1/clusters/no-such-cluster`, { headers: admin }), 404],
+      ['no route', fetch(`${running.baseUrl}/api/v1/no-such-thing`, { headers: admin }), 404],
+      ['no token', fetch(`${running.baseUrl}/api/v1/clusters`), 401],
+      ['not JSON', fetch(`${running.baseUrl}/api/v1/tokens`, { method: 'POST', headers: { ...admin, 'content-type': 'text/plain' }, body: 'x' }), 415],
+      ['invalid', fetch(`${running.baseUrl}/api/v1/clusters`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: '{"name":"Not A Name"}' }), 400],
+      ['upper case', fetch(`${running.baseUrl}/API/V1/clusters`, { headers: admin }), 200],
+      ['health', fetch(`${running.baseUrl}/healthz`), 200],
+      ['readiness', fetch(`${running.baseUrl}/readyz`), 200],
+      ['metrics', fetch(`${running.baseUrl}/metrics`), 200],
+    ];
+    for (const [what, answer, status] of answers) {
+      const res = await answer;
+      expect(res.status, what).toBe(status);
+      expect(res.headers.get('cache-control'), what).toBe('no-store');
+    }
+  });
+
   it('sends no HSTS over plain HTTP, also when a client that is not a trusted proxy claims X-Forwarded-Proto: https', async () => {
     expect((await fetch(`${running.baseUrl}/healthz`)).headers.get('strict-transport-security')).toBeNull();
     expect((await fetch(`${running.baseUrl}/healthz`, { headers: { 'x-forwarded-proto': 'https' } })).headers.get('strict-transport-security')).toBeNull();
+  });
+});
+
+describe('caching of the web UI', () => {
+  // the UI build is not always there (npm run build:ui): a small one, served as createApp serves it
+  let dir: string;
+  let server: ReturnType<ReturnType<typeof express>['listen']>;
+  let baseUrl: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'flotilla-ui-'));
+    mkdirSync(join(dir, 'assets'));
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><script type="module" src="/assets/index-abc123.js"></script>');
+    writeFileSync(join(dir, 'assets', 'index-abc123.js'), 'console.log(1)');
+    const app = express();
+    app.use(securityHeaders());
+    app.use(StaticSite.load(dir)!.handler());
+    app.use((_req, res) => res.status(404).json({ statusCode: 404, error: 'Not Found', message: 'no route' }));
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps its own: hashed assets cached for good, pages revalidated; the API beside them is not stored', async () => {
+    const asset = await fetch(`${baseUrl}/assets/index-abc123.js`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    for (const page of ['/', '/index.html', '/applications/some-app']) {
+      const res = await fetch(`${baseUrl}${page}`);
+      expect(res.status, page).toBe(200);
+      expect(res.headers.get('cache-control'), page).toBe('no-cache');
+    }
+    const api = await fetch(`${baseUrl}/api/v1/applications`);
+    expect(api.status).toBe(404);
+    expect(api.headers.get('cache-control')).toBe('no-store');
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ipv6FormsOf } from '../../../test/support/embedded-ipv4';
 import { AddressRefusedError, checkWebhookUrl, classifyAddress, guardedLookup, refusalReason, WebhookUrlError, type Resolver } from './address-guard';
 
 const strict = { allowPrivateNetworks: false };
@@ -47,6 +48,50 @@ describe('classifyAddress', () => {
     ['::ffff:8.8.8.8', 'public'],
   ])('%s is %s', (ip, cls) => {
     expect(classifyAddress(ip)).toBe(cls);
+  });
+});
+
+describe('IPv6 forms that carry an IPv4 address are judged by that address', () => {
+  const targets = [
+    ['127.0.0.1', 'loopback'],
+    ['10.1.2.3', 'private'],
+    ['192.168.1.10', 'private'],
+    ['169.254.10.20', 'linkLocal'],
+    ['169.254.169.254', 'metadata'],
+  ] as const;
+  const cases = targets.flatMap(([v4, cls]) => ipv6FormsOf(v4).map(({ form, address }) => ({ v4, cls, form, address })));
+
+  it.each(cases)('$form of $v4 ($address) is $cls', ({ v4, cls, address }) => {
+    expect(classifyAddress(address)).toBe(cls);
+    // the reason names the IPv4 address inside, and the rule that refuses it
+    const always = cls === 'linkLocal' || cls === 'metadata';
+    const reason = refusalReason(address, always ? lenient : strict);
+    expect(reason).toContain(`(${v4})`);
+    expect(reason).toMatch(always ? /never allowed/ : /hooks\.allowPrivateNetworks/);
+    if (!always) expect(refusalReason(address, lenient)).toBeUndefined();
+    // in a URL, after WHATWG parsing has rewritten the address (dotted tails become hex)
+    expect(() => checkWebhookUrl(`http://[${address}]:8080/hook`, always ? lenient : strict)).toThrow(AddressRefusedError);
+    expect(() => checkWebhookUrl(`http://[${address}]:8080/hook`, always ? lenient : strict)).toThrow(v4);
+  });
+
+  it('the issue’s example, http://[::ffff:0:7f00:1]/, is a loopback address', () => {
+    expect(classifyAddress('::ffff:0:7f00:1')).toBe('loopback');
+    expect(() => checkWebhookUrl('http://[::ffff:0:7f00:1]/', strict)).toThrow(/::ffff:0:7f00:1 \(127\.0\.0\.1\) is a loopback address/);
+  });
+
+  it('a public IPv4 address inside keeps its class; local-use NAT64 stays private and Teredo reserved', () => {
+    const classes = Object.fromEntries(ipv6FormsOf('8.8.8.8').map(({ form, address }) => [form, classifyAddress(address)]));
+    for (const [form, cls] of Object.entries(classes)) {
+      expect(cls, form).toBe(form.startsWith('local NAT64') ? 'private' : form.startsWith('Teredo') ? 'reserved' : 'public');
+    }
+  });
+
+  it('resolved addresses are judged the same way at connect', async () => {
+    const resolve: Resolver = (_host, _options, callback) => callback(null, [{ address: '::ffff:0:a9fe:a9fe', family: 6 }, { address: '2001:0:4136:e378:8000:63bf:80ff:fffe', family: 6 }]);
+    const lookup = (policy: typeof strict) =>
+      new Promise<unknown>((ok, fail) => guardedLookup(policy, resolve)('hooks.example.test', { all: true }, (err, address) => (err ? fail(err) : ok(address))));
+    await expect(lookup(strict)).rejects.toThrow(/::ffff:0:a9fe:a9fe \(169\.254\.169\.254\), a cloud metadata address/);
+    expect(await lookup(lenient)).toEqual([{ address: '2001:0:4136:e378:8000:63bf:80ff:fffe', family: 6 }]); // Teredo to 127.0.0.1: a loopback receiver, allowed here
   });
 });
 

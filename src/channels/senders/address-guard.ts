@@ -7,9 +7,12 @@
 //   address connected to, and a name that re-binds between a check and the connect cannot slip
 //   through (there is no separate check to slip between).
 // Link-local and metadata addresses are refused always; loopback, private, shared (CGNAT),
-// reserved and unspecified addresses only while `allowPrivateNetworks` is off.
+// reserved and unspecified addresses only while `allowPrivateNetworks` is off. An IPv6 address
+// that carries an IPv4 address (mapped, compatible, translated, NAT64, 6to4, Teredo) is judged by
+// the IPv4 address inside. Parsing and prefix matching are ipaddr.js's; the policy is here.
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOptions } from 'node:dns';
 import { isIP, isIPv4, isIPv6 } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { InvalidInputError } from '../../shared/errors';
 
 export interface AddressPolicy {
@@ -67,6 +70,9 @@ const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata.goog', 'me
 
 type Range = [prefix: string, bits: number, cls: AddressClass];
 
+// Judged by the address inside instead (see embeddedIPv4): ::ffff:0:0/96, ::ffff:0:0:0/96, ::/96,
+// 64:ff9b::/96, 64:ff9b:1::/48 (private when what it carries is public), 2002::/16, 2001::/32
+// (reserved when what it carries is public).
 const V4_RANGES: Range[] = [
   ['0.0.0.0', 8, 'unspecified'],
   ['127.0.0.0', 8, 'loopback'],
@@ -91,11 +97,23 @@ const V6_RANGES: Range[] = [
   ['fec0::', 10, 'private'], // site-local, deprecated but still routed inside some networks
   ['fc00::', 7, 'private'],
   ['ff00::', 8, 'unroutable'],
-  ['64:ff9b:1::', 48, 'private'], // local-use NAT64
   ['100::', 64, 'reserved'], // discard-only
-  ['2001::', 32, 'reserved'], // Teredo: the client address inside is obfuscated
   ['2001:db8::', 32, 'reserved'],
 ];
+
+/** The ranges of one family as ipaddr.js's range list: class → [network, prefix length][]. */
+function rangeList(ranges: Range[]): Record<string, [ipaddr.IPv4 | ipaddr.IPv6, number][]> {
+  const list: Record<string, [ipaddr.IPv4 | ipaddr.IPv6, number][]> = {};
+  for (const [prefix, bits, cls] of ranges) (list[cls] ??= []).push([ipaddr.parse(prefix), bits]);
+  return list;
+}
+
+const V4_LIST = rangeList(V4_RANGES);
+const V6_LIST = rangeList(V6_RANGES);
+const METADATA_ADDRESSES = new Set([...METADATA].map((a) => ipaddr.parse(a).toString()));
+
+/** From the most to the least dangerous: which class an address with several readings gets. */
+const SEVERITY: readonly AddressClass[] = ['metadata', 'linkLocal', 'unroutable', 'loopback', 'private', 'sharedNat', 'reserved', 'unspecified', 'public'];
 
 /** What kind of address `ip` is (IPv4 or IPv6 text, an IPv6 zone is ignored). */
 export function classifyAddress(ip: string): AddressClass {
@@ -125,17 +143,26 @@ function refusal(ip: string, policy: AddressPolicy): Refusal | undefined {
   return { address, description: DESCRIPTION[cls], rule: '; receivers on loopback or private networks need hooks.allowPrivateNetworks' };
 }
 
+/** The class of `ip`, and the IPv4 address it was judged by when it is an IPv6 wrapping of one. */
 function inspect(ip: string): { cls: AddressClass; v4?: string } {
-  const bytes = parseAddress(ip);
-  if (!bytes) throw new Error(`not an IP address: ${ip}`);
-  const v4 = bytes.length === 4 ? bytes : embeddedIPv4(bytes);
-  const [candidate, ranges] = v4 ? [v4, V4_RANGES] : [bytes, V6_RANGES];
-  const v4Text = v4 ? formatAddress(v4) : undefined;
-  if (METADATA.has(formatAddress(candidate))) return { cls: 'metadata', v4: v4Text };
-  for (const [prefix, bits, cls] of ranges) {
-    if (inRange(candidate, parseAddress(prefix)!, bits)) return { cls, v4: v4Text };
-  }
-  return { cls: 'public', v4: v4Text };
+  const addr = parseAddress(ip);
+  if (!addr) throw new Error(`not an IP address: ${ip}`);
+  if (addr.kind() === 'ipv4') return { cls: classOf(addr) };
+  const embedded = embeddedIPv4(addr as ipaddr.IPv6);
+  if (!embedded) return { cls: classOf(addr) };
+  // The most dangerous reading decides (the wrapping's own class counts as one). On a tie, a
+  // reading whose other bits are as its form wants them names the IPv4 address in the message.
+  const candidates = [
+    ...embedded.readings.map(({ v4, wellFormed }) => ({ cls: classOf(v4), v4: v4.toString(), rank: wellFormed ? 0 : 1 })),
+    ...(embedded.otherwise ? [{ cls: embedded.otherwise, v4: undefined, rank: 2 }] : []),
+  ];
+  const [judged] = candidates.sort((a, b) => SEVERITY.indexOf(a.cls) - SEVERITY.indexOf(b.cls) || a.rank - b.rank);
+  return { cls: judged.cls, v4: judged.v4 };
+}
+
+function classOf(addr: ipaddr.IPv4 | ipaddr.IPv6): AddressClass {
+  if (METADATA_ADDRESSES.has(addr.toString())) return 'metadata';
+  return ipaddr.subnetMatch(addr, addr.kind() === 'ipv4' ? V4_LIST : V6_LIST, 'public') as AddressClass;
 }
 
 /** A webhook URL that is malformed or not allowed (create time: a 400). */
@@ -220,57 +247,55 @@ export function guardedLookup(policy: AddressPolicy, resolve: Resolver = dnsLook
   };
 }
 
-// --- address arithmetic ---------------------------------------------------------------------
+// --- addresses ------------------------------------------------------------------------------
 
-function parseAddress(text: string): Uint8Array | undefined {
+/** Node's own test of what an IP address is (no `0x7f.1`, no `127.1`), then ipaddr.js parses it. */
+function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
   const ip = text.replace(/%.*$/, '');
-  if (isIPv4(ip)) return Uint8Array.from(ip.split('.').map(Number));
-  if (!isIPv6(ip)) return undefined;
-  let head = ip;
-  const tail: number[] = [];
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(ip);
-  if (dotted) {
-    const [a, b, c, d] = dotted[1].split('.').map(Number);
-    tail.push((a << 8) | b, (c << 8) | d);
-    head = ip.slice(0, -dotted[1].length).replace(/:$/, ip.endsWith('::' + dotted[1]) ? ':' : '');
-  }
-  const [left, right] = head.includes('::') ? head.split('::') : [head, undefined];
-  const words = (s: string) => (s ? s.split(':').map((w) => parseInt(w, 16)) : []);
-  const l = words(left);
-  const r = right === undefined ? [] : words(right);
-  const fill = right === undefined ? 0 : 8 - l.length - r.length - tail.length;
-  const all = [...l, ...new Array<number>(fill).fill(0), ...r, ...tail];
-  const bytes = new Uint8Array(16);
-  all.forEach((w, i) => {
-    bytes[2 * i] = w >> 8;
-    bytes[2 * i + 1] = w & 0xff;
-  });
-  return bytes;
-}
-
-/** The IPv4 address an IPv6 address carries and routes to: mapped, NAT64, 6to4, compatible. */
-function embeddedIPv4(b: Uint8Array): Uint8Array | undefined {
-  const zeros = (from: number, to: number) => b.slice(from, to).every((x) => x === 0);
-  if (zeros(0, 10) && b[10] === 0xff && b[11] === 0xff) return b.slice(12); // ::ffff:a.b.c.d
-  if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zeros(4, 12)) return b.slice(12); // 64:ff9b::/96
-  if (b[0] === 0x20 && b[1] === 0x02) return b.slice(2, 6); // 2002::/16, 6to4
-  if (zeros(0, 12) && !zeros(12, 15)) return b.slice(12); // ::a.b.c.d (deprecated), not :: or ::1
+  if (isIPv4(ip)) return ipaddr.IPv4.parse(ip);
+  if (isIPv6(ip)) return ipaddr.IPv6.parse(ip);
   return undefined;
 }
 
-function inRange(addr: Uint8Array, prefix: Uint8Array, bits: number): boolean {
-  if (addr.length !== prefix.length) return false;
-  for (let i = 0; i < bits; i += 8) {
-    const take = Math.min(8, bits - i);
-    const mask = (0xff << (8 - take)) & 0xff;
-    if ((addr[i / 8] & mask) !== (prefix[i / 8] & mask)) return false;
-  }
-  return true;
+const cidr = (text: string) => ipaddr.IPv6.parseCIDR(text);
+const MAPPED = cidr('::ffff:0:0/96'); // RFC 4291
+const TRANSLATED = cidr('::ffff:0:0:0/96'); // RFC 2765, RFC 6145 (SIIT)
+const COMPATIBLE = cidr('::/96'); // RFC 4291, deprecated
+const OWN_IN_COMPATIBLE = cidr('::/127'); // :: and ::1, IPv6's own
+const NAT64 = cidr('64:ff9b::/96'); // RFC 6052, the well-known prefix (always a /96)
+const LOCAL_NAT64 = cidr('64:ff9b:1::/48'); // RFC 8215, local use
+const SIX_TO_FOUR = cidr('2002::/16'); // RFC 3056
+const TEREDO = cidr('2001::/32'); // RFC 4380
+
+interface Reading {
+  v4: ipaddr.IPv4;
+  /** the bits around it are as the form says they are (RFC 6052: the "u" octet and the suffix zero) */
+  wellFormed: boolean;
 }
 
-function formatAddress(b: Uint8Array): string {
-  if (b.length === 4) return b.join('.');
-  const words: string[] = [];
-  for (let i = 0; i < 16; i += 2) words.push(((b[i] << 8) | b[i + 1]).toString(16));
-  return words.join(':');
+/**
+ * The IPv4 address an IPv6 address carries and routes (or is translated) to. `readings`: where it
+ * sits depends on the form; a local-use NAT64 prefix may be /48, /56, /64 or /96 long, and RFC
+ * 6052 puts the IPv4 address elsewhere for each, so every place is read and judged.
+ * `otherwise`: the wrapping's own class, which counts when it is more dangerous than every reading.
+ */
+function embeddedIPv4(addr: ipaddr.IPv6): { readings: Reading[]; otherwise?: AddressClass } | undefined {
+  const b = addr.toByteArray();
+  const zero = (...i: number[]) => i.every((k) => b[k] === 0);
+  const at = (bytes: number[], wellFormed = true): Reading => ({ v4: new ipaddr.IPv4(bytes.map((k) => b[k])), wellFormed });
+  const last32 = () => at([12, 13, 14, 15]);
+  if (addr.match(MAPPED) || addr.match(TRANSLATED) || addr.match(NAT64)) return { readings: [last32()] };
+  if (addr.match(COMPATIBLE) && !addr.match(OWN_IN_COMPATIBLE)) return { readings: [last32()] };
+  if (addr.match(LOCAL_NAT64)) {
+    // /96: bits 96-127; /64: 72-103; /56: 56-63 and 72-95; /48: 48-63 and 72-87 (bits 64-71 are the "u" octet)
+    const shorter = [at([9, 10, 11, 12], zero(8, 13, 14, 15)), at([7, 9, 10, 11], zero(8, 12, 13, 14, 15)), at([6, 7, 9, 10], zero(8, 11, 12, 13, 14, 15))];
+    // a /96 prefix has no zero bits to check: its reading fits when none of the others does
+    return { readings: [at([12, 13, 14, 15], !shorter.some((r) => r.wellFormed)), ...shorter], otherwise: 'private' };
+  }
+  if (addr.match(SIX_TO_FOUR)) return { readings: [at([2, 3, 4, 5])] };
+  if (addr.match(TEREDO)) {
+    // the client's address, obfuscated: the last 32 bits XOR 0xffffffff (bits 32-63 are the Teredo server's)
+    return { readings: [{ v4: new ipaddr.IPv4(b.slice(12).map((x) => x ^ 0xff)), wellFormed: true }], otherwise: 'reserved' };
+  }
+  return undefined;
 }

@@ -1,5 +1,6 @@
 // Security headers on every response (helmet): no MIME sniffing, no framing, no Referer, a strict
-// Content Security Policy, and HSTS on responses that went out over TLS.
+// Content Security Policy, and HSTS on responses that went out over TLS. API answers are not
+// stored by any cache.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 
@@ -37,6 +38,14 @@ export const DOCS_PATH = '/api/docs';
 /** one year; no includeSubDomains or preload: the names beside Flotilla's are not Flotilla's to bind */
 export const HSTS_MAX_AGE_SECONDS = 31_536_000;
 
+/**
+ * The JSON API and the operations endpoints: their answers (errors included) carry
+ * `Cache-Control: no-store`, so neither a browser nor a proxy keeps a copy of fleet state, audit
+ * entries or tokens. A route may set its own (the event stream does). The web UI's files and the
+ * OpenAPI UI's keep their own caching.
+ */
+export const NO_STORE_PATHS = /^\/(api\/v1|healthz|readyz|metrics)(\/|$)/i; // Express routes ignore case
+
 const common = {
   xContentTypeOptions: true,
   xFrameOptions: { action: 'deny' as const },
@@ -60,6 +69,7 @@ export function securityHeaders(): RequestHandler {
     const headers = req.path === DOCS_PATH || req.path === `${DOCS_PATH}/` ? docs : strict;
     headers(req, res, (err?: unknown) => {
       if (err) return next(err);
+      if (NO_STORE_PATHS.test(req.path)) res.setHeader('cache-control', 'no-store');
       if (req.secure) hsts(req, res, next);
       else next();
     });
