@@ -48,10 +48,13 @@ async function main(): Promise<void> {
 
   await app.listen(config.server.port, config.server.host);
   const address = app.getHttpServer().address();
-  log.info({ port: typeof address === 'object' && address ? address.port : config.server.port, scheme: servesHttps(config) ? 'https' : 'http', dataDir: config.dataDir }, 'flotilla listening');
+  log.info(
+    { port: typeof address === 'object' && address ? address.port : config.server.port, scheme: servesHttps(config) ? 'https' : 'http', dataDir: config.dataDir },
+    'flotilla listening',
+  );
 }
 
 main().catch((e) => {
-  process.stderr.write(`flotilla: start-up failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.stderr.write(`flotilla: start-up failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });

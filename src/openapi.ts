@@ -34,5 +34,9 @@ function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value === null || typeof value !== 'object') return value;
   const tree = value as Record<string, unknown>;
-  return Object.fromEntries(Object.keys(tree).sort().map((k) => [k, sortKeys(tree[k])]));
+  return Object.fromEntries(
+    Object.keys(tree)
+      .sort()
+      .map((k) => [k, sortKeys(tree[k])]),
+  );
 }

@@ -45,7 +45,26 @@ export class ApplicationViews {
     const rows = await this.db.manager.find(TargetRow, {
       where: { application: In(apps.map((a) => a.name)) },
       order: { cluster: 'ASC', namespace: 'ASC' },
-      select: withResources ? undefined : { id: true, application: true, cluster: true, namespace: true, problem: true, renderer: true, leaving: true, desiredRevision: true, revision: true, commit: true, sync: true, health: true, message: true, lastRunId: true, dueAt: true, failures: true },
+      select: withResources
+        ? undefined
+        : {
+            id: true,
+            application: true,
+            cluster: true,
+            namespace: true,
+            problem: true,
+            renderer: true,
+            leaving: true,
+            desiredRevision: true,
+            revision: true,
+            commit: true,
+            sync: true,
+            health: true,
+            message: true,
+            lastRunId: true,
+            dueAt: true,
+            failures: true,
+          },
     });
     const lastRuns = await this.runs.byIds(rows.map((r) => r.lastRunId).filter((id): id is number => id !== null));
     const byApp = new Map<string, TargetRow[]>();
@@ -58,7 +77,8 @@ export class ApplicationViews {
   private async currentRollouts(names: string[]): Promise<Map<string, Rollout>> {
     if (!names.length) return new Map();
     const ids: { id: number }[] = await this.db.manager.query(
-      `SELECT MAX(id) AS id FROM rollouts WHERE application IN (${names.map(() => '?').join(', ')}) GROUP BY application`, names,
+      `SELECT MAX(id) AS id FROM rollouts WHERE application IN (${names.map(() => '?').join(', ')}) GROUP BY application`,
+      names,
     );
     const rows = ids.length ? await this.db.manager.find(Rollout, { where: { id: In(ids.map((r) => r.id)) } }) : [];
     return new Map(rows.map((r) => [r.application, r]));
@@ -81,7 +101,9 @@ export class ApplicationViews {
         const engine = new SyncEngine(this.clients.forCluster(cluster), { concurrency: this.config.sync.engineConcurrency, clock: this.clock });
         const changes = await engine.diff({ target, objects, inventory: t.inventory, prune: app.syncPolicy.prune, ...engineRules(app, this.config) });
         return {
-          ...base, revision: sha, error: null,
+          ...base,
+          revision: sha,
+          error: null,
           changes: changes.map((c) => ({ ...c.ref, action: c.action, ...(c.message ? { message: c.message } : {}), ...(c.diff?.length ? { diff: c.diff } : {}) })),
         };
       } catch (e) {
@@ -110,10 +132,15 @@ export class ApplicationViews {
       pinned: a.pinnedRevision ? { revision: a.pinnedRevision, syncRunId: a.pinnedSyncRunId, at: a.pinnedAt } : null,
       deletion: a.deletingSince ? { cascade: true, startedAt: a.deletingSince, remaining: rows.length } : null,
       rollout: a.rollout,
-      currentRollout: rollout ? { id: rollout.id, revision: rollout.revision, state: rollout.state, wave: rollout.waves.find((w) => w.state !== 'Completed')?.name ?? null, message: rollout.message } : null,
+      currentRollout: rollout
+        ? { id: rollout.id, revision: rollout.revision, state: rollout.state, wave: rollout.waves.find((w) => w.state !== 'Completed')?.name ?? null, message: rollout.message }
+        : null,
       syncWindows: a.syncWindows ?? [],
       syncWindow: { allowed: verdict.allowed, manualAllowed: verdict.manualAllowed, until: verdict.until?.toISOString() ?? null, reason: verdict.reason, active: verdict.active },
-      status: { summary: summary(active), targets: rows.map((r) => this.targetView(r, lastRuns.get(r.lastRunId ?? -1), withResources, a.rollout ? (places.get(`${r.cluster}\0${r.namespace}`) ?? null) : null)) },
+      status: {
+        summary: summary(active),
+        targets: rows.map((r) => this.targetView(r, lastRuns.get(r.lastRunId ?? -1), withResources, a.rollout ? (places.get(`${r.cluster}\0${r.namespace}`) ?? null) : null)),
+      },
       createdAt: a.createdAt,
       updatedAt: a.updatedAt,
     };

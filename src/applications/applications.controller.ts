@@ -8,11 +8,16 @@ import { NamePipe } from '../common/name.pipe';
 import { ApplicationViews } from './application-views';
 import { ApplicationsService } from './applications.service';
 import {
-  CreateApplicationDto, DeleteApplicationQuery, DiffQuery, HistoryQuery, ListApplicationsQuery, RollbackRequestDto, SyncRequestDto, UpdateApplicationDto,
+  CreateApplicationDto,
+  DeleteApplicationQuery,
+  DiffQuery,
+  HistoryQuery,
+  ListApplicationsQuery,
+  RollbackRequestDto,
+  SyncRequestDto,
+  UpdateApplicationDto,
 } from './dto/application.dto';
-import {
-  ApplicationPageView, ApplicationView, DiffView, RollbackAcceptedView, SyncAcceptedView, SyncRunPageView, syncRunView,
-} from './dto/application.view';
+import { ApplicationPageView, ApplicationView, DiffView, RollbackAcceptedView, SyncAcceptedView, SyncRunPageView, syncRunView } from './dto/application.view';
 import { SyncRuns } from './sync-runs';
 
 const ref = (t: { cluster: string; namespace: string }) => ({ cluster: t.cluster, namespace: t.namespace });
@@ -87,7 +92,12 @@ export class ApplicationsController {
   @ApiAcceptedResponse({ type: SyncAcceptedView, description: 'queued ahead of periodic work' })
   @ApiOkResponse({ type: DiffView, description: 'dryRun: what each target would change; nothing written' })
   @ApiErrors(400, 401, 403, 404, 409, 413, 415, 429)
-  async sync(@Param('name', NamePipe) name: string, @Body() dto: SyncRequestDto, @CurrentPrincipal() who: Principal, @Res({ passthrough: true }) res: Response): Promise<SyncAcceptedView | DiffView> {
+  async sync(
+    @Param('name', NamePipe) name: string,
+    @Body() dto: SyncRequestDto,
+    @CurrentPrincipal() who: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<SyncAcceptedView | DiffView> {
     if (dto.dryRun) {
       const app = await this.applications.get(name);
       const targets = await this.applications.chooseTargets(name, dto.targets);
@@ -121,7 +131,7 @@ export class ApplicationsController {
   @Post(':name/rollback')
   @MinRole('operator')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Re-apply an earlier run\'s revision on every target, and pin the application to it' })
+  @ApiOperation({ summary: "Re-apply an earlier run's revision on every target, and pin the application to it" })
   @ApiAcceptedResponse({ type: RollbackAcceptedView, description: 'pinned and queued; setting revision again unpins' })
   @ApiErrors(400, 401, 403, 404, 409, 413, 415, 429)
   async rollback(@Param('name', NamePipe) name: string, @Body() dto: RollbackRequestDto, @CurrentPrincipal() who: Principal): Promise<RollbackAcceptedView> {

@@ -23,6 +23,21 @@ import { SyncWindowPolicy } from './sync-window-policy';
 @Module({
   imports: [ClustersModule, RepositoriesModule, ChannelsModule],
   controllers: [ApplicationsController, TargetsController, RolloutsController],
-  providers: [ApplicationsService, ApplicationViews, ApplicationMetrics, DesiredState, LiveCaches, ReconcileQueue, SyncRuns, TargetHooks, TargetReconciler, TargetSet, TargetTrees, RolloutController, RolloutActions, SyncWindowPolicy],
+  providers: [
+    ApplicationsService,
+    ApplicationViews,
+    ApplicationMetrics,
+    DesiredState,
+    LiveCaches,
+    ReconcileQueue,
+    SyncRuns,
+    TargetHooks,
+    TargetReconciler,
+    TargetSet,
+    TargetTrees,
+    RolloutController,
+    RolloutActions,
+    SyncWindowPolicy,
+  ],
 })
 export class ApplicationsModule {}

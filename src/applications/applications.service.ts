@@ -95,10 +95,22 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
       await this.checkReferences(tx, dto.repository, dto.destinations);
       await this.checkWaveClusters(tx, rollout);
       const app = tx.create(Application, {
-        name: dto.name, labels: dto.labels ?? {}, repository: dto.repository, path: dto.path, revision: dto.revision ?? null,
-        rollout, syncWindows, ignoreDifferences,
-        destinations: dto.destinations.map(destination), syncPolicy: policy, hooks: await this.hooksOf(tx, dto.hooks ?? []), helm: helmOf(dto.helm),
-        pinnedRevision: null, pinnedSyncRunId: null, pinnedAt: null, deletingSince: null,
+        name: dto.name,
+        labels: dto.labels ?? {},
+        repository: dto.repository,
+        path: dto.path,
+        revision: dto.revision ?? null,
+        rollout,
+        syncWindows,
+        ignoreDifferences,
+        destinations: dto.destinations.map(destination),
+        syncPolicy: policy,
+        hooks: await this.hooksOf(tx, dto.hooks ?? []),
+        helm: helmOf(dto.helm),
+        pinnedRevision: null,
+        pinnedSyncRunId: null,
+        pinnedAt: null,
+        deletingSince: null,
       });
       await tx.save(app);
       await this.targets.expand(tx, app);
@@ -156,7 +168,11 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
       if (cascade) checkWrites(app, 'a cascade deletion deletes objects in the clusters; delete without cascade, or set syncPolicy.mode to apply first');
       if (cascade) {
         if (!app.deletingSince) await tx.update(Application, { name }, { deletingSince: this.clock.date() });
-        await tx.update(TargetRow, { application: name }, { leaving: true, dueAt: this.clock.now(), priority: 0, failures: 0, message: 'application deleted: deleting its objects' });
+        await tx.update(
+          TargetRow,
+          { application: name },
+          { leaving: true, dueAt: this.clock.now(), priority: 0, failures: 0, message: 'application deleted: deleting its objects' },
+        );
         return;
       }
       const ids = (await tx.find(TargetRow, { where: { application: name }, select: { id: true } })).map((t) => t.id);
@@ -180,9 +196,16 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
     this.checkManualWindow(app, 'sync');
     const chosen = await this.chooseTargets(name, dto.targets);
     for (const t of chosen) {
-      await this.queue.trigger({ application: name, cluster: t.cluster, namespace: t.namespace }, {
-        trigger: 'manual', actor, revision: dto.revision ?? null, prune: dto.prune ?? null, resetFailures: true,
-      });
+      await this.queue.trigger(
+        { application: name, cluster: t.cluster, namespace: t.namespace },
+        {
+          trigger: 'manual',
+          actor,
+          revision: dto.revision ?? null,
+          prune: dto.prune ?? null,
+          resetFailures: true,
+        },
+      );
     }
     return chosen;
   }
@@ -213,7 +236,9 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
   private checkManualWindow(app: Application, what: string): void {
     const verdict = this.windows.verdict(app);
     if (verdict.manualAllowed) return;
-    throw new ConflictError(`${what} refused by the sync windows: ${verdict.reason ?? 'sync is not allowed now'}${verdict.until ? ` (allowed again at ${verdict.until.toISOString()})` : ''}`);
+    throw new ConflictError(
+      `${what} refused by the sync windows: ${verdict.reason ?? 'sync is not allowed now'}${verdict.until ? ` (allowed again at ${verdict.until.toISOString()})` : ''}`,
+    );
   }
 
   /** Every cluster a wave names must be registered: 400 naming which. */
@@ -250,7 +275,9 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
 
   /** Hooks as stored, defaults filled; 400 for a missing channel or a gate that cannot gate. */
   private async hooksOf(tx: EntityManager, hooks: HookDto[]): Promise<Hook[]> {
-    const channels = new Map((await tx.find(Channel, { where: { name: In([...new Set(hooks.map((h) => h.channel))]) }, select: { name: true, type: true } })).map((c) => [c.name, c]));
+    const channels = new Map(
+      (await tx.find(Channel, { where: { name: In([...new Set(hooks.map((h) => h.channel))]) }, select: { name: true, type: true } })).map((c) => [c.name, c]),
+    );
     return hooks.map((h, i) => {
       const channel = channels.get(h.channel);
       if (!channel) throw new InvalidInputError(`hooks[${i}].channel: no channel "${h.channel}" exists`);
@@ -268,7 +295,14 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
       throw new InvalidInputError(`syncPolicy.selfHeal (${dto.selfHeal}) and syncPolicy.onDrift (${dto.onDrift}) disagree: selfHeal true is onDrift heal; give one of them`);
     }
     const merged: SyncPolicy = {
-      automated: true, prune: false, selfHeal: false, intervalSeconds: defaultIntervalSeconds, adopt: false, pruneAdopted: false, clusterResources: [...DEFAULT_CLUSTER_RESOURCES], mode: 'apply',
+      automated: true,
+      prune: false,
+      selfHeal: false,
+      intervalSeconds: defaultIntervalSeconds,
+      adopt: false,
+      pruneAdopted: false,
+      clusterResources: [...DEFAULT_CLUSTER_RESOURCES],
+      mode: 'apply',
       ...current,
       ...Object.fromEntries(Object.entries(dto ?? {}).filter(([, v]) => v !== undefined)),
     };
@@ -319,7 +353,8 @@ function checkModeWithRollout(policy: SyncPolicy, rollout: RolloutSpec | null | 
 
 /** 409 for what would write to the clusters while the application only reports. */
 function checkWrites(app: Application, hint: string): void {
-  if (app.syncPolicy.mode === 'reportOnly') throw new ConflictError(`application "${app.name}" is report-only (syncPolicy.mode reportOnly): Flotilla writes nothing to its targets; ${hint}`);
+  if (app.syncPolicy.mode === 'reportOnly')
+    throw new ConflictError(`application "${app.name}" is report-only (syncPolicy.mode reportOnly): Flotilla writes nothing to its targets; ${hint}`);
 }
 
 /** Sync windows as stored, defaults filled; 400 naming the first bad one. */

@@ -2,7 +2,17 @@ import { Injectable } from '@nestjs/common';
 import type { Cluster } from '../clusters/cluster.entity';
 import { ClusterClients } from '../clusters/cluster-clients';
 import { AppConfig } from '../config/app-config';
-import { RenderError, Renderers, rendererFor, type ClusterCapabilities, type RenderBudgets, type RenderedObject, type RendererKind, type RenderOptions, type Target } from '../engine';
+import {
+  RenderError,
+  Renderers,
+  rendererFor,
+  type ClusterCapabilities,
+  type RenderBudgets,
+  type RenderedObject,
+  type RendererKind,
+  type RenderOptions,
+  type Target,
+} from '../engine';
 import { TreeLimitError, type CommitInfo } from '../git';
 import { RepositoryFetches } from '../repositories/repository-fetches';
 import { Clock } from '../shared/clock';
@@ -46,8 +56,12 @@ export class DesiredState {
   ) {
     const r = config.render;
     this.renderers = new Renderers({
-      kubectl: r.kubectl, kustomize: r.kustomize ?? undefined, helm: r.helm, allowRemote: r.allowRemote,
-      timeoutMs: r.timeoutSeconds * 1000, maxOutputBytes: r.maxOutputBytes,
+      kubectl: r.kubectl,
+      kustomize: r.kustomize ?? undefined,
+      helm: r.helm,
+      allowRemote: r.allowRemote,
+      timeoutMs: r.timeoutSeconds * 1000,
+      maxOutputBytes: r.maxOutputBytes,
       budgets: renderBudgetsOf(config),
     });
   }
@@ -70,11 +84,16 @@ export class DesiredState {
     const kind = await remember(this.kinds, `${repository}\0${sha}\0${path}`, () => this.withTree(repository, sha, path, (root) => rendererFor(root, path)), isContentError);
     const options: RenderOptions = kind === 'helm' ? { helm: helmFor(app.helm, cluster), capabilities: await this.capabilitiesOf(cluster) } : {};
     const key = `${repository}\0${sha}\0${path}\0${this.renderers.parameters(kind, target, options)}`;
-    return remember(this.renders, key, () =>
-      this.withTree(repository, sha, path, async (root) => {
-        this.metrics.rendered();
-        return { renderer: kind, objects: await this.renderers.get(kind).render(root, path, target, options) };
-      }), isContentError);
+    return remember(
+      this.renders,
+      key,
+      () =>
+        this.withTree(repository, sha, path, async (root) => {
+          this.metrics.rendered();
+          return { renderer: kind, objects: await this.renderers.get(kind).render(root, path, target, options) };
+        }),
+      isContentError,
+    );
   }
 
   private async withTree<T>(repository: string, sha: string, path: string, use: (root: string) => Promise<T>): Promise<T> {

@@ -37,7 +37,16 @@ describe('expandTargets', () => {
   });
 
   it('gives no targets on an empty fleet', () => {
-    expect(expand([{ cluster: 'east', namespace: 'web' }, { clusterSelector: {}, namespace: 'web' }], 'apps/web', [])).toEqual([]);
+    expect(
+      expand(
+        [
+          { cluster: 'east', namespace: 'web' },
+          { clusterSelector: {}, namespace: 'web' },
+        ],
+        'apps/web',
+        [],
+      ),
+    ).toEqual([]);
   });
 
   it('targets every cluster whose labels match matchLabels', () => {
@@ -45,7 +54,12 @@ describe('expandTargets', () => {
   });
 
   it('targets every cluster whose labels match matchExpressions', () => {
-    const notUs = { matchExpressions: [{ key: 'region', operator: 'NotIn', values: ['us'] }, { key: 'zone', operator: 'Exists' }] };
+    const notUs = {
+      matchExpressions: [
+        { key: 'region', operator: 'NotIn', values: ['us'] },
+        { key: 'zone', operator: 'Exists' },
+      ],
+    };
     expect(keys(expand([{ clusterSelector: notUs, namespace: 'web' }]))).toEqual(['east/web', 'stage/web']);
     const both = { matchLabels: { region: 'eu' }, matchExpressions: [{ key: 'env', operator: 'In', values: ['staging'] }] };
     expect(keys(expand([{ clusterSelector: both, namespace: 'web' }]))).toEqual(['stage/web']);
@@ -66,12 +80,22 @@ describe('expandTargets', () => {
   });
 
   it('sorts by cluster then namespace whatever the order of destinations and clusters', () => {
-    const targets = expand([{ clusterSelector: {}, namespace: 'b' }, { clusterSelector: {}, namespace: 'a' }], 'x', [...fleet].reverse());
+    const targets = expand(
+      [
+        { clusterSelector: {}, namespace: 'b' },
+        { clusterSelector: {}, namespace: 'a' },
+      ],
+      'x',
+      [...fleet].reverse(),
+    );
     expect(keys(targets)).toEqual(['east/a', 'east/b', 'stage/a', 'stage/b', 'west/a', 'west/b']);
   });
 
   it('renders {{cluster.name}} and {{cluster.labels.region}} in namespace and path', () => {
-    const targets = expand([{ clusterSelector: { matchLabels: { env: 'prod' } }, namespace: 'web-{{ cluster.name }}-{{cluster.labels.region}}' }], 'envs/{{cluster.labels.region}}/{{cluster.name}}');
+    const targets = expand(
+      [{ clusterSelector: { matchLabels: { env: 'prod' } }, namespace: 'web-{{ cluster.name }}-{{cluster.labels.region}}' }],
+      'envs/{{cluster.labels.region}}/{{cluster.name}}',
+    );
     expect(targets).toEqual([
       { cluster: 'east', namespace: 'web-east-eu', path: 'envs/eu/east' },
       { cluster: 'west', namespace: 'web-west-us', path: 'envs/us/west' },
@@ -88,7 +112,10 @@ describe('expandTargets', () => {
   });
 
   it('marks a rendered namespace that is not a DNS-1123 label with a problem', () => {
-    const clusters = [{ name: 'a', labels: { team: 'Team_1' } }, { name: 'b', labels: { team: 'team-2' } }];
+    const clusters = [
+      { name: 'a', labels: { team: 'Team_1' } },
+      { name: 'b', labels: { team: 'team-2' } },
+    ];
     expect(expand([{ clusterSelector: {}, namespace: '{{cluster.labels.team}}' }], 'apps', clusters)).toEqual([
       { cluster: 'a', namespace: 'Team_1', path: 'apps', problem: 'namespace "Team_1" (from "{{cluster.labels.team}}") is not a DNS-1123 label' },
       { cluster: 'b', namespace: 'team-2', path: 'apps' },
@@ -96,9 +123,18 @@ describe('expandTargets', () => {
   });
 
   it('marks a path that renders outside the repository or lacks a label with a problem', () => {
-    const clusters: FleetCluster[] = [{ name: 'a', labels: { dir: '..' } }, { name: 'b', labels: { dir: 'b' } }, { name: 'c', labels: {} }];
+    const clusters: FleetCluster[] = [
+      { name: 'a', labels: { dir: '..' } },
+      { name: 'b', labels: { dir: 'b' } },
+      { name: 'c', labels: {} },
+    ];
     const targets = expand([{ clusterSelector: {}, namespace: 'web' }], 'envs/{{cluster.labels.dir}}/../x', clusters);
-    expect(targets[0]).toEqual({ cluster: 'a', namespace: 'web', path: 'envs/../../x', problem: expect.stringMatching(/^path "envs\/\.\.\/\.\.\/x" \(from "envs\/\{\{cluster\.labels\.dir\}\}\/\.\.\/x"\) leaves the repository/) });
+    expect(targets[0]).toEqual({
+      cluster: 'a',
+      namespace: 'web',
+      path: 'envs/../../x',
+      problem: expect.stringMatching(/^path "envs\/\.\.\/\.\.\/x" \(from "envs\/\{\{cluster\.labels\.dir\}\}\/\.\.\/x"\) leaves the repository/),
+    });
     expect(targets[1].problem).toMatch(/leaves the repository/); // `..` in the template itself
     expect(targets[2]).toMatchObject({ path: 'envs/{{cluster.labels.dir}}/../x', problem: 'path "envs/{{cluster.labels.dir}}/../x": cluster "c" has no label "dir"' });
     expect(expand([{ clusterSelector: {}, namespace: 'web' }], 'envs/{{cluster.labels.dir}}', clusters).map((t) => t.problem !== undefined)).toEqual([true, false, true]);
@@ -150,20 +186,24 @@ describe('checkDefinition', () => {
   const ok: Destination = { cluster: 'east', namespace: 'web' };
 
   it('accepts a good definition, including no destinations at all', () => {
-    expect(() => checkDefinition({ path: 'apps/{{cluster.name}}', destinations: [ok, { clusterSelector: { matchLabels: { env: 'prod' } }, namespace: 'w-{{cluster.name}}' }] })).not.toThrow();
+    expect(() =>
+      checkDefinition({ path: 'apps/{{cluster.name}}', destinations: [ok, { clusterSelector: { matchLabels: { env: 'prod' } }, namespace: 'w-{{cluster.name}}' }] }),
+    ).not.toThrow();
     expect(() => checkDefinition({ path: '', destinations: [] })).not.toThrow();
   });
 
-  it.each([
-    [{ namespace: 'web' }],
-    [{ cluster: 'east', clusterSelector: {}, namespace: 'web' }],
-  ])('refuses a destination with both or neither of cluster and clusterSelector: %j', (destination) => {
-    expect(invalid(() => checkDefinition({ path: 'apps', destinations: [ok, destination] }))).toBe('destinations[1]: give exactly one of cluster and clusterSelector');
-  });
+  it.each([[{ namespace: 'web' }], [{ cluster: 'east', clusterSelector: {}, namespace: 'web' }]])(
+    'refuses a destination with both or neither of cluster and clusterSelector: %j',
+    (destination) => {
+      expect(invalid(() => checkDefinition({ path: 'apps', destinations: [ok, destination] }))).toBe('destinations[1]: give exactly one of cluster and clusterSelector');
+    },
+  );
 
   it('names the destination of a selector with a bad operator or key', () => {
     const badOperator = { clusterSelector: { matchExpressions: [{ key: 'env', operator: 'Equals', values: ['x'] }] }, namespace: 'web' };
-    expect(invalid(() => checkDefinition({ path: 'apps', destinations: [ok, ok, badOperator] }))).toBe('destinations[2].clusterSelector: matchExpressions[0]: operator must be In, NotIn, Exists or DoesNotExist');
+    expect(invalid(() => checkDefinition({ path: 'apps', destinations: [ok, ok, badOperator] }))).toBe(
+      'destinations[2].clusterSelector: matchExpressions[0]: operator must be In, NotIn, Exists or DoesNotExist',
+    );
     const badKey = { clusterSelector: { matchLabels: { 'bad key': 'x' } }, namespace: 'web' };
     expect(invalid(() => checkDefinition({ path: 'apps', destinations: [badKey] }))).toMatch(/^destinations\[0\]\.clusterSelector: matchLabels key 1/);
     const notObject = { clusterSelector: 'env=prod' as never, namespace: 'web' };
@@ -171,26 +211,33 @@ describe('checkDefinition', () => {
   });
 
   it('names the field of a bad template', () => {
-    expect(invalid(() => checkDefinition({ path: 'apps', destinations: [ok, { cluster: 'west', namespace: '{{cluster.server}}' }] }))).toMatch(/^destinations\[1\]\.namespace: unknown placeholder/);
+    expect(invalid(() => checkDefinition({ path: 'apps', destinations: [ok, { cluster: 'west', namespace: '{{cluster.server}}' }] }))).toMatch(
+      /^destinations\[1\]\.namespace: unknown placeholder/,
+    );
     expect(invalid(() => checkDefinition({ path: 'apps/{{cluster.name', destinations: [ok] }))).toMatch(/^path: unbalanced braces/);
   });
 
   it('refuses a namespace or path without placeholders that no cluster could use', () => {
-    expect(invalid(() => checkDefinition({ path: 'apps', destinations: [{ cluster: 'east', namespace: 'Team_1' }] }))).toBe('destinations[0].namespace: namespace "Team_1" is not a DNS-1123 label');
+    expect(invalid(() => checkDefinition({ path: 'apps', destinations: [{ cluster: 'east', namespace: 'Team_1' }] }))).toBe(
+      'destinations[0].namespace: namespace "Team_1" is not a DNS-1123 label',
+    );
     expect(invalid(() => checkDefinition({ path: '../secrets', destinations: [ok] }))).toMatch(/^path: path "\.\.\/secrets" leaves the repository/);
   });
 });
 
 describe('expandTargets properties', () => {
   const names = ['a', 'b', 'c', 'd', 'e'];
-  const labels = fc.record({ env: fc.constantFrom('prod', 'staging') }, { requiredKeys: [] }).chain((base) =>
-    fc.record({ region: fc.constantFrom('eu', 'us', 'Bad_Value') }, { requiredKeys: [] }).map((more) => ({ ...base, ...more })),
-  );
+  const labels = fc
+    .record({ env: fc.constantFrom('prod', 'staging') }, { requiredKeys: [] })
+    .chain((base) => fc.record({ region: fc.constantFrom('eu', 'us', 'Bad_Value') }, { requiredKeys: [] }).map((more) => ({ ...base, ...more })));
   const clustersArb = fc.uniqueArray(fc.record({ name: fc.constantFrom(...names), labels }), { selector: (c) => c.name, maxLength: 5 });
   const namespace = fc.constantFrom('web', 'web-{{cluster.name}}', '{{cluster.labels.region}}', 'x-{{cluster.labels.env}}');
   const destinationArb: fc.Arbitrary<Destination> = fc.oneof(
     fc.record({ cluster: fc.constantFrom(...names, 'zz'), namespace }),
-    fc.record({ clusterSelector: fc.constantFrom<LabelSelectorObject>({}, { matchLabels: { env: 'prod' } }, { matchExpressions: [{ key: 'region', operator: 'Exists' }] }), namespace }),
+    fc.record({
+      clusterSelector: fc.constantFrom<LabelSelectorObject>({}, { matchLabels: { env: 'prod' } }, { matchExpressions: [{ key: 'region', operator: 'Exists' }] }),
+      namespace,
+    }),
   );
   const input = fc.record({ clusters: clustersArb, destinations: fc.array(destinationArb, { maxLength: 6 }), seed: fc.integer() });
 

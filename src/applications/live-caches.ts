@@ -34,11 +34,24 @@ export class LiveCaches implements OnModuleInit, OnApplicationShutdown {
     metrics: Metrics,
   ) {
     const registers = [metrics.registry];
-    this.driftEvents = new Counter({ name: 'flotilla_drift_events_total', help: 'Changes to managed objects made outside Flotilla, seen by the watch', labelNames: ['cluster'] as const, registers });
-    this.restarts = new Counter({ name: 'flotilla_watch_restarts_total', help: 'Watch restarts by cluster and cause (relist after 410 Gone, reconnect after an error)', labelNames: ['cluster', 'why'] as const, registers });
+    this.driftEvents = new Counter({
+      name: 'flotilla_drift_events_total',
+      help: 'Changes to managed objects made outside Flotilla, seen by the watch',
+      labelNames: ['cluster'] as const,
+      registers,
+    });
+    this.restarts = new Counter({
+      name: 'flotilla_watch_restarts_total',
+      help: 'Watch restarts by cluster and cause (relist after 410 Gone, reconnect after an error)',
+      labelNames: ['cluster', 'why'] as const,
+      registers,
+    });
     const caches = this.caches;
     new Gauge({
-      name: 'flotilla_live_cache_objects', help: 'Objects held by the live cache, by cluster', labelNames: ['cluster'] as const, registers,
+      name: 'flotilla_live_cache_objects',
+      help: 'Objects held by the live cache, by cluster',
+      labelNames: ['cluster'] as const,
+      registers,
       collect() {
         this.reset();
         for (const [cluster, { cache }] of caches) this.set({ cluster }, cache.objects);
@@ -87,11 +100,16 @@ export class LiveCaches implements OnModuleInit, OnApplicationShutdown {
     if (!application) return;
     const key = `${cluster}\0${change.trackingId}`;
     if (this.pending.has(key)) return;
-    this.pending.set(key, this.clock.after(DEBOUNCE_MS, () => {
-      this.pending.delete(key);
-      // a cluster-scoped object belongs to every target of the application on this cluster
-      void this.queue.checkNow({ application, cluster, ...(namespace === CLUSTER_SCOPE ? {} : { namespace }) }).catch((e) => this.log.warn({ err: e }, 'queueing a drift check failed'));
-    }));
+    this.pending.set(
+      key,
+      this.clock.after(DEBOUNCE_MS, () => {
+        this.pending.delete(key);
+        // a cluster-scoped object belongs to every target of the application on this cluster
+        void this.queue
+          .checkNow({ application, cluster, ...(namespace === CLUSTER_SCOPE ? {} : { namespace }) })
+          .catch((e) => this.log.warn({ err: e }, 'queueing a drift check failed'));
+      }),
+    );
   }
 
   /**
@@ -105,10 +123,15 @@ export class LiveCaches implements OnModuleInit, OnApplicationShutdown {
     if (!application) return;
     const key = `status\0${cluster}\0${change.trackingId}`;
     if (this.pending.has(key)) return;
-    this.pending.set(key, this.clock.after(DEBOUNCE_MS, () => {
-      this.pending.delete(key);
-      void this.queue.checkNow({ application, cluster, ...(namespace === CLUSTER_SCOPE ? {} : { namespace }), health: 'Progressing' }).catch((e) => this.log.warn({ err: e }, 'queueing a health check failed'));
-    }));
+    this.pending.set(
+      key,
+      this.clock.after(DEBOUNCE_MS, () => {
+        this.pending.delete(key);
+        void this.queue
+          .checkNow({ application, cluster, ...(namespace === CLUSTER_SCOPE ? {} : { namespace }), health: 'Progressing' })
+          .catch((e) => this.log.warn({ err: e }, 'queueing a health check failed'));
+      }),
+    );
   }
 
   private async drop(cluster: string): Promise<void> {

@@ -73,10 +73,12 @@ export class ReconcileQueue implements OnApplicationBootstrap, BeforeApplication
     const now = this.clock.now();
     await this.db.write(async (tx) => {
       for (const run of interrupted) {
-        await tx.query(
-          `UPDATE targets SET pendingTrigger = COALESCE(pendingTrigger, ?), pendingActor = COALESCE(pendingActor, ?), priority = 0, dueAt = ? WHERE id = ?`,
-          [run.trigger, run.actor, now, run.targetId],
-        );
+        await tx.query(`UPDATE targets SET pendingTrigger = COALESCE(pendingTrigger, ?), pendingActor = COALESCE(pendingActor, ?), priority = 0, dueAt = ? WHERE id = ?`, [
+          run.trigger,
+          run.actor,
+          now,
+          run.targetId,
+        ]);
       }
       await tx.query(`UPDATE targets SET owner = NULL, leaseExpiresAt = NULL WHERE owner IS NOT NULL`);
     });
@@ -208,7 +210,13 @@ export class ReconcileQueue implements OnApplicationBootstrap, BeforeApplication
   private async claim(id: number, now: number): Promise<TargetRow | undefined> {
     return this.db.write(async (tx) => {
       const expires = now + this.config.sync.leaseSeconds * 1000;
-      await tx.query(`UPDATE targets SET owner = ?, leaseExpiresAt = ? WHERE id = ? AND dueAt <= ? AND (leaseExpiresAt IS NULL OR leaseExpiresAt < ?)`, [this.owner, expires, id, now, now]);
+      await tx.query(`UPDATE targets SET owner = ?, leaseExpiresAt = ? WHERE id = ? AND dueAt <= ? AND (leaseExpiresAt IS NULL OR leaseExpiresAt < ?)`, [
+        this.owner,
+        expires,
+        id,
+        now,
+        now,
+      ]);
       if ((await tx.query(`SELECT changes() AS n`))[0].n !== 1) return undefined;
       const row = await tx.getRepository(TargetRow).findOneByOrFail({ id });
       await tx.query(`UPDATE targets SET pendingTrigger = NULL, pendingActor = NULL, pendingRevision = NULL, pendingPrune = NULL, priority = 2 WHERE id = ?`, [id]);

@@ -56,13 +56,35 @@ export class SyncRuns {
     const { target, revision, trigger, actor } = start;
     return this.db.write(async (tx) => {
       const repo = tx.getRepository(SyncRun);
-      const run = await repo.save(repo.create({
-        targetId: target.id, application: target.application, cluster: target.cluster, namespace: target.namespace,
-        revision, trigger, actor, phase: 'Running', startedAt: this.clock.date(), finishedAt: null, counts: null, message: null, changes: null,
-      }));
+      const run = await repo.save(
+        repo.create({
+          targetId: target.id,
+          application: target.application,
+          cluster: target.cluster,
+          namespace: target.namespace,
+          revision,
+          trigger,
+          actor,
+          phase: 'Running',
+          startedAt: this.clock.date(),
+          finishedAt: null,
+          counts: null,
+          message: null,
+          changes: null,
+        }),
+      );
       await this.audit.recordIn(tx, { actor, action: 'syncrun.started', subject: subject(target), outcome: 'Running', details: { run: run.id, revision, trigger } });
       await also?.(tx, run);
-      this.events.publish({ type: 'run', application: run.application, cluster: run.cluster, namespace: run.namespace, id: run.id, phase: run.phase, trigger: run.trigger, revision: run.revision });
+      this.events.publish({
+        type: 'run',
+        application: run.application,
+        cluster: run.cluster,
+        namespace: run.namespace,
+        id: run.id,
+        phase: run.phase,
+        trigger: run.trigger,
+        revision: run.revision,
+      });
       return run;
     });
   }
@@ -72,19 +94,34 @@ export class SyncRuns {
     return this.db.write(async (tx) => {
       const repo = tx.getRepository(SyncRun);
       Object.assign(run, {
-        phase: end.phase, finishedAt: this.clock.date(), message: end.message, counts: end.counts ?? null,
+        phase: end.phase,
+        finishedAt: this.clock.date(),
+        message: end.message,
+        counts: end.counts ?? null,
         changes: end.changes ? end.changes.map(runChange) : null,
       });
       // an update, not a save: the run's application may have been deleted meanwhile, and its
       // history with it — a save would bring the row back
       await repo.update({ id: run.id }, { phase: run.phase, finishedAt: run.finishedAt, message: run.message, counts: run.counts, changes: run.changes });
       await this.audit.recordIn(tx, {
-        actor: run.actor, action: 'syncrun.finished', subject: subject(run), outcome: end.phase,
+        actor: run.actor,
+        action: 'syncrun.finished',
+        subject: subject(run),
+        outcome: end.phase,
         details: { run: run.id, revision: run.revision, trigger: run.trigger, counts: run.counts, message: end.message },
       });
       await also?.(tx);
       await this.trim(tx, run.targetId);
-      this.events.publish({ type: 'run', application: run.application, cluster: run.cluster, namespace: run.namespace, id: run.id, phase: run.phase, trigger: run.trigger, revision: run.revision });
+      this.events.publish({
+        type: 'run',
+        application: run.application,
+        cluster: run.cluster,
+        namespace: run.namespace,
+        id: run.id,
+        phase: run.phase,
+        trigger: run.trigger,
+        revision: run.revision,
+      });
       return run;
     });
   }
@@ -97,7 +134,13 @@ export class SyncRuns {
       for (const run of left) {
         Object.assign(run, { phase: 'Interrupted', finishedAt: this.clock.date(), message: 'interrupted: Flotilla stopped during the run; it will be run again' });
         await repo.save(run);
-        await this.audit.recordIn(tx, { actor: 'flotilla', action: 'syncrun.finished', subject: subject(run), outcome: 'Interrupted', details: { run: run.id, revision: run.revision, trigger: run.trigger } });
+        await this.audit.recordIn(tx, {
+          actor: 'flotilla',
+          action: 'syncrun.finished',
+          subject: subject(run),
+          outcome: 'Interrupted',
+          details: { run: run.id, revision: run.revision, trigger: run.trigger },
+        });
       }
       if (left.length) this.log.warn({ runs: left.map((r) => r.id) }, `${left.length} sync runs were interrupted by a restart; their targets are queued again`);
       return left;
@@ -136,10 +179,11 @@ export class SyncRuns {
   /** Keeps `historyLimit` runs per target, and change sets on the newest `keepChangeSets`. */
   private async trim(tx: EntityManager, targetId: number): Promise<void> {
     const { historyLimit, keepChangeSets } = this.config.sync;
-    await tx.query(
-      `DELETE FROM sync_runs WHERE targetId = ? AND id NOT IN (SELECT id FROM sync_runs WHERE targetId = ? ORDER BY id DESC LIMIT ?)`,
-      [targetId, targetId, historyLimit],
-    );
+    await tx.query(`DELETE FROM sync_runs WHERE targetId = ? AND id NOT IN (SELECT id FROM sync_runs WHERE targetId = ? ORDER BY id DESC LIMIT ?)`, [
+      targetId,
+      targetId,
+      historyLimit,
+    ]);
     await tx.query(
       `UPDATE sync_runs SET changes = NULL WHERE targetId = ? AND changes IS NOT NULL AND id NOT IN (SELECT id FROM sync_runs WHERE targetId = ? ORDER BY id DESC LIMIT ?)`,
       [targetId, targetId, keepChangeSets],

@@ -109,7 +109,15 @@ export class TargetHooks implements OnModuleInit {
       events.push({ ...run, type: 'HealthDegraded', message: 'objects became Degraded' });
     }
     if (drift.length && !t.drifting) {
-      events.push({ type: 'DriftDetected', trigger: run.trigger, actor: run.actor, message: drift.slice(0, 5).map((d) => d.message).join('; ') });
+      events.push({
+        type: 'DriftDetected',
+        trigger: run.trigger,
+        actor: run.actor,
+        message: drift
+          .slice(0, 5)
+          .map((d) => d.message)
+          .join('; '),
+      });
       patch.drifting = true;
     } else if (!drift.length && t.drifting) {
       patch.drifting = false;
@@ -134,7 +142,11 @@ export class TargetHooks implements OnModuleInit {
 
   /** How a revision's rollout stands across the application's targets: their newest run at that SHA. */
   private async rollout(application: string, sha: string) {
-    const targets = await this.db.manager.find(TargetRow, { where: { application, leaving: false }, select: { id: true, cluster: true, namespace: true }, order: { cluster: 'ASC', namespace: 'ASC' } });
+    const targets = await this.db.manager.find(TargetRow, {
+      where: { application, leaving: false },
+      select: { id: true, cluster: true, namespace: true },
+      order: { cluster: 'ASC', namespace: 'ASC' },
+    });
     const runs: Array<Pick<SyncRun, 'targetId' | 'phase' | 'message' | 'counts'>> = await this.db.manager.query(
       `SELECT targetId, phase, message, counts FROM sync_runs WHERE id IN (SELECT MAX(id) FROM sync_runs WHERE application = ? AND revision = ? GROUP BY targetId)`,
       [application, sha],
@@ -144,7 +156,13 @@ export class TargetHooks implements OnModuleInit {
       const run = byTarget.get(t.id);
       const outcome: TargetOutcome = run?.phase === 'Succeeded' ? 'synced' : run?.phase === 'Failed' || run?.phase === 'Blocked' ? 'failed' : 'pending';
       const counts = typeof run?.counts === 'string' ? JSON.parse(run.counts) : run?.counts;
-      return { cluster: t.cluster, namespace: t.namespace, outcome, ...(outcome === 'failed' && run?.message ? { message: run.message } : {}), ...(counts ? { counts: countsOf(counts) } : {}) };
+      return {
+        cluster: t.cluster,
+        namespace: t.namespace,
+        outcome,
+        ...(outcome === 'failed' && run?.message ? { message: run.message } : {}),
+        ...(counts ? { counts: countsOf(counts) } : {}),
+      };
     });
     const synced = results.filter((r) => r.outcome === 'synced').length;
     const failed = results.filter((r) => r.outcome === 'failed').length;

@@ -172,7 +172,14 @@ export class TargetReconciler implements OnModuleInit {
   private async report(t: TargetRow, app: Application, cluster: Cluster, sha: string, desired: DesiredObjects | Error): Promise<Outcome> {
     if (desired instanceof Error) return { nextDueAt: this.interval(app), patch: { desiredRevision: sha, sync: 'Unknown', message: errorMessage(desired) } };
     const engine = this.engine(cluster);
-    const plan = await engine.plan({ target: this.targetOf(t), objects: desired.objects, inventory: t.inventory, prune: app.syncPolicy.prune, dryRun: true, ...this.takeover(app) });
+    const plan = await engine.plan({
+      target: this.targetOf(t),
+      objects: desired.objects,
+      inventory: t.inventory,
+      prune: app.syncPolicy.prune,
+      dryRun: true,
+      ...this.takeover(app),
+    });
     const health = await engine.health(t.inventory);
     const wouldChange = plan.willChange || plan.counts.failed > 0;
     const info = !wouldChange && t.revision !== sha ? await this.desired.commitInfo(app.repository, sha).catch(() => undefined) : undefined;
@@ -207,7 +214,10 @@ export class TargetReconciler implements OnModuleInit {
     if (applied instanceof Error) {
       // what the target holds cannot be rendered any more: the last check decides
       if (!t.drifting) return undefined;
-      return { nextDueAt: this.interval(app), patch: { desiredRevision: sha, sync: 'OutOfSync', message: `${notApplied(sha)}: the last check found changes made in the cluster${STOP_APPLYING}` } };
+      return {
+        nextDueAt: this.interval(app),
+        patch: { desiredRevision: sha, sync: 'OutOfSync', message: `${notApplied(sha)}: the last check found changes made in the cluster${STOP_APPLYING}` },
+      };
     }
     const { drift, health } = await this.engine(cluster).check({ target: this.targetOf(t), objects: applied.objects, inventory: t.inventory, ...this.takeover(app) });
     if (!drift.length) return undefined;
@@ -215,8 +225,14 @@ export class TargetReconciler implements OnModuleInit {
     return {
       nextDueAt: this.nextAfter(app, health.status),
       patch: {
-        desiredRevision: sha, sync: 'OutOfSync', health: health.status, resources: resourcesAfterCheck(t.inventory, drift, health),
-        message: `${notApplied(sha)}: ${driftMessage(drift)}${STOP_APPLYING}`, failures: 0, unreachableSince: null, ...hooks.patch,
+        desiredRevision: sha,
+        sync: 'OutOfSync',
+        health: health.status,
+        resources: resourcesAfterCheck(t.inventory, drift, health),
+        message: `${notApplied(sha)}: ${driftMessage(drift)}${STOP_APPLYING}`,
+        failures: 0,
+        unreachableSince: null,
+        ...hooks.patch,
       },
       hooks: { app, sha, events: hooks.events },
     };
@@ -246,7 +262,17 @@ export class TargetReconciler implements OnModuleInit {
     return { outcome: { nextDueAt: this.nextAfter(app, health.status), patch, hooks: { app, sha, events: hooks.events } } };
   }
 
-  private async run(t: TargetRow, app: Application, cluster: Cluster, sha: string, desired: DesiredObjects | Error, trigger: Trigger, actor: string, signal: AbortSignal, drifted: Happening[]): Promise<Outcome> {
+  private async run(
+    t: TargetRow,
+    app: Application,
+    cluster: Cluster,
+    sha: string,
+    desired: DesiredObjects | Error,
+    trigger: Trigger,
+    actor: string,
+    signal: AbortSignal,
+    drifted: Happening[],
+  ): Promise<Outcome> {
     const info = await this.desired.commitInfo(app.repository, sha).catch(() => undefined);
     const commit: AppliedCommit | null = info ? { sha, shortSha: info.shortSha, subject: info.subject, author: info.authorName } : null;
     const started = this.clock.now();
@@ -255,7 +281,13 @@ export class TargetReconciler implements OnModuleInit {
       await this.hooks.enqueue(tx, app, t, sha, commit, drifted);
     });
     const about = { trigger, actor };
-    const finish = async (phase: Exclude<RunPhase, 'Running'>, message: string, targetPatch: Partial<TargetRow>, extra: Partial<Parameters<SyncRuns['finish']>[1]> = {}, events: Happening[] = []) => {
+    const finish = async (
+      phase: Exclude<RunPhase, 'Running'>,
+      message: string,
+      targetPatch: Partial<TargetRow>,
+      extra: Partial<Parameters<SyncRuns['finish']>[1]> = {},
+      events: Happening[] = [],
+    ) => {
       this.metrics.runFinished(phase, (this.clock.now() - started) / 1000);
       await this.runs.finish(run, { ...extra, phase, message }, async (tx) => {
         await this.patchTarget(tx, t.id, { lastRunId: run.id, ...targetPatch });
@@ -263,7 +295,9 @@ export class TargetReconciler implements OnModuleInit {
       });
       this.hooks.kick();
     };
-    const failed = (message: string, changes?: ChangeSetEntry[], counts?: Record<ChangeAction, number>): Happening[] => [{ type: 'SyncFailed', ...about, message, changes, counts }];
+    const failed = (message: string, changes?: ChangeSetEntry[], counts?: Record<ChangeAction, number>): Happening[] => [
+      { type: 'SyncFailed', ...about, message, changes, counts },
+    ];
     if (desired instanceof Error) {
       await finish('Failed', errorMessage(desired), { sync: 'Unknown', message: errorMessage(desired), failures: t.failures + 1 }, {}, failed(errorMessage(desired)));
       return { nextDueAt: this.backoff(t.failures + 1) };
@@ -273,10 +307,21 @@ export class TargetReconciler implements OnModuleInit {
       const engine = this.engine(cluster);
       const plan = await engine.plan({ target: this.targetOf(t), objects, inventory: t.inventory, prune: t.pendingPrune ?? app.syncPolicy.prune, ...this.takeover(app) });
       if (plan.willChange) {
-        const presync: Happening = { type: 'PreSync', ...about, counts: plan.counts, message: `will apply: ${plan.counts.created} to create, ${plan.counts.configured} to configure, ${plan.counts.pruned} to prune` };
+        const presync: Happening = {
+          type: 'PreSync',
+          ...about,
+          counts: plan.counts,
+          message: `will apply: ${plan.counts.created} to create, ${plan.counts.configured} to configure, ${plan.counts.pruned} to prune`,
+        };
         const gate = await this.hooks.gate(app, t, sha, commit, presync);
         if (!gate.open) {
-          await finish('Blocked', gate.message, { sync: 'OutOfSync', message: `blocked: ${gate.message}`, failures: t.failures + 1 }, { counts: plan.counts }, failed(`blocked: ${gate.message}`));
+          await finish(
+            'Blocked',
+            gate.message,
+            { sync: 'OutOfSync', message: `blocked: ${gate.message}`, failures: t.failures + 1 },
+            { counts: plan.counts },
+            failed(`blocked: ${gate.message}`),
+          );
           return { nextDueAt: this.backoff(t.failures + 1) };
         }
         if (await this.db.write((tx) => this.hooks.enqueue(tx, app, t, sha, commit, [presync]))) this.hooks.kick();
@@ -285,29 +330,46 @@ export class TargetReconciler implements OnModuleInit {
       const phase = result.interrupted ? 'Interrupted' : result.ok ? 'Succeeded' : 'Failed';
       const message = runMessage(result.changes, result.counts, result.interrupted);
       const failures = result.ok ? 0 : t.failures + 1;
-      const hooks = result.ok ? this.hooks.afterSuccess(t, result.health.status, { type: 'PostSync', ...about, counts: result.counts, changes: result.changes }) : { events: [], patch: {} };
+      const hooks = result.ok
+        ? this.hooks.afterSuccess(t, result.health.status, { type: 'PostSync', ...about, counts: result.counts, changes: result.changes })
+        : { events: [], patch: {} };
       const events = result.ok ? hooks.events : result.interrupted ? [] : failed(message, result.changes, result.counts);
-      await finish(phase, message, {
-        inventory: result.inventory,
-        ...(result.ok ? { revision: sha, commit } : {}),
-        sync: result.ok ? 'Synced' : 'OutOfSync',
-        health: result.health.status,
-        resources: resourcesAfterRun(result.inventory, result.changes, result.health),
-        message: result.ok ? null : message,
-        failures,
-        renderer,
-        unreachableSince: null,
-        ...hooks.patch,
-        // an interrupted run is run again, with its trigger, when Flotilla is back
-        ...(result.interrupted ? { pendingTrigger: trigger, pendingActor: actor, priority: 0 } : {}),
-      }, { counts: result.counts, changes: result.changes }, events);
+      await finish(
+        phase,
+        message,
+        {
+          inventory: result.inventory,
+          ...(result.ok ? { revision: sha, commit } : {}),
+          sync: result.ok ? 'Synced' : 'OutOfSync',
+          health: result.health.status,
+          resources: resourcesAfterRun(result.inventory, result.changes, result.health),
+          message: result.ok ? null : message,
+          failures,
+          renderer,
+          unreachableSince: null,
+          ...hooks.patch,
+          // an interrupted run is run again, with its trigger, when Flotilla is back
+          ...(result.interrupted ? { pendingTrigger: trigger, pendingActor: actor, priority: 0 } : {}),
+        },
+        { counts: result.counts, changes: result.changes },
+        events,
+      );
       if (result.interrupted) return { nextDueAt: this.clock.now() };
       return { nextDueAt: result.ok ? this.nextAfter(app, result.health.status) : this.backoff(failures) };
     } catch (e) {
       const unknown = isClusterLevel(e);
-      await finish('Failed', errorMessage(e), {
-        sync: unknown ? 'Unknown' : 'OutOfSync', ...(unknown ? { health: 'Unknown' as const, unreachableSince: t.unreachableSince ?? this.clock.now() } : {}), message: errorMessage(e), failures: t.failures + 1,
-      }, {}, failed(errorMessage(e)));
+      await finish(
+        'Failed',
+        errorMessage(e),
+        {
+          sync: unknown ? 'Unknown' : 'OutOfSync',
+          ...(unknown ? { health: 'Unknown' as const, unreachableSince: t.unreachableSince ?? this.clock.now() } : {}),
+          message: errorMessage(e),
+          failures: t.failures + 1,
+        },
+        {},
+        failed(errorMessage(e)),
+      );
       return { nextDueAt: this.backoff(t.failures + 1) };
     }
   }
@@ -329,7 +391,10 @@ export class TargetReconciler implements OnModuleInit {
     const run = await this.runs.start({ target: t, revision: t.revision, trigger: t.pendingTrigger ?? 'schedule', actor: t.pendingActor ?? 'flotilla' });
     const started = this.clock.now();
     try {
-      const result = await this.engine(cluster).sync({ target: this.targetOf(t), objects: [], inventory: t.inventory, prune: true, retain, pruneAdopted: app.syncPolicy.pruneAdopted ?? false }, { signal });
+      const result = await this.engine(cluster).sync(
+        { target: this.targetOf(t), objects: [], inventory: t.inventory, prune: true, retain, pruneAdopted: app.syncPolicy.pruneAdopted ?? false },
+        { signal },
+      );
       const phase = result.ok ? 'Succeeded' : result.interrupted ? 'Interrupted' : 'Failed';
       const message = result.ok ? `left the fan-out: pruned ${result.counts.pruned}` : runMessage(result.changes, result.counts, result.interrupted);
       this.metrics.runFinished(phase, (this.clock.now() - started) / 1000);
@@ -341,7 +406,9 @@ export class TargetReconciler implements OnModuleInit {
       return {};
     } catch (e) {
       this.metrics.runFinished('Failed', (this.clock.now() - started) / 1000);
-      await this.runs.finish(run, { phase: 'Failed', message: errorMessage(e) }, (tx) => this.patchTarget(tx, t.id, { message: `leaving: ${errorMessage(e)}`, failures: t.failures + 1 }));
+      await this.runs.finish(run, { phase: 'Failed', message: errorMessage(e) }, (tx) =>
+        this.patchTarget(tx, t.id, { message: `leaving: ${errorMessage(e)}`, failures: t.failures + 1 }),
+      );
       return { nextDueAt: this.backoff(t.failures + 1) };
     }
   }
@@ -380,10 +447,11 @@ export class TargetReconciler implements OnModuleInit {
       const enqueued = h ? await this.hooks.enqueue(tx, h.app, t, h.sha, t.commit, h.events) : false;
       // the claim set priority to periodic: anything lower now means a trigger, a fan-out
       // change or a check request arrived during the work, and it made the row due already
-      await tx.query(
-        `UPDATE targets SET owner = NULL, leaseExpiresAt = NULL, dueAt = CASE WHEN priority < 2 THEN dueAt ELSE ? END WHERE id = ? AND owner = ?`,
-        [next, id, this.queue.owner],
-      );
+      await tx.query(`UPDATE targets SET owner = NULL, leaseExpiresAt = NULL, dueAt = CASE WHEN priority < 2 THEN dueAt ELSE ? END WHERE id = ? AND owner = ?`, [
+        next,
+        id,
+        this.queue.owner,
+      ]);
       return enqueued;
     });
     if (written) this.hooks.kick();
@@ -398,7 +466,16 @@ export class TargetReconciler implements OnModuleInit {
     await tx.update(TargetRow, { id }, changed);
     if (['sync', 'health', 'revision', 'message'].some((k) => k in changed)) {
       const now = { ...current, ...changed } as TargetRow;
-      this.events.publish({ type: 'target', application: now.application, cluster: now.cluster, namespace: now.namespace, sync: now.sync, health: now.health, revision: now.revision, message: now.message });
+      this.events.publish({
+        type: 'target',
+        application: now.application,
+        cluster: now.cluster,
+        namespace: now.namespace,
+        sync: now.sync,
+        health: now.health,
+        revision: now.revision,
+        message: now.message,
+      });
     }
   }
 
@@ -406,7 +483,12 @@ export class TargetReconciler implements OnModuleInit {
     const unknown = isClusterLevel(e);
     return {
       nextDueAt: this.backoff(t.failures + 1),
-      patch: { ...(unknown ? { sync: 'Unknown' as const, health: 'Unknown' as const, unreachableSince: t.unreachableSince ?? this.clock.now() } : {}), message: errorMessage(e), ...patch, failures: t.failures + 1 },
+      patch: {
+        ...(unknown ? { sync: 'Unknown' as const, health: 'Unknown' as const, unreachableSince: t.unreachableSince ?? this.clock.now() } : {}),
+        message: errorMessage(e),
+        ...patch,
+        failures: t.failures + 1,
+      },
     };
   }
 

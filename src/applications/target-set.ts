@@ -79,10 +79,26 @@ export class TargetSet implements OnModuleInit, OnModuleDestroy {
   private newRow(app: Application, spec: TargetSpec, now: number): Partial<TargetRow> {
     const automated = app.syncPolicy.automated;
     return {
-      application: app.name, cluster: spec.cluster, namespace: spec.namespace, path: spec.path, problem: spec.problem ?? null, leaving: false,
-      desiredRevision: null, revision: null, commit: null, sync: 'Unknown', health: 'Unknown',
-      message: spec.problem ?? (automated ? 'waiting for the first sync' : 'not synced yet: automated sync is off'), inventory: [], resources: [], lastRunId: null,
-      dueAt: now, priority: PRIORITY.soon, pendingTrigger: automated ? 'schedule' : null, pendingActor: automated ? 'flotilla' : null, failures: 0,
+      application: app.name,
+      cluster: spec.cluster,
+      namespace: spec.namespace,
+      path: spec.path,
+      problem: spec.problem ?? null,
+      leaving: false,
+      desiredRevision: null,
+      revision: null,
+      commit: null,
+      sync: 'Unknown',
+      health: 'Unknown',
+      message: spec.problem ?? (automated ? 'waiting for the first sync' : 'not synced yet: automated sync is off'),
+      inventory: [],
+      resources: [],
+      lastRunId: null,
+      dueAt: now,
+      priority: PRIORITY.soon,
+      pendingTrigger: automated ? 'schedule' : null,
+      pendingActor: automated ? 'flotilla' : null,
+      failures: 0,
     };
   }
 
@@ -111,7 +127,10 @@ export class TargetSet implements OnModuleInit, OnModuleDestroy {
       if (app.deletingSince || app.rollout) continue;
       const follows = !app.pinnedRevision && (app.revision === null || app.revision === e.branch || app.revision === `refs/heads/${e.branch}`);
       if (follows && app.syncPolicy.automated) {
-        await this.queue.trigger({ application: app.name }, { trigger: e.cause === 'webhook' ? 'webhook' : 'schedule', actor: 'flotilla', priority: PRIORITY.urgent, resetFailures: true });
+        await this.queue.trigger(
+          { application: app.name },
+          { trigger: e.cause === 'webhook' ? 'webhook' : 'schedule', actor: 'flotilla', priority: PRIORITY.urgent, resetFailures: true },
+        );
       } else {
         await this.queue.checkNow({ application: app.name });
       }

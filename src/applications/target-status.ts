@@ -3,7 +3,6 @@
 import { describeRef, refKey, type ChangeSetEntry, type DriftEntry, type HealthReport, type Inventory } from '../engine';
 import type { ResourceStatus, SyncStatus } from './target.entity';
 
-
 export function errorMessage(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).slice(0, 2000);
 }
@@ -21,7 +20,7 @@ export function resourcesAfterRun(inventory: Inventory, changes: readonly Change
       ...ref,
       sync: failed.has(key) ? 'OutOfSync' : 'Synced',
       health: h?.status ?? (failed.has(key) ? 'Missing' : 'Healthy'),
-      ...(problem ?? h?.message ? { message: problem ?? h?.message } : {}),
+      ...((problem ?? h?.message) ? { message: problem ?? h?.message } : {}),
     } as ResourceStatus;
   });
 }
@@ -56,7 +55,13 @@ export function resourcesAfterReport(inventory: Inventory, changes: readonly Cha
 }
 
 function pendingText(c: ChangeSetEntry): string {
-  if (c.action === 'configured') return `would change ${(c.diff ?? []).filter((d) => !d.ignored).map((d) => d.path).join(', ') || 'fields'}`;
+  if (c.action === 'configured')
+    return `would change ${
+      (c.diff ?? [])
+        .filter((d) => !d.ignored)
+        .map((d) => d.path)
+        .join(', ') || 'fields'
+    }`;
   if (c.action === 'failed') return c.message ?? 'would fail';
   return `would be ${c.action}`;
 }
@@ -64,12 +69,18 @@ function pendingText(c: ChangeSetEntry): string {
 /** A report-only target's message: what a sync would do (nothing is applied). */
 export function wouldChangeMessage(changes: readonly ChangeSetEntry[], counts: Record<string, number>): string {
   const shown = changes.filter((c) => c.action !== 'unchanged' && c.action !== 'skipped');
-  const listed = shown.slice(0, 3).map((c) => `${describeRef(c.ref)}: ${pendingText(c)}`).join('; ');
+  const listed = shown
+    .slice(0, 3)
+    .map((c) => `${describeRef(c.ref)}: ${pendingText(c)}`)
+    .join('; ');
   return `would change (syncPolicy.mode reportOnly: nothing is applied): ${counts.created} to create, ${counts.configured} to configure, ${counts.pruned} to prune${counts.failed ? `, ${counts.failed} failing` : ''} — ${listed}${shown.length > 3 ? '; …' : ''}`;
 }
 
 export function driftMessage(drift: readonly DriftEntry[]): string {
-  const shown = drift.slice(0, 3).map((d) => d.message).join('; ');
+  const shown = drift
+    .slice(0, 3)
+    .map((d) => d.message)
+    .join('; ');
   return drift.length > 3 ? `${drift.length} objects drifted from git: ${shown}; …` : shown;
 }
 
@@ -78,7 +89,10 @@ export function runMessage(changes: readonly ChangeSetEntry[], counts: Record<st
   if (interrupted) return 'interrupted before it finished; it will be run again';
   const failed = changes.filter((c) => c.action === 'failed');
   if (failed.length) {
-    const shown = failed.slice(0, 3).map((c) => `${describeRef(c.ref)}: ${c.message ?? 'failed'}`).join('; ');
+    const shown = failed
+      .slice(0, 3)
+      .map((c) => `${describeRef(c.ref)}: ${c.message ?? 'failed'}`)
+      .join('; ');
     return `${failed.length} of ${changes.length} objects failed: ${shown}${failed.length > 3 ? '; …' : ''}`;
   }
   return `created ${counts.created}, configured ${counts.configured}, unchanged ${counts.unchanged}, pruned ${counts.pruned}`;

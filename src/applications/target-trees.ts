@@ -65,15 +65,20 @@ export class TargetTrees {
 
   private async read(application: string, cluster: string, namespace: string): Promise<TreeView> {
     const { target, client } = await this.open(application, cluster, namespace);
-    const applied = await mapBounded(target.inventory, 8, async (ref) => ({ ref, live: await client.get(joinApiVersion(ref), ref.kind, ref.name, ref.namespace).catch(() => undefined) }));
-    const children = (await mapBounded(CHILD_KINDS, 4, async (c) => {
-      try {
-        return (await client.list(c.apiVersion, c.kind, { namespace: target.namespace })).slice(0, MAX_CHILDREN);
-      } catch (e) {
-        if (e instanceof UnknownKindError) return [];
-        throw e;
-      }
-    })).flat();
+    const applied = await mapBounded(target.inventory, 8, async (ref) => ({
+      ref,
+      live: await client.get(joinApiVersion(ref), ref.kind, ref.name, ref.namespace).catch(() => undefined),
+    }));
+    const children = (
+      await mapBounded(CHILD_KINDS, 4, async (c) => {
+        try {
+          return (await client.list(c.apiVersion, c.kind, { namespace: target.namespace })).slice(0, MAX_CHILDREN);
+        } catch (e) {
+          if (e instanceof UnknownKindError) return [];
+          throw e;
+        }
+      })
+    ).flat();
     const byOwner = new Map<string, KubeObject[]>();
     for (const o of children) for (const owner of o.metadata.ownerReferences ?? []) byOwner.set(owner.uid, [...(byOwner.get(owner.uid) ?? []), o]);
     const sync = new Map(target.resources.map((r) => [refKey(r), r]));
@@ -82,8 +87,14 @@ export class TargetTrees {
       const h = healthOf(o);
       const kids = depth < MAX_DEPTH ? (byOwner.get(o.metadata.uid ?? '') ?? []).map((c) => node(c, depth + 1)) : [];
       return {
-        group, version, kind: o.kind, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}), name: o.metadata.name,
-        health: h.status, ...(h.message ? { message: h.message } : {}), children: kids.sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`)),
+        group,
+        version,
+        kind: o.kind,
+        ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+        name: o.metadata.name,
+        health: h.status,
+        ...(h.message ? { message: h.message } : {}),
+        children: kids.sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`)),
       };
     };
     const nodes = applied.map(({ ref, live }) => {

@@ -32,7 +32,13 @@ export class TargetsController {
   @ApiOkResponse({ schema: { type: 'object', additionalProperties: true }, description: 'the live manifest, without managedFields' })
   @ApiErrors(400, 401, 404, 429, 502)
   object(@Param('name', NamePipe) name: string, @Param('cluster', NamePipe) cluster: string, @Param('namespace') namespace: string, @Query() q: ObjectQuery): Promise<KubeObject> {
-    return this.trees.object(name, cluster, checkNamespace(namespace), { group: q.group ?? '', version: q.version ?? 'v1', kind: q.kind, name: q.name, ...(q.namespace ? { namespace: q.namespace } : {}) });
+    return this.trees.object(name, cluster, checkNamespace(namespace), {
+      group: q.group ?? '',
+      version: q.version ?? 'v1',
+      kind: q.kind,
+      name: q.name,
+      ...(q.namespace ? { namespace: q.namespace } : {}),
+    });
   }
 }
 

@@ -67,7 +67,7 @@ export class AuditChainRekey implements OnModuleInit {
       if (!(e instanceof CheckpointUnreadableError)) throw e;
       throw new AuditChainError(
         `the audit log is marked unkeyed, and ${e.message} (${this.checkpoints.path}), so it cannot show that the log was never keyed: it was not re-keyed. ` +
-          'Restore the database from a backup, or move the checkpoint file away if you know it is not this database\'s',
+          "Restore the database from a backup, or move the checkpoint file away if you know it is not this database's",
       );
     }
     if (checkpoint) {

@@ -4,8 +4,17 @@ import { ChainWalk, type ChainFields, entryHash, GENESIS_HASH, legacyEntryHash, 
 import type { AuditEntry } from './audit-entry.entity';
 
 const fields = (seq: number, prevHash: string): ChainFields => ({
-  seq, at: '2026-01-01T00:00:00.000Z', actor: 'ci', role: 'admin', action: 'tokens.create', subject: `t-${seq}`,
-  outcome: 'success', sourceAddress: '10.0.0.1', requestId: `r-${seq}`, details: '{}', prevHash,
+  seq,
+  at: '2026-01-01T00:00:00.000Z',
+  actor: 'ci',
+  role: 'admin',
+  action: 'tokens.create',
+  subject: `t-${seq}`,
+  outcome: 'success',
+  sourceAddress: '10.0.0.1',
+  requestId: `r-${seq}`,
+  details: '{}',
+  prevHash,
 });
 
 /** `n` entries chained under `key` */

@@ -59,7 +59,10 @@ export class AuditCheckpoints implements OnApplicationBootstrap, BeforeApplicati
       const weak = 'whoever can rewrite the database there can rewrite the checkpoint too';
       if (path !== join(this.config.dataDir, DEFAULT_CHECKPOINT_FILE)) this.log.warn({ file: path }, `audit.checkpointFile is inside the data directory: ${weak}`);
       else if (!logCheckpoints) {
-        this.log.log({ file: path }, `audit checkpoints are written inside the data directory (the default): they catch entries removed from the database file alone, but ${weak}; set audit.checkpointFile to another volume, or audit.logCheckpoints, to keep them elsewhere`);
+        this.log.log(
+          { file: path },
+          `audit checkpoints are written inside the data directory (the default): they catch entries removed from the database file alone, but ${weak}; set audit.checkpointFile to another volume, or audit.logCheckpoints, to keep them elsewhere`,
+        );
       }
     }
     this.started = true;
@@ -95,7 +98,10 @@ export class AuditCheckpoints implements OnApplicationBootstrap, BeforeApplicati
     const since = previous ?? { seq: 0, hash: GENESIS_HASH };
     const check = await this.audit.continues(since);
     if (!check.ok) {
-      this.log.error({ file: this.file.path, checkpointSeq: since.seq }, `the audit log no longer holds its last checkpoint (${check.reason}); the checkpoint is kept and no new one is written`);
+      this.log.error(
+        { file: this.file.path, checkpointSeq: since.seq },
+        `the audit log no longer holds its last checkpoint (${check.reason}); the checkpoint is kept and no new one is written`,
+      );
       return 'refused';
     }
     if (check.head.seq === since.seq) return 'unchanged';

@@ -97,7 +97,11 @@ export class AuditLog {
   }
 
   async list(q: AuditQuery): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
-    const qb = this.db.manager.getRepository(AuditEntry).createQueryBuilder('e').orderBy('e.seq', 'DESC').take(q.limit + 1);
+    const qb = this.db.manager
+      .getRepository(AuditEntry)
+      .createQueryBuilder('e')
+      .orderBy('e.seq', 'DESC')
+      .take(q.limit + 1);
     if (q.actor) qb.andWhere('e.actor = :actor', { actor: q.actor });
     if (q.action) qb.andWhere('e.action = :action', { action: q.action });
     if (q.subject) qb.andWhere('e.subject = :subject', { subject: q.subject });

@@ -43,7 +43,8 @@ export class AuditController {
   @ApiOperation({ operationId: 'verifyAuditLog', summary: 'Verify the hash chain of the audit log' })
   @ApiOkResponse({
     type: AuditVerificationView,
-    description: 'walks the whole chain under its key; ok is false at the first entry that was edited or removed, or when the anchor or the latest checkpoint names an entry that is gone or differs',
+    description:
+      'walks the whole chain under its key; ok is false at the first entry that was edited or removed, or when the anchor or the latest checkpoint names an entry that is gone or differs',
   })
   @ApiErrors(400, 401, 429)
   verify(@Query() q: AuditVerifyQueryDto): Promise<AuditVerificationView> {

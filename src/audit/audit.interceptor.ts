@@ -13,7 +13,10 @@ const VERB: Record<string, string> = { POST: 'create', PUT: 'replace', PATCH: 'u
 
 /** `POST /api/v1/clusters` → clusters.create; `POST /api/v1/clusters/:name/check` → clusters.check */
 export function auditAction(method: string, routePath: string): string {
-  const parts = routePath.replace(/^\/?api\/v1\/?/, '').split('/').filter((p) => p && !p.startsWith(':'));
+  const parts = routePath
+    .replace(/^\/?api\/v1\/?/, '')
+    .split('/')
+    .filter((p) => p && !p.startsWith(':'));
   const [resource = 'root', ...rest] = parts;
   return rest.length ? `${resource}.${rest.join('.')}` : `${resource}.${VERB[method] ?? method.toLowerCase()}`;
 }

@@ -75,10 +75,13 @@ export class ChannelsService {
     await this.get(name);
     const cursor = q.cursor ? parseCursor(q.cursor) : undefined;
     // newest first; the cursor is the last row's (createdAt, id) so equal timestamps page correctly
-    const rows = await this.db.manager.getRepository(Delivery).createQueryBuilder('d')
+    const rows = await this.db.manager
+      .getRepository(Delivery)
+      .createQueryBuilder('d')
       .where('d.channel = :name', { name })
       .andWhere(cursor ? '(d.createdAt < :at OR (d.createdAt = :at AND d.id < :id))' : '1 = 1', cursor ?? {})
-      .orderBy('d.createdAt', 'DESC').addOrderBy('d.id', 'DESC')
+      .orderBy('d.createdAt', 'DESC')
+      .addOrderBy('d.id', 'DESC')
       .take(q.limit + 1)
       .getMany();
     const more = rows.length > q.limit;
@@ -115,13 +118,17 @@ export class ChannelsService {
     const url = dto.webhook?.url ?? current?.url;
     if (!url) throw new InvalidInputError('webhook.url is required');
     checkWebhookUrl(url, { allowPrivateNetworks: this.config.hooks.allowPrivateNetworks });
-    const secret = dto.webhook?.secret === null ? undefined : dto.webhook?.secret ?? old.secret;
+    const secret = dto.webhook?.secret === null ? undefined : (dto.webhook?.secret ?? old.secret);
     const headers = dto.webhook?.headers ?? old.headers ?? {};
     if (dto.webhook?.secret) checkWebhookSecret(dto.webhook.secret);
     checkWebhookHeaders(headers);
     return {
-      slackChannel: null, url, timeoutSeconds: dto.webhook?.timeoutSeconds ?? current?.timeoutSeconds ?? 10,
-      secrets: this.secrets.seal({ secret, headers }), signed: !!secret, headerNames: Object.keys(headers),
+      slackChannel: null,
+      url,
+      timeoutSeconds: dto.webhook?.timeoutSeconds ?? current?.timeoutSeconds ?? 10,
+      secrets: this.secrets.seal({ secret, headers }),
+      signed: !!secret,
+      headerNames: Object.keys(headers),
     };
   }
 }
@@ -131,4 +138,3 @@ function parseCursor(cursor: string): { at: number; id: string } {
   if (!m) throw new InvalidInputError('cursor must be a value returned as nextCursor');
   return { at: Number(m[1]), id: m[2] };
 }
-

@@ -162,11 +162,25 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       await this.db.write(async (tx) => {
         // news that arrived while this was being sent (a grouped message's next edit) keeps it pending
         const stale = channel.type === 'slack' && d.kind === 'revision' && (await tx.findOne(Delivery, { where: { id }, select: { version: true } }))?.version !== d.version;
-        await tx.update(Delivery, { id }, {
-          state: stale ? 'pending' : 'delivered', attempts: d.attempts + 1, lastStatus: sent.status, lastError: null, deliveredAt: this.clock.date(),
-          ...(sent.slackTs ? { slackTs: sent.slackTs, payload: { ...d.payload, slackChannel: sent.slackChannel } } : {}),
+        await tx.update(
+          Delivery,
+          { id },
+          {
+            state: stale ? 'pending' : 'delivered',
+            attempts: d.attempts + 1,
+            lastStatus: sent.status,
+            lastError: null,
+            deliveredAt: this.clock.date(),
+            ...(sent.slackTs ? { slackTs: sent.slackTs, payload: { ...d.payload, slackChannel: sent.slackChannel } } : {}),
+          },
+        );
+        await this.audit.recordIn(tx, {
+          actor: 'flotilla',
+          action: 'delivery.delivered',
+          subject: `${d.channel}/${d.id}`,
+          outcome: 'delivered',
+          details: { event: d.event, kind: d.kind, application: d.application, attempts: d.attempts + 1, status: sent.status },
         });
-        await this.audit.recordIn(tx, { actor: 'flotilla', action: 'delivery.delivered', subject: `${d.channel}/${d.id}`, outcome: 'delivered', details: { event: d.event, kind: d.kind, application: d.application, attempts: d.attempts + 1, status: sent.status } });
       });
       this.events.publish({ type: 'delivery', channel: d.channel, id: d.id, state: 'delivered', application: d.application });
       return { ok: true, status: sent.status, message: `delivered (${d.kind === 'revision' ? 'revision summary' : d.event})` };
@@ -191,13 +205,26 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const next = now + Math.max(retryAfter, paced ? 1000 : this.delayAfter(attempts));
     await this.db.write(async (tx) => {
       if (paced) await tx.update(Channel, { name: channel.name }, { pausedUntil: now + Math.max(retryAfter, 1000) });
-      await tx.update(Delivery, { id: d.id }, {
-        // paced: the channel's pause holds every delivery; this one keeps its place in the order
-        state: giveUp ? 'failed' : 'pending', attempts: paced ? d.attempts : attempts, nextAttemptAt: giveUp || paced ? d.nextAttemptAt : next,
-        lastError: err.message.slice(0, 2000), lastStatus: err.status ?? null,
-      });
+      await tx.update(
+        Delivery,
+        { id: d.id },
+        {
+          // paced: the channel's pause holds every delivery; this one keeps its place in the order
+          state: giveUp ? 'failed' : 'pending',
+          attempts: paced ? d.attempts : attempts,
+          nextAttemptAt: giveUp || paced ? d.nextAttemptAt : next,
+          lastError: err.message.slice(0, 2000),
+          lastStatus: err.status ?? null,
+        },
+      );
       if (giveUp) {
-        await this.audit.recordIn(tx, { actor: 'flotilla', action: 'delivery.failed', subject: `${d.channel}/${d.id}`, outcome: 'failed', details: { event: d.event, kind: d.kind, application: d.application, attempts, status: err.status, error: err.message.slice(0, 500) } });
+        await this.audit.recordIn(tx, {
+          actor: 'flotilla',
+          action: 'delivery.failed',
+          subject: `${d.channel}/${d.id}`,
+          outcome: 'failed',
+          details: { event: d.event, kind: d.kind, application: d.application, attempts, status: err.status, error: err.message.slice(0, 500) },
+        });
       }
     });
     this.events.publish({ type: 'delivery', channel: d.channel, id: d.id, state: giveUp ? 'failed' : 'pending', application: d.application });
@@ -216,7 +243,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const secrets = this.secrets.open(channel);
     if (d.kind === 'revision') return this.sendRevision(channel, d, secrets);
     if (channel.type === 'slack') {
-      const message = d.kind === 'test' ? testMessage(String(d.payload.message)) : d.kind === 'rollout' ? rolloutMessage(d.payload as unknown as RolloutEvent) : targetMessage(d.payload as unknown as TargetEvent);
+      const message =
+        d.kind === 'test'
+          ? testMessage(String(d.payload.message))
+          : d.kind === 'rollout'
+            ? rolloutMessage(d.payload as unknown as RolloutEvent)
+            : targetMessage(d.payload as unknown as TargetEvent);
       let threadTs: string | undefined;
       if (d.kind === 'reply') {
         const parent = await this.db.manager.findOne(Delivery, { where: { channel: channel.name, groupKey: d.groupKey!, kind: 'revision' } });
@@ -233,7 +265,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     // a rollout's event is about the application; a target's about application/cluster/namespace
     const subject = d.kind !== 'rollout' && p.cluster ? `${p.application}/${p.cluster}/${p.namespace}` : (d.application ?? p.application ?? undefined);
     const res = await this.webhooks.send({
-      id: d.id, url: channel.url!, secret: secrets.secret, headers: secrets.headers, timeoutSeconds: channel.timeoutSeconds,
+      id: d.id,
+      url: channel.url!,
+      secret: secrets.secret,
+      headers: secrets.headers,
+      timeoutSeconds: channel.timeoutSeconds,
       event: { type: cloudEventType(d.event), subject, time: new Date(d.createdAt), data: d.payload },
     });
     return { status: res.status };
@@ -252,14 +288,24 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     if (channel.type === 'webhook') {
       if (!summary.final) throw new NotYet(deadline);
       const res = await this.webhooks.send({
-        id: d.id, url: channel.url!, secret: secrets.secret, headers: secrets.headers, timeoutSeconds: channel.timeoutSeconds,
+        id: d.id,
+        url: channel.url!,
+        secret: secrets.secret,
+        headers: secrets.headers,
+        timeoutSeconds: channel.timeoutSeconds,
         event: { type: cloudEventType('Revision'), subject: `${application}@${revision.sha}`, time: this.clock.date(), data: summary },
       });
       return { status: res.status };
     }
     const message: SlackMessage = revisionMessage(summary);
     if (d.slackTs) {
-      await this.slack.update({ token: secrets.token!, channel: String(d.payload.slackChannel ?? channel.slackChannel), ts: d.slackTs, text: message.text, blocks: message.blocks });
+      await this.slack.update({
+        token: secrets.token!,
+        channel: String(d.payload.slackChannel ?? channel.slackChannel),
+        ts: d.slackTs,
+        text: message.text,
+        blocks: message.blocks,
+      });
       return { status: 200 };
     }
     const posted = await this.slack.post({ token: secrets.token!, channel: channel.slackChannel!, text: message.text, blocks: message.blocks });
@@ -270,4 +316,3 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 function testMessage(text: string): SlackMessage {
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:wave: ${text}` } }] };
 }
-

@@ -14,8 +14,12 @@ describe('cloudEventType', () => {
   it('rollout events are io.flotilla.rollout.<event>', () => {
     expect(cloudEventType('RolloutHalted')).toBe('io.flotilla.rollout.rollouthalted');
     expect(ROLLOUT_EVENT_TYPES.map(cloudEventType)).toEqual([
-      'io.flotilla.rollout.rolloutstarted', 'io.flotilla.rollout.wavestarted', 'io.flotilla.rollout.wavecompleted',
-      'io.flotilla.rollout.rolloutawaitingapproval', 'io.flotilla.rollout.rollouthalted', 'io.flotilla.rollout.rolloutcompleted',
+      'io.flotilla.rollout.rolloutstarted',
+      'io.flotilla.rollout.wavestarted',
+      'io.flotilla.rollout.wavecompleted',
+      'io.flotilla.rollout.rolloutawaitingapproval',
+      'io.flotilla.rollout.rollouthalted',
+      'io.flotilla.rollout.rolloutcompleted',
     ]);
   });
 

@@ -49,7 +49,11 @@ export class HookGates {
     let status: number | null = null;
     try {
       const res = await this.sender.send({
-        id, url: channel.url!, secret: secrets.secret, headers: secrets.headers, timeoutSeconds: channel.timeoutSeconds,
+        id,
+        url: channel.url!,
+        secret: secrets.secret,
+        headers: secrets.headers,
+        timeoutSeconds: channel.timeoutSeconds,
         event: { type: cloudEventType('PreSync'), subject: `${event.application}/${event.cluster}/${event.namespace}`, time: this.clock.date(), data: { ...event, gate: true } },
       });
       status = res.status;
@@ -62,9 +66,21 @@ export class HookGates {
     }
     await this.db.write((tx) =>
       tx.insert(Delivery, {
-        id, channel: channelName, kind: 'gate', event: 'PreSync', application: event.application, groupKey: null, payload: event as never,
-        state: verdict.open ? 'delivered' : 'failed', attempts: 1, nextAttemptAt: this.clock.now(), lastError: verdict.open ? null : verdict.message, lastStatus: status,
-        slackTs: null, createdAt: this.clock.now(), deliveredAt: verdict.open ? this.clock.date() : null,
+        id,
+        channel: channelName,
+        kind: 'gate',
+        event: 'PreSync',
+        application: event.application,
+        groupKey: null,
+        payload: event as never,
+        state: verdict.open ? 'delivered' : 'failed',
+        attempts: 1,
+        nextAttemptAt: this.clock.now(),
+        lastError: verdict.open ? null : verdict.message,
+        lastStatus: status,
+        slackTs: null,
+        createdAt: this.clock.now(),
+        deliveredAt: verdict.open ? this.clock.date() : null,
       }),
     );
     return verdict;

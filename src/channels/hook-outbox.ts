@@ -104,14 +104,46 @@ export class HookOutbox {
 
   /** News for a Slack revision message: edit it again, even when a send is under way (its version is older). */
   private async reopen(tx: EntityManager, row: Delivery): Promise<void> {
-    await tx.update(Delivery, { id: row.id }, { state: 'pending', nextAttemptAt: Math.min(row.nextAttemptAt, this.clock.now()), version: row.version + 1, ...(row.state === 'pending' ? {} : { attempts: 0, lastError: null }) });
+    await tx.update(
+      Delivery,
+      { id: row.id },
+      {
+        state: 'pending',
+        nextAttemptAt: Math.min(row.nextAttemptAt, this.clock.now()),
+        version: row.version + 1,
+        ...(row.state === 'pending' ? {} : { attempts: 0, lastError: null }),
+      },
+    );
   }
 
-  private async insert(tx: EntityManager, channel: string, kind: Delivery['kind'], event: Delivery['event'], application: string | null, groupKey: string | null, payload: Record<string, unknown>, at = this.clock.now()): Promise<string> {
+  private async insert(
+    tx: EntityManager,
+    channel: string,
+    kind: Delivery['kind'],
+    event: Delivery['event'],
+    application: string | null,
+    groupKey: string | null,
+    payload: Record<string, unknown>,
+    at = this.clock.now(),
+  ): Promise<string> {
     const id = randomUUID();
     await tx.insert(Delivery, {
-      id, channel, kind, event, application, groupKey, payload, state: 'pending', attempts: 0, version: 0, nextAttemptAt: at,
-      lastError: null, lastStatus: null, slackTs: null, deliveredAt: null, createdAt: this.clock.now(),
+      id,
+      channel,
+      kind,
+      event,
+      application,
+      groupKey,
+      payload,
+      state: 'pending',
+      attempts: 0,
+      version: 0,
+      nextAttemptAt: at,
+      lastError: null,
+      lastStatus: null,
+      slackTs: null,
+      deliveredAt: null,
+      createdAt: this.clock.now(),
     } as never);
     return id;
   }

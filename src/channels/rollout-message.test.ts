@@ -3,14 +3,28 @@ import { ROLLOUT_EVENT_TYPES, type RolloutEvent, type WaveSummary } from './roll
 import { rolloutMessage } from './rollout-message';
 import { wavesLine } from './slack-message';
 
-const revision = { sha: 'abc1234def5678901234567890abcdef12345678', shortSha: 'abc1234', subject: 'Raise web replicas to 3', author: 'Ada Lovelace', url: 'https://git.example.com/org/guestbook/commit/abc1234def5678901234567890abcdef12345678' };
+const revision = {
+  sha: 'abc1234def5678901234567890abcdef12345678',
+  shortSha: 'abc1234',
+  subject: 'Raise web replicas to 3',
+  author: 'Ada Lovelace',
+  url: 'https://git.example.com/org/guestbook/commit/abc1234def5678901234567890abcdef12345678',
+};
 const waves: WaveSummary[] = [
   { name: 'canary', state: 'Completed', targets: 1, done: 1 },
   { name: 'eu', state: 'Progressing', targets: 8, done: 3 },
   { name: 'rest', state: 'Pending', targets: 20, done: 0 },
 ];
 const event = (over: Partial<RolloutEvent> = {}): RolloutEvent => ({
-  type: 'RolloutStarted', application: 'guestbook', rolloutId: 4, revision, state: 'Progressing', waves, trigger: 'webhook', actor: 'flotilla', ...over,
+  type: 'RolloutStarted',
+  application: 'guestbook',
+  rolloutId: 4,
+  revision,
+  state: 'Progressing',
+  waves,
+  trigger: 'webhook',
+  actor: 'flotilla',
+  ...over,
 });
 const allText = (m: { blocks: unknown[] }) => JSON.stringify(m.blocks);
 
@@ -20,13 +34,15 @@ describe('wavesLine', () => {
   });
 
   it('names approval, soak, halt and rollback, and is empty without waves', () => {
-    expect(wavesLine([
-      { name: 'a', state: 'AwaitingApproval', targets: 2, done: 0 },
-      { name: 'b', state: 'Soaking', targets: 2, done: 2 },
-      { name: 'c', state: 'Halted', targets: 4, done: 1 },
-      { name: 'd', state: 'RollingBack', targets: 1, done: 0 },
-      { name: 'e', state: 'RolledBack', targets: 1, done: 0 },
-    ])).toBe('a awaiting approval, b 2/2 soaking, c halted at 1/4, d rolling back, e rolled back');
+    expect(
+      wavesLine([
+        { name: 'a', state: 'AwaitingApproval', targets: 2, done: 0 },
+        { name: 'b', state: 'Soaking', targets: 2, done: 2 },
+        { name: 'c', state: 'Halted', targets: 4, done: 1 },
+        { name: 'd', state: 'RollingBack', targets: 1, done: 0 },
+        { name: 'e', state: 'RolledBack', targets: 1, done: 0 },
+      ]),
+    ).toBe('a awaiting approval, b 2/2 soaking, c halted at 1/4, d rolling back, e rolled back');
     expect(wavesLine([])).toBe('');
   });
 });
@@ -43,7 +59,9 @@ describe('rolloutMessage', () => {
   });
 
   it('RolloutHalted names the wave, the target and the reason', () => {
-    const m = rolloutMessage(event({ type: 'RolloutHalted', state: 'Halted', wave: 'canary', target: { cluster: 'east', namespace: 'web' }, reason: 'Degraded: Deployment web 0/3 available' }));
+    const m = rolloutMessage(
+      event({ type: 'RolloutHalted', state: 'Halted', wave: 'canary', target: { cluster: 'east', namespace: 'web' }, reason: 'Degraded: Deployment web 0/3 available' }),
+    );
     expect(m.text).toMatch(/^Rollout of guestbook halted in wave canary: east\/web: Degraded: Deployment web 0\/3 available · /);
     expect(allText(m)).toContain(':octagonal_sign: Rollout of *guestbook* halted in wave *canary*: `east/web`: Degraded: Deployment web 0/3 available');
   });
@@ -80,11 +98,17 @@ describe('rolloutMessage', () => {
 
   it('escapes what it quotes, so a commit, a wave or a reason cannot ping the channel or forge a link', () => {
     const hostile = '<!channel> & <https://evil.example|click>';
-    const m = rolloutMessage(event({
-      type: 'RolloutHalted', application: 'shop<!here>', wave: '<@U123>', target: { cluster: '<!everyone>', namespace: 'x' }, reason: hostile,
-      revision: { ...revision, subject: `hi ${hostile}`, author: '<@U999>' },
-      waves: [{ name: '<!channel>', state: 'Halted', targets: 1, done: 0 }],
-    }));
+    const m = rolloutMessage(
+      event({
+        type: 'RolloutHalted',
+        application: 'shop<!here>',
+        wave: '<@U123>',
+        target: { cluster: '<!everyone>', namespace: 'x' },
+        reason: hostile,
+        revision: { ...revision, subject: `hi ${hostile}`, author: '<@U999>' },
+        waves: [{ name: '<!channel>', state: 'Halted', targets: 1, done: 0 }],
+      }),
+    );
     const blocks = allText(m);
     for (const raw of ['<!channel>', '<!here>', '<@U123>', '<!everyone>', '<@U999>', '<https://evil.example']) {
       expect(blocks).not.toContain(raw);
@@ -96,7 +120,14 @@ describe('rolloutMessage', () => {
   });
 
   it('stays within Slack limits however long the reason and subject are', () => {
-    const m = rolloutMessage(event({ type: 'RolloutHalted', reason: 'x'.repeat(10_000), revision: { ...revision, subject: 'y'.repeat(10_000) }, waves: Array.from({ length: 500 }, (_, i) => ({ name: `wave-${i}`, state: 'Pending', targets: 1, done: 0 })) }));
+    const m = rolloutMessage(
+      event({
+        type: 'RolloutHalted',
+        reason: 'x'.repeat(10_000),
+        revision: { ...revision, subject: 'y'.repeat(10_000) },
+        waves: Array.from({ length: 500 }, (_, i) => ({ name: `wave-${i}`, state: 'Pending', targets: 1, done: 0 })),
+      }),
+    );
     expect(m.text.length).toBeLessThanOrEqual(3900);
     for (const block of m.blocks) {
       const texts = [(block as { text?: { text: string } }).text?.text ?? '', ...((block as { elements?: { text: string }[] }).elements ?? []).map((e) => e.text)];

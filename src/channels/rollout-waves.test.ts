@@ -4,7 +4,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rolloutWaves, waveSummaries } from './rollout-waves';
 
 const sha = 'abc1234def5678901234567890abcdef12345678';
-const stored = (states: string[][]) => JSON.stringify(states.map((targets, i) => ({ name: ['canary', 'eu', 'rest'][i], state: ['Completed', 'Progressing', 'Pending'][i], targets: targets.map((state) => ({ cluster: 'c', namespace: 'n', state })) })));
+const stored = (states: string[][]) =>
+  JSON.stringify(
+    states.map((targets, i) => ({
+      name: ['canary', 'eu', 'rest'][i],
+      state: ['Completed', 'Progressing', 'Pending'][i],
+      targets: targets.map((state) => ({ cluster: 'c', namespace: 'n', state })),
+    })),
+  );
 
 describe('rolloutWaves', () => {
   let ds: DataSource;
@@ -24,7 +31,8 @@ describe('rolloutWaves', () => {
 
   it('the newest rollout of the application and revision, a target done once Healthy', async () => {
     await ds.query(`CREATE TABLE rollouts (id INTEGER PRIMARY KEY AUTOINCREMENT, application VARCHAR(63), revision VARCHAR(64), waves TEXT)`);
-    const insert = (application: string, revision: string, waves: string) => ds.query(`INSERT INTO rollouts (application, revision, waves) VALUES (?, ?, ?)`, [application, revision, waves]);
+    const insert = (application: string, revision: string, waves: string) =>
+      ds.query(`INSERT INTO rollouts (application, revision, waves) VALUES (?, ?, ?)`, [application, revision, waves]);
     await insert('guestbook', sha, stored([['Failed'], [], []]));
     await insert('guestbook', sha, stored([['Healthy'], ['Healthy', 'Healthy', 'Healthy', 'Syncing', 'Waiting', 'Waiting', 'Waiting', 'Failed'], ['Waiting', 'Waiting']]));
     await insert('guestbook', 'f'.repeat(40), stored([['Waiting'], [], []]));

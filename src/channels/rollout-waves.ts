@@ -34,6 +34,11 @@ export function waveSummaries(stored: unknown): WaveSummary[] | undefined {
     .filter((w): w is { name: string; state?: unknown; targets?: unknown } => typeof w?.name === 'string')
     .map((w) => {
       const targets: unknown[] = Array.isArray(w.targets) ? w.targets : [];
-      return { name: w.name, state: typeof w.state === 'string' ? w.state : 'Pending', targets: targets.length, done: targets.filter((t) => (t as { state?: unknown } | null)?.state === 'Healthy').length };
+      return {
+        name: w.name,
+        state: typeof w.state === 'string' ? w.state : 'Pending',
+        targets: targets.length,
+        done: targets.filter((t) => (t as { state?: unknown } | null)?.state === 'Healthy').length,
+      };
     });
 }

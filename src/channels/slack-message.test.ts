@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { countsLine, revisionMessage, targetMessage, type ChangeCounts, type RevisionSummary, type TargetEvent, type TargetResult } from './slack-message';
 
 const zero: ChangeCounts = { created: 0, configured: 0, unchanged: 0, pruned: 0, skipped: 0, failed: 0 };
-const revision = { sha: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', shortSha: 'a1b2c3d', subject: 'Raise web replicas to 3', author: 'Ada Lovelace', url: 'https://git.example.com/org/shop/commit/a1b2c3d4e5f60718293a4b5c6d7e8f9012345678' };
+const revision = {
+  sha: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
+  shortSha: 'a1b2c3d',
+  subject: 'Raise web replicas to 3',
+  author: 'Ada Lovelace',
+  url: 'https://git.example.com/org/shop/commit/a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
+};
 const event = (over: Partial<TargetEvent> = {}): TargetEvent => ({
   type: 'PreSync',
   application: 'shop',
@@ -47,7 +53,9 @@ describe('targetMessage', () => {
 
   it('HealthDegraded and DriftDetected read as such', () => {
     expect(targetMessage(event({ type: 'HealthDegraded', message: 'Deployment web: 0/3 available' })).text).toContain('Health degraded: Deployment web: 0/3 available');
-    const drift = targetMessage(event({ type: 'DriftDetected', counts: zero, failedObjects: [{ kind: 'ConfigMap', namespace: 'default', name: 'settings', message: 'data.mode changed' }] }));
+    const drift = targetMessage(
+      event({ type: 'DriftDetected', counts: zero, failedObjects: [{ kind: 'ConfigMap', namespace: 'default', name: 'settings', message: 'data.mode changed' }] }),
+    );
     expect(drift.text).toContain('DriftDetected, 1 object differs from git');
   });
 
@@ -75,7 +83,17 @@ describe('revisionMessage', () => {
       message: i < failed ? `apply failed: ${'x'.repeat(400)}` : undefined,
       counts: i < failed + pending ? undefined : { ...zero, configured: 1, unchanged: 4 },
     }));
-  const summary = (over: Partial<RevisionSummary>): RevisionSummary => ({ application: 'shop', revision, total: 100, finished: 38, synced: 37, failed: 1, results: results(100, 1, 62), final: false, ...over });
+  const summary = (over: Partial<RevisionSummary>): RevisionSummary => ({
+    application: 'shop',
+    revision,
+    total: 100,
+    finished: 38,
+    synced: 37,
+    failed: 1,
+    results: results(100, 1, 62),
+    final: false,
+    ...over,
+  });
 
   it('shows progress while targets finish', () => {
     const m = revisionMessage(summary({}));
@@ -92,7 +110,7 @@ describe('revisionMessage', () => {
     expect(allText(m)).toContain('Totals: 99 configured · 396 unchanged');
   });
 
-  it('shows the rollout\'s waves on one line when the revision has a rollout', () => {
+  it("shows the rollout's waves on one line when the revision has a rollout", () => {
     const waves = [
       { name: 'canary', state: 'Completed', targets: 1, done: 1 },
       { name: 'eu', state: 'Progressing', targets: 8, done: 3 },

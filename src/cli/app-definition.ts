@@ -48,7 +48,10 @@ export async function readDefinitionFile(file: string): Promise<Record<string, u
 export function parseDestination(value: string, bySelector: boolean): Destination {
   const i = value.lastIndexOf(':');
   if (i <= 0 || i === value.length - 1) {
-    throw new CliError(`"${value}" is not ${bySelector ? 'SELECTOR:NAMESPACE' : 'CLUSTER:NAMESPACE'}`, bySelector ? 'e.g. --dest-selector "env=staging:web-{{cluster.name}}"' : 'e.g. --dest east:web');
+    throw new CliError(
+      `"${value}" is not ${bySelector ? 'SELECTOR:NAMESPACE' : 'CLUSTER:NAMESPACE'}`,
+      bySelector ? 'e.g. --dest-selector "env=staging:web-{{cluster.name}}"' : 'e.g. --dest east:web',
+    );
   }
   const [where, namespace] = [value.slice(0, i), value.slice(i + 1)];
   return bySelector ? { clusterSelector: parseSelector(where), namespace } : { cluster: where, namespace };

@@ -81,16 +81,25 @@ export function currentCredentials(k: KubeContext): ClusterCredentialsBody['auth
   const user = k.kc.getCurrentUser()!;
   if (user.exec) {
     const command = typeof user.exec?.command === 'string' ? ` (${user.exec.command})` : '';
-    throw new CliError(`kubeconfig user "${k.user}" uses an exec plugin${command}; Flotilla does not run programs from a kubeconfig`, 'drop --use-current-credentials: cluster add then creates a ServiceAccount for Flotilla');
+    throw new CliError(
+      `kubeconfig user "${k.user}" uses an exec plugin${command}; Flotilla does not run programs from a kubeconfig`,
+      'drop --use-current-credentials: cluster add then creates a ServiceAccount for Flotilla',
+    );
   }
   if (user.authProvider) {
-    throw new CliError(`kubeconfig user "${k.user}" uses an auth provider; Flotilla accepts only a token or a client certificate`, 'drop --use-current-credentials: cluster add then creates a ServiceAccount for Flotilla');
+    throw new CliError(
+      `kubeconfig user "${k.user}" uses an auth provider; Flotilla accepts only a token or a client certificate`,
+      'drop --use-current-credentials: cluster add then creates a ServiceAccount for Flotilla',
+    );
   }
   if (user.token) return { type: 'bearerToken', token: user.token.trim() };
   const certData = user.certData ?? (user.certFile ? readFileSync(user.certFile).toString('base64') : undefined);
   const keyData = user.keyData ?? (user.keyFile ? readFileSync(user.keyFile).toString('base64') : undefined);
   if (certData && keyData) return { type: 'clientCertificate', certData, keyData };
-  throw new CliError(`kubeconfig user "${k.user}" has neither a token nor a client certificate and key`, 'drop --use-current-credentials: cluster add then creates a ServiceAccount for Flotilla');
+  throw new CliError(
+    `kubeconfig user "${k.user}" has neither a token nor a client certificate and key`,
+    'drop --use-current-credentials: cluster add then creates a ServiceAccount for Flotilla',
+  );
 }
 
 interface KubeAnswer {
@@ -110,29 +119,33 @@ export async function kubeCall(k: KubeContext, method: string, path: string, bod
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((done, fail) => {
-    const req = send(url, {
-      ...opts,
-      method,
-      headers: {
-        ...(opts.headers as Record<string, string>),
-        accept: 'application/json',
-        ...(payload !== undefined ? { 'content-type': contentType, 'content-length': String(Buffer.byteLength(payload)) } : {}),
+    const req = send(
+      url,
+      {
+        ...opts,
+        method,
+        headers: {
+          ...(opts.headers as Record<string, string>),
+          accept: 'application/json',
+          ...(payload !== undefined ? { 'content-type': contentType, 'content-length': String(Buffer.byteLength(payload)) } : {}),
+        },
       },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          /* not JSON */
-        }
-        done({ status: res.statusCode ?? 0, body: parsed });
-      });
-      res.on('error', fail);
-    });
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            /* not JSON */
+          }
+          done({ status: res.statusCode ?? 0, body: parsed });
+        });
+        res.on('error', fail);
+      },
+    );
     req.setTimeout(30_000, () => req.destroy(new Error(`no answer from ${k.server} within 30 s`)));
     req.on('error', (e: NodeJS.ErrnoException) => fail(new CliError(`cannot reach cluster ${k.server} of context "${k.context}": ${e.code ?? e.message}`)));
     if (payload !== undefined) req.write(payload);
@@ -143,9 +156,11 @@ export async function kubeCall(k: KubeContext, method: string, path: string, bod
 function refused(k: KubeContext, what: string, answer: KubeAnswer): CliError {
   const message = typeof answer.body === 'object' && answer.body?.message ? answer.body.message : `HTTP ${answer.status}`;
   const hint =
-    answer.status === 401 ? `the kubeconfig's credentials for context "${k.context}" were not accepted`
-    : answer.status === 403 ? 'cluster add needs rights to create ServiceAccounts, Secrets and RBAC in kube-system (cluster-admin); or register your own credentials with --use-current-credentials'
-    : undefined;
+    answer.status === 401
+      ? `the kubeconfig's credentials for context "${k.context}" were not accepted`
+      : answer.status === 403
+        ? 'cluster add needs rights to create ServiceAccounts, Secrets and RBAC in kube-system (cluster-admin); or register your own credentials with --use-current-credentials'
+        : undefined;
   return new CliError(`${what} in context "${k.context}": ${message}`, hint);
 }
 
@@ -169,23 +184,54 @@ export interface AccountToken {
 export async function provisionAccount(k: KubeContext, waitMs: number, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<AccountToken> {
   const { namespace, serviceAccount, clusterRole, clusterRoleBinding, secret } = ACCOUNT;
   const rbac = '/apis/rbac.authorization.k8s.io/v1';
-  await apply(k, `/api/v1/namespaces/${namespace}/serviceaccounts/${serviceAccount}`, {
-    apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: serviceAccount, namespace, labels: LABELS },
-  }, `ServiceAccount ${namespace}/${serviceAccount}`);
+  await apply(
+    k,
+    `/api/v1/namespaces/${namespace}/serviceaccounts/${serviceAccount}`,
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: serviceAccount, namespace, labels: LABELS },
+    },
+    `ServiceAccount ${namespace}/${serviceAccount}`,
+  );
   // Flotilla applies whatever git holds, CRDs and cluster-scoped kinds included: all rights, as argocd-manager has
-  await apply(k, `${rbac}/clusterroles/${clusterRole}`, {
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: clusterRole, labels: LABELS },
-    rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }],
-  }, `ClusterRole ${clusterRole}`);
-  await apply(k, `${rbac}/clusterrolebindings/${clusterRoleBinding}`, {
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: clusterRoleBinding, labels: LABELS },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
-    subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace }],
-  }, `ClusterRoleBinding ${clusterRoleBinding}`);
-  await apply(k, `/api/v1/namespaces/${namespace}/secrets/${secret}`, {
-    apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token',
-    metadata: { name: secret, namespace, labels: LABELS, annotations: { 'kubernetes.io/service-account.name': serviceAccount } },
-  }, `Secret ${namespace}/${secret}`);
+  await apply(
+    k,
+    `${rbac}/clusterroles/${clusterRole}`,
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: clusterRole, labels: LABELS },
+      rules: [
+        { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+        { nonResourceURLs: ['*'], verbs: ['*'] },
+      ],
+    },
+    `ClusterRole ${clusterRole}`,
+  );
+  await apply(
+    k,
+    `${rbac}/clusterrolebindings/${clusterRoleBinding}`,
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: clusterRoleBinding, labels: LABELS },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
+      subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace }],
+    },
+    `ClusterRoleBinding ${clusterRoleBinding}`,
+  );
+  await apply(
+    k,
+    `/api/v1/namespaces/${namespace}/secrets/${secret}`,
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/service-account-token',
+      metadata: { name: secret, namespace, labels: LABELS, annotations: { 'kubernetes.io/service-account.name': serviceAccount } },
+    },
+    `Secret ${namespace}/${secret}`,
+  );
 
   const deadline = Date.now() + waitMs;
   for (;;) {
@@ -197,7 +243,9 @@ export async function provisionAccount(k: KubeContext, waitMs: number, sleep = (
     await sleep(250);
   }
   const answer = await kubeCall(k, 'POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${serviceAccount}/token`, {
-    apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: TOKEN_REQUEST_SECONDS },
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'TokenRequest',
+    spec: { expirationSeconds: TOKEN_REQUEST_SECONDS },
   });
   if (answer.status !== 201 && answer.status !== 200) throw refused(k, `cannot request a token for ServiceAccount ${namespace}/${serviceAccount}`, answer);
   const token = answer.body?.status?.token;

@@ -42,12 +42,14 @@ export function readConfig(file = configPath()): CliConfig {
   const contexts = ((raw.contexts as unknown[]) ?? []).flatMap((c): Context[] => {
     const e = c as Record<string, unknown>;
     if (!e || typeof e.name !== 'string' || typeof e.server !== 'string') return [];
-    return [{
-      name: e.name,
-      server: e.server,
-      ...(typeof e.token === 'string' ? { token: e.token } : {}),
-      ...(typeof e.caFile === 'string' ? { caFile: e.caFile } : {}),
-    }];
+    return [
+      {
+        name: e.name,
+        server: e.server,
+        ...(typeof e.token === 'string' ? { token: e.token } : {}),
+        ...(typeof e.caFile === 'string' ? { caFile: e.caFile } : {}),
+      },
+    ];
   });
   return { currentContext: typeof raw['current-context'] === 'string' ? raw['current-context'] : undefined, contexts };
 }

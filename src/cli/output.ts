@@ -27,8 +27,25 @@ export interface Paint {
 }
 
 const GOOD = new Set(['Synced', 'Healthy', 'Connected', 'Succeeded', 'Ready', 'delivered', 'ok', 'true', 'success', 'Completed']);
-const WARN = new Set(['OutOfSync', 'Progressing', 'Pending', 'Running', 'Queued', 'Waiting', 'pending', 'Suspended', 'Unknown', 'Missing', 'Interrupted',
-  'Paused', 'AwaitingApproval', 'Soaking', 'Syncing', 'RollingBack', 'Superseded']);
+const WARN = new Set([
+  'OutOfSync',
+  'Progressing',
+  'Pending',
+  'Running',
+  'Queued',
+  'Waiting',
+  'pending',
+  'Suspended',
+  'Unknown',
+  'Missing',
+  'Interrupted',
+  'Paused',
+  'AwaitingApproval',
+  'Soaking',
+  'Syncing',
+  'RollingBack',
+  'Superseded',
+]);
 const BAD = new Set(['Degraded', 'Failed', 'Blocked', 'Gone', 'Unreachable', 'Unauthorized', 'Error', 'failed', 'false', 'failure', 'denied', 'Halted', 'RolledBack']);
 
 export function paint(on: boolean): Paint {

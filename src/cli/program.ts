@@ -13,7 +13,7 @@ export const CLI_VERSION = '0.1.0';
 
 export function buildProgram(): Command {
   const program = new Command('flotilla')
-    .description('Flotilla, the GitOps fleet manager, from the command line: it talks only to Flotilla\'s REST API')
+    .description("Flotilla, the GitOps fleet manager, from the command line: it talks only to Flotilla's REST API")
     .version(CLI_VERSION, '--version')
     .addOption(new Option('--context <name>', 'use this context instead of the current one'))
     .addOption(new Option('--server <url>', 'talk to this server (overrides the context; env FLOTILLA_SERVER)'))
@@ -22,7 +22,9 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Environment:
   FLOTILLA_SERVER, FLOTILLA_TOKEN   override the current context's server and token
   FLOTILLA_CA_FILE                  extra CAs to trust (PEM), as --ca-file
@@ -37,7 +39,8 @@ Examples:
   flotilla app create -f guestbook.yaml
   flotilla app sync guestbook --wait
   flotilla app diff guestbook; echo "exit $?"     # 0 in sync, 1 differences, 2 error
-  flotilla app list -o json`);
+  flotilla app list -o json`,
+    );
   authCommands(program);
   clusterCommands(program);
   repositoryCommands(program);

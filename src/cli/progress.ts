@@ -104,7 +104,7 @@ export function liveWake(session: Session, apps: string[], types = 'run,target')
 async function advance(session: Session, p: TargetProgress, app: ApplicationView, triggers: string[], suspicious: Set<string>): Promise<void> {
   const t = app.status.targets.find((x) => x.cluster === p.cluster && x.namespace === p.namespace);
   if (!t || t.leaving) {
-    Object.assign(p, { state: 'Gone', message: 'the target left the application\'s fan-out' });
+    Object.assign(p, { state: 'Gone', message: "the target left the application's fan-out" });
     return;
   }
   Object.assign(p, { sync: t.sync, health: t.health, revision: t.revision?.shortSha ?? null });
@@ -118,7 +118,7 @@ async function advance(session: Session, p: TargetProgress, app: ApplicationView
     suspicious.delete(key(p));
     p.runId = run.id;
     p.state = run.phase as TargetState;
-    p.message = run.phase === 'Succeeded' ? null : run.message ?? t.message;
+    p.message = run.phase === 'Succeeded' ? null : (run.message ?? t.message);
     return;
   }
   p.message = t.message;
@@ -130,9 +130,11 @@ async function advance(session: Session, p: TargetProgress, app: ApplicationView
 }
 
 async function ourRun(session: Session, p: TargetProgress, triggers: string[]): Promise<SyncRunView | undefined> {
-  const page = await session.call(session.api.GET('/api/v1/applications/{name}/history', {
-    params: { path: { name: p.application }, query: { cluster: p.cluster, namespace: p.namespace, limit: 20 } },
-  }));
+  const page = await session.call(
+    session.api.GET('/api/v1/applications/{name}/history', {
+      params: { path: { name: p.application }, query: { cluster: p.cluster, namespace: p.namespace, limit: 20 } },
+    }),
+  );
   return page.items.filter((r) => r.id > p.afterRunId && triggers.includes(r.trigger)).sort((a, b) => a.id - b.id)[0];
 }
 
@@ -141,7 +143,10 @@ class ProgressView {
   private readonly screen: InPlace;
   private readonly said = new Map<string, string>();
 
-  constructor(private readonly session: Session, private readonly title: string) {
+  constructor(
+    private readonly session: Session,
+    private readonly title: string,
+  ) {
     this.screen = new InPlace(session.stderr);
   }
 
@@ -152,9 +157,18 @@ class ProgressView {
       const finished = targets.filter((t) => FINISHED.includes(t.state)).length;
       const failed = targets.filter((t) => FINISHED.includes(t.state) && !GOOD.includes(t.state)).length;
       const head = `${this.title}: ${finished}/${targets.length} done${failed ? `, ${p.red(`${failed} failed`)}` : ''} (${Math.round(elapsedMs / 1000)}s)`;
-      const body = table(['target', 'run', 'state', 'sync', 'health', 'revision', 'message'], targets.map((t) => [
-        `${t.application}/${t.cluster}/${t.namespace}`, t.runId ? `#${t.runId}` : '-', p.status(t.state), p.status(t.sync), p.status(t.health), t.revision ?? '-', short(t.message, 60),
-      ]));
+      const body = table(
+        ['target', 'run', 'state', 'sync', 'health', 'revision', 'message'],
+        targets.map((t) => [
+          `${t.application}/${t.cluster}/${t.namespace}`,
+          t.runId ? `#${t.runId}` : '-',
+          p.status(t.state),
+          p.status(t.sync),
+          p.status(t.health),
+          t.revision ?? '-',
+          short(t.message, 60),
+        ]),
+      );
       this.screen.draw(`${head}\n${body}`);
       return;
     }
@@ -177,7 +191,10 @@ export class InPlace {
 
   draw(text: string): void {
     const width = this.stream.columns || 120;
-    const lines = text.trimEnd().split('\n').map((l) => (visibleLength(l) > width ? l.slice(0, width + (l.length - visibleLength(l)) - 1) : l));
+    const lines = text
+      .trimEnd()
+      .split('\n')
+      .map((l) => (visibleLength(l) > width ? l.slice(0, width + (l.length - visibleLength(l)) - 1) : l));
     const up = this.drawn ? `\x1b[${this.drawn}A\r\x1b[J` : '';
     this.stream.write(`${up}${lines.join('\n')}\n`);
     this.drawn = lines.length;
@@ -188,9 +205,19 @@ export class InPlace {
 export function reportWait(session: Session, result: WaitResult, timeoutText: string): void {
   const p = session.paint;
   session.print(result, () =>
-    table(['application', 'target', 'run', 'state', 'sync', 'health', 'revision', 'message'], result.targets.map((t) => [
-      t.application, `${t.cluster}/${t.namespace}`, t.runId ? `#${t.runId}` : '-', p.status(t.state), p.status(t.sync), p.status(t.health), t.revision ?? '-', short(t.message, 80),
-    ])),
+    table(
+      ['application', 'target', 'run', 'state', 'sync', 'health', 'revision', 'message'],
+      result.targets.map((t) => [
+        t.application,
+        `${t.cluster}/${t.namespace}`,
+        t.runId ? `#${t.runId}` : '-',
+        p.status(t.state),
+        p.status(t.sync),
+        p.status(t.health),
+        t.revision ?? '-',
+        short(t.message, 80),
+      ]),
+    ),
   );
   if (result.timedOut) {
     const pending = result.targets.filter((t) => !FINISHED.includes(t.state)).map((t) => `${t.cluster}/${t.namespace}`);
@@ -228,14 +255,23 @@ export async function waitForState(session: Session, name: string, opts: StateWa
 async function pollState(session: Session, name: string, opts: StateWaitOptions, view: ProgressView, started: number, live: ReturnType<typeof liveWake>): Promise<WaitResult> {
   for (;;) {
     const app = await session.call(session.api.GET('/api/v1/applications/{name}', { params: { path: { name } } }));
-    const targets = app.status.targets.filter((t) => !t.leaving).map((t): TargetProgress => {
-      const ready = (!opts.sync || t.sync === 'Synced') && (!opts.health || t.health === 'Healthy');
-      return {
-        application: name, cluster: t.cluster, namespace: t.namespace, afterRunId: 0,
-        state: ready ? 'Ready' : 'Waiting', runId: t.lastSyncRun?.id ?? null,
-        sync: t.sync, health: t.health, revision: t.revision?.shortSha ?? null, message: t.message,
-      };
-    });
+    const targets = app.status.targets
+      .filter((t) => !t.leaving)
+      .map((t): TargetProgress => {
+        const ready = (!opts.sync || t.sync === 'Synced') && (!opts.health || t.health === 'Healthy');
+        return {
+          application: name,
+          cluster: t.cluster,
+          namespace: t.namespace,
+          afterRunId: 0,
+          state: ready ? 'Ready' : 'Waiting',
+          runId: t.lastSyncRun?.id ?? null,
+          sync: t.sync,
+          health: t.health,
+          revision: t.revision?.shortSha ?? null,
+          message: t.message,
+        };
+      });
     const done = targets.every((t) => t.state === 'Ready');
     const timedOut = !done && Date.now() - started >= opts.timeoutMs;
     view.show(targets, Date.now() - started, done || timedOut);

@@ -32,13 +32,16 @@ export class ClusterClients implements OnApplicationShutdown {
     cached?.client.close();
     const creds = JSON.parse(this.box.decrypt(cluster.credentials, CREDENTIALS_PURPOSE)) as StoredCredentials;
     const requests = this.metrics.kubeRequests;
-    const client = KubeClient.fromCredentials({
-      name: cluster.name,
-      server: cluster.server,
-      caData: cluster.caData ?? undefined,
-      insecureSkipVerify: cluster.insecureSkipVerify,
-      ...creds,
-    }, { onRequest: ({ verb, dryRun }) => requests.inc({ cluster: cluster.name, verb: dryRun ? 'dryrun' : verb }) });
+    const client = KubeClient.fromCredentials(
+      {
+        name: cluster.name,
+        server: cluster.server,
+        caData: cluster.caData ?? undefined,
+        insecureSkipVerify: cluster.insecureSkipVerify,
+        ...creds,
+      },
+      { onRequest: ({ verb, dryRun }) => requests.inc({ cluster: cluster.name, verb: dryRun ? 'dryrun' : verb }) },
+    );
     this.cache.set(cluster.name, { generation: cluster.generation, client });
     return client;
   }

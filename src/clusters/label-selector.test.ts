@@ -8,7 +8,9 @@ const all = { prodEu, prodUsEdge, staging };
 
 function select(selector: string): string[] {
   const reqs = parseSelector(selector);
-  return Object.entries(all).filter(([, labels]) => matches(reqs, labels)).map(([name]) => name);
+  return Object.entries(all)
+    .filter(([, labels]) => matches(reqs, labels))
+    .map(([name]) => name);
 }
 
 describe('label selectors', () => {

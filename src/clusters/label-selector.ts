@@ -34,12 +34,16 @@ export function validLabelValue(value: string): boolean {
 // never what the text there says: a selector is client input, and errors reach logs and the
 // audit log. A key is named only once it is known to be a valid label key.
 function checkKey(key: string, where: string): string {
-  if (!validLabelKey(key)) throw new LabelSelectorError(`${where}: the key is not a valid label key (name of at most 63 characters, optionally prefixed by a DNS subdomain and "/")`);
+  if (!validLabelKey(key))
+    throw new LabelSelectorError(`${where}: the key is not a valid label key (name of at most 63 characters, optionally prefixed by a DNS subdomain and "/")`);
   return key;
 }
 
 function checkValue(value: string, where: string): string {
-  if (!validLabelValue(value)) throw new LabelSelectorError(`${where}: a value is not a valid label value (at most 63 characters: letters, digits, "-", "_", ".", beginning and ending with a letter or digit)`);
+  if (!validLabelValue(value))
+    throw new LabelSelectorError(
+      `${where}: a value is not a valid label value (at most 63 characters: letters, digits, "-", "_", ".", beginning and ending with a letter or digit)`,
+    );
   return value;
 }
 

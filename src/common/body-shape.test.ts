@@ -34,8 +34,10 @@ describe('bodyShapeProblems', () => {
     expect(bodyShapeProblems(OuterDto, { lazy: { count: null } })).toEqual(['lazy.count must not be null']);
   });
 
-  it('refuses every undeclared field in the ValidationPipe\'s words, Object.prototype names included', () => {
-    const body = JSON.parse('{"title": "t", "bogus": 1, "constructor": 1, "toString": "x", "__proto__": {"polluted": true}, "inner": {"hasOwnProperty": 1}, "list": [{"valueOf": 2}]}');
+  it("refuses every undeclared field in the ValidationPipe's words, Object.prototype names included", () => {
+    const body = JSON.parse(
+      '{"title": "t", "bogus": 1, "constructor": 1, "toString": "x", "__proto__": {"polluted": true}, "inner": {"hasOwnProperty": 1}, "list": [{"valueOf": 2}]}',
+    );
     expect(bodyShapeProblems(OuterDto, body)).toEqual([
       'property bogus should not exist',
       'property constructor should not exist',
@@ -54,12 +56,17 @@ describe('bodyShapeProblems', () => {
   it('follows the real DTOs: the documented nullable fields pass, the rest are named', () => {
     expect(bodyShapeProblems(UpdateRepositoryDto, { auth: null, webhookSecret: null })).toEqual([]);
     expect(bodyShapeProblems(UpdateRepositoryDto, { branch: null, url: null, pollIntervalSeconds: null, name: null })).toEqual([
-      'branch must not be null', 'url must not be null', 'pollIntervalSeconds must not be null', 'name must not be null',
+      'branch must not be null',
+      'url must not be null',
+      'pollIntervalSeconds must not be null',
+      'name must not be null',
     ]);
     expect(bodyShapeProblems(UpdateRepositoryDto, { auth: { type: 'basic', knownHosts: null } })).toEqual(['auth.knownHosts must not be null']);
     expect(bodyShapeProblems(UpdateApplicationDto, { revision: null, helm: null, rollout: { waves: [{ name: 'w', maxParallel: null }], orderBy: null } })).toEqual([]);
     expect(bodyShapeProblems(UpdateApplicationDto, { syncPolicy: { automated: null }, hooks: [{ on: null }], rollout: { waves: [{ soakSeconds: null }] } })).toEqual([
-      'syncPolicy.automated must not be null', 'hooks.0.on must not be null', 'rollout.waves.0.soakSeconds must not be null',
+      'syncPolicy.automated must not be null',
+      'hooks.0.on must not be null',
+      'rollout.waves.0.soakSeconds must not be null',
     ]);
     expect(bodyShapeProblems(UpdateClusterDto, { labels: null, tls: { caData: null } })).toEqual(['labels must not be null', 'tls.caData must not be null']);
     expect(bodyShapeProblems(UpdateChannelDto, { webhook: { secret: null, timeoutSeconds: null } })).toEqual(['webhook.timeoutSeconds must not be null']);
@@ -80,7 +87,11 @@ describe('BodyShapeInterceptor', () => {
   it('answers 400 with the problems of the @Body() DTO, before the handler (and its pipes) run', async () => {
     const err = await run(FakeController.prototype.update, { title: null, constructor: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadRequestException);
-    expect((err as BadRequestException).getResponse()).toEqual({ statusCode: 400, error: 'Bad Request', message: ['title must not be null', 'property constructor should not exist'] });
+    expect((err as BadRequestException).getResponse()).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: ['title must not be null', 'property constructor should not exist'],
+    });
   });
 
   it('lets a sound body, a missing body and a route without a DTO body through', async () => {

@@ -32,7 +32,11 @@ const declaredCache = new WeakMap<Function, ReadonlySet<string>>();
 function declaredProperties(cls: Function): ReadonlySet<string> {
   let names = declaredCache.get(cls);
   if (!names) {
-    names = new Set(getMetadataStorage().getTargetValidationMetadatas(cls, '', false, false).map((r) => r.propertyName));
+    names = new Set(
+      getMetadataStorage()
+        .getTargetValidationMetadatas(cls, '', false, false)
+        .map((r) => r.propertyName),
+    );
     declaredCache.set(cls, names);
   }
   return names;

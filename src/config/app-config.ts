@@ -185,7 +185,9 @@ function serverTlsProblems(tls: AppConfig['server']['tls'], sources: Map<string,
   const from = (k: string) => sources.get(`server.tls.${k}`) ?? 'defaults';
   if (tls.selfSigned && (tls.certFile || tls.keyFile)) {
     const given = tls.certFile ? 'certFile' : 'keyFile';
-    return [`server.tls.selfSigned: expected false when server.tls.${given} is set (from ${from(given)}): use your certificate or a self-signed one, not both, got true (from ${from('selfSigned')})`];
+    return [
+      `server.tls.selfSigned: expected false when server.tls.${given} is set (from ${from(given)}): use your certificate or a self-signed one, not both, got true (from ${from('selfSigned')})`,
+    ];
   }
   if (!tls.certFile !== !tls.keyFile) {
     const [missing, given] = tls.certFile ? ['keyFile', 'certFile'] : ['certFile', 'keyFile'];
@@ -250,8 +252,7 @@ function validate(tree: Tree, schema: Tree, prefix: string, sources: Map<string,
     else if ('error' in result) {
       const got = rule.kind === 'string' && rule.secret ? `a value of ${String(tree[k] ?? '').length} characters` : JSON.stringify(tree[k] ?? null);
       problems.push(`${key}: ${result.error}, got ${got} (from ${from})`);
-    }
-    else tree[k] = result.value;
+    } else tree[k] = result.value;
   }
 }
 
@@ -281,7 +282,15 @@ function coerce(rule: RuleOf, v: unknown, key: string): { value: unknown } | { e
     }
     case 'addresses': {
       // a list in YAML; one comma-separated string from an environment variable
-      const list = v === null || v === undefined ? [] : typeof v === 'string' ? v.split(',').map((a) => a.trim()).filter(Boolean) : v;
+      const list =
+        v === null || v === undefined
+          ? []
+          : typeof v === 'string'
+            ? v
+                .split(',')
+                .map((a) => a.trim())
+                .filter(Boolean)
+            : v;
       if (!Array.isArray(list)) return { error: 'expected a list of IP addresses or CIDRs' };
       const bad = list.find((a) => typeof a !== 'string' || !isAddressOrCidr(a));
       if (bad !== undefined) return { error: `expected IP addresses or CIDRs (like 10.0.0.0/8 or 127.0.0.1), and ${JSON.stringify(bad)} is neither` };

@@ -11,10 +11,7 @@ export class DatabaseModule {
   static forRoot(entities: Function[]): DynamicModule {
     return {
       module: DatabaseModule,
-      providers: [
-        { provide: DataSource, inject: [AppConfig], useFactory: (config: AppConfig) => openDatabase(dataSourceOptions(config, entities)) },
-        Database,
-      ],
+      providers: [{ provide: DataSource, inject: [AppConfig], useFactory: (config: AppConfig) => openDatabase(dataSourceOptions(config, entities)) }, Database],
       exports: [Database, DataSource],
     };
   }

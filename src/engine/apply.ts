@@ -56,8 +56,12 @@ export async function applySync(ctx: EngineContext, plan: SyncPlan, opts: ApplyO
   const changes = [...plan.failures, ...done.map(entryOf), ...pruned];
   const counts = countActions(changes);
   return {
-    changes, counts, interrupted, ok: counts.failed === 0 && !interrupted,
-    inventory: inventoryOf(done, kept, plan.request.inventory), health: healthOfPlans(done),
+    changes,
+    counts,
+    interrupted,
+    ok: counts.failed === 0 && !interrupted,
+    inventory: inventoryOf(done, kept, plan.request.inventory),
+    health: healthOfPlans(done),
   };
 }
 
@@ -71,10 +75,19 @@ function asCandidates(plan: SyncPlan, refs: readonly ObjectRef[]): InventoryEntr
 export function planView(plan: SyncPlan): SyncResult {
   const plans = objectPlans(plan);
   // with prune on, only what prune could not even read stays; without, every candidate does
-  const kept = plan.request.prune ? asCandidates(plan, plan.prune.filter(keepsInventoryEntry).map((s) => s.ref)) : plan.pruneCandidates;
+  const kept = plan.request.prune
+    ? asCandidates(
+        plan,
+        plan.prune.filter(keepsInventoryEntry).map((s) => s.ref),
+      )
+    : plan.pruneCandidates;
   return {
-    changes: plan.changes, counts: plan.counts, interrupted: false, ok: plan.counts.failed === 0,
-    inventory: inventoryOf(plans, kept, plan.request.inventory), health: healthOfPlans(plans),
+    changes: plan.changes,
+    counts: plan.counts,
+    interrupted: false,
+    ok: plan.counts.failed === 0,
+    inventory: inventoryOf(plans, kept, plan.request.inventory),
+    health: healthOfPlans(plans),
   };
 }
 
@@ -93,7 +106,13 @@ export function planView(plan: SyncPlan): SyncResult {
  */
 async function settleCrds(ctx: EngineContext, applied: ObjectPlan[], crdChanged: Set<string>, signal?: AbortSignal): Promise<void> {
   const crds = crdsOf(applied);
-  const late = await waitForCrds(ctx.client, crds.map((p) => p.placed.object), ctx.crdTimeoutMs, ctx.clock, signal);
+  const late = await waitForCrds(
+    ctx.client,
+    crds.map((p) => p.placed.object),
+    ctx.crdTimeoutMs,
+    ctx.clock,
+    signal,
+  );
   for (const { ref, message } of late) {
     const i = applied.findIndex((p) => p.placed.ref.kind === ref.kind && p.placed.ref.name === ref.name);
     if (i >= 0) applied[i] = { ...applied[i], action: 'failed', message };

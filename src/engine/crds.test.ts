@@ -4,7 +4,9 @@ import { waitForCrds, type CrdReader } from './crds';
 import type { KubeObject } from './objects';
 
 const crd: KubeObject = {
-  apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.ex.com' },
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'widgets.ex.com' },
   spec: { group: 'ex.com', names: { kind: 'Widget', plural: 'widgets' }, versions: [{ name: 'v1', served: true }] },
 };
 
@@ -33,10 +35,12 @@ describe('waiting for CRDs', () => {
     expect(slow.reads).toBeGreaterThan(500); // one read per 100 ms of clock time
     await clock.advance(2_000);
     await waiting;
-    expect(late).toEqual([{
-      ref: { group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', name: 'widgets.ex.com' },
-      message: 'CRD widgets.ex.com not ready after 60000 ms: the names are not accepted yet',
-    }]);
+    expect(late).toEqual([
+      {
+        ref: { group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', name: 'widgets.ex.com' },
+        message: 'CRD widgets.ex.com not ready after 60000 ms: the names are not accepted yet',
+      },
+    ]);
   });
 
   it('returns as soon as the CRD is Established and served, and stops waiting when the signal aborts', async () => {

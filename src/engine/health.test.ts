@@ -3,7 +3,11 @@ import { healthOf, worstHealth } from './health';
 import type { KubeObject } from './objects';
 
 const deploy = (spec: object, status?: object, generation = 1): KubeObject => ({
-  apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', generation }, spec: { replicas: 2, ...spec }, ...(status ? { status } : {}),
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', generation },
+  spec: { replicas: 2, ...spec },
+  ...(status ? { status } : {}),
 });
 
 describe('health rules', () => {
@@ -19,8 +23,14 @@ describe('health rules', () => {
     expect(healthOf(deploy({}, { ...done, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] })).status).toBe('Degraded');
   });
 
-  it('reads a Deployment\'s conditions only once the controller observed its generation: a deadline the previous spec exceeded is not Degraded for the new one', () => {
-    const stuck = { observedGeneration: 1, replicas: 2, updatedReplicas: 2, availableReplicas: 0, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] };
+  it("reads a Deployment's conditions only once the controller observed its generation: a deadline the previous spec exceeded is not Degraded for the new one", () => {
+    const stuck = {
+      observedGeneration: 1,
+      replicas: 2,
+      updatedReplicas: 2,
+      availableReplicas: 0,
+      conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }],
+    };
     expect(healthOf(deploy({}, stuck, 2))).toMatchObject({ status: 'Progressing', message: expect.stringMatching(/observe generation 2/) });
     expect(healthOf(deploy({}, { ...stuck, observedGeneration: 2 }, 2)).status).toBe('Degraded');
   });
@@ -29,7 +39,10 @@ describe('health rules', () => {
     const pod = (status: object, spec: object = {}): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec, status });
     expect(healthOf(pod({ phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] })).status).toBe('Healthy');
     expect(healthOf(pod({ phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] })).status).toBe('Progressing');
-    expect(healthOf(pod({ phase: 'Pending', containerStatuses: [{ name: 'c', state: { waiting: { reason: 'ImagePullBackOff' } } }] }))).toMatchObject({ status: 'Degraded', message: 'container c: ImagePullBackOff' });
+    expect(healthOf(pod({ phase: 'Pending', containerStatuses: [{ name: 'c', state: { waiting: { reason: 'ImagePullBackOff' } } }] }))).toMatchObject({
+      status: 'Degraded',
+      message: 'container c: ImagePullBackOff',
+    });
     expect(healthOf(pod({ phase: 'Failed' })).status).toBe('Degraded');
     expect(healthOf(pod({ phase: 'Succeeded' })).status).toBe('Healthy');
     const job = (spec: object, status: object = {}): KubeObject => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, spec, status });
@@ -39,17 +52,41 @@ describe('health rules', () => {
     expect(healthOf(job({})).status).toBe('Progressing');
     const pvc = (phase?: string): KubeObject => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'c' }, status: phase ? { phase } : {} });
     expect([healthOf(pvc('Bound')).status, healthOf(pvc('Pending')).status, healthOf(pvc('Lost')).status]).toEqual(['Healthy', 'Progressing', 'Degraded']);
-    const svc = (type: string, ingress: object[] = []): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { type }, status: { loadBalancer: { ingress } } });
-    expect([healthOf(svc('ClusterIP')).status, healthOf(svc('LoadBalancer')).status, healthOf(svc('LoadBalancer', [{ ip: '1.2.3.4' }])).status]).toEqual(['Healthy', 'Progressing', 'Healthy']);
-    const sts: KubeObject = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', generation: 1 }, spec: { replicas: 3 }, status: { observedGeneration: 1, readyReplicas: 2 } };
+    const svc = (type: string, ingress: object[] = []): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 's' },
+      spec: { type },
+      status: { loadBalancer: { ingress } },
+    });
+    expect([healthOf(svc('ClusterIP')).status, healthOf(svc('LoadBalancer')).status, healthOf(svc('LoadBalancer', [{ ip: '1.2.3.4' }])).status]).toEqual([
+      'Healthy',
+      'Progressing',
+      'Healthy',
+    ]);
+    const sts: KubeObject = {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db', generation: 1 },
+      spec: { replicas: 3 },
+      status: { observedGeneration: 1, readyReplicas: 2 },
+    };
     expect(healthOf(sts)).toMatchObject({ status: 'Progressing', message: '2 of 3 replicas ready' });
   });
 
   it('falls back to Ready/Available conditions and observedGeneration, and calls an object without status Healthy', () => {
-    const cr = (status?: object, generation = 1): KubeObject => ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', generation }, ...(status ? { status } : {}) });
+    const cr = (status?: object, generation = 1): KubeObject => ({
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      metadata: { name: 'w', generation },
+      ...(status ? { status } : {}),
+    });
     expect(healthOf(cr()).status).toBe('Healthy');
     expect(healthOf({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }).status).toBe('Healthy');
-    expect(healthOf(cr({ conditions: [{ type: 'Ready', status: 'False', reason: 'Broken', message: 'no backend' }] }))).toEqual({ status: 'Degraded', message: 'Broken: no backend' });
+    expect(healthOf(cr({ conditions: [{ type: 'Ready', status: 'False', reason: 'Broken', message: 'no backend' }] }))).toEqual({
+      status: 'Degraded',
+      message: 'Broken: no backend',
+    });
     expect(healthOf(cr({ conditions: [{ type: 'Ready', status: 'Unknown' }] })).status).toBe('Progressing');
     expect(healthOf(cr({ observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True' }] }, 2)).status).toBe('Progressing');
     // a kind named like a built-in in another group gets the generic rules

@@ -48,8 +48,16 @@ export function healthOf(obj: KubeObject | undefined): Health {
 }
 
 const KIND_GROUPS: Record<string, string> = {
-  Deployment: 'apps', StatefulSet: 'apps', DaemonSet: 'apps', ReplicaSet: 'apps',
-  Pod: '', PersistentVolumeClaim: '', Service: '', Job: 'batch', CronJob: 'batch', Ingress: 'networking.k8s.io',
+  Deployment: 'apps',
+  StatefulSet: 'apps',
+  DaemonSet: 'apps',
+  ReplicaSet: 'apps',
+  Pod: '',
+  PersistentVolumeClaim: '',
+  Service: '',
+  Job: 'batch',
+  CronJob: 'batch',
+  Ingress: 'networking.k8s.io',
 };
 
 /** The status condition of `type`, as controllers write them. */
@@ -125,15 +133,18 @@ function pod(obj: KubeObject): Health {
     if (reason && BACK_OFF.test(reason)) return { status: 'Degraded', message: `container ${c.name}: ${reason}${c.state.waiting.message ? `: ${c.state.waiting.message}` : ''}` };
   }
   switch (s.phase) {
-    case 'Succeeded': return healthy;
-    case 'Failed': return { status: 'Degraded', message: s.message ?? 'pod failed' };
+    case 'Succeeded':
+      return healthy;
+    case 'Failed':
+      return { status: 'Degraded', message: s.message ?? 'pod failed' };
     case 'Running': {
       if (obj.spec?.restartPolicy === 'Always' || obj.spec?.restartPolicy === undefined) {
         return conditionOf(obj, 'Ready')?.status === 'True' ? healthy : { status: 'Progressing', message: 'pod is running but not ready' };
       }
       return { status: 'Progressing', message: 'pod is running' };
     }
-    default: return { status: 'Progressing', message: `pod is ${s.phase ?? 'pending'}` };
+    default:
+      return { status: 'Progressing', message: `pod is ${s.phase ?? 'pending'}` };
   }
 }
 
@@ -151,9 +162,12 @@ function cronJob(obj: KubeObject): Health {
 
 function pvc(obj: KubeObject): Health {
   switch (obj.status?.phase) {
-    case 'Bound': return healthy;
-    case 'Lost': return { status: 'Degraded', message: 'claim lost its volume' };
-    default: return { status: 'Progressing', message: `claim is ${obj.status?.phase ?? 'pending'}` };
+    case 'Bound':
+      return healthy;
+    case 'Lost':
+      return { status: 'Degraded', message: 'claim lost its volume' };
+    default:
+      return { status: 'Progressing', message: `claim is ${obj.status?.phase ?? 'pending'}` };
   }
 }
 
@@ -177,6 +191,14 @@ function generic(obj: KubeObject): Health {
 }
 
 const RULES: Record<string, Rule> = {
-  Deployment: deployment, StatefulSet: statefulSet, DaemonSet: daemonSet, ReplicaSet: replicaSet, Pod: pod,
-  Job: job, CronJob: cronJob, PersistentVolumeClaim: pvc, Service: loadBalanced('service'), Ingress: loadBalanced('ingress'),
+  Deployment: deployment,
+  StatefulSet: statefulSet,
+  DaemonSet: daemonSet,
+  ReplicaSet: replicaSet,
+  Pod: pod,
+  Job: job,
+  CronJob: cronJob,
+  PersistentVolumeClaim: pvc,
+  Service: loadBalanced('service'),
+  Ingress: loadBalanced('ingress'),
 };

@@ -7,19 +7,21 @@ const ref: ObjectRef = { group: 'apps', version: 'v1', kind: 'Deployment', names
 
 function deployment(replicas: number, image = 'web:1', extra: Partial<KubeObject['metadata']> = {}): KubeObject {
   return {
-    apiVersion: 'apps/v1', kind: 'Deployment',
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
     metadata: { name: 'web', namespace: 'shop', annotations: { 'flotilla.io/tracking-id': 'a:shop' }, ...extra },
     spec: { replicas, selector: { matchLabels: { app: 'web' } }, template: { spec: { containers: [{ name: 'main', image }] } } },
   };
 }
 
-const hpaScaled = (replicas: number, fieldsOwner = 'hpa-controller'): KubeObject => deployment(replicas, 'web:1', {
-  managedFields: [
-    { manager: 'flotilla', operation: 'Apply', fieldsV1: { 'f:spec': { 'f:selector': {}, 'f:template': {} } } },
-    { manager: fieldsOwner, operation: 'Update', subresource: 'scale', fieldsV1: { 'f:spec': { 'f:replicas': {} } } },
-    { manager: 'kube-controller-manager', operation: 'Update', subresource: 'status', fieldsV1: { 'f:status': { 'f:replicas': {} } } },
-  ],
-});
+const hpaScaled = (replicas: number, fieldsOwner = 'hpa-controller'): KubeObject =>
+  deployment(replicas, 'web:1', {
+    managedFields: [
+      { manager: 'flotilla', operation: 'Apply', fieldsV1: { 'f:spec': { 'f:selector': {}, 'f:template': {} } } },
+      { manager: fieldsOwner, operation: 'Update', subresource: 'scale', fieldsV1: { 'f:spec': { 'f:replicas': {} } } },
+      { manager: 'kube-controller-manager', operation: 'Update', subresource: 'status', fieldsV1: { 'f:status': { 'f:replicas': {} } } },
+    ],
+  });
 
 describe('JSON pointers', () => {
   it('unescapes ~1 and ~0 and names what is wrong with a bad one', () => {
@@ -33,7 +35,9 @@ describe('JSON pointers', () => {
   });
 
   it('checks rules field by field, naming the bad pointer', () => {
-    expect(ignoreRuleProblem({ kind: 'Deployment', jsonPointers: ['/spec/replicas', 'spec/x'] }, 'ignoreDifferences[0]')).toMatch(/^ignoreDifferences\[0\]\.jsonPointers\[1\]: "spec\/x" is not a JSON pointer/);
+    expect(ignoreRuleProblem({ kind: 'Deployment', jsonPointers: ['/spec/replicas', 'spec/x'] }, 'ignoreDifferences[0]')).toMatch(
+      /^ignoreDifferences\[0\]\.jsonPointers\[1\]: "spec\/x" is not a JSON pointer/,
+    );
     expect(ignoreRuleProblem({ kind: 'Deployment' }, 'r')).toContain('give jsonPointers or managedFieldsManagers');
     expect(ignoreRuleProblem({ jsonPointers: ['/a'] }, 'r')).toContain('r.kind');
     expect(ignoreRuleProblem({ kind: 'X', jsonPointers: ['/a'], jqPathExpressions: ['.a'] }, 'r')).toContain('unknown field "jqPathExpressions"');
@@ -53,7 +57,9 @@ describe('which rules apply', () => {
       { kind: '*', name: 'w*', namespace: 'shop', jsonPointers: ['/e'] },
     ];
     expect(rulesFor(rules, ref).map((r) => r.jsonPointers![0])).toEqual(['/a', '/b', '/e']);
-    expect(rulesFor([{ kind: 'ClusterRole', namespace: 'x', jsonPointers: ['/a'] }], { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole', name: 'r' })).toEqual([]);
+    expect(
+      rulesFor([{ kind: 'ClusterRole', namespace: 'x', jsonPointers: ['/a'] }], { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole', name: 'r' }),
+    ).toEqual([]);
   });
 });
 
@@ -79,14 +85,17 @@ describe('managed fields', () => {
 
   it('adds the pointers of the object annotation, and refuses a bad one naming the annotation', () => {
     const annotated = deployment(3, 'web:1', { annotations: { 'flotilla.io/ignore-differences': '/spec/replicas, /metadata/labels/x' } });
-    expect(ignoredFields([], annotated, ref, undefined, 'flotilla')).toEqual([['spec', 'replicas'], ['metadata', 'labels', 'x']]);
+    expect(ignoredFields([], annotated, ref, undefined, 'flotilla')).toEqual([
+      ['spec', 'replicas'],
+      ['metadata', 'labels', 'x'],
+    ]);
     const bad = deployment(3, 'web:1', { annotations: { 'flotilla.io/ignore-differences': 'spec/replicas' } });
     expect(() => ignoredFields([], bad, ref, undefined, 'flotilla')).toThrow(/annotation flotilla.io\/ignore-differences: "spec\/replicas" is not a JSON pointer/);
   });
 });
 
 describe('applying an existing object', () => {
-  it("leaves out a field another manager owns: that manager keeps it, Flotilla neither overwrites nor claims it", () => {
+  it('leaves out a field another manager owns: that manager keeps it, Flotilla neither overwrites nor claims it', () => {
     const out = withoutIgnored(deployment(3, 'web:2'), hpaScaled(5), [['spec', 'replicas']], 'flotilla');
     expect(out.spec.replicas).toBeUndefined();
     expect(out.spec.template.spec.containers[0].image).toBe('web:2');
@@ -100,7 +109,15 @@ describe('applying an existing object', () => {
 
   it('leaves out what the live object lacks, and a map it empties', () => {
     const desired = deployment(3, 'web:1', { annotations: { 'flotilla.io/tracking-id': 'a:shop', 'example.com/x': 'git' }, labels: { only: 'this' } });
-    const out = withoutIgnored(desired, deployment(3), [['metadata', 'annotations', 'example.com/x'], ['metadata', 'labels']], 'flotilla');
+    const out = withoutIgnored(
+      desired,
+      deployment(3),
+      [
+        ['metadata', 'annotations', 'example.com/x'],
+        ['metadata', 'labels'],
+      ],
+      'flotilla',
+    );
     expect(out.metadata.annotations).toEqual({ 'flotilla.io/tracking-id': 'a:shop' });
     expect(out.metadata.labels).toBeUndefined();
     expect(out.metadata.name).toBe('web');
@@ -108,10 +125,18 @@ describe('applying an existing object', () => {
 
   it('finds list items by their key in each object, wherever they are', () => {
     const desired = deployment(3);
-    desired.spec.template.spec.containers = [{ name: 'main', image: 'web:2' }, { name: 'sidecar', image: 'git-sidecar' }];
+    desired.spec.template.spec.containers = [
+      { name: 'main', image: 'web:2' },
+      { name: 'sidecar', image: 'git-sidecar' },
+    ];
     const live = deployment(3);
-    live.spec.template.spec.containers = [{ name: 'sidecar', image: 'injected' }, { name: 'main', image: 'web:1' }];
-    live.metadata.managedFields = [{ manager: 'injector', operation: 'Update', fieldsV1: { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"sidecar"}': { 'f:image': {} } } } } } } }];
+    live.spec.template.spec.containers = [
+      { name: 'sidecar', image: 'injected' },
+      { name: 'main', image: 'web:1' },
+    ];
+    live.metadata.managedFields = [
+      { manager: 'injector', operation: 'Update', fieldsV1: { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"sidecar"}': { 'f:image': {} } } } } } } },
+    ];
     const fields = ignoredFields([{ kind: 'Deployment', managedFieldsManagers: ['injector'] }], desired, ref, live, 'flotilla');
     const out = withoutIgnored(desired, live, fields, 'flotilla');
     expect(out.spec.template.spec.containers).toEqual([{ name: 'main', image: 'web:2' }, { name: 'sidecar' }]);

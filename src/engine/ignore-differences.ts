@@ -29,11 +29,13 @@ type Concrete = ReadonlyArray<string | number>;
 
 /** The rules that apply to an object. */
 export function rulesFor(rules: readonly IgnoreRule[], ref: ObjectRef): IgnoreRule[] {
-  return rules.filter((r) =>
-    glob(r.kind, ref.kind)
-    && (r.group === undefined || glob(r.group, ref.group))
-    && (r.name === undefined || glob(r.name, ref.name))
-    && (r.namespace === undefined || (ref.namespace !== undefined && glob(r.namespace, ref.namespace))));
+  return rules.filter(
+    (r) =>
+      glob(r.kind, ref.kind) &&
+      (r.group === undefined || glob(r.group, ref.group)) &&
+      (r.name === undefined || glob(r.name, ref.name)) &&
+      (r.namespace === undefined || (ref.namespace !== undefined && glob(r.namespace, ref.namespace))),
+  );
 }
 
 /**
@@ -47,7 +49,10 @@ export function ignoredFields(rules: readonly IgnoreRule[], desired: KubeObject,
   for (const r of matching) for (const p of r.jsonPointers ?? []) paths.push(parsePointer(p));
   const annotation = desired.metadata?.annotations?.[IGNORE_DIFFERENCES_ANNOTATION];
   if (typeof annotation === 'string') {
-    for (const p of annotation.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const p of annotation
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const problem = pointerProblem(p);
       if (problem) throw new Error(`annotation ${IGNORE_DIFFERENCES_ANNOTATION}: ${problem}`);
       paths.push(parsePointer(p));
@@ -103,7 +108,10 @@ export function ignoredChanges(desired: KubeObject, live: KubeObject, ignored: r
 
 /** The ignored fields as they are found in `obj`, in the dotted form of field changes. */
 export function ignoredPaths(obj: KubeObject, ignored: readonly FieldPath[]): string[] {
-  return ignored.map((p) => locate(obj, p)).filter((c): c is Concrete => !!c).map(dotted);
+  return ignored
+    .map((p) => locate(obj, p))
+    .filter((c): c is Concrete => !!c)
+    .map(dotted);
 }
 
 /** Whether a field change's dotted path is one of `paths` or inside one. */

@@ -90,7 +90,11 @@ export class ClusterLiveCache implements LiveState {
           w = this.watched.get(k)!;
         } else {
           const informer = new Informer({
-            client: this.client, resource, labelSelector: SELECTOR, clock: this.options.clock, trim: (o) => trim(o, this.fieldManager),
+            client: this.client,
+            resource,
+            labelSelector: SELECTOR,
+            clock: this.options.clock,
+            trim: (o) => trim(o, this.fieldManager),
             onEvent: (e) => this.observe(e.type, e.object, ref),
             onRestart: this.options.onRestart,
           }).start();
@@ -143,7 +147,13 @@ export class ClusterLiveCache implements LiveState {
   private observe(type: ForeignChange['type'], o: KubeObject, like: ObjectRef): void {
     const trackingId = o.metadata.annotations?.[TRACKING_ID_ANNOTATION];
     if (!trackingId) return;
-    const ref = (): ObjectRef => ({ group: like.group, version: like.version, kind: like.kind, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}), name: o.metadata.name });
+    const ref = (): ObjectRef => ({
+      group: like.group,
+      version: like.version,
+      kind: like.kind,
+      ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+      name: o.metadata.name,
+    });
     if (type !== 'DELETED') {
       const fields = (o.metadata.managedFields ?? []) as ManagedField[];
       const newest = fields.reduce((t, f) => (String(f.time ?? '') > t ? String(f.time ?? '') : t), '');
@@ -177,7 +187,10 @@ function trim(o: KubeObject, fieldManager: string): KubeObject {
   const metadata = { ...o.metadata };
   if (Array.isArray(metadata.managedFields)) {
     metadata.managedFields = (metadata.managedFields as ManagedField[]).map((f) => ({
-      manager: f.manager, operation: f.operation, time: f.time, ...(f.subresource ? { subresource: f.subresource } : {}),
+      manager: f.manager,
+      operation: f.operation,
+      time: f.time,
+      ...(f.subresource ? { subresource: f.subresource } : {}),
       ...(f.manager !== fieldManager && f.subresource !== 'status' && f.fieldsV1 ? { fieldsV1: f.fieldsV1 } : {}),
     }));
   }

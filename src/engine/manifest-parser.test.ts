@@ -41,7 +41,9 @@ describe('parsing manifests off the event loop', () => {
 
   it('stops a parse at its deadline, naming the file and the budget, and parses the next input', async () => {
     const text = wideMapping(300_000);
-    const error = await parser.parse([{ file: 'apps/slow/wide.yaml', text }], { ...budgets, maxFileBytes: 16 * MiB, maxObjectBytes: 16 * MiB, parseTimeoutMs: 200 }).catch((e: unknown) => e);
+    const error = await parser
+      .parse([{ file: 'apps/slow/wide.yaml', text }], { ...budgets, maxFileBytes: 16 * MiB, maxObjectBytes: 16 * MiB, parseTimeoutMs: 200 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RenderError);
     expect((error as Error).message).toBe('apps/slow/wide.yaml: parsing took longer than 0.2 s (render.timeoutSeconds)');
     const after = await parser.parse([{ file: 'ok.yaml', text: manyDocuments(3_000) }], budgets);
@@ -50,7 +52,9 @@ describe('parsing manifests off the event loop', () => {
 
   it('ends a worker that needs more memory than allowed with a RenderError, not the process', async () => {
     const text = wideMapping(300_000);
-    const error = await parser.parse([{ file: 'apps/fat/wide.yaml', text }], { ...budgets, maxFileBytes: 16 * MiB, maxObjectBytes: 16 * MiB, parseMemoryMb: 24 }).catch((e: unknown) => e);
+    const error = await parser
+      .parse([{ file: 'apps/fat/wide.yaml', text }], { ...budgets, maxFileBytes: 16 * MiB, maxObjectBytes: 16 * MiB, parseMemoryMb: 24 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RenderError);
     expect((error as Error).message).toBe('apps/fat/wide.yaml: parsing needs more than the 24 MiB of memory a render may use (render.parseMemoryMb)');
     expect(await parser.parse([{ file: 'ok.yaml', text: manyDocuments(3_000) }], budgets)).toHaveLength(3_000);

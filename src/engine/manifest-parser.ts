@@ -68,7 +68,7 @@ export class ManifestParser {
 
   /** The objects of every source in order, within `budgets` counted across all of them. */
   async parse(sources: readonly SizedSource[], budgets: RenderBudgets, options: ParseOptions = {}): Promise<RenderedObject[]> {
-    const size = sources.reduce((n, s) => n + (s.text !== undefined ? s.text.length : s.bytes ?? Infinity), 0);
+    const size = sources.reduce((n, s) => n + (s.text !== undefined ? s.text.length : (s.bytes ?? Infinity)), 0);
     if (size <= this.inlineBytes) return this.inline(sources, budgets);
     const slot = await this.acquire(budgets.parseMemoryMb, options.signal);
     return this.run(slot, { id: ++this.jobs, budgets, sources: sources.map(({ file, path, text }) => ({ file, path, text })) }, options.signal);
@@ -85,9 +85,13 @@ export class ManifestParser {
     const texts: ParseSource[] = [];
     for (const s of sources) {
       if (s.text !== undefined) texts.push(s);
-      else texts.push({ file: s.file, text: await readFile(s.path!, 'utf8').catch((e: NodeJS.ErrnoException) => {
-        throw new RenderError(s.file, undefined, `cannot be read (${e.code ?? 'error'})`, true);
-      }) });
+      else
+        texts.push({
+          file: s.file,
+          text: await readFile(s.path!, 'utf8').catch((e: NodeJS.ErrnoException) => {
+            throw new RenderError(s.file, undefined, `cannot be read (${e.code ?? 'error'})`, true);
+          }),
+        });
     }
     const out: RenderedObject[] = [];
     let failure: ParseFailure | undefined;
@@ -123,9 +127,12 @@ export class ManifestParser {
         else finish(errorOf(m.failure), true);
       };
       const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
-        finish(slot.outOfMemory
-          ? new RenderError(current, undefined, `parsing needs more than the ${job.budgets.parseMemoryMb} MiB of memory a render may use (${BUDGET_KEYS.parseMemoryMb})`)
-          : new Error(`the manifest parser stopped unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`), false);
+        finish(
+          slot.outOfMemory
+            ? new RenderError(current, undefined, `parsing needs more than the ${job.budgets.parseMemoryMb} MiB of memory a render may use (${BUDGET_KEYS.parseMemoryMb})`)
+            : new Error(`the manifest parser stopped unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`),
+          false,
+        );
       };
       const onAbort = () => finish(new Error('the render was cancelled'), false);
       const deadline = setTimeout(() => {

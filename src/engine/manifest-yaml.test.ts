@@ -20,7 +20,10 @@ describe('manifest parsing: linear in the input', () => {
     const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: "1"\n  b: "2"\n  a: "3"\n';
     expect(errorOf(() => parseManifest('apps/x/d.yaml', text)).message).toBe('apps/x/d.yaml:8: invalid YAML: Map keys must be unique');
     // the same key in different mappings is fine
-    expect(parseManifest('ok.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a, labels: { name: b } }\n')[0].object.metadata).toEqual({ name: 'a', labels: { name: 'b' } });
+    expect(parseManifest('ok.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a, labels: { name: b } }\n')[0].object.metadata).toEqual({
+      name: 'a',
+      labels: { name: 'b' },
+    });
   });
 
   it('parses a mapping of 80,000 keys in seconds, not minutes (the duplicate check is one set per mapping)', () => {
@@ -37,7 +40,9 @@ describe('manifest parsing: aliases and merge keys counted as they expand', () =
   it('refuses an alias bomb under the alias-count limit before anything expands it, naming file, line and budget', () => {
     // one 1 MiB string aliased 99 times: ~100 MiB once copied
     const e = errorOf(() => parseManifest('apps/x/bomb.yaml', aliasBomb(1, 99, MiB)));
-    expect(e.message).toMatch(/^apps\/x\/bomb\.yaml:\d+: the object is larger than 3 MiB as JSON \(render\.maxObjectBytes\); aliases and merge keys count each time they are used$/);
+    expect(e.message).toMatch(
+      /^apps\/x\/bomb\.yaml:\d+: the object is larger than 3 MiB as JSON \(render\.maxObjectBytes\); aliases and merge keys count each time they are used$/,
+    );
     expect(e.line).toBeGreaterThan(6);
   });
 
@@ -59,8 +64,16 @@ describe('manifest parsing: aliases and merge keys counted as they expand', () =
 
   it('supports YAML 1.1 merge keys, explicit keys winning, and counts what they copy', () => {
     const text = [
-      '%YAML 1.1', '---', 'apiVersion: v1', 'kind: ConfigMap', 'metadata: { name: m }',
-      'base: &b { a: "1", b: "2" }', 'data:', '  <<: *b', '  b: "3"', '  c: "4"',
+      '%YAML 1.1',
+      '---',
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata: { name: m }',
+      'base: &b { a: "1", b: "2" }',
+      'data:',
+      '  <<: *b',
+      '  b: "3"',
+      '  c: "4"',
     ].join('\n');
     expect(parseManifest('m.yaml', text)[0].object.data).toEqual({ a: '1', b: '3', c: '4' });
     const e = errorOf(() => parseManifest('merge.yaml', mergeKeyBomb(80, 1000, 99)));
@@ -68,7 +81,9 @@ describe('manifest parsing: aliases and merge keys counted as they expand', () =
   });
 
   it('refuses an alias inside the node it names, and an alias to nothing, with the line', () => {
-    expect(errorOf(() => parseManifest('c.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: &m\n  name: x\n  self: *m\n')).message).toBe('c.yaml:5: invalid YAML: an alias inside the node it refers to');
+    expect(errorOf(() => parseManifest('c.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: &m\n  name: x\n  self: *m\n')).message).toBe(
+      'c.yaml:5: invalid YAML: an alias inside the node it refers to',
+    );
     expect(errorOf(() => parseManifest('n.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: *nothing\n')).message).toMatch(/^n\.yaml:4: invalid YAML/);
   });
 });
@@ -76,8 +91,9 @@ describe('manifest parsing: aliases and merge keys counted as they expand', () =
 describe('manifest parsing: budgets checked before the expensive step', () => {
   it('refuses more documents than a render may have before parsing any', () => {
     const started = performance.now();
-    expect(errorOf(() => parseManifest('empty.yaml', emptyDocuments(4_000_000), { maxFileBytes: 64 * MiB })).message)
-      .toBe('empty.yaml: the render has more than 10000 YAML documents (render.maxDocuments)');
+    expect(errorOf(() => parseManifest('empty.yaml', emptyDocuments(4_000_000), { maxFileBytes: 64 * MiB })).message).toBe(
+      'empty.yaml: the render has more than 10000 YAML documents (render.maxDocuments)',
+    );
     expect(performance.now() - started).toBeLessThan(2_000);
   });
 
@@ -87,7 +103,9 @@ describe('manifest parsing: budgets checked before the expensive step', () => {
     expect(() => parseManifestText('two.yaml', manyDocuments(100), b)).toThrow('two.yaml:351: the render has more than 150 objects (render.maxObjects)');
     const bytes = budget({ maxRenderBytes: 1000 });
     parseManifestText('a.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\n'.padEnd(600, ' '), bytes);
-    expect(() => parseManifestText('b.yaml', ' '.repeat(600), bytes)).toThrow('b.yaml: the render reads more than 1000 bytes of manifests (render.maxRenderBytes); stopped at this file');
+    expect(() => parseManifestText('b.yaml', ' '.repeat(600), bytes)).toThrow(
+      'b.yaml: the render reads more than 1000 bytes of manifests (render.maxRenderBytes); stopped at this file',
+    );
   });
 
   it('refuses a file over its size, and a document longer than an object may be, before parsing', () => {

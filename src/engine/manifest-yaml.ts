@@ -226,7 +226,10 @@ class Converter {
   private count(node: unknown, bytes: number): void {
     this.total += bytes;
     if (this.total > this.limit) {
-      this.fail(node, this.limitMessage ?? `the object is larger than ${formatBytes(this.limit)} as JSON (${BUDGET_KEYS.maxObjectBytes}); aliases and merge keys count each time they are used`);
+      this.fail(
+        node,
+        this.limitMessage ?? `the object is larger than ${formatBytes(this.limit)} as JSON (${BUDGET_KEYS.maxObjectBytes}); aliases and merge keys count each time they are used`,
+      );
     }
   }
 

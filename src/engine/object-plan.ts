@@ -85,7 +85,11 @@ export async function planObject(ctx: PlanContext, placed: PlacedObject): Promis
   if (live && theirs && theirs !== ours) {
     const owner = theirs.split(':')[0];
     return {
-      placed, live, action: 'failed', changes: [], shared: true,
+      placed,
+      live,
+      action: 'failed',
+      changes: [],
+      shared: true,
       message: `SharedResource: ${describeRef(placed.ref)} is already managed by application "${owner}" (tracking id ${theirs}); not taken over`,
     };
   }
@@ -97,7 +101,11 @@ export async function planObject(ctx: PlanContext, placed: PlacedObject): Promis
     const annotated = placed.object.metadata.annotations?.[ADOPT_ANNOTATION] === 'true';
     if (!ctx.adopt && !annotated) {
       return {
-        placed, live, action: 'failed', changes: [], notOwned: true,
+        placed,
+        live,
+        action: 'failed',
+        changes: [],
+        notOwned: true,
         message: `NotOwned: ${describeRef(placed.ref)} exists and is not managed by Flotilla; set syncPolicy.adopt or annotate it ${ADOPT_ANNOTATION}: "true" in git`,
       };
     }
@@ -122,13 +130,17 @@ async function planChange(ctx: PlanContext, placed: PlacedObject, live: KubeObje
   } catch (e) {
     return failed(placed, live, e);
   }
-  const leftAlone = live && fields.length ? { object: withoutIgnored(placed.object, live, fields, ctx.fieldManager), ignored: ignoredChanges(placed.object, live, fields), paths: ignoredPaths(live, fields) } : undefined;
+  const leftAlone =
+    live && fields.length
+      ? { object: withoutIgnored(placed.object, live, fields, ctx.fieldManager), ignored: ignoredChanges(placed.object, live, fields), paths: ignoredPaths(live, fields) }
+      : undefined;
   const object = leftAlone?.object ?? placed.object;
   const extra = leftAlone ? { object, ...(leftAlone.ignored.length ? { ignored: leftAlone.ignored } : {}) } : {};
   // applied by Flotilla exactly like this, and not changed since: unchanged, without a dry run
   const content = ctx.live.remembered ? contentId(object) : '';
   const memo = live ? ctx.live.remembered?.(placed.ref) : undefined;
-  if (live && memo && memo.desired === content && memo.resourceVersion === live.metadata.resourceVersion) return { placed, live, action: 'unchanged', changes: [], result: live, ...extra };
+  if (live && memo && memo.desired === content && memo.resourceVersion === live.metadata.resourceVersion)
+    return { placed, live, action: 'unchanged', changes: [], result: live, ...extra };
   // a new object in a real run: the apply itself validates it, a dry run first would only double the calls
   if (!live && ctx.applying) return { placed, action: 'created', changes: [] };
   let predicted: KubeObject;
@@ -137,7 +149,14 @@ async function planChange(ctx: PlanContext, placed: PlacedObject, live: KubeObje
   } catch (e) {
     if (e instanceof KubeApiError && e.immutableField && live) {
       if (syncOptions(placed.object).has('Replace=true')) {
-        return { placed, live, action: 'configured', changes: [], replace: true, message: `immutable field changed: will delete and recreate (${SYNC_OPTIONS_ANNOTATION}: Replace=true)` };
+        return {
+          placed,
+          live,
+          action: 'configured',
+          changes: [],
+          replace: true,
+          message: `immutable field changed: will delete and recreate (${SYNC_OPTIONS_ANNOTATION}: Replace=true)`,
+        };
       }
       return failed(placed, live, e, `; the field is immutable — set annotation ${SYNC_OPTIONS_ANNOTATION}: Replace=true to let Flotilla delete and recreate the object`);
     }

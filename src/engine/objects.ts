@@ -92,7 +92,12 @@ export function isAdopted(obj: KubeObject | undefined): boolean {
 
 export function syncOptions(obj: KubeObject): Set<string> {
   const raw = obj.metadata.annotations?.[SYNC_OPTIONS_ANNOTATION] ?? '';
-  return new Set(raw.split(',').map((s: string) => s.trim()).filter(Boolean));
+  return new Set(
+    raw
+      .split(',')
+      .map((s: string) => s.trim())
+      .filter(Boolean),
+  );
 }
 
 type Kinded = Pick<KubeObject, 'apiVersion' | 'kind'> | Pick<ObjectRef, 'group' | 'kind'>;

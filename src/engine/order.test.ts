@@ -4,7 +4,9 @@ import { pruneCandidates, pruneOrder } from './prune';
 import type { KubeObject } from './objects';
 
 const obj = (apiVersion: string, kind: string, name: string, wave?: number): KubeObject => ({
-  apiVersion, kind, metadata: { name, ...(wave !== undefined ? { annotations: { 'flotilla.io/sync-wave': String(wave) } } : {}) },
+  apiVersion,
+  kind,
+  metadata: { name, ...(wave !== undefined ? { annotations: { 'flotilla.io/sync-wave': String(wave) } } : {}) },
 });
 const item = (o: KubeObject, namespaced: boolean) => ({ object: o, namespaced });
 const names = (items: Array<{ object: KubeObject }>) => items.map((i) => `${i.object.kind}/${i.object.metadata.name}`);
@@ -20,7 +22,12 @@ describe('apply order', () => {
       item(obj('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'widgets.example.com'), false),
     ];
     expect(names(applyOrder(items))).toEqual([
-      'CustomResourceDefinition/widgets.example.com', 'Namespace/shop', 'ClusterRole/reader', 'Deployment/web', 'Widget/w', 'ValidatingWebhookConfiguration/check',
+      'CustomResourceDefinition/widgets.example.com',
+      'Namespace/shop',
+      'ClusterRole/reader',
+      'Deployment/web',
+      'Widget/w',
+      'ValidatingWebhookConfiguration/check',
     ]);
     expect(items.map(stageOf)).toEqual([Stage.Admission, Stage.Namespaced, Stage.Namespaced, Stage.ClusterScoped, Stage.Namespaces, Stage.Crds]);
   });
@@ -36,15 +43,15 @@ describe('apply order', () => {
       item(obj('rbac.authorization.k8s.io/v1', 'RoleBinding', 'b'), true),
       item(obj('rbac.authorization.k8s.io/v1', 'Role', 'b'), true),
     ];
-    expect(names(applyOrder(items))).toEqual([
-      'Deployment/a-early', 'ServiceAccount/b', 'ConfigMap/a', 'Role/b', 'RoleBinding/b', 'Service/b', 'Deployment/b', 'ConfigMap/z-late',
-    ]);
+    expect(names(applyOrder(items))).toEqual(['Deployment/a-early', 'ServiceAccount/b', 'ConfigMap/a', 'Role/b', 'RoleBinding/b', 'Service/b', 'Deployment/b', 'ConfigMap/z-late']);
   });
 
   it('groups consecutive objects of one stage, wave and kind for concurrent apply', () => {
     const groups = applyGroups([
-      item(obj('v1', 'ConfigMap', 'b'), true), item(obj('v1', 'ConfigMap', 'a'), true),
-      item(obj('apps/v1', 'Deployment', 'd'), true), item(obj('v1', 'ConfigMap', 'c', 1), true),
+      item(obj('v1', 'ConfigMap', 'b'), true),
+      item(obj('v1', 'ConfigMap', 'a'), true),
+      item(obj('apps/v1', 'Deployment', 'd'), true),
+      item(obj('v1', 'ConfigMap', 'c', 1), true),
     ]);
     expect(groups.map(names)).toEqual([['ConfigMap/a', 'ConfigMap/b'], ['Deployment/d'], ['ConfigMap/c']]);
   });

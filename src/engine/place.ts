@@ -7,8 +7,18 @@ import { waveOf } from './order';
 import type { RenderedObject } from './render';
 import type { ChangeSetEntry, Target } from './types';
 import {
-  APPLICATION_LABEL, describeRef, refKey, isCrd, MANAGED_BY_LABEL, MANAGED_BY_VALUE, refOf, SERVER_OWNED_METADATA, TRACKING_ID_ANNOTATION, trackingId,
-  type KubeObject, type ObjectRef,
+  APPLICATION_LABEL,
+  describeRef,
+  refKey,
+  isCrd,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  refOf,
+  SERVER_OWNED_METADATA,
+  TRACKING_ID_ANNOTATION,
+  trackingId,
+  type KubeObject,
+  type ObjectRef,
 } from './objects';
 
 export interface PlacedObject {
@@ -43,7 +53,8 @@ export function placeObject(obj: KubeObject, namespaced: boolean, target: Target
  */
 export function placeTargetNamespace(target: Target): PlacedObject {
   const object: KubeObject = {
-    apiVersion: 'v1', kind: 'Namespace',
+    apiVersion: 'v1',
+    kind: 'Namespace',
     metadata: {
       name: target.namespace,
       labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [APPLICATION_LABEL]: target.application },
@@ -118,7 +129,9 @@ export async function placeTarget(
     if (!scope && !isClusterKindAllowed(p.ref, allowed)) {
       const entry = clusterResourceEntry(p.ref);
       failures.push({
-        ref: p.ref, action: 'failed', ...(source ? { source } : {}),
+        ref: p.ref,
+        action: 'failed',
+        ...(source ? { source } : {}),
         message: `KindNotAllowed: ${describeRef(p.ref)} is cluster-scoped and ${JSON.stringify(entry)} is not in the application's syncPolicy.clusterResources (${allowed.length ? allowed.map((a) => JSON.stringify(a)).join(', ') : 'empty'}); an admin can add it, or "*"`,
       });
       return;

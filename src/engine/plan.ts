@@ -49,12 +49,22 @@ export async function planSync(ctx: EngineContext, request: SyncRequest): Promis
     if ((stage === Stage.Crds || stage === Stage.Namespaces) && results.some((r) => r.action === 'created')) parentsPending = true;
   }
 
-  const candidates = pruneCandidates(request.inventory ?? [], placed.map((p) => p.ref), request.retain);
+  const candidates = pruneCandidates(
+    request.inventory ?? [],
+    placed.map((p) => p.ref),
+    request.retain,
+  );
   const prune = request.prune && candidates.length ? await planPrune(pruneContext(ctx, request), candidates) : [];
   const changes = [...failures, ...stages.flatMap((s) => s.groups.flat().map(entryOf)), ...prune];
   const counts = countActions(changes);
   return {
-    request, stages, failures, pruneCandidates: candidates, prune, changes, counts,
+    request,
+    stages,
+    failures,
+    pruneCandidates: candidates,
+    prune,
+    changes,
+    counts,
     willChange: counts.created + counts.configured + counts.pruned > 0,
   };
 }
@@ -82,7 +92,10 @@ export function planContext(ctx: EngineContext, applying: boolean, parentsPendin
 export function pruneContext(ctx: EngineContext, request: Pick<SyncRequest, 'target' | 'pruneAdopted'>): PruneContext {
   const { target } = request;
   return {
-    client: ctx.client, live: ctx.live, concurrency: ctx.concurrency, pruneAdopted: request.pruneAdopted === true,
+    client: ctx.client,
+    live: ctx.live,
+    concurrency: ctx.concurrency,
+    pruneAdopted: request.pruneAdopted === true,
     trackingIds: { namespaced: trackingId(target.application, target.namespace), cluster: trackingId(target.application, undefined) },
   };
 }

@@ -109,7 +109,11 @@ async function decide(ctx: PruneContext, entry: InventoryEntry): Promise<ChangeS
     return { ref, action: 'skipped', message: `not pruned: ${why}` };
   }
   if ((entry.adopted || isAdopted(live)) && !ctx.pruneAdopted) {
-    const step: ChangeSetEntry = { ref, action: 'skipped', message: 'not pruned: Flotilla adopted it (it existed before Flotilla managed it); syncPolicy.pruneAdopted lets prune delete adopted objects' };
+    const step: ChangeSetEntry = {
+      ref,
+      action: 'skipped',
+      message: 'not pruned: Flotilla adopted it (it existed before Flotilla managed it); syncPolicy.pruneAdopted lets prune delete adopted objects',
+    };
     retained.add(step);
     return step;
   }

@@ -19,7 +19,12 @@ export class RenderError extends DomainError {
   override readonly name = 'RenderError';
   readonly kind = 'unprocessable';
   /** `transient`: about this attempt (a timeout), not the commit's content; worth trying again */
-  constructor(readonly file: string, readonly line: number | undefined, readonly detail: string, readonly transient = false) {
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly detail: string,
+    readonly transient = false,
+  ) {
     super(line ? `${quoteName(file)}:${line}: ${detail}` : `${quoteName(file)}: ${detail}`);
   }
 }

@@ -65,7 +65,7 @@ export class HelmRenderer implements Renderer {
     for (const d of fileDeps) await refuseEscapingLinks(d.local!);
     // --dependency-update only acts on dependencies missing from charts/; without allowRemote it
     // is only used when nothing it could fetch is remote
-    const update = fileDeps.length > 0 && (allowRemote || remote.length === 0) || (allowRemote && remote.length > 0);
+    const update = (fileDeps.length > 0 && (allowRemote || remote.length === 0)) || (allowRemote && remote.length > 0);
     const capabilityFlags = helmCapabilityFlags(options.capabilities, '--');
     const helm = await this.helm();
 
@@ -88,9 +88,23 @@ export class HelmRenderer implements Renderer {
       try {
         return await runProcess({ command: helm, args, cwd: scratch, env, signal: options.signal, ...this.limits });
       } catch (e) {
-        const failure = renderFailure(e, chart.shown, 'helm template', [[chartPath, chart.shown], [`${chart.root}/`, ''], [scratch, '<tmp>']], (stderr) => helmError(stderr, chart, name));
+        const failure = renderFailure(
+          e,
+          chart.shown,
+          'helm template',
+          [
+            [chartPath, chart.shown],
+            [`${chart.root}/`, ''],
+            [scratch, '<tmp>'],
+          ],
+          (stderr) => helmError(stderr, chart, name),
+        );
         if (failure instanceof RenderError && remote.length > 0 && !allowRemote && /missing in charts\/ directory/.test(failure.detail)) {
-          throw new RenderError(chart.shown, undefined, `${failure.detail} (remote chart repositories are not allowed: vendor the dependency into charts/, or allow remote sources)`);
+          throw new RenderError(
+            chart.shown,
+            undefined,
+            `${failure.detail} (remote chart repositories are not allowed: vendor the dependency into charts/, or allow remote sources)`,
+          );
         }
         throw failure;
       }
@@ -155,7 +169,11 @@ function helmEnv(scratch: string): Record<string, string> {
 function helmError(stderr: string, chart: RepositoryDir, chartName: string): string {
   const lines = stderr.split('\n');
   const at = lines.findIndex((l) => l.startsWith('Error: '));
-  let text = (at >= 0 ? lines.slice(at) : lines).filter((l) => !/^Use --debug flag/.test(l)).join('\n').replace(/^Error: /, '').trim();
+  let text = (at >= 0 ? lines.slice(at) : lines)
+    .filter((l) => !/^Use --debug flag/.test(l))
+    .join('\n')
+    .replace(/^Error: /, '')
+    .trim();
   if (chartName) {
     const named = new RegExp(`(^|[\\s('"])${chartName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/(templates|charts|crds)/`, 'g');
     text = text.replace(named, (_m, before: string, sub: string) => `${before}${prefix(chart)}${sub}/`);

@@ -79,7 +79,17 @@ export class KustomizeRenderer implements Renderer {
       try {
         return await runProcess({ command, args: [...args, base.abs, ...flags], cwd: scratch, env, signal: options.signal, ...this.limits });
       } catch (e) {
-        throw renderFailure(e, source, 'kustomize', [[`${base.root}/`, ''], [base.root, '.'], [scratch, '<tmp>']], (s) => s.replace(/^error: /m, ''));
+        throw renderFailure(
+          e,
+          source,
+          'kustomize',
+          [
+            [`${base.root}/`, ''],
+            [base.root, '.'],
+            [scratch, '<tmp>'],
+          ],
+          (s) => s.replace(/^error: /m, ''),
+        );
       }
     });
     return parseManifests([{ file: source, text: stdout }], { budgets: this.options.budgets, signal: options.signal });
@@ -103,11 +113,13 @@ export class KustomizeRenderer implements Renderer {
 /** What kustomize would treat as a git repository or an http(s) file (sigs.k8s.io/kustomize/api, repospec.go). */
 export function isRemoteReference(entry: string): boolean {
   const e = entry.trim();
-  return /^git::/i.test(e)
-    || /^[a-z][a-z0-9+.-]*:\/\//i.test(e) // https://, ssh://, file://, …
-    || /^https?:/i.test(e)
-    || /^[a-zA-Z][a-zA-Z0-9-]*@/.test(e) // git@host:org/repo (scp-like)
-    || /^github\.com[/:]/i.test(e);
+  return (
+    /^git::/i.test(e) ||
+    /^[a-z][a-z0-9+.-]*:\/\//i.test(e) || // https://, ssh://, file://, …
+    /^https?:/i.test(e) ||
+    /^[a-zA-Z][a-zA-Z0-9-]*@/.test(e) || // git@host:org/repo (scp-like)
+    /^github\.com[/:]/i.test(e)
+  );
 }
 
 async function checkKustomization(dir: RepositoryDir, file: string, allowRemote: boolean, seen: Set<string>, uses: { helm: boolean }): Promise<void> {
@@ -134,7 +146,12 @@ async function checkKustomization(dir: RepositoryDir, file: string, allowRemote:
 
   for (const field of HELM_FIELDS) {
     if (k[field] === undefined) continue;
-    if (!allowRemote) throw new RenderError(shown, undefined, `${field}: Helm charts in a kustomization pull charts and are not allowed (render option allowRemote); render the chart as a Helm path instead`);
+    if (!allowRemote)
+      throw new RenderError(
+        shown,
+        undefined,
+        `${field}: Helm charts in a kustomization pull charts and are not allowed (render option allowRemote); render the chart as a Helm path instead`,
+      );
     uses.helm = true;
   }
   for (const field of TREE_FIELDS) {

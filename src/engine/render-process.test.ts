@@ -22,7 +22,10 @@ function alive(pid: number): boolean {
 }
 
 async function failure(p: Promise<unknown>): Promise<ProcessFailure> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(ProcessFailure);
   return e as ProcessFailure;
 }
@@ -37,7 +40,9 @@ describe('renderer processes', () => {
         expect(cwd).toBe(scratch);
         expect(out).not.toContain('do-not-leak');
         expect(env.filter((l) => !l.startsWith('PWD=') && !l.startsWith('SHLVL=') && !l.startsWith('_=')).sort()).toEqual(
-          Object.entries(cleanEnv(scratch, '/usr/bin:/bin')).map(([k, v]) => `${k}=${v}`).sort(),
+          Object.entries(cleanEnv(scratch, '/usr/bin:/bin'))
+            .map(([k, v]) => `${k}=${v}`)
+            .sort(),
         );
         expect(cleanEnv(scratch).PATH).toBe(join(scratch, 'bin'));
       });
@@ -97,7 +102,9 @@ describe('renderer processes', () => {
   });
 
   it('turns failures about the content into RenderErrors and others into plain errors', () => {
-    const exit = renderFailure(new ProcessFailure('exit', 'helm failed (exit code 1)', 'level=x\nError: bad at /tmp/t/repo/apps/web/x.yaml'), 'apps/web', 'helm template', [['/tmp/t/repo/', '']]);
+    const exit = renderFailure(new ProcessFailure('exit', 'helm failed (exit code 1)', 'level=x\nError: bad at /tmp/t/repo/apps/web/x.yaml'), 'apps/web', 'helm template', [
+      ['/tmp/t/repo/', ''],
+    ]);
     expect(exit).toBeInstanceOf(RenderError);
     expect((exit as Error).message).toBe('apps/web: helm template failed: level=x\nError: bad at apps/web/x.yaml');
     expect(renderFailure(new ProcessFailure('timeout', 'helm did not finish within 60s; it was killed', ''), 'apps/web', 'helm', [])).toBeInstanceOf(RenderError);

@@ -171,9 +171,22 @@ export function cleanEnv(scratch: string, path?: string): Record<string, string>
  * on the service's PATH once (the renderer's own PATH is empty). Undefined when not found.
  */
 export async function resolveExecutable(command: string, path = process.env.PATH ?? ''): Promise<string | undefined> {
-  const candidates = isAbsolute(command) ? [command] : command.includes('/') ? [] : path.split(delimiter).filter(isAbsolute).map((d) => join(d, command));
+  const candidates = isAbsolute(command)
+    ? [command]
+    : command.includes('/')
+      ? []
+      : path
+          .split(delimiter)
+          .filter(isAbsolute)
+          .map((d) => join(d, command));
   for (const candidate of candidates) {
-    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
+    if (
+      await access(candidate, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return candidate;
   }
   return undefined;
 }

@@ -82,6 +82,10 @@ export class Renderers {
 function stableJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => {
     if (!v || typeof v !== 'object' || Array.isArray(v)) return v;
-    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, (v as Record<string, unknown>)[k]]),
+    );
   });
 }

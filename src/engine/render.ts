@@ -81,7 +81,11 @@ export class PlainManifestRenderer implements Renderer {
       if (file.bytes > this.budgets.maxFileBytes) throw tooLarge(file.shown, file.bytes, this.budgets);
       total += file.bytes;
       if (total > this.budgets.maxRenderBytes) {
-        throw new RenderError(file.shown, undefined, `the render would read more than ${formatBytes(this.budgets.maxRenderBytes)} of manifests (${BUDGET_KEYS.maxRenderBytes}); stopped at this file`);
+        throw new RenderError(
+          file.shown,
+          undefined,
+          `the render would read more than ${formatBytes(this.budgets.maxRenderBytes)} of manifests (${BUDGET_KEYS.maxRenderBytes}); stopped at this file`,
+        );
       }
     }
     const sources: SizedSource[] = files.map((f) => ({ file: f.shown, path: join(root, ...f.real), bytes: f.bytes }));

@@ -65,7 +65,11 @@ export class SyncEngine {
     const { client, fieldManager, concurrency } = this.ctx;
     const { placed } = await placeTarget(client, request.target, request.objects, concurrency, { clusterResources: request.clusterResources });
     const tracked = new Set(request.inventory.map(refKey));
-    const plans = await mapBounded(placed.filter((p) => tracked.has(refKey(p.ref))), concurrency, (p) => planObject(planContext(this.ctx, false, false, request), p));
+    const plans = await mapBounded(
+      placed.filter((p) => tracked.has(refKey(p.ref))),
+      concurrency,
+      (p) => planObject(planContext(this.ctx, false, false, request), p),
+    );
     const unreachable = clusterFailure(plans);
     if (unreachable) throw unreachable;
     const drift: DriftEntry[] = [];
@@ -76,10 +80,15 @@ export class SyncEngine {
       if (!plan.live && plan.action !== 'failed') {
         drift.push({ ref, state: 'deleted', message: `${describeRef(ref)} was deleted outside Flotilla` });
       } else if (plan.action === 'configured') {
-        const managers = [...new Set<string>((plan.live?.metadata.managedFields ?? []).map((f: { manager?: string }) => f.manager ?? '').filter((m: string) => m && m !== fieldManager))];
+        const managers = [
+          ...new Set<string>((plan.live?.metadata.managedFields ?? []).map((f: { manager?: string }) => f.manager ?? '').filter((m: string) => m && m !== fieldManager)),
+        ];
         const diff = maskSecretChanges(ref.kind, plan.changes);
         drift.push({
-          ref, state: 'changed', diff, managers,
+          ref,
+          state: 'changed',
+          diff,
+          managers,
           message: `${describeRef(ref)} changed outside Flotilla: ${diff.map((d) => d.path).join(', ')}${managers.length ? ` (other managers: ${managers.join(', ')})` : ''}`,
         });
       }

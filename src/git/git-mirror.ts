@@ -121,7 +121,10 @@ export class GitMirror {
     await mkdir(join(this.dir, '..'), { recursive: true, mode: 0o700 });
     await mkdir(join(this.knownHostsFile, '..'), { recursive: true, mode: 0o700 });
     await mkdir(this.scratch.home, { recursive: true, mode: 0o700 });
-    const exists = await stat(join(this.dir, 'HEAD')).then(() => true, () => false);
+    const exists = await stat(join(this.dir, 'HEAD')).then(
+      () => true,
+      () => false,
+    );
     if (!exists) {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
       const git = gitClient(this.dir, { env: this.localEnv() });
@@ -183,8 +186,19 @@ export class GitMirror {
     const { looseObjects, packs } = this.housekeeping;
     try {
       await this.git().raw([
-        '-c', 'gc.autoDetach=false', '-c', `gc.auto=${looseObjects}`, '-c', `gc.autoPackLimit=${packs}`,
-        '-c', 'gc.pruneExpire=2.weeks.ago', '-c', 'gc.reflogExpire=never', 'gc', '--auto', '--quiet',
+        '-c',
+        'gc.autoDetach=false',
+        '-c',
+        `gc.auto=${looseObjects}`,
+        '-c',
+        `gc.autoPackLimit=${packs}`,
+        '-c',
+        'gc.pruneExpire=2.weeks.ago',
+        '-c',
+        'gc.reflogExpire=never',
+        'gc',
+        '--auto',
+        '--quiet',
       ]);
     } catch {
       // housekeeping is best effort: the next fetch tries again
@@ -227,7 +241,10 @@ export class GitMirror {
     for (const candidate of candidates) {
       const sha = await this.git()
         .raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${candidate}^{commit}`])
-        .then((s) => s.trim(), () => '');
+        .then(
+          (s) => s.trim(),
+          () => '',
+        );
       if (SHA.test(sha)) return sha;
     }
     throw new RevisionNotFoundError(revision);

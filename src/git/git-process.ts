@@ -8,9 +8,7 @@ import { join } from 'node:path';
 import { simpleGit, SimpleGit } from 'simple-git';
 import type { GitTransport } from './git-url';
 
-export type GitCredentials =
-  | { type: 'basic'; username: string; password: string }
-  | { type: 'sshKey'; privateKey: string; knownHosts?: string };
+export type GitCredentials = { type: 'basic'; username: string; password: string } | { type: 'sshKey'; privateKey: string; knownHosts?: string };
 
 /** Where a credential session writes its files; created on demand. */
 export interface GitScratch {

@@ -135,7 +135,10 @@ export class RepositoryMirrors {
       outcome = {
         ok: true,
         result: {
-          branch: entry.branch, revision, previousRevision, refs,
+          branch: entry.branch,
+          revision,
+          previousRevision,
+          refs,
           moved: !!revision && revision !== previousRevision,
           fetchedAt: this.clock.date(),
           message: revision ? '' : `branch "${entry.branch}" not found in the repository`,

@@ -252,7 +252,11 @@ export class TreeCache {
       return new GitError(`exporting commit ${short} took longer than ${this.limits.timeoutMs / 1000} s (${EXPORT_LIMIT_KEYS.timeoutMs}); the git process was stopped`);
     }
     let text = err instanceof Error ? err.message : String(err);
-    for (const [path, shown] of [[tmp, '<export>'], [this.treesDir, '<exports>'], [this.mirrorDir, '<mirror>']] as const) {
+    for (const [path, shown] of [
+      [tmp, '<export>'],
+      [this.treesDir, '<exports>'],
+      [this.mirrorDir, '<mirror>'],
+    ] as const) {
       if (path) text = text.split(path).join(shown);
     }
     text = text.replace(/\s+/g, ' ').trim().slice(0, 500);

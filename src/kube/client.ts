@@ -66,7 +66,10 @@ export class KubeClient {
   private readonly timeoutMs: number;
 
   /** Throws CredentialsError for credentials that cannot work (see fromCredentials). */
-  constructor(credentials: ClusterCredentials, private readonly options: KubeClientOptions = {}) {
+  constructor(
+    credentials: ClusterCredentials,
+    private readonly options: KubeClientOptions = {},
+  ) {
     this.transport = transportFromCredentials(credentials);
     this.server = this.transport.server;
     this.timeoutMs = options.timeoutMs ?? 30_000;
@@ -88,7 +91,9 @@ export class KubeClient {
    */
   version(): Promise<ServerVersion> {
     return this.call({
-      method: 'GET', path: '/version', subject: { verb: 'get', resource: 'version' },
+      method: 'GET',
+      path: '/version',
+      subject: { verb: 'get', resource: 'version' },
       expect: { test: isServerVersion, what: 'a Kubernetes version document' },
     });
   }
@@ -115,7 +120,10 @@ export class KubeClient {
    */
   namespaces(limit = 1): Promise<{ items: KubeObject[] }> {
     return this.call({
-      method: 'GET', path: '/api/v1/namespaces', query: { limit: String(limit) }, subject: { verb: 'list', resource: 'namespaces' },
+      method: 'GET',
+      path: '/api/v1/namespaces',
+      query: { limit: String(limit) },
+      subject: { verb: 'list', resource: 'namespaces' },
       expect: { test: (b) => Array.isArray((b as { items?: unknown } | null)?.items), what: 'a Kubernetes NamespaceList' },
     });
   }
@@ -251,45 +259,54 @@ export class KubeClient {
     this.options.onRequest?.({ verb: 'WATCH', dryRun: false });
     await new Promise<void>((done, fail) => {
       if (signal.aborted) return done();
-      const req = send(url, {
-        method: 'GET', agent: false, ca, cert, key, rejectUnauthorized,
-        headers: { ...headers, accept: 'application/json' },
-        signal,
-      }, (res: IncomingMessage) => {
-        if ((res.statusCode ?? 0) >= 300) {
-          const chunks: Buffer[] = [];
-          res.on('data', (d: Buffer) => chunks.push(d));
-          res.on('end', () => {
-            let body: unknown;
-            try {
-              body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-            } catch {
-              body = undefined;
-            }
-            fail(KubeApiError.fromStatus(res.statusCode ?? 0, body, { verb: 'watch', resource: path }, mediaTypeOf(res.headers['content-type'])));
-          });
-          return;
-        }
-        let rest = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          rest += chunk;
-          let nl: number;
-          while ((nl = rest.indexOf('\n')) >= 0) {
-            const line = rest.slice(0, nl).trim();
-            rest = rest.slice(nl + 1);
-            if (!line) continue;
-            try {
-              onEvent(JSON.parse(line) as WatchEvent);
-            } catch (e) {
-              req.destroy(e as Error);
-              return;
-            }
+      const req = send(
+        url,
+        {
+          method: 'GET',
+          agent: false,
+          ca,
+          cert,
+          key,
+          rejectUnauthorized,
+          headers: { ...headers, accept: 'application/json' },
+          signal,
+        },
+        (res: IncomingMessage) => {
+          if ((res.statusCode ?? 0) >= 300) {
+            const chunks: Buffer[] = [];
+            res.on('data', (d: Buffer) => chunks.push(d));
+            res.on('end', () => {
+              let body: unknown;
+              try {
+                body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+              } catch {
+                body = undefined;
+              }
+              fail(KubeApiError.fromStatus(res.statusCode ?? 0, body, { verb: 'watch', resource: path }, mediaTypeOf(res.headers['content-type'])));
+            });
+            return;
           }
-        });
-        res.on('end', () => done());
-        res.on('error', (e) => (signal.aborted ? done() : fail(classifyTransportError(this.server, e))));
-      });
+          let rest = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            rest += chunk;
+            let nl: number;
+            while ((nl = rest.indexOf('\n')) >= 0) {
+              const line = rest.slice(0, nl).trim();
+              rest = rest.slice(nl + 1);
+              if (!line) continue;
+              try {
+                onEvent(JSON.parse(line) as WatchEvent);
+              } catch (e) {
+                req.destroy(e as Error);
+                return;
+              }
+            }
+          });
+          res.on('end', () => done());
+          res.on('error', (e) => (signal.aborted ? done() : fail(classifyTransportError(this.server, e))));
+        },
+      );
       req.on('error', (e) => (signal.aborted ? done() : fail(e instanceof KubeApiError ? e : classifyTransportError(this.server, e))));
       req.end();
     });
@@ -326,20 +343,24 @@ export class KubeClient {
     const payload = c.body === undefined ? undefined : JSON.stringify(c.body);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const response = await new Promise<{ status: number; text: string; contentType: string }>((done, fail) => {
-      const req = send(url, {
-        method: c.method,
-        agent,
-        headers: {
-          ...headers,
-          accept: 'application/json',
-          ...(payload !== undefined ? { 'content-type': c.contentType ?? 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+      const req = send(
+        url,
+        {
+          method: c.method,
+          agent,
+          headers: {
+            ...headers,
+            accept: 'application/json',
+            ...(payload !== undefined ? { 'content-type': c.contentType ?? 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          },
         },
-      }, (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => done({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), contentType: mediaTypeOf(res.headers['content-type']) }));
-        res.on('error', fail);
-      });
+        (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (d: Buffer) => chunks.push(d));
+          res.on('end', () => done({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), contentType: mediaTypeOf(res.headers['content-type']) }));
+          res.on('error', fail);
+        },
+      );
       req.setTimeout(this.timeoutMs, () => req.destroy(new ClusterUnreachableError(this.server, 'TIMEOUT', `no answer to ${c.method} ${c.path} within ${this.timeoutMs} ms`)));
       req.on('error', (e) => fail(e instanceof ClusterUnreachableError ? e : classifyTransportError(this.server, e)));
       if (payload !== undefined) req.write(payload);
@@ -388,4 +409,3 @@ export function objectPath(res: Pick<ApiResource, 'group' | 'version' | 'resourc
 function subjectOf(verb: string, res: ApiResource, namespace?: string, name?: string): RequestSubject {
   return { verb, resource: res.group ? `${res.resource}.${res.group}` : res.resource, namespace, name };
 }
-

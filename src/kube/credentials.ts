@@ -100,7 +100,9 @@ export function credentialsFromKubeconfig(text: string, context?: string): Clust
   const user = (userName ? section(findNamed(doc, 'users', userName), 'user', userWhere) : undefined) ?? {};
   if (user.exec !== undefined) {
     const command = isMapping(user.exec) ? user.exec.command : undefined;
-    throw new CredentialsError(`kubeconfig ${userWhere} uses an exec plugin${typeof command === 'string' && NAME.test(command) ? ` (${command})` : ''}; Flotilla does not run programs from a kubeconfig — use a token or a client certificate`);
+    throw new CredentialsError(
+      `kubeconfig ${userWhere} uses an exec plugin${typeof command === 'string' && NAME.test(command) ? ` (${command})` : ''}; Flotilla does not run programs from a kubeconfig — use a token or a client certificate`,
+    );
   }
   if (user['auth-provider'] !== undefined) {
     const provider = isMapping(user['auth-provider']) ? user['auth-provider'].name : undefined;

@@ -139,14 +139,19 @@ export class UnexpectedAnswerError extends DomainError {
     /** what a Kubernetes API server answers there: `a Kubernetes version document` */
     readonly expected: string,
   ) {
-    super(`${subject.action ?? subject.verb} ${subject.resource}: ${server} answered HTTP ${status} (${contentType}), not ${expected}; is this the address of a Kubernetes API server?`);
+    super(
+      `${subject.action ?? subject.verb} ${subject.resource}: ${server} answered HTTP ${status} (${contentType}), not ${expected}; is this the address of a Kubernetes API server?`,
+    );
   }
 }
 
 /** A kind the cluster does not serve: the group/version is missing, or the kind is not in it. */
 export class UnknownKindError extends KubeApiError {
   override readonly name: string = 'UnknownKindError';
-  constructor(readonly apiVersion: string, readonly objectKind: string) {
+  constructor(
+    readonly apiVersion: string,
+    readonly objectKind: string,
+  ) {
     super(404, 'NotFound', `no kind ${objectKind} in ${apiVersion} — is its CRD installed?`, 'discover', `${objectKind}.${apiVersion}`);
   }
 }
@@ -155,7 +160,11 @@ export class UnknownKindError extends KubeApiError {
 export class ClusterUnreachableError extends DomainError {
   override readonly name = 'ClusterUnreachableError';
   readonly kind = 'upstream';
-  constructor(readonly server: string, readonly code: string, detail: string) {
+  constructor(
+    readonly server: string,
+    readonly code: string,
+    detail: string,
+  ) {
     super(`cluster ${server} unreachable: ${detail}`);
   }
 }
@@ -164,7 +173,11 @@ export class ClusterUnreachableError extends DomainError {
 export class TlsVerificationError extends DomainError {
   override readonly name = 'TlsVerificationError';
   readonly kind = 'upstream';
-  constructor(readonly server: string, readonly code: string, detail: string) {
+  constructor(
+    readonly server: string,
+    readonly code: string,
+    detail: string,
+  ) {
     super(`certificate verification failed for ${server}: ${detail}`);
   }
 }
@@ -202,22 +215,50 @@ function trimValueDump(message: string): string {
 
 function defaultReason(status: number): string {
   const reasons: Record<number, string> = {
-    400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 405: 'MethodNotAllowed',
-    409: 'Conflict', 410: 'Gone', 415: 'UnsupportedMediaType', 422: 'Invalid', 429: 'TooManyRequests',
-    500: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout',
+    400: 'BadRequest',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'NotFound',
+    405: 'MethodNotAllowed',
+    409: 'Conflict',
+    410: 'Gone',
+    415: 'UnsupportedMediaType',
+    422: 'Invalid',
+    429: 'TooManyRequests',
+    500: 'InternalError',
+    503: 'ServiceUnavailable',
+    504: 'Timeout',
   };
   return reasons[status] ?? 'Unknown';
 }
 
 const TLS_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID',
-  'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HOSTNAME_MISMATCH',
 ]);
 
 const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
-  'EPIPE', 'ESOCKETTIMEDOUT', 'ECONNABORTED', 'UND_ERR_CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ESOCKETTIMEDOUT',
+  'ECONNABORTED',
+  'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
 /** Turns a socket-level failure into ClusterUnreachableError or TlsVerificationError. */

@@ -81,7 +81,12 @@ export class Informer {
           relist = false;
           delay = min;
         }
-        await this.o.client.watch(this.path(), { labelSelector: this.o.labelSelector, resourceVersion: this.resourceVersion, timeoutSeconds: '300' }, (e) => this.apply(e), this.abort.signal);
+        await this.o.client.watch(
+          this.path(),
+          { labelSelector: this.o.labelSelector, resourceVersion: this.resourceVersion, timeoutSeconds: '300' },
+          (e) => this.apply(e),
+          this.abort.signal,
+        );
         // the server closed the stream (its timeout): follow on from where it ended
       } catch (e) {
         if (this.abort.signal.aborted) return;

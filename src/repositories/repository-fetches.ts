@@ -81,10 +81,12 @@ export class RepositoryFetches implements OnApplicationBootstrap {
 
   private async record(name: string, outcome: FetchOutcome): Promise<void> {
     await this.db.write((tx) =>
-      tx.getRepository(Repository).update(
-        { name },
-        outcome.ok ? { revision: outcome.result.revision ?? null, lastFetchedAt: outcome.result.fetchedAt, message: outcome.result.message } : { message: outcome.message },
-      ),
+      tx
+        .getRepository(Repository)
+        .update(
+          { name },
+          outcome.ok ? { revision: outcome.result.revision ?? null, lastFetchedAt: outcome.result.fetchedAt, message: outcome.result.message } : { message: outcome.message },
+        ),
     );
     if (!outcome.ok) {
       this.log.debug({ repository: name, message: outcome.message }, 'fetch failed');

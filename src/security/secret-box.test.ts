@@ -22,9 +22,7 @@ describe('SecretBox', () => {
   it('fails with a clear error naming both key ids when the value was encrypted with another key', () => {
     const other = new SecretBox(randomBytes(32));
     const stored = other.encrypt('value', 'cluster.token');
-    expect(() => box.decrypt(stored, 'cluster.token')).toThrow(
-      `a stored cluster.token was encrypted with key ${other.keyId}, but the configured key is ${box.keyId}`,
-    );
+    expect(() => box.decrypt(stored, 'cluster.token')).toThrow(`a stored cluster.token was encrypted with key ${other.keyId}, but the configured key is ${box.keyId}`);
   });
 
   it('refuses an altered value or one moved to another purpose instead of returning garbage', () => {

@@ -22,7 +22,10 @@ const MAX_ITEMS = 64;
 export function parsePointer(pointer: string): string[] {
   const problem = pointerProblem(pointer);
   if (problem) throw new Error(problem);
-  return pointer.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** Why `pointer` is not a JSON pointer Flotilla can use; null when it is one. */
@@ -33,7 +36,13 @@ export function pointerProblem(pointer: unknown): string | null {
   if (!pointer.startsWith('/')) return `${shown} is not a JSON pointer (RFC 6901): it must start with "/", e.g. "/spec/replicas"`;
   if (pointer.length > 1024) return `${shown.slice(0, 40)}… is longer than 1024 characters`;
   if (/~(?![01])/.test(pointer)) return `${shown} is not a JSON pointer (RFC 6901): "~" must be followed by 0 (for ~) or 1 (for /)`;
-  if (pointer.split('/').slice(1).some((t) => t === '')) return `${shown} is not a usable JSON pointer: it has an empty segment ("//" or a trailing "/")`;
+  if (
+    pointer
+      .split('/')
+      .slice(1)
+      .some((t) => t === '')
+  )
+    return `${shown} is not a usable JSON pointer: it has an empty segment ("//" or a trailing "/")`;
   return null;
 }
 
@@ -63,7 +72,8 @@ export function ignoreRuleProblem(rule: unknown, at: string): string | null {
       }
     }
   }
-  if (!lists.some((f) => Array.isArray(r[f]) && (r[f] as unknown[]).length)) return `${at}: give jsonPointers or managedFieldsManagers (at least one entry): which fields to leave alone`;
+  if (!lists.some((f) => Array.isArray(r[f]) && (r[f] as unknown[]).length))
+    return `${at}: give jsonPointers or managedFieldsManagers (at least one entry): which fields to leave alone`;
   return null;
 }
 
@@ -90,6 +100,11 @@ export function ignoreRuleOf(rule: IgnoreRule): IgnoreRule {
 /** `*` matches any run of characters; anything else matches itself. */
 export function glob(pattern: string, value: string): boolean {
   if (!pattern.includes('*')) return pattern === value;
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return re.test(value);
 }

@@ -53,7 +53,7 @@ describe('secret fields', () => {
     expect(writeOnly.filter((f) => !(SECRET_FIELDS_AS_SPELT as readonly string[]).includes(f) && !SECRET_MAPS.includes(f))).toEqual([]);
   });
 
-  it('redacts every value of a webhook channel\'s headers and keeps their names', () => {
+  it("redacts every value of a webhook channel's headers and keeps their names", () => {
     const body = { name: 'hook', webhook: { url: 'https://example.test/x', headers: { 'X-Api-Key': 'canary-header-value', Authorization: 'Bearer canary' } } };
     const out = redactSecretFields(body) as typeof body;
     expect(out.webhook.headers).toEqual({ 'X-Api-Key': REDACTED, Authorization: REDACTED });
@@ -73,12 +73,20 @@ describe('credentials in URLs', () => {
     ['a percent-encoded password', `https://user:${PW}%40%2F@git.example.test/x`, 'https://***@git.example.test/x'],
     ['an upper-case scheme', `HTTPS://USER:${PW}@git.example.test/x`, 'HTTPS://***@git.example.test/x'],
     ['a URL that does not parse (bad port)', `https://user:${PW}@git.example.test:no-port/x`, 'https://***@git.example.test:no-port/x'],
-    ['a URL inside a longer string', `mirror of https://user:${PW}@git.example.test/x, then "http://tok${PW}@h2/y"`, 'mirror of https://***@git.example.test/x, then "http://***@h2/y"'],
+    [
+      'a URL inside a longer string',
+      `mirror of https://user:${PW}@git.example.test/x, then "http://tok${PW}@h2/y"`,
+      'mirror of https://***@git.example.test/x, then "http://***@h2/y"',
+    ],
     ['a URL in a JSON text', `{"url":"https://u:${PW}@h/x","mail":"a@b"}`, '{"url":"https://***@h/x","mail":"a@b"}'],
     ['one slash, or backslashes (WHATWG reads them as slashes)', `https:/u:${PW}@h/x https:\\u:${PW}@h/y`, 'https:/***@h/x https:\\***@h/y'],
     ['no slashes at all (WHATWG still finds the user-info)', `https:u:${PW}@h/x`, 'https://***@h/x'],
     ['a space in the password (the parser encodes it)', `https://u:${PW} x@h/x`, 'https://***@h/x'],
-    ['a URL percent-encoded in another one\'s query', `https://h/login?next=https%3A%2F%2Fu%3A${PW}%40evil.test%2Fx&a=b`, 'https://h/login?next=https%3A%2F%2F***%40evil.test%2Fx&a=b'],
+    [
+      "a URL percent-encoded in another one's query",
+      `https://h/login?next=https%3A%2F%2Fu%3A${PW}%40evil.test%2Fx&a=b`,
+      'https://h/login?next=https%3A%2F%2F***%40evil.test%2Fx&a=b',
+    ],
     ['several URLs', `a https://u:${PW}@h1/ b ftp://${PW}@h2/ c`, 'a https://***@h1/ b ftp://***@h2/ c'],
   ])('replaces the user-info of %s by ***@ and keeps scheme, host and path', (_what, input, expected) => {
     const out = redactUrlCredentials(input);
@@ -101,7 +109,8 @@ describe('credentials in URLs', () => {
 
   it('takes linear time on hostile input', () => {
     const started = Date.now();
-    for (const s of ['a:\\'.repeat(200_000) + '@', 'a'.repeat(500_000) + '@', 'x:/y@'.repeat(100_000), ('https%3A%2F' + 'x'.repeat(50)).repeat(10_000) + '%40']) redactUrlCredentials(s);
+    for (const s of ['a:\\'.repeat(200_000) + '@', 'a'.repeat(500_000) + '@', 'x:/y@'.repeat(100_000), ('https%3A%2F' + 'x'.repeat(50)).repeat(10_000) + '%40'])
+      redactUrlCredentials(s);
     expect(Date.now() - started).toBeLessThan(5000);
   });
 

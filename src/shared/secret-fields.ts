@@ -2,8 +2,17 @@
 // details, log lines. The one list; the logger's redaction paths and redactSecretFields are
 // both derived from it, so a new secret field is added here once.
 export const SECRET_FIELDS: readonly string[] = [
-  'token', 'password', 'privateKey', 'keyData', 'certData', 'secret', 'webhookSecret', 'authorization',
-  'kubeconfig', 'secretKey', 'adminToken',
+  'token',
+  'password',
+  'privateKey',
+  'keyData',
+  'certData',
+  'secret',
+  'webhookSecret',
+  'authorization',
+  'kubeconfig',
+  'secretKey',
+  'adminToken',
 ];
 
 /**
@@ -29,7 +38,11 @@ function isSecretMap(name: string, value: unknown): boolean {
 
 /** the keys stay (they say which headers were set), every value goes */
 function redactMap(map: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.keys(map).slice(0, 100).map((k) => [k, REDACTED]));
+  return Object.fromEntries(
+    Object.keys(map)
+      .slice(0, 100)
+      .map((k) => [k, REDACTED]),
+  );
 }
 
 /** What replaces the user-info of a URL: `https://user:pw@host/x` → `https://***@host/x`. */

@@ -31,7 +31,13 @@ describe('evaluateWindows', () => {
     expect(evaluateWindows([nightly], at('2026-12-07T22:00:00Z')).allowed).toBe(false);
     expect(evaluateWindows([nightly], at('2026-12-07T23:59:59.999Z')).allowed).toBe(false);
     // outside: allowed until the next start
-    expect(evaluateWindows([nightly], at('2026-12-08T00:00:00Z'))).toMatchObject({ allowed: true, manualAllowed: true, until: at('2026-12-08T22:00:00Z'), reason: null, active: [] });
+    expect(evaluateWindows([nightly], at('2026-12-08T00:00:00Z'))).toMatchObject({
+      allowed: true,
+      manualAllowed: true,
+      until: at('2026-12-08T22:00:00Z'),
+      reason: null,
+      active: [],
+    });
     expect(evaluateWindows([nightly], at('2026-12-07T21:59:59Z'))).toMatchObject({ allowed: true, until: at('2026-12-07T22:00:00Z') });
   });
 
@@ -51,7 +57,13 @@ describe('evaluateWindows', () => {
       reason: 'outside every allow window; next opens 2026-12-07T09:00:00.000Z',
       active: [],
     });
-    expect(evaluateWindows([office], at('2026-12-07T12:00:00Z'))).toEqual({ allowed: true, manualAllowed: true, until: at('2026-12-07T17:00:00Z'), reason: null, active: [office] });
+    expect(evaluateWindows([office], at('2026-12-07T12:00:00Z'))).toEqual({
+      allowed: true,
+      manualAllowed: true,
+      until: at('2026-12-07T17:00:00Z'),
+      reason: null,
+      active: [office],
+    });
   });
 
   it('lets an active deny window win over an active allow window; until is the deny end while the allow window still covers it', () => {
@@ -149,7 +161,11 @@ describe('evaluateWindows', () => {
 
   it('reports until null when no window opens within a year, and when nothing will ever block', () => {
     const leapDay = allow('0 0 29 2 *', 60); // next on 2028-02-29
-    expect(evaluateWindows([leapDay], at('2026-03-01T00:00:00Z'))).toMatchObject({ allowed: false, until: null, reason: 'outside every allow window; none opens within a year; automated syncs are not allowed within a year' });
+    expect(evaluateWindows([leapDay], at('2026-03-01T00:00:00Z'))).toMatchObject({
+      allowed: false,
+      until: null,
+      reason: 'outside every allow window; none opens within a year; automated syncs are not allowed within a year',
+    });
     expect(evaluateWindows([leapDay], at('2027-03-01T00:00:00Z'))).toMatchObject({ allowed: false, until: at('2028-02-29T00:00:00Z') });
     const forever = deny('* * * * *', 60);
     expect(evaluateWindows([forever], at('2026-12-07T12:00:00Z'))).toMatchObject({ allowed: false, until: null, active: [forever] });
@@ -242,7 +258,7 @@ describe('evaluateWindows against a minute-by-minute reference', () => {
     const list: number[] = [];
     for (const start of RANGES) {
       let t: Date | null = new Date(start - 8 * 1440 * 60_000);
-      while ((t = cron.nextRun(t)) && t.getTime() < start + (DAYS * 1440 * 60_000) + LOOK_AHEAD + 60_000) list.push(t.getTime());
+      while ((t = cron.nextRun(t)) && t.getTime() < start + DAYS * 1440 * 60_000 + LOOK_AHEAD + 60_000) list.push(t.getTime());
     }
     firings.set(`${schedule}|${timeZone}`, list);
   }
@@ -311,14 +327,24 @@ describe('windowProblem', () => {
   it('accepts a good window and fills timeZone UTC and manualSync false', () => {
     expect(windowProblem(ok, 'syncWindows[0]')).toBeNull();
     expect(windowProblem({ kind: 'allow', schedule: '@daily', durationMinutes: 1 }, 'x')).toBeNull();
-    expect(windowOf({ kind: 'allow', schedule: '0 9 * * MON-FRI', durationMinutes: 60 })).toEqual({ kind: 'allow', schedule: '0 9 * * MON-FRI', durationMinutes: 60, timeZone: 'UTC', manualSync: false });
+    expect(windowOf({ kind: 'allow', schedule: '0 9 * * MON-FRI', durationMinutes: 60 })).toEqual({
+      kind: 'allow',
+      schedule: '0 9 * * MON-FRI',
+      durationMinutes: 60,
+      timeZone: 'UTC',
+      manualSync: false,
+    });
     expect(windowOf({ kind: 'allow', schedule: '0 9 * * *', durationMinutes: 60, timeZone: null, manualSync: null })).toMatchObject({ timeZone: 'UTC', manualSync: false });
   });
 
   it('names the field and what is wrong, starting with the prefix it was given', () => {
     expect(problem({ kind: 'block' })).toBe('syncWindows[2].kind: expected allow or deny, got "block"');
-    expect(problem({ schedule: 'at night' })).toMatch(/^syncWindows\[2\]\.schedule: "at night" is not a cron expression \(minute hour day-of-month month day-of-week, like "0 22 \* \* 1-5"\): .*five/);
-    expect(problem({ schedule: '61 22 * * *' })).toBe('syncWindows[2].schedule: "61 22 * * *" is not a cron expression (minute hour day-of-month month day-of-week, like "0 22 * * 1-5"): Invalid value for minute: 61');
+    expect(problem({ schedule: 'at night' })).toMatch(
+      /^syncWindows\[2\]\.schedule: "at night" is not a cron expression \(minute hour day-of-month month day-of-week, like "0 22 \* \* 1-5"\): .*five/,
+    );
+    expect(problem({ schedule: '61 22 * * *' })).toBe(
+      'syncWindows[2].schedule: "61 22 * * *" is not a cron expression (minute hour day-of-month month day-of-week, like "0 22 * * 1-5"): Invalid value for minute: 61',
+    );
     expect(problem({ schedule: '0 0 22 * * *' })).toMatch(/^syncWindows\[2\]\.schedule: "0 0 22 \* \* \*" is not a cron expression .*exactly 5 parts/);
     expect(problem({ schedule: '0 0 31 2 *' })).toBe('syncWindows[2].schedule: "0 0 31 2 *" never fires (no date matches it)');
     expect(problem({ schedule: 42 })).toMatch(/^syncWindows\[2\]\.schedule: expected a cron expression .*, got 42$/);
@@ -326,7 +352,9 @@ describe('windowProblem', () => {
     expect(problem({ timeZone: '+01:00' })).toMatch(/^syncWindows\[2\]\.timeZone: "\+01:00" is not an IANA time zone/);
     expect(problem({ timeZone: '' })).toMatch(/^syncWindows\[2\]\.timeZone: "" is not an IANA time zone/);
     for (const d of [0, 10081, 1.5, '60', undefined]) {
-      expect(problem({ durationMinutes: d })).toBe(`syncWindows[2].durationMinutes: expected whole minutes from 1 to 10080 (a week), got ${d === undefined ? 'nothing' : JSON.stringify(d)}`);
+      expect(problem({ durationMinutes: d })).toBe(
+        `syncWindows[2].durationMinutes: expected whole minutes from 1 to 10080 (a week), got ${d === undefined ? 'nothing' : JSON.stringify(d)}`,
+      );
     }
     expect(problem({ manualSync: 'yes' })).toBe('syncWindows[2].manualSync: expected true or false, got "yes"');
     expect(problem({ timezone: 'Europe/Berlin' })).toBe('syncWindows[2].timezone: unknown key (a window has kind, schedule, durationMinutes, timeZone, manualSync)');
@@ -345,8 +373,13 @@ describe('sync.windows in the configuration', () => {
   });
 
   it('stops start-up naming each bad window field and where it came from', () => {
-    const env = { FLOTILLA_SYNC__WINDOWS: '[{kind: deny, schedule: "0 22 * * 1-5", durationMinutes: 120}, {kind: allow, schedule: "0 25 * * *", durationMinutes: 60}, {kind: deny, schedule: "0 1 * * *", durationMinutes: 60, timeZone: Mars/Base}]' };
-    expect(() => loadConfig({ env })).toThrow(/sync\.windows\[1\]\.schedule: "0 25 \* \* \*" is not a cron expression .*: Invalid value for hour: 25 \(from environment variable FLOTILLA_SYNC__WINDOWS\)/);
+    const env = {
+      FLOTILLA_SYNC__WINDOWS:
+        '[{kind: deny, schedule: "0 22 * * 1-5", durationMinutes: 120}, {kind: allow, schedule: "0 25 * * *", durationMinutes: 60}, {kind: deny, schedule: "0 1 * * *", durationMinutes: 60, timeZone: Mars/Base}]',
+    };
+    expect(() => loadConfig({ env })).toThrow(
+      /sync\.windows\[1\]\.schedule: "0 25 \* \* \*" is not a cron expression .*: Invalid value for hour: 25 \(from environment variable FLOTILLA_SYNC__WINDOWS\)/,
+    );
     expect(() => loadConfig({ env })).toThrow(/sync\.windows\[2\]\.timeZone: "Mars\/Base" is not an IANA time zone .*\(from environment variable FLOTILLA_SYNC__WINDOWS\)/);
     expect(() => loadConfig({ env: { FLOTILLA_SYNC__WINDOWS: '{kind: deny}' } })).toThrow(/sync\.windows: expected a list of sync windows, got/);
   });

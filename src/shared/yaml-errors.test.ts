@@ -30,7 +30,15 @@ describe('untrusted YAML', () => {
   it('refuses alias expansion past the limit without naming the anchors', () => {
     // "billion laughs": each level holds ten aliases of the one before
     const level = (i: number) => `l${i}${SECRET}`;
-    const bomb = [`${level(0)}: &${level(0)} [x, x, x, x, x, x, x, x, x, x]`, ...[1, 2, 3].map((i) => `${level(i)}: &${level(i)} [${Array(10).fill(`*${level(i - 1)}`).join(', ')}]`)].join('\n');
+    const bomb = [
+      `${level(0)}: &${level(0)} [x, x, x, x, x, x, x, x, x, x]`,
+      ...[1, 2, 3].map(
+        (i) =>
+          `${level(i)}: &${level(i)} [${Array(10)
+            .fill(`*${level(i - 1)}`)
+            .join(', ')}]`,
+      ),
+    ].join('\n');
     expect(problemOf(bomb)).toBe('too many aliases or too deep nesting (RESOURCE_EXHAUSTION)');
     expect(parseUntrustedYaml(`a: &x 1\nb: *x\n`)).toEqual({ a: 1, b: 1 });
   });

@@ -6,9 +6,7 @@ import { ApiClient, apiClient } from '../support/api';
 import { RunningApp, startApp } from '../support/app';
 import { eventually } from '../support/eventually';
 import { GitHttpServer, TestRepository } from '../support/git-server';
-import {
-  allRuns, clusterBody, configMapYaml, getApplication, getNamespace, getObject, sleep, SYNC_ENV, SyncRunView, TargetView, waitForTargets,
-} from '../support/workloads';
+import { allRuns, clusterBody, configMapYaml, getApplication, getNamespace, getObject, sleep, SYNC_ENV, SyncRunView, TargetView, waitForTargets } from '../support/workloads';
 
 const [east, west] = inject('clusters');
 const ADMIN = 'applications-api-test-admin-token-0123';
@@ -55,11 +53,26 @@ describe('the application API', () => {
     const cases: [string, Record<string, unknown>, number, RegExp][] = [
       ['unknown repository', { ...base, name: 'api-bad-repo', repository: 'api-nope', destinations: dest }, 400, /repository.*api-nope/],
       ['unknown cluster', { ...base, name: 'api-bad-cluster', destinations: [{ cluster: 'zz-missing', namespace: 'x' }] }, 400, /zz-missing/],
-      ['unknown template variable in a namespace', { ...base, name: 'api-bad-template', destinations: [{ cluster: 'east', namespace: 'api-{{cluster.server}}' }] }, 400, /cluster\.server/],
+      [
+        'unknown template variable in a namespace',
+        { ...base, name: 'api-bad-template', destinations: [{ cluster: 'east', namespace: 'api-{{cluster.server}}' }] },
+        400,
+        /cluster\.server/,
+      ],
       ['unknown template variable in the path', { ...base, name: 'api-bad-path', path: 'apps/{{cluster.server}}', destinations: dest }, 400, /cluster\.server/],
-      ['cluster and clusterSelector', { ...base, name: 'api-both', destinations: [{ cluster: 'east', clusterSelector: { matchLabels: { env: 'prod' } }, namespace: 'x' }] }, 400, /clusterSelector/],
+      [
+        'cluster and clusterSelector',
+        { ...base, name: 'api-both', destinations: [{ cluster: 'east', clusterSelector: { matchLabels: { env: 'prod' } }, namespace: 'x' }] },
+        400,
+        /clusterSelector/,
+      ],
       ['neither cluster nor clusterSelector', { ...base, name: 'api-neither', destinations: [{ namespace: 'x' }] }, 400, /cluster/],
-      ['a bad selector', { ...base, name: 'api-bad-selector', destinations: [{ clusterSelector: { matchExpressions: [{ key: 'env', operator: 'Sometimes', values: ['x'] }] }, namespace: 'x' }] }, 400, /operator|Sometimes/],
+      [
+        'a bad selector',
+        { ...base, name: 'api-bad-selector', destinations: [{ clusterSelector: { matchExpressions: [{ key: 'env', operator: 'Sometimes', values: ['x'] }] }, namespace: 'x' }] },
+        400,
+        /operator|Sometimes/,
+      ],
       ['a bad name', { ...base, name: 'Bad_Name', destinations: dest }, 400, /name/],
       ['a taken name', { ...base, name: 'api-valid', destinations: dest }, 409, /api-valid/],
     ];
@@ -94,9 +107,18 @@ describe('the application API', () => {
     expect(synced.status, JSON.stringify(synced.body)).toBe(202);
     expect(synced.body).toEqual({ queued: [{ cluster: 'east', namespace: 'api-valid' }] });
     await waitForTargets(admin, 'api-valid', ['east/api-valid'], (t) => t.sync === 'Synced' && t.revision?.sha === head, 'api-valid synced on request');
-    const runs = await eventually('the manual run finished', () => allRuns(admin, 'api-valid'), (rs) => rs.some((r) => r.trigger === 'manual' && r.phase !== 'Running'), 30_000, 200);
+    const runs = await eventually(
+      'the manual run finished',
+      () => allRuns(admin, 'api-valid'),
+      (rs) => rs.some((r) => r.trigger === 'manual' && r.phase !== 'Running'),
+      30_000,
+      200,
+    );
     // automated is off: the request is the only run
-    expect(runs.map((r) => [r.trigger, r.actor, r.phase]), 'runs of api-valid').toEqual([['manual', 'api-operator', 'Succeeded']]);
+    expect(
+      runs.map((r) => [r.trigger, r.actor, r.phase]),
+      'runs of api-valid',
+    ).toEqual([['manual', 'api-operator', 'Succeeded']]);
     expect(runs[0]).toMatchObject({ revision: head, cluster: 'east', namespace: 'api-valid' });
     expect((await getObject(east, 'ConfigMap', 'api-valid', 'api-settings'))?.data).toEqual({ greeting: 'hello' });
   }, 90_000);
@@ -110,11 +132,17 @@ describe('the application API', () => {
 
   it('shows a target whose namespace template names a label its cluster lacks as Unknown, naming the label', async () => {
     const created = await admin.post('/api/v1/applications', {
-      ...base, name: 'api-region',
+      ...base,
+      name: 'api-region',
       destinations: [{ clusterSelector: { matchLabels: { env: 'prod' } }, namespace: 'api-{{cluster.labels.region}}' }],
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const app = await eventually('two targets', () => getApplication(admin, 'api-region'), (a) => a.status.targets.length === 2, 15_000);
+    const app = await eventually(
+      'two targets',
+      () => getApplication(admin, 'api-region'),
+      (a) => a.status.targets.length === 2,
+      15_000,
+    );
     const targets = app.status.targets as TargetView[];
     expect(targets.map((t) => t.cluster)).toEqual(['east', 'west']);
     expect(targets[0].namespace).toBe('api-eu');
@@ -169,7 +197,12 @@ describe('the application API', () => {
   });
 
   it('dry-runs a sync without writing anything, and syncs an application with automated off only when asked', async () => {
-    const created = await admin.post('/api/v1/applications', { ...base, name: 'api-dry', destinations: [{ cluster: 'east', namespace: 'api-dry' }], syncPolicy: { automated: false, intervalSeconds: 2 } });
+    const created = await admin.post('/api/v1/applications', {
+      ...base,
+      name: 'api-dry',
+      destinations: [{ cluster: 'east', namespace: 'api-dry' }],
+      syncPolicy: { automated: false, intervalSeconds: 2 },
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body.syncPolicy).toMatchObject({ automated: false, intervalSeconds: 2 });
     // intervals pass: it is compared, never applied
@@ -184,9 +217,9 @@ describe('the application API', () => {
     expect(dry.body.targets).toHaveLength(1);
     expect(dry.body.targets[0]).toMatchObject({ cluster: 'east', namespace: 'api-dry', revision: head, error: null });
     const changes = dry.body.targets[0].changes as { kind: string; name: string; action: string }[];
-    expect(changes).toEqual(expect.arrayContaining([
-      expect.objectContaining({ group: '', version: 'v1', kind: 'ConfigMap', namespace: 'api-dry', name: 'api-settings', action: 'created' }),
-    ]));
+    expect(changes).toEqual(
+      expect.arrayContaining([expect.objectContaining({ group: '', version: 'v1', kind: 'ConfigMap', namespace: 'api-dry', name: 'api-settings', action: 'created' })]),
+    );
     // besides the object, at most the namespace it would create
     expect(changes.map((c) => `${c.kind}/${c.name} ${c.action}`).filter((c) => c !== 'Namespace/api-dry created')).toEqual(['ConfigMap/api-settings created']);
     const diff = await viewer.get('/api/v1/applications/api-dry/diff');
@@ -225,7 +258,13 @@ describe('the application API', () => {
     for (let i = 0; i < 2; i++) {
       const before = (await allRuns(admin, 'api-dry')).length;
       expect((await operator.post('/api/v1/applications/api-dry/sync', {})).status).toBe(202);
-      await eventually('the manual run finished', () => allRuns(admin, 'api-dry'), (runs) => runs.length === before + 1 && runs[0].phase !== 'Running', 30_000, 200);
+      await eventually(
+        'the manual run finished',
+        () => allRuns(admin, 'api-dry'),
+        (runs) => runs.length === before + 1 && runs[0].phase !== 'Running',
+        30_000,
+        200,
+      );
     }
     const whole = await admin.get('/api/v1/applications/api-dry/history?limit=100');
     expect(whole.status).toBe(200);

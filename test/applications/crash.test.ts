@@ -66,36 +66,51 @@ describe('a crash in the middle of a fan-out', () => {
   it('marks the runs cut off Interrupted, converges every target after the restart, and never overlaps two runs of a target', async () => {
     first = await ServiceProcess.start({ dataDir, env: ENV });
     let api: ApiClient = apiClient(first.baseUrl, ADMIN);
-    for (const [name, kube] of [['east', east], ['west', west]] as const) {
+    for (const [name, kube] of [
+      ['east', east],
+      ['west', west],
+    ] as const) {
       const res = await api.post('/api/v1/clusters', clusterBody(name, kube));
       expect(res.status, JSON.stringify(res.body)).toBe(201);
     }
     expect((await api.post('/api/v1/repositories', { name: REPO, url: server.url(REPO), pollIntervalSeconds: 3600 })).status).toBe(201);
     const created = await api.post('/api/v1/applications', {
-      name: APP, repository: REPO, path: 'apps/many',
-      destinations: [
-        ...NAMESPACES.east.map((namespace) => ({ cluster: 'east', namespace })),
-        ...NAMESPACES.west.map((namespace) => ({ cluster: 'west', namespace })),
-      ],
+      name: APP,
+      repository: REPO,
+      path: 'apps/many',
+      destinations: [...NAMESPACES.east.map((namespace) => ({ cluster: 'east', namespace })), ...NAMESPACES.west.map((namespace) => ({ cluster: 'west', namespace }))],
       syncPolicy: { automated: true, prune: true, intervalSeconds: 2 },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
 
     // some targets done, not all, and a run in flight: now
-    const caught = await eventually('a fan-out under way with a run in flight', async () => {
-      const app = await getApplication(api, APP);
-      const history = await api.get(`/api/v1/applications/${APP}/history?limit=5`);
-      const synced = (app.status.targets as TargetView[]).filter((t) => t.revision?.sha === head).length;
-      const running = (history.body.items as SyncRunView[]).filter((r) => r.phase === 'Running').length;
-      return { targets: app.status.targets.length, synced, running };
-    }, (s) => s.targets === KEYS.length && s.synced >= 1 && s.synced < KEYS.length && s.running >= 1, 60_000, 20);
+    const caught = await eventually(
+      'a fan-out under way with a run in flight',
+      async () => {
+        const app = await getApplication(api, APP);
+        const history = await api.get(`/api/v1/applications/${APP}/history?limit=5`);
+        const synced = (app.status.targets as TargetView[]).filter((t) => t.revision?.sha === head).length;
+        const running = (history.body.items as SyncRunView[]).filter((r) => r.phase === 'Running').length;
+        return { targets: app.status.targets.length, synced, running };
+      },
+      (s) => s.targets === KEYS.length && s.synced >= 1 && s.synced < KEYS.length && s.running >= 1,
+      60_000,
+      20,
+    );
     const exit = await first.kill('SIGKILL');
     expect(exit.signal).toBe('SIGKILL');
     expect(caught.synced).toBeLessThan(KEYS.length);
 
     second = await ServiceProcess.start({ dataDir, env: ENV });
     api = apiClient(second.baseUrl, ADMIN);
-    const done = await waitForTargets(api, APP, KEYS, (t) => t.sync === 'Synced' && t.revision?.sha === head && t.lastSyncRun?.phase === 'Succeeded', 'every target converged after the restart', 180_000);
+    const done = await waitForTargets(
+      api,
+      APP,
+      KEYS,
+      (t) => t.sync === 'Synced' && t.revision?.sha === head && t.lastSyncRun?.phase === 'Succeeded',
+      'every target converged after the restart',
+      180_000,
+    );
     expect(done.status.summary).toMatchObject({ targets: KEYS.length, synced: KEYS.length });
     for (const t of done.status.targets as TargetView[]) {
       const kube = t.cluster === 'east' ? east : west;
@@ -121,8 +136,10 @@ describe('a crash in the middle of a fan-out', () => {
       const ordered = [...list].sort((x, y) => Date.parse(x.startedAt) - Date.parse(y.startedAt) || x.id - y.id);
       for (let i = 1; i < ordered.length; i++) {
         const [before, after] = [ordered[i - 1], ordered[i]];
-        expect(Date.parse(before.finishedAt!), `${key}: run ${before.id} (${before.startedAt}–${before.finishedAt}) overlaps run ${after.id} (${after.startedAt}–${after.finishedAt})`)
-          .toBeLessThanOrEqual(Date.parse(after.startedAt));
+        expect(
+          Date.parse(before.finishedAt!),
+          `${key}: run ${before.id} (${before.startedAt}–${before.finishedAt}) overlaps run ${after.id} (${after.startedAt}–${after.finishedAt})`,
+        ).toBeLessThanOrEqual(Date.parse(after.startedAt));
       }
       // an interrupted run was retried: the newest run of that target succeeded
       expect(ordered[ordered.length - 1].phase, key).toBe('Succeeded');

@@ -21,13 +21,23 @@ const GLOBAL_RULE = { kind: 'ConfigMap', name: 'dr-global-settings', jsonPointer
 
 /** Scales a Deployment through its scale subresource, as the HPA controller does. */
 async function scale(namespace: string, name: string, replicas: number, manager = 'hpa-controller'): Promise<void> {
-  const res = await clusterRequest(east, east.adminToken, 'PATCH', `/apis/apps/v1/namespaces/${namespace}/deployments/${name}/scale?fieldManager=${manager}`, { spec: { replicas } }, 'application/merge-patch+json');
+  const res = await clusterRequest(
+    east,
+    east.adminToken,
+    'PATCH',
+    `/apis/apps/v1/namespaces/${namespace}/deployments/${name}/scale?fieldManager=${manager}`,
+    { spec: { replicas } },
+    'application/merge-patch+json',
+  );
   expect(res.status, JSON.stringify(res.body)).toBe(200);
 }
 
 /** Which managers own spec.replicas of a live Deployment. */
 function replicaOwners(d: any): string[] {
-  return (d.metadata.managedFields ?? []).filter((f: any) => f.fieldsV1?.['f:spec']?.['f:replicas']).map((f: any) => f.manager).sort();
+  return (d.metadata.managedFields ?? [])
+    .filter((f: any) => f.fieldsV1?.['f:spec']?.['f:replicas'])
+    .map((f: any) => f.manager)
+    .sort();
 }
 
 describe('drift rules', { timeout: 120_000 }, () => {
@@ -48,9 +58,16 @@ describe('drift rules', { timeout: 120_000 }, () => {
 
   async function create(name: string, path: string, extra: Record<string, unknown> = {}, syncPolicy: Record<string, unknown> = {}): Promise<void> {
     await expectStatus(api.post('/api/v1/clusters', clusterBody(`${name}-c`, east)));
-    await expectStatus(api.post('/api/v1/applications', {
-      name, repository: REPO, path, destinations: [{ cluster: `${name}-c`, namespace: name }], syncPolicy: { intervalSeconds: 300, ...syncPolicy }, ...extra,
-    }));
+    await expectStatus(
+      api.post('/api/v1/applications', {
+        name,
+        repository: REPO,
+        path,
+        destinations: [{ cluster: `${name}-c`, namespace: name }],
+        syncPolicy: { intervalSeconds: 300, ...syncPolicy },
+        ...extra,
+      }),
+    );
   }
 
   async function push(files: Record<string, string>): Promise<string> {
@@ -65,15 +82,20 @@ describe('drift rules', { timeout: 120_000 }, () => {
     receiver = await WebhookReceiver.start();
     const files: Record<string, string> = {};
     for (const app of ['dr-ptr', 'dr-mgr', 'dr-none', 'dr-note']) files[`${app}/web.yaml`] = deploymentYaml('web', 2, 'registry.example/web:1.0');
-    files['dr-note/web.yaml'] = files['dr-note/web.yaml'].replace('  labels:\n    app: web\n', '  labels:\n    app: web\n  annotations:\n    flotilla.io/ignore-differences: /spec/replicas\n');
+    files['dr-note/web.yaml'] = files['dr-note/web.yaml'].replace(
+      '  labels:\n    app: web\n',
+      '  labels:\n    app: web\n  annotations:\n    flotilla.io/ignore-differences: /spec/replicas\n',
+    );
     files['dr-report/settings.yaml'] = configMapYaml('dr-report-settings', { mode: 'v1' });
     files['dr-stop/settings.yaml'] = configMapYaml('dr-stop-settings', { mode: 'git' });
     files['dr-global/settings.yaml'] = configMapYaml('dr-global-settings', { mode: 'git', 'owned-elsewhere': 'git' });
     await repo.commit(files);
-    running = await startApp(hooksEnv(ADMIN, undefined, {
-      FLOTILLA_SYNC__IGNORE_DIFFERENCES: JSON.stringify([GLOBAL_RULE]),
-      FLOTILLA_CLUSTERS__CHECK_INTERVAL_SECONDS: '3600',
-    }));
+    running = await startApp(
+      hooksEnv(ADMIN, undefined, {
+        FLOTILLA_SYNC__IGNORE_DIFFERENCES: JSON.stringify([GLOBAL_RULE]),
+        FLOTILLA_CLUSTERS__CHECK_INTERVAL_SECONDS: '3600',
+      }),
+    );
     api = apiClient(running.baseUrl, ADMIN);
     await expectStatus(api.post('/api/v1/repositories', { name: REPO, url: git.url(REPO), pollIntervalSeconds: 3600 }));
     await expectStatus(api.post('/api/v1/channels', webhookChannel('dr-hook', receiver.url)));
@@ -103,7 +125,13 @@ describe('drift rules', { timeout: 120_000 }, () => {
     for (const app of [...ruled, 'dr-none']) await scale(app, 'web', 5);
 
     // without a rule, selfHeal puts git's replicas back at once
-    await eventually('dr-none healed', async () => (await getObject(east, 'Deployment', 'dr-none', 'web'))?.spec?.replicas, (r) => r === 2, 15_000, 100);
+    await eventually(
+      'dr-none healed',
+      async () => (await getObject(east, 'Deployment', 'dr-none', 'web'))?.spec?.replicas,
+      (r) => r === 2,
+      15_000,
+      100,
+    );
     // with one, nothing is written and nothing is drift (the watch saw the change and checked it)
     await sleep(3000);
     for (const app of ruled) {
@@ -128,7 +156,10 @@ describe('drift rules', { timeout: 120_000 }, () => {
     for (const app of counted) beforeCommit.set(app, await requests(`${app}-c`));
     const files: Record<string, string> = {};
     for (const app of [...ruled, 'dr-none']) files[`${app}/web.yaml`] = deploymentYaml('web', 2, 'registry.example/web:2.0');
-    files['dr-note/web.yaml'] = files['dr-note/web.yaml'].replace('  labels:\n    app: web\n', '  labels:\n    app: web\n  annotations:\n    flotilla.io/ignore-differences: /spec/replicas\n');
+    files['dr-note/web.yaml'] = files['dr-note/web.yaml'].replace(
+      '  labels:\n    app: web\n',
+      '  labels:\n    app: web\n  annotations:\n    flotilla.io/ignore-differences: /spec/replicas\n',
+    );
     const sha = await push(files);
     for (const app of [...ruled, 'dr-none']) {
       await waitForTargets(api, app, [`${app}-c/${app}`], (t) => t.revision?.sha === sha && t.sync === 'Synced', `${app} at the new commit`);
@@ -143,8 +174,13 @@ describe('drift rules', { timeout: 120_000 }, () => {
     expect(cost['dr-ptr'].dryrun, 'nor an extra dry run').toBe(cost['dr-none'].dryrun);
   });
 
-  it('creates the object with git\'s replicas where it does not exist yet', async () => {
-    const patched = await api.patch('/api/v1/applications/dr-ptr', { destinations: [{ cluster: 'dr-ptr-c', namespace: 'dr-ptr' }, { cluster: 'dr-ptr-c', namespace: 'dr-ptr-new' }] });
+  it("creates the object with git's replicas where it does not exist yet", async () => {
+    const patched = await api.patch('/api/v1/applications/dr-ptr', {
+      destinations: [
+        { cluster: 'dr-ptr-c', namespace: 'dr-ptr' },
+        { cluster: 'dr-ptr-c', namespace: 'dr-ptr-new' },
+      ],
+    });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
     await waitForTargets(api, 'dr-ptr', ['dr-ptr-c/dr-ptr', 'dr-ptr-c/dr-ptr-new'], (t) => t.sync === 'Synced' && t.lastSyncRun?.phase === 'Succeeded', 'both namespaces synced');
     expect((await getObject(east, 'Deployment', 'dr-ptr-new', 'web')).spec.replicas).toBe(2);
@@ -157,7 +193,13 @@ describe('drift rules', { timeout: 120_000 }, () => {
     expect((await getObject(east, 'ConfigMap', 'dr-global', 'dr-global-settings')).data['owned-elsewhere']).toBe('operator');
     expect((await getApplication(api, 'dr-global')).status.targets[0].sync).toBe('Synced');
     await editObject(east, 'ConfigMap', 'dr-global', 'dr-global-settings', { data: { mode: 'edited' } });
-    await eventually('mode healed', async () => (await getObject(east, 'ConfigMap', 'dr-global', 'dr-global-settings'))?.data, (d) => d?.mode === 'git', 15_000, 100);
+    await eventually(
+      'mode healed',
+      async () => (await getObject(east, 'ConfigMap', 'dr-global', 'dr-global-settings'))?.data,
+      (d) => d?.mode === 'git',
+      15_000,
+      100,
+    );
     expect((await getObject(east, 'ConfigMap', 'dr-global', 'dr-global-settings')).data['owned-elsewhere']).toBe('operator');
   });
 
@@ -181,7 +223,12 @@ describe('drift rules', { timeout: 120_000 }, () => {
     expect(diff.find((c: any) => c.name === 'dr-report-settings')).toMatchObject({ action: 'configured', diff: [{ path: 'data.mode', live: 'v1', desired: 'v2' }] });
     expect(diff.find((c: any) => c.name === 'dr-report-more')?.action).toBe('created');
 
-    const presync = await eventually('a "would change" PreSync', async () => receiver.requests.filter((r) => r.event?.type === ceType('PreSync') && r.event?.data?.revision?.sha === sha), (r) => r.length > 0, 15_000);
+    const presync = await eventually(
+      'a "would change" PreSync',
+      async () => receiver.requests.filter((r) => r.event?.type === ceType('PreSync') && r.event?.data?.revision?.sha === sha),
+      (r) => r.length > 0,
+      15_000,
+    );
     expect(presync[0].event!.data.message).toContain('would change');
     expect(receiver.requests.filter((r) => r.event?.type === ceType('PostSync') && r.event?.data?.revision?.sha === sha)).toEqual([]);
 

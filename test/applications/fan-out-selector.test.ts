@@ -46,11 +46,15 @@ describe('a clusterSelector destination with a namespace template', () => {
 
   it('deploys to exactly the clusters the selector matches, each into the namespace rendered from its own labels and name', async () => {
     const created = await admin.post('/api/v1/applications', {
-      name: 'fsel-web', repository: 'fsel', path: 'app',
-      destinations: [{
-        clusterSelector: { matchLabels: { env: 'prod' }, matchExpressions: [{ key: 'region', operator: 'In', values: ['eu', 'us'] }] },
-        namespace: 'fsel-{{cluster.labels.region}}-{{cluster.name}}',
-      }],
+      name: 'fsel-web',
+      repository: 'fsel',
+      path: 'app',
+      destinations: [
+        {
+          clusterSelector: { matchLabels: { env: 'prod' }, matchExpressions: [{ key: 'region', operator: 'In', values: ['eu', 'us'] }] },
+          namespace: 'fsel-{{cluster.labels.region}}-{{cluster.name}}',
+        },
+      ],
       syncPolicy: { automated: true, intervalSeconds: 300 },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);

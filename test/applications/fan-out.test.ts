@@ -8,8 +8,25 @@ import { RunningApp, startApp } from '../support/app';
 import { eventually } from '../support/eventually';
 import { GitHttpServer, TestRepository } from '../support/git-server';
 import {
-  allRuns, announcePush, clusterBody, configMapYaml, createObject, deleteObject, deploymentYaml, editObject, getApplication,
-  getNamespace, getObject, markDeploymentReady, namesOfApplication, serviceYaml, sleep, SYNC_ENV, targetKey, TargetView, waitForTargets,
+  allRuns,
+  announcePush,
+  clusterBody,
+  configMapYaml,
+  createObject,
+  deleteObject,
+  deploymentYaml,
+  editObject,
+  getApplication,
+  getNamespace,
+  getObject,
+  markDeploymentReady,
+  namesOfApplication,
+  serviceYaml,
+  sleep,
+  SYNC_ENV,
+  targetKey,
+  TargetView,
+  waitForTargets,
 } from '../support/workloads';
 import type { TestCluster } from '../testbed/cluster';
 
@@ -52,17 +69,23 @@ describe('an application fanned out to four targets on two clusters', () => {
   beforeAll(async () => {
     server = await GitHttpServer.start();
     repo = await server.createRepository(REPO);
-    sha.first = await repo.commit({
-      'apps/web/configmap.yaml': settings('blue'),
-      'apps/web/deployment.yaml': deploymentYaml('fo-server'),
-      'apps/web/service.yaml': serviceYaml('fo-server'),
-      'apps/manual/configmap.yaml': configMapYaml('fo-manual-settings', { mode: 'strict' }),
-      'apps/neighbour/configmap.yaml': configMapYaml('fo-neighbour-settings', { owner: 'neighbour' }),
-      'README.md': '# deploy\n',
-    }, { message: 'web: first version', author: AUTHOR });
+    sha.first = await repo.commit(
+      {
+        'apps/web/configmap.yaml': settings('blue'),
+        'apps/web/deployment.yaml': deploymentYaml('fo-server'),
+        'apps/web/service.yaml': serviceYaml('fo-server'),
+        'apps/manual/configmap.yaml': configMapYaml('fo-manual-settings', { mode: 'strict' }),
+        'apps/neighbour/configmap.yaml': configMapYaml('fo-neighbour-settings', { owner: 'neighbour' }),
+        'README.md': '# deploy\n',
+      },
+      { message: 'web: first version', author: AUTHOR },
+    );
     running = await startApp({ FLOTILLA_ADMIN_TOKEN: ADMIN, ...SYNC_ENV });
     admin = apiClient(running.baseUrl, ADMIN);
-    for (const [name, kube] of [['a', east], ['b', west]] as const) {
+    for (const [name, kube] of [
+      ['a', east],
+      ['b', west],
+    ] as const) {
       const res = await admin.post('/api/v1/clusters', clusterBody(name, kube, { env: 'staging' }));
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       expect(res.body.status.phase).toBe('Connected');
@@ -91,21 +114,46 @@ describe('an application fanned out to four targets on two clusters', () => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body).toMatchObject({ name: APP, labels: { team: 'web' }, repository: REPO, path: 'apps/web', pinned: null, deletion: null });
     expect(created.body.destinations).toHaveLength(3);
-    expect(created.body.syncPolicy).toEqual({ automated: true, prune: true, selfHeal: true, intervalSeconds: 2, adopt: false, pruneAdopted: false, clusterResources: ['Namespace'], mode: 'apply', onDrift: 'heal' });
+    expect(created.body.syncPolicy).toEqual({
+      automated: true,
+      prune: true,
+      selfHeal: true,
+      intervalSeconds: 2,
+      adopt: false,
+      pruneAdopted: false,
+      clusterResources: ['Namespace'],
+      mode: 'apply',
+      onDrift: 'heal',
+    });
   });
 
   it('deploys to exactly four targets, Progressing until the Deployments roll out, then Synced and Healthy at the commit', async () => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     // nothing has written the Deployments' status yet: applied, but still rolling out
-    const progressing = await waitForTargets(admin, APP, KEYS, (t) => t.sync === 'Synced' && t.revision?.sha === sha.first && t.health === 'Progressing', 'four targets applied, Progressing');
+    const progressing = await waitForTargets(
+      admin,
+      APP,
+      KEYS,
+      (t) => t.sync === 'Synced' && t.revision?.sha === sha.first && t.health === 'Progressing',
+      'four targets applied, Progressing',
+    );
     expect(progressing.status.targets.map(targetKey)).toEqual(KEYS);
     for (const t of progressing.status.targets as TargetView[]) {
-      expect(t.resources?.find((r) => r.kind === 'Deployment'), targetKey(t)).toMatchObject({ name: 'fo-server', health: 'Progressing' });
+      expect(
+        t.resources?.find((r) => r.kind === 'Deployment'),
+        targetKey(t),
+      ).toMatchObject({ name: 'fo-server', health: 'Progressing' });
     }
 
     // what the deployment controller would write once the pods run
     await everywhere((t) => markDeploymentReady(t.kube, t.namespace, 'fo-server'));
-    const healthy = await waitForTargets(admin, APP, KEYS, settled(() => sha.first), 'four targets Synced and Healthy');
+    const healthy = await waitForTargets(
+      admin,
+      APP,
+      KEYS,
+      settled(() => sha.first),
+      'four targets Synced and Healthy',
+    );
 
     expect(healthy.status.summary).toMatchObject({ targets: 4, synced: 4, outOfSync: 0, unknown: 0, healthy: 4, progressing: 0, degraded: 0, missing: 0 });
     // four targets, one commit, one path: rendered once, not once per target or per check
@@ -114,7 +162,9 @@ describe('an application fanned out to four targets on two clusters', () => {
     for (const t of healthy.status.targets as TargetView[]) {
       const key = targetKey(t);
       expect(t, key).toMatchObject({
-        desiredRevision: sha.first, leaving: false, failures: 0,
+        desiredRevision: sha.first,
+        leaving: false,
+        failures: 0,
         revision: { sha: sha.first, subject: 'web: first version', author: expect.stringContaining('Ada Lovelace') },
         lastSyncRun: { phase: 'Succeeded' },
       });
@@ -130,7 +180,11 @@ describe('an application fanned out to four targets on two clusters', () => {
 
     // in the clusters: every object, labelled and tracked as this target's
     for (const t of TARGETS) {
-      for (const [kind, name] of [['ConfigMap', 'fo-settings'], ['Deployment', 'fo-server'], ['Service', 'fo-server']]) {
+      for (const [kind, name] of [
+        ['ConfigMap', 'fo-settings'],
+        ['Deployment', 'fo-server'],
+        ['Service', 'fo-server'],
+      ]) {
         const live = await getObject(t.kube, kind, t.namespace, name);
         expect(live, `${kind} ${name} in ${targetKey(t)}`).not.toBeNull();
         expect(live.metadata.labels, `${kind} ${name} in ${targetKey(t)}`).toMatchObject({ 'app.kubernetes.io/managed-by': 'flotilla', 'flotilla.io/application': APP });
@@ -142,7 +196,7 @@ describe('an application fanned out to four targets on two clusters', () => {
     }
   }, 180_000);
 
-  it('creates the target namespaces, tracked as shared by the application\'s targets on that cluster (SPEC §3 Place)', async () => {
+  it("creates the target namespaces, tracked as shared by the application's targets on that cluster (SPEC §3 Place)", async () => {
     for (const t of TARGETS) {
       const ns = await getNamespace(t.kube, t.namespace);
       expect(ns, `namespace ${targetKey(t)}`).not.toBeNull();
@@ -154,7 +208,13 @@ describe('an application fanned out to four targets on two clusters', () => {
   it('moves every target to a commit announced by a signed GitHub push, recorded as a webhook run', async () => {
     sha.green = await repo.commit({ 'apps/web/configmap.yaml': settings('green') }, { message: 'web: go green', author: AUTHOR });
     await push(sha.green);
-    const app = await waitForTargets(admin, APP, KEYS, settled(() => sha.green), 'every target at the pushed commit');
+    const app = await waitForTargets(
+      admin,
+      APP,
+      KEYS,
+      settled(() => sha.green),
+      'every target at the pushed commit',
+    );
     for (const t of app.status.targets as TargetView[]) expect(t.revision, targetKey(t)).toMatchObject({ sha: sha.green, subject: 'web: go green' });
     expect(await everywhere(colorIn)).toEqual(['green', 'green', 'green', 'green']);
 
@@ -164,7 +224,10 @@ describe('an application fanned out to four targets on two clusters', () => {
       // the oldest of them did the work (any later one found nothing to change)
       const run = runs[runs.length - 1];
       expect(run, targetKey(t)).toMatchObject({
-        application: APP, cluster: t.cluster, namespace: t.namespace, phase: 'Succeeded',
+        application: APP,
+        cluster: t.cluster,
+        namespace: t.namespace,
+        phase: 'Succeeded',
         counts: { created: 0, configured: 1, unchanged: 2, pruned: 0, failed: 0 },
       });
       expect(run.finishedAt).not.toBeNull();
@@ -178,19 +241,36 @@ describe('an application fanned out to four targets on two clusters', () => {
     await deleteObject(east, 'Service', 'fo-team-2', 'fo-server');
     expect(await colorIn(at('a/fo-team-1'))).toBe('hand-edited');
 
-    await eventually('hand edits and the deleted Service put back', async () => ({
-      colors: await everywhere(colorIn),
-      service: (await getObject(east, 'Service', 'fo-team-2', 'fo-server')) !== null,
-    }), (s) => s.colors.every((c) => c === 'green') && s.service, 60_000, 250);
-    await waitForTargets(admin, APP, KEYS, settled(() => sha.green), 'every target Synced again after self-heal');
+    await eventually(
+      'hand edits and the deleted Service put back',
+      async () => ({
+        colors: await everywhere(colorIn),
+        service: (await getObject(east, 'Service', 'fo-team-2', 'fo-server')) !== null,
+      }),
+      (s) => s.colors.every((c) => c === 'green') && s.service,
+      60_000,
+      250,
+    );
+    await waitForTargets(
+      admin,
+      APP,
+      KEYS,
+      settled(() => sha.green),
+      'every target Synced again after self-heal',
+    );
     for (const key of ['a/fo-team-1', 'a/fo-team-2', 'b/fo-web-b']) {
       const runs = await allRuns(admin, APP, at(key));
-      expect(runs.filter((r) => r.trigger === 'selfHeal' && r.revision === sha.green).map((r) => r.phase), `selfHeal runs of ${key}`).toContain('Succeeded');
+      expect(
+        runs.filter((r) => r.trigger === 'selfHeal' && r.revision === sha.green).map((r) => r.phase),
+        `selfHeal runs of ${key}`,
+      ).toContain('Succeeded');
     }
 
     // a second application, selfHeal off, in its own namespace
     const manual = await admin.post('/api/v1/applications', {
-      name: 'fo-manual', repository: REPO, path: 'apps/manual',
+      name: 'fo-manual',
+      repository: REPO,
+      path: 'apps/manual',
       destinations: [{ cluster: 'a', namespace: 'fo-manual' }],
       syncPolicy: { automated: true, prune: true, selfHeal: false, intervalSeconds: 2 },
     });
@@ -212,26 +292,46 @@ describe('an application fanned out to four targets on two clusters', () => {
   }, 180_000);
 
   it('prunes a file deleted in git from every target, keeping the rest and what it does not own', async () => {
-    await createObject(east, 'ConfigMap', 'fo-team-1', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fo-handmade', labels: { owner: 'ops' } }, data: { made: 'by hand' } });
+    await createObject(east, 'ConfigMap', 'fo-team-1', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'fo-handmade', labels: { owner: 'ops' } },
+      data: { made: 'by hand' },
+    });
     sha.noService = await repo.commit({ 'apps/web/service.yaml': null }, { message: 'web: drop the service', author: AUTHOR });
     await push(sha.noService);
-    const app = await waitForTargets(admin, APP, KEYS, settled(() => sha.noService), 'every target at the commit without the Service');
+    const app = await waitForTargets(
+      admin,
+      APP,
+      KEYS,
+      settled(() => sha.noService),
+      'every target at the commit without the Service',
+    );
     for (const t of app.status.targets as TargetView[]) {
       expect(t.resources!.map((r) => `${r.kind}/${r.name}`).sort(), targetKey(t)).toEqual(['ConfigMap/fo-settings', 'Deployment/fo-server']);
     }
-    await eventually('the Service pruned everywhere', () => everywhere((t) => getObject(t.kube, 'Service', t.namespace, 'fo-server')), (s) => s.every((x) => x === null), 30_000, 250);
+    await eventually(
+      'the Service pruned everywhere',
+      () => everywhere((t) => getObject(t.kube, 'Service', t.namespace, 'fo-server')),
+      (s) => s.every((x) => x === null),
+      30_000,
+      250,
+    );
     for (const t of TARGETS) {
       expect(await namesOfApplication(t.kube, 'ConfigMap', t.namespace, APP), targetKey(t)).toEqual(['fo-settings']);
       expect(await namesOfApplication(t.kube, 'Deployment', t.namespace, APP), targetKey(t)).toEqual(['fo-server']);
       const runs = (await allRuns(admin, APP, t)).filter((r) => r.revision === sha.noService);
-      expect(runs.reduce((n, r) => n + r.counts.pruned, 0), `objects pruned in ${targetKey(t)}`).toBe(1);
+      expect(
+        runs.reduce((n, r) => n + r.counts.pruned, 0),
+        `objects pruned in ${targetKey(t)}`,
+      ).toBe(1);
     }
     const handmade = await getObject(east, 'ConfigMap', 'fo-team-1', 'fo-handmade');
     expect(handmade?.data).toEqual({ made: 'by hand' });
     expect(handmade.metadata.annotations?.['flotilla.io/tracking-id']).toBeUndefined();
   }, 120_000);
 
-  it('rolls every target back to an earlier run\'s revision and stays pinned through new commits until unpinned', async () => {
+  it("rolls every target back to an earlier run's revision and stays pinned through new commits until unpinned", async () => {
     const firstRun = (await allRuns(admin, APP, at('a/fo-team-1'))).find((r) => r.revision === sha.first && r.phase === 'Succeeded');
     expect(firstRun, 'a run at the first revision').toBeDefined();
     const rolled = await admin.post(`/api/v1/applications/${APP}/rollback`, { syncRunId: firstRun!.id });
@@ -239,7 +339,13 @@ describe('an application fanned out to four targets on two clusters', () => {
     expect(rolled.body.revision).toBe(sha.first);
     expect(rolled.body.queued.map(targetKey).sort()).toEqual(KEYS);
 
-    const back = await waitForTargets(admin, APP, KEYS, settled(() => sha.first), 'every target back at the first revision');
+    const back = await waitForTargets(
+      admin,
+      APP,
+      KEYS,
+      settled(() => sha.first),
+      'every target back at the first revision',
+    );
     expect(back.pinned).toMatchObject({ revision: sha.first, syncRunId: firstRun!.id });
     expect(Number.isNaN(Date.parse(back.pinned.at))).toBe(false);
     for (const t of back.status.targets as TargetView[]) expect(t.desiredRevision, targetKey(t)).toBe(sha.first);
@@ -248,13 +354,21 @@ describe('an application fanned out to four targets on two clusters', () => {
     expect((await everywhere((t) => getObject(t.kube, 'Service', t.namespace, 'fo-server'))).every((s) => s !== null)).toBe(true);
     for (const t of TARGETS) {
       const runs = await allRuns(admin, APP, t);
-      expect(runs.some((r) => r.trigger === 'rollback' && r.revision === sha.first && r.phase === 'Succeeded'), `rollback run of ${targetKey(t)}`).toBe(true);
+      expect(
+        runs.some((r) => r.trigger === 'rollback' && r.revision === sha.first && r.phase === 'Succeeded'),
+        `rollback run of ${targetKey(t)}`,
+      ).toBe(true);
     }
 
     // a new commit, announced: the repository moves, the application does not
     sha.purple = await repo.commit({ 'apps/web/configmap.yaml': settings('purple') }, { message: 'web: go purple', author: AUTHOR });
     await push(sha.purple);
-    await eventually('the repository at the new commit', () => admin.get(`/api/v1/repositories/${REPO}`), (r) => r.body.status.revision === sha.purple, 30_000);
+    await eventually(
+      'the repository at the new commit',
+      () => admin.get(`/api/v1/repositories/${REPO}`),
+      (r) => r.body.status.revision === sha.purple,
+      30_000,
+    );
     await sleep(6_000); // three intervals
     const pinned = await getApplication(admin, APP);
     expect(pinned.pinned).toMatchObject({ revision: sha.first, syncRunId: firstRun!.id });
@@ -267,9 +381,21 @@ describe('an application fanned out to four targets on two clusters', () => {
     const unpinned = await admin.patch(`/api/v1/applications/${APP}`, { revision: null });
     expect(unpinned.status, JSON.stringify(unpinned.body)).toBe(200);
     expect(unpinned.body.pinned).toBeNull();
-    await waitForTargets(admin, APP, KEYS, settled(() => sha.purple), 'every target at the newest commit after unpinning');
+    await waitForTargets(
+      admin,
+      APP,
+      KEYS,
+      settled(() => sha.purple),
+      'every target at the newest commit after unpinning',
+    );
     expect(await everywhere(colorIn)).toEqual(['purple', 'purple', 'purple', 'purple']);
-    await eventually('the Service pruned again', () => everywhere((t) => getObject(t.kube, 'Service', t.namespace, 'fo-server')), (s) => s.every((x) => x === null), 30_000, 250);
+    await eventually(
+      'the Service pruned again',
+      () => everywhere((t) => getObject(t.kube, 'Service', t.namespace, 'fo-server')),
+      (s) => s.every((x) => x === null),
+      30_000,
+      250,
+    );
   }, 180_000);
 
   it('audits the start and the end of every sync run', async () => {
@@ -293,7 +419,9 @@ describe('an application fanned out to four targets on two clusters', () => {
 
   it('deletes with cascade every object it deployed on every target, and nothing else', async () => {
     const neighbour = await admin.post('/api/v1/applications', {
-      name: 'fo-neighbour', repository: REPO, path: 'apps/neighbour',
+      name: 'fo-neighbour',
+      repository: REPO,
+      path: 'apps/neighbour',
       destinations: [{ cluster: 'a', namespace: 'fo-team-1' }],
       syncPolicy: { intervalSeconds: 2 },
     });
@@ -307,7 +435,13 @@ describe('an application fanned out to four targets on two clusters', () => {
     const during = await admin.get(`/api/v1/applications/${APP}`);
     expect([200, 404]).toContain(during.status);
     if (during.status === 200) expect(during.body.deletion).toMatchObject({ cascade: true });
-    await eventually('the application gone', () => admin.get(`/api/v1/applications/${APP}`), (r) => r.status === 404, 60_000, 250);
+    await eventually(
+      'the application gone',
+      () => admin.get(`/api/v1/applications/${APP}`),
+      (r) => r.status === 404,
+      60_000,
+      250,
+    );
 
     for (const t of TARGETS) {
       for (const kind of ['ConfigMap', 'Deployment', 'Service']) {

@@ -7,7 +7,19 @@ import { ApiClient, apiClient } from '../support/api';
 import { RunningApp, startApp } from '../support/app';
 import { eventually } from '../support/eventually';
 import { GitHttpServer } from '../support/git-server';
-import { allRuns, clusterBody, configMapYaml, deleteObject, deploymentYaml, editObject, getObject, markDeploymentReady, sleep, SYNC_ENV, waitForTargets } from '../support/workloads';
+import {
+  allRuns,
+  clusterBody,
+  configMapYaml,
+  deleteObject,
+  deploymentYaml,
+  editObject,
+  getObject,
+  markDeploymentReady,
+  sleep,
+  SYNC_ENV,
+  waitForTargets,
+} from '../support/workloads';
 
 const [east] = inject('clusters');
 const ADMIN = 'live-cache-test-admin-token-0123456789';
@@ -20,16 +32,27 @@ describe('the live cache', () => {
   beforeAll(async () => {
     server = await GitHttpServer.start();
     const repo = await server.createRepository('lc');
-    await repo.commit({ 'app/settings.yaml': configMapYaml('lc-settings', { mode: 'git' }), 'app/extra.yaml': configMapYaml('lc-extra', { kept: 'yes' }), 'web/web.yaml': deploymentYaml('lc-web') });
+    await repo.commit({
+      'app/settings.yaml': configMapYaml('lc-settings', { mode: 'git' }),
+      'app/extra.yaml': configMapYaml('lc-extra', { kept: 'yes' }),
+      'web/web.yaml': deploymentYaml('lc-web'),
+    });
     // connectivity checks are GETs too; here they would blur what the targets cost
     // and health is rechecked every five minutes too: health seen within seconds came from the watch
     running = await startApp({ FLOTILLA_ADMIN_TOKEN: ADMIN, ...SYNC_ENV, FLOTILLA_CLUSTERS__CHECK_INTERVAL_SECONDS: '3600', FLOTILLA_SYNC__HEALTH_RECHECK_SECONDS: '300' });
     admin = apiClient(running.baseUrl, ADMIN);
     expect((await admin.post('/api/v1/clusters', clusterBody('lc-east', east))).status).toBe(201);
     expect((await admin.post('/api/v1/repositories', { name: 'lc', url: server.url('lc'), pollIntervalSeconds: 3600 })).status).toBe(201);
-    for (const [name, selfHeal] of [['lc-heal', true], ['lc-watch', false]] as const) {
+    for (const [name, selfHeal] of [
+      ['lc-heal', true],
+      ['lc-watch', false],
+    ] as const) {
       const res = await admin.post('/api/v1/applications', {
-        name, repository: 'lc', path: 'app', destinations: [{ cluster: 'lc-east', namespace: name }], syncPolicy: { selfHeal, intervalSeconds: 300 },
+        name,
+        repository: 'lc',
+        path: 'app',
+        destinations: [{ cluster: 'lc-east', namespace: name }],
+        syncPolicy: { selfHeal, intervalSeconds: 300 },
       });
       expect(res.status, JSON.stringify(res.body)).toBe(201);
     }
@@ -43,7 +66,11 @@ describe('the live cache', () => {
   it('checks an idle target every interval without a single GET, dry run or write', async () => {
     expect((await admin.post('/api/v1/clusters', clusterBody('lc-idle', east))).status).toBe(201);
     const created = await admin.post('/api/v1/applications', {
-      name: 'lc-idle', repository: 'lc', path: 'app', destinations: [{ cluster: 'lc-idle', namespace: 'lc-idle' }], syncPolicy: { selfHeal: true, intervalSeconds: 1 },
+      name: 'lc-idle',
+      repository: 'lc',
+      path: 'app',
+      destinations: [{ cluster: 'lc-idle', namespace: 'lc-idle' }],
+      syncPolicy: { selfHeal: true, intervalSeconds: 1 },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     await waitForTargets(admin, 'lc-idle', ['lc-idle/lc-idle'], (t) => t.sync === 'Synced' && t.health === 'Healthy', 'lc-idle synced');
@@ -62,20 +89,38 @@ describe('the live cache', () => {
     const checkedAfter = (await admin.get('/api/v1/applications/lc-idle')).body.status.targets[0].nextReconcileAt;
     expect(Date.parse(checkedAfter) - Date.parse(checkedBefore), 'the target was checked meanwhile').toBeGreaterThanOrEqual(2000);
     const delta = (verb: string) => (after[verb] ?? 0) - (before[verb] ?? 0);
-    expect({ GET: delta('GET'), PATCH: delta('PATCH'), dryrun: delta('dryrun'), POST: delta('POST'), DELETE: delta('DELETE') }).toEqual({ GET: 0, PATCH: 0, dryrun: 0, POST: 0, DELETE: 0 });
+    expect({ GET: delta('GET'), PATCH: delta('PATCH'), dryrun: delta('dryrun'), POST: delta('POST'), DELETE: delta('DELETE') }).toEqual({
+      GET: 0,
+      PATCH: 0,
+      dryrun: 0,
+      POST: 0,
+      DELETE: 0,
+    });
     expect(before.GET, 'requests are counted at all').toBeGreaterThan(0);
   }, 60_000);
 
   it('heals a hand edit and a hand delete within seconds, long before the interval', async () => {
     await editObject(east, 'ConfigMap', 'lc-heal', 'lc-settings', { data: { mode: 'edited' } });
-    await eventually('edit healed', async () => (await getObject(east, 'ConfigMap', 'lc-heal', 'lc-settings'))?.data?.mode, (m) => m === 'git', 15_000, 100).catch(async (e) => {
+    await eventually(
+      'edit healed',
+      async () => (await getObject(east, 'ConfigMap', 'lc-heal', 'lc-settings'))?.data?.mode,
+      (m) => m === 'git',
+      15_000,
+      100,
+    ).catch(async (e) => {
       console.log(JSON.stringify((await admin.get('/api/v1/applications/lc-heal')).body.status, null, 1));
       console.log(JSON.stringify(await allRuns(admin, 'lc-heal'), null, 1));
       console.log(running.logs.slice(-20).join('\n'));
       throw e;
     });
     await deleteObject(east, 'ConfigMap', 'lc-heal', 'lc-extra');
-    await eventually('delete healed', async () => (await getObject(east, 'ConfigMap', 'lc-heal', 'lc-extra'))?.data?.kept, (k) => k === 'yes', 15_000, 100);
+    await eventually(
+      'delete healed',
+      async () => (await getObject(east, 'ConfigMap', 'lc-heal', 'lc-extra'))?.data?.kept,
+      (k) => k === 'yes',
+      15_000,
+      100,
+    );
     const runs = await allRuns(admin, 'lc-heal');
     expect(runs.filter((r) => r.trigger === 'selfHeal').length).toBeGreaterThanOrEqual(1);
   }, 60_000);
@@ -88,7 +133,13 @@ describe('the live cache', () => {
   }, 60_000);
 
   it('sees a waiting target turn Healthy as soon as the controller writes its status, long before the health recheck', async () => {
-    const created = await admin.post('/api/v1/applications', { name: 'lc-web', repository: 'lc', path: 'web', destinations: [{ cluster: 'lc-east', namespace: 'lc-web' }], syncPolicy: { intervalSeconds: 300 } });
+    const created = await admin.post('/api/v1/applications', {
+      name: 'lc-web',
+      repository: 'lc',
+      path: 'web',
+      destinations: [{ cluster: 'lc-east', namespace: 'lc-web' }],
+      syncPolicy: { intervalSeconds: 300 },
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     await waitForTargets(admin, 'lc-web', ['lc-east/lc-web'], (t) => t.lastSyncRun?.phase === 'Succeeded' && t.health === 'Progressing', 'applied, waiting for the controller');
     await sleep(1000);

@@ -8,7 +8,18 @@ import { RunningApp, startApp } from '../support/app';
 import { eventually } from '../support/eventually';
 import { GitHttpServer, TestRepository } from '../support/git-server';
 import {
-  announcePush, clusterBody, configMapYaml, describeTargets, getApplication, getNamespace, getObject, sleep, SYNC_ENV, targetKey, TargetView, waitForTargets,
+  announcePush,
+  clusterBody,
+  configMapYaml,
+  describeTargets,
+  getApplication,
+  getNamespace,
+  getObject,
+  sleep,
+  SYNC_ENV,
+  targetKey,
+  TargetView,
+  waitForTargets,
 } from '../support/workloads';
 import { TestBed, TestCluster } from '../testbed/cluster';
 
@@ -40,19 +51,27 @@ describe('an application over clusters that leave the fan-out or go down', () =>
     b = bed.get('outage-b');
     server = await GitHttpServer.start();
     repo = await server.createRepository(REPO);
-    sha.first = await repo.commit({
-      'apps/web/settings.yaml': configMapYaml('og-settings', { version: '1' }),
-      'apps/web/extra.yaml': configMapYaml('og-extra', { kept: 'yes' }),
-    }, { message: 'first' });
+    sha.first = await repo.commit(
+      {
+        'apps/web/settings.yaml': configMapYaml('og-settings', { version: '1' }),
+        'apps/web/extra.yaml': configMapYaml('og-extra', { kept: 'yes' }),
+      },
+      { message: 'first' },
+    );
     running = await startApp({ FLOTILLA_ADMIN_TOKEN: ADMIN, ...SYNC_ENV });
     admin = apiClient(running.baseUrl, ADMIN);
-    for (const [name, kube] of [['a', east], ['b', b]] as const) {
+    for (const [name, kube] of [
+      ['a', east],
+      ['b', b],
+    ] as const) {
       const res = await admin.post('/api/v1/clusters', clusterBody(name, kube, { env: 'canary' }));
       expect(res.status, JSON.stringify(res.body)).toBe(201);
     }
     expect((await admin.post('/api/v1/repositories', { name: REPO, url: server.url(REPO), pollIntervalSeconds: 3600, webhookSecret: HOOK_SECRET })).status).toBe(201);
     const created = await admin.post('/api/v1/applications', {
-      name: APP, repository: REPO, path: 'apps/web',
+      name: APP,
+      repository: REPO,
+      path: 'apps/web',
       destinations: [{ clusterSelector: { matchLabels: { env: 'canary' } }, namespace: NS }],
       syncPolicy: { automated: true, prune: true, selfHeal: true, intervalSeconds: 2 },
     });
@@ -65,7 +84,13 @@ describe('an application over clusters that leave the fan-out or go down', () =>
   });
 
   it('deploys to both canary clusters', async () => {
-    await waitForTargets(admin, APP, BOTH, settled(() => sha.first), 'both targets synced');
+    await waitForTargets(
+      admin,
+      APP,
+      BOTH,
+      settled(() => sha.first),
+      'both targets synced',
+    );
     expect(await objectsIn(east)).toEqual({ settings: '1', extra: true });
     expect(await objectsIn(b)).toEqual({ settings: '1', extra: true });
   }, 120_000);
@@ -73,14 +98,32 @@ describe('an application over clusters that leave the fan-out or go down', () =>
   it('drops a cluster relabelled out of the selector, pruning its objects there, and takes it back when relabelled in', async () => {
     const out = await admin.patch('/api/v1/clusters/b', { labels: { env: 'other' } });
     expect(out.status, JSON.stringify(out.body)).toBe(200);
-    await waitForTargets(admin, APP, ['a/og-web'], settled(() => sha.first), 'only the target on a left');
-    await eventually('objects pruned on b', () => objectsIn(b), (o) => o.settings === null && !o.extra, 30_000, 250);
+    await waitForTargets(
+      admin,
+      APP,
+      ['a/og-web'],
+      settled(() => sha.first),
+      'only the target on a left',
+    );
+    await eventually(
+      'objects pruned on b',
+      () => objectsIn(b),
+      (o) => o.settings === null && !o.extra,
+      30_000,
+      250,
+    );
     expect(await getNamespace(b, NS), 'the namespace stays').not.toBeNull();
     expect(await objectsIn(east)).toEqual({ settings: '1', extra: true });
 
     const back = await admin.patch('/api/v1/clusters/b', { labels: { env: 'canary' } });
     expect(back.status, JSON.stringify(back.body)).toBe(200);
-    await waitForTargets(admin, APP, BOTH, settled(() => sha.first), 'the target on b back and synced');
+    await waitForTargets(
+      admin,
+      APP,
+      BOTH,
+      settled(() => sha.first),
+      'the target on b back and synced',
+    );
     expect(await objectsIn(b)).toEqual({ settings: '1', extra: true });
   }, 120_000);
 
@@ -96,8 +139,20 @@ describe('an application over clusters that leave the fan-out or go down', () =>
     })();
     try {
       await bed.stopCluster('outage-b');
-      await eventually('cluster b Unreachable', () => admin.get('/api/v1/clusters/b'), (r) => r.body.status.phase === 'Unreachable', 30_000);
-      const down = await waitForTargets(admin, APP, BOTH, (t) => (t.cluster === 'b' ? t.sync === 'Unknown' && t.health === 'Unknown' : t.sync === 'Synced'), 'b Unknown, a Synced', 30_000);
+      await eventually(
+        'cluster b Unreachable',
+        () => admin.get('/api/v1/clusters/b'),
+        (r) => r.body.status.phase === 'Unreachable',
+        30_000,
+      );
+      const down = await waitForTargets(
+        admin,
+        APP,
+        BOTH,
+        (t) => (t.cluster === 'b' ? t.sync === 'Unknown' && t.health === 'Unknown' : t.sync === 'Synced'),
+        'b Unknown, a Synced',
+        30_000,
+      );
       const bTarget = (down.status.targets as TargetView[]).find((t) => t.cluster === 'b')!;
       expect(bTarget.message ?? '', 'says why').toMatch(/unreachable|ECONNREFUSED|connect/i);
       expect(down.status.summary).toMatchObject({ targets: 2, synced: 1, unknown: 1 });
@@ -115,7 +170,14 @@ describe('an application over clusters that leave the fan-out or go down', () =>
       // nothing was deleted on b while it was away
       expect((await objectsIn(b)).extra).toBe(true);
       expect(await getNamespace(b, NS)).not.toBeNull();
-      await waitForTargets(admin, APP, BOTH, settled(() => sha.second), 'b converged to the newest commit by itself', 120_000);
+      await waitForTargets(
+        admin,
+        APP,
+        BOTH,
+        settled(() => sha.second),
+        'b converged to the newest commit by itself',
+        120_000,
+      );
       expect(await objectsIn(b)).toEqual({ settings: '2', extra: true });
       expect(await objectsIn(east)).toEqual({ settings: '2', extra: true });
       // b's live cache lost its watches with the API server and came back by itself

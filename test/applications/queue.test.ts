@@ -29,9 +29,27 @@ describe('the reconcile queue', () => {
     db.write(async (tx) => {
       for (const r of rows) {
         await tx.insert(TargetRow, {
-          application: 'q-app', path: 'x', problem: null, leaving: false, desiredRevision: null, revision: null, commit: null, sync: 'Unknown', health: 'Unknown',
-          message: null, inventory: [], resources: [], lastRunId: null, dueAt: Date.now() + 3_600_000, priority: 2, pendingTrigger: null, pendingActor: null,
-          failures: 0, owner: null, leaseExpiresAt: null, ...r,
+          application: 'q-app',
+          path: 'x',
+          problem: null,
+          leaving: false,
+          desiredRevision: null,
+          revision: null,
+          commit: null,
+          sync: 'Unknown',
+          health: 'Unknown',
+          message: null,
+          inventory: [],
+          resources: [],
+          lastRunId: null,
+          dueAt: Date.now() + 3_600_000,
+          priority: 2,
+          pendingTrigger: null,
+          pendingActor: null,
+          failures: 0,
+          owner: null,
+          leaseExpiresAt: null,
+          ...r,
         });
       }
     });
@@ -51,7 +69,9 @@ describe('the reconcile queue', () => {
       active.set(target.cluster, active.get(target.cluster)! - 1);
       call.end = Date.now();
       // the queue's owner gives the row back, as the reconciler does: due again in an hour
-      await db.write((tx) => tx.query(`UPDATE targets SET owner = NULL, leaseExpiresAt = NULL, dueAt = CASE WHEN priority < 2 THEN dueAt ELSE ? END WHERE id = ?`, [Date.now() + 3_600_000, target.id]));
+      await db.write((tx) =>
+        tx.query(`UPDATE targets SET owner = NULL, leaseExpiresAt = NULL, dueAt = CASE WHEN priority < 2 THEN dueAt ELSE ? END WHERE id = ?`, [Date.now() + 3_600_000, target.id]),
+      );
     });
   });
   afterAll(() => running?.close());
@@ -66,7 +86,12 @@ describe('the reconcile queue', () => {
   it('never runs more than sync.concurrency targets at once, nor more than perClusterConcurrency on one cluster', async () => {
     await insert(Array.from({ length: 12 }, (_, i) => ({ cluster: `c${i % 3}`, namespace: `n${i}`, dueAt: Date.now() - 1000 })));
     queue.kick();
-    await eventually('every target worked on', async () => calls.filter((c) => c.end).length, (n) => n === 12, 20_000);
+    await eventually(
+      'every target worked on',
+      async () => calls.filter((c) => c.end).length,
+      (n) => n === 12,
+      20_000,
+    );
     expect(peak.total).toBe(4);
     expect(peak.perCluster).toBe(2);
   });
@@ -79,7 +104,12 @@ describe('the reconcile queue', () => {
     const sampler = setInterval(() => sampled.push([...inFlight.values()].filter((r) => r.cluster === 'crowded').length), 5);
     try {
       queue.kick();
-      await eventually('every target worked on', async () => calls.filter((c) => c.end).length, (n) => n === 8, 20_000);
+      await eventually(
+        'every target worked on',
+        async () => calls.filter((c) => c.end).length,
+        (n) => n === 8,
+        20_000,
+      );
     } finally {
       clearInterval(sampler);
     }
@@ -98,7 +128,11 @@ describe('the reconcile queue', () => {
     running.config.sync.perClusterConcurrency = 4;
     try {
       queue.kick();
-      await eventually('slots busy', async () => calls.length, (n) => n === 4);
+      await eventually(
+        'slots busy',
+        async () => calls.length,
+        (n) => n === 4,
+      );
       await insert([
         { cluster: 'c1', namespace: 'periodic-1', dueAt: Date.now() - 30_000 },
         { cluster: 'c1', namespace: 'periodic-2', dueAt: Date.now() - 20_000 },
@@ -109,7 +143,12 @@ describe('the reconcile queue', () => {
       await queue.trigger({ application: 'q-app', cluster: 'c1', namespace: 'asked' }, { trigger: 'manual', actor: 'alice' });
       hold = () => new Promise((r) => setTimeout(r, 20));
       release();
-      await eventually('all done', async () => calls.filter((c) => c.end).length, (n) => n === 8, 20_000);
+      await eventually(
+        'all done',
+        async () => calls.filter((c) => c.end).length,
+        (n) => n === 8,
+        20_000,
+      );
       const order = await Promise.all(['pushed', 'asked', 'periodic-1', 'periodic-2'].map(idOf));
       const started = calls.slice(4).map((c) => c.id);
       expect(started.slice(0, 2).sort()).toEqual(order.slice(0, 2).sort());
@@ -127,15 +166,26 @@ describe('the reconcile queue', () => {
     await insert([{ cluster: 'c1', namespace: 'busy', dueAt: Date.now() - 1000 }]);
     const id = await idOf('busy');
     queue.kick();
-    await eventually('first run started', async () => calls.length, (n) => n === 1);
+    await eventually(
+      'first run started',
+      async () => calls.length,
+      (n) => n === 1,
+    );
     for (let i = 0; i < 5; i++) await queue.trigger({ application: 'q-app', cluster: 'c1', namespace: 'busy' }, { trigger: 'manual', actor: `user-${i}` });
     await new Promise((r) => setTimeout(r, 300));
     expect(calls).toHaveLength(1); // leased: not started again while it runs
     hold = () => new Promise((r) => setTimeout(r, 20));
     release();
-    await eventually('one follow-up', async () => calls.filter((c) => c.end).length, (n) => n === 2);
+    await eventually(
+      'one follow-up',
+      async () => calls.filter((c) => c.end).length,
+      (n) => n === 2,
+    );
     await new Promise((r) => setTimeout(r, 1500));
-    expect(calls.map((c) => [c.id, c.trigger])).toEqual([[id, null], [id, 'manual']]);
+    expect(calls.map((c) => [c.id, c.trigger])).toEqual([
+      [id, null],
+      [id, 'manual'],
+    ]);
     expect(calls[1].start).toBeGreaterThanOrEqual(calls[0].end!);
   });
 
@@ -146,9 +196,18 @@ describe('the reconcile queue', () => {
       { cluster: 'c1', namespace: 'free', dueAt: Date.now() - 1000 },
     ]);
     queue.kick();
-    await eventually('free one done', async () => calls.filter((c) => c.end).length, (n) => n === 1);
+    await eventually(
+      'free one done',
+      async () => calls.filter((c) => c.end).length,
+      (n) => n === 1,
+    );
     expect(calls[0].id).toBe(await idOf('free'));
-    await eventually('held one taken over after its lease', async () => calls.length, (n) => n === 2, 10_000);
+    await eventually(
+      'held one taken over after its lease',
+      async () => calls.length,
+      (n) => n === 2,
+      10_000,
+    );
     const taken = calls[1];
     expect(taken.id).toBe(await idOf('held'));
     expect(taken.start).toBeGreaterThanOrEqual(expires);

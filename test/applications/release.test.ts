@@ -29,9 +29,28 @@ describe('the reconciler giving a target back after its work', () => {
   const insertDue = (namespace: string) =>
     db.write(async (tx) => {
       await tx.insert(TargetRow, {
-        application: 'rl-app', cluster: 'rl-cluster', namespace, path: 'x', problem: null, leaving: false, desiredRevision: null, revision: null, commit: null,
-        sync: 'Unknown', health: 'Unknown', message: null, inventory: [], resources: [], lastRunId: null, dueAt: Date.now() - 1000, priority: 2,
-        pendingTrigger: null, pendingActor: null, failures: 0, owner: null, leaseExpiresAt: null,
+        application: 'rl-app',
+        cluster: 'rl-cluster',
+        namespace,
+        path: 'x',
+        problem: null,
+        leaving: false,
+        desiredRevision: null,
+        revision: null,
+        commit: null,
+        sync: 'Unknown',
+        health: 'Unknown',
+        message: null,
+        inventory: [],
+        resources: [],
+        lastRunId: null,
+        dueAt: Date.now() - 1000,
+        priority: 2,
+        pendingTrigger: null,
+        pendingActor: null,
+        failures: 0,
+        owner: null,
+        leaseExpiresAt: null,
       });
     });
 
@@ -63,14 +82,23 @@ describe('the reconciler giving a target back after its work', () => {
     hold = () => gate;
     await insertDue('held');
     queue.kick();
-    await eventually('the first run is held', async () => calls.length, (n) => n === 1);
+    await eventually(
+      'the first run is held',
+      async () => calls.length,
+      (n) => n === 1,
+    );
     await queue.trigger({ application: 'rl-app', cluster: 'rl-cluster', namespace: 'held' }, { trigger: 'manual', actor: 'alice' });
     await sleep(300);
     expect(calls, 'leased: not started again while it runs').toHaveLength(1);
     hold = () => sleep(20);
     const released = Date.now();
     release();
-    await eventually('the follow-up run', async () => calls.length, (n) => n === 2, 5_000);
+    await eventually(
+      'the follow-up run',
+      async () => calls.length,
+      (n) => n === 2,
+      5_000,
+    );
     expect(calls[1]).toMatchObject({ trigger: 'manual', actor: 'alice' });
     expect(calls[1].start - released, 'ms from the held run ending to the follow-up').toBeLessThan(5_000);
     // and the follow-up, with nothing arriving during it, is given back for the interval

@@ -55,12 +55,16 @@ describe('the transaction that finishes a run', () => {
     await expectStatus(admin.post('/api/v1/clusters', clusterBody('a', east)));
     await expectStatus(admin.post('/api/v1/repositories', { name: REPO, url: server.url(REPO), pollIntervalSeconds: 3600 }));
     await expectStatus(admin.post('/api/v1/channels', webhookChannel('rf-hook', receiver.url, { secret: SECRET })));
-    await expectStatus(admin.post('/api/v1/applications', {
-      name: APP, repository: REPO, path: 'apps/web',
-      destinations: [{ cluster: 'a', namespace: 'rf-web' }],
-      syncPolicy: { automated: true, intervalSeconds: 2 },
-      hooks: [{ on: ['SyncFailed'], channel: 'rf-hook' }],
-    }));
+    await expectStatus(
+      admin.post('/api/v1/applications', {
+        name: APP,
+        repository: REPO,
+        path: 'apps/web',
+        destinations: [{ cluster: 'a', namespace: 'rf-web' }],
+        syncPolicy: { automated: true, intervalSeconds: 2 },
+        hooks: [{ on: ['SyncFailed'], channel: 'rf-hook' }],
+      }),
+    );
   });
   afterAll(async () => {
     await running?.close();
@@ -68,15 +72,28 @@ describe('the transaction that finishes a run', () => {
     await server?.stop();
   });
 
-  it('writes a failed run\'s SyncFailed event in the transaction that finishes the run', async () => {
-    await eventually('a SyncFailed event written', async () => enqueued.filter((e) => e.type === 'SyncFailed').length, (n) => n > 0, 60_000);
+  it("writes a failed run's SyncFailed event in the transaction that finishes the run", async () => {
+    await eventually(
+      'a SyncFailed event written',
+      async () => enqueued.filter((e) => e.type === 'SyncFailed').length,
+      (n) => n > 0,
+      60_000,
+    );
     const event = enqueued.find((e) => e.type === 'SyncFailed')!;
     expect(event.application).toBe(APP);
     const failed = finishes.filter((f) => f.phase === 'Failed');
     expect(failed.length, 'runs finished Failed').toBeGreaterThan(0);
-    expect(failed.some((f) => f.tx === event.tx), 'the outbox insert used the transaction that finished a run').toBe(true);
+    expect(
+      failed.some((f) => f.tx === event.tx),
+      'the outbox insert used the transaction that finished a run',
+    ).toBe(true);
     expect(event.tx, 'not the shared connection outside any transaction').not.toBe(running.app.get(Database).manager);
     // and what it wrote is delivered
-    await eventually('the receiver got it', async () => receiver.requests.length, (n) => n > 0, 30_000);
+    await eventually(
+      'the receiver got it',
+      async () => receiver.requests.length,
+      (n) => n > 0,
+      30_000,
+    );
   }, 120_000);
 });

@@ -73,15 +73,25 @@ describe('target trees and live events', () => {
     const deploy = (await clusterRequest(east, east.adminToken, 'GET', `/apis/apps/v1/namespaces/${NS}/deployments/te-web`)).body;
     // what the deployment and replicaset controllers would create
     const rs = await clusterRequest(east, east.adminToken, 'POST', `/apis/apps/v1/namespaces/${NS}/replicasets`, {
-      apiVersion: 'apps/v1', kind: 'ReplicaSet',
-      metadata: { name: 'te-web-abc12', labels: { app: 'te-web' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'te-web', uid: deploy.metadata.uid, controller: true }] },
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name: 'te-web-abc12',
+        labels: { app: 'te-web' },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'te-web', uid: deploy.metadata.uid, controller: true }],
+      },
       spec: { replicas: 1, selector: { matchLabels: { app: 'te-web' } }, template: deploy.spec.template },
     });
     expect(rs.status, JSON.stringify(rs.body)).toBe(201);
     for (const pod of ['te-web-abc12-x1', 'te-web-abc12-x2']) {
       const created = await clusterRequest(east, east.adminToken, 'POST', `/api/v1/namespaces/${NS}/pods`, {
-        apiVersion: 'v1', kind: 'Pod',
-        metadata: { name: pod, labels: { app: 'te-web' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'te-web-abc12', uid: rs.body.metadata.uid, controller: true }] },
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: pod,
+          labels: { app: 'te-web' },
+          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'te-web-abc12', uid: rs.body.metadata.uid, controller: true }],
+        },
         spec: deploy.spec.template.spec,
       });
       expect(created.status, JSON.stringify(created.body)).toBe(201);

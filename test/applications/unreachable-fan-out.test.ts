@@ -45,7 +45,7 @@ describe('an application over a reachable and an unreachable cluster', () => {
     await server?.stop();
   });
 
-  it('keeps the unreachable cluster\'s target when the application is created, edited, and another cluster is relabelled', async () => {
+  it("keeps the unreachable cluster's target when the application is created, edited, and another cluster is relabelled", async () => {
     const seen: TargetView[][] = [];
     const look = async (step: string) => {
       const targets = await targetsNow();
@@ -55,15 +55,21 @@ describe('an application over a reachable and an unreachable cluster', () => {
     };
 
     const created = await admin.post('/api/v1/applications', {
-      name: APP, repository: REPO, path: 'apps/web',
+      name: APP,
+      repository: REPO,
+      path: 'apps/web',
       destinations: [{ clusterSelector: { matchLabels: { fleet: 'uf' } }, namespace: NS }],
       syncPolicy: { automated: true, prune: true, selfHeal: true, intervalSeconds: 2 },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     await look('creating the application');
     // the reachable one syncs, so it holds an inventory: a target that left would be pruned, not dropped
-    await eventually('up synced, down Unknown', targetsNow, (ts) =>
-      ts.some((t) => t.cluster === 'up' && t.sync === 'Synced') && ts.some((t) => t.cluster === 'down' && t.sync === 'Unknown'), 60_000);
+    await eventually(
+      'up synced, down Unknown',
+      targetsNow,
+      (ts) => ts.some((t) => t.cluster === 'up' && t.sync === 'Synced') && ts.some((t) => t.cluster === 'down' && t.sync === 'Unknown'),
+      60_000,
+    );
     await look('the first runs');
 
     const edited = await admin.patch(`/api/v1/applications/${APP}`, { syncPolicy: { automated: true, prune: true, selfHeal: true, intervalSeconds: 3 } });

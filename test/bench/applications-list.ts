@@ -23,10 +23,13 @@ async function main(): Promise<void> {
   try {
     git = await GitHttpServer.start();
     running = await startApp({
-      FLOTILLA_ADMIN_TOKEN: ADMIN, FLOTILLA_LOG_LEVEL: 'error', FLOTILLA_GIT__ALLOW_INSECURE_HTTP: 'true',
+      FLOTILLA_ADMIN_TOKEN: ADMIN,
+      FLOTILLA_LOG_LEVEL: 'error',
+      FLOTILLA_GIT__ALLOW_INSECURE_HTTP: 'true',
       FLOTILLA_CLUSTERS__CHECK_INTERVAL_SECONDS: '3600',
       // the first check of 2,000 targets is set-up, not what is measured: get it over with quickly
-      FLOTILLA_SYNC__CONCURRENCY: '16', FLOTILLA_SYNC__PER_CLUSTER_CONCURRENCY: '16',
+      FLOTILLA_SYNC__CONCURRENCY: '16',
+      FLOTILLA_SYNC__PER_CLUSTER_CONCURRENCY: '16',
     });
     const api = apiClient(running.baseUrl, ADMIN);
     const must = async (what: string, res: Promise<{ status: number; body: any }>) => {
@@ -37,7 +40,10 @@ async function main(): Promise<void> {
     const [cluster] = bed.clusters;
     const repo = await git.createRepository('catalog');
     await repo.commit({ 'apps/list/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: fast\n' });
-    await must('registering the cluster', api.post('/api/v1/clusters', { name: 'list', server: cluster.server, tls: { caData: cluster.caData }, auth: { type: 'bearerToken', token: cluster.adminToken } }));
+    await must(
+      'registering the cluster',
+      api.post('/api/v1/clusters', { name: 'list', server: cluster.server, tls: { caData: cluster.caData }, auth: { type: 'bearerToken', token: cluster.adminToken } }),
+    );
     await must('registering the repository', api.post('/api/v1/repositories', { name: 'catalog', url: git.url('catalog'), pollIntervalSeconds: 3600 }));
 
     // the count: every statement TypeORM sends, whichever code path sends it
@@ -52,11 +58,24 @@ async function main(): Promise<void> {
     const created = Date.now();
     const names = Array.from({ length: APPLICATIONS }, (_, i) => `app-${String(i).padStart(4, '0')}`);
     for (let i = 0; i < names.length; i += 8) {
-      await Promise.all(names.slice(i, i + 8).map((name, j) => must(`creating ${name}`, api.post('/api/v1/applications', {
-        name, labels: { team: `team-${(i + j) % 10}` }, repository: 'catalog', path: 'apps/list',
-        destinations: [{ cluster: 'list', namespace: `${name}-a` }, { cluster: 'list', namespace: `${name}-b` }],
-        syncPolicy: { automated: false, intervalSeconds: 3600 },
-      }))));
+      await Promise.all(
+        names.slice(i, i + 8).map((name, j) =>
+          must(
+            `creating ${name}`,
+            api.post('/api/v1/applications', {
+              name,
+              labels: { team: `team-${(i + j) % 10}` },
+              repository: 'catalog',
+              path: 'apps/list',
+              destinations: [
+                { cluster: 'list', namespace: `${name}-a` },
+                { cluster: 'list', namespace: `${name}-b` },
+              ],
+              syncPolicy: { automated: false, intervalSeconds: 3600 },
+            }),
+          ),
+        ),
+      );
     }
     console.log(`${APPLICATIONS} applications (${2 * APPLICATIONS} targets) created in ${((Date.now() - created) / 1000).toFixed(1)} s`);
 
@@ -66,7 +85,7 @@ async function main(): Promise<void> {
     const walk = async () => {
       const items: any[] = [];
       const cursors: (string | null)[] = [];
-      for (let cursor: string | null = null; ; ) {
+      for (let cursor: string | null = null; ;) {
         cursors.push(cursor);
         const page: any = await list(100, cursor);
         items.push(...page.items);
@@ -119,7 +138,9 @@ async function main(): Promise<void> {
     for (const [label, { ms, counts }] of results) {
       console.log(`${label.padEnd(width)}  ${pct(ms, 50).toFixed(1).padStart(8)}  ${pct(ms, 95).toFixed(1).padStart(8)}  ${pct(counts, 50)}, ${Math.max(...counts)}`);
     }
-    console.log(`\n${APPLICATIONS} applications, ${targets} targets; background: ${background.toFixed(1)} queries/s while idle (they land in the counts above when they coincide with a request)`);
+    console.log(
+      `\n${APPLICATIONS} applications, ${targets} targets; background: ${background.toFixed(1)} queries/s while idle (they land in the counts above when they coincide with a request)`,
+    );
     console.log('No N+1: a page of 10 and a page of 100 should cost the same number of queries.');
   } finally {
     await running?.close();

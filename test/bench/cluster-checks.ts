@@ -16,7 +16,12 @@ async function main(): Promise<void> {
   await new Promise((r) => blackhole.once('listening', r));
   const silentPort = (blackhole.address() as { port: number }).port;
   const timeoutSeconds = 5;
-  const running = await startApp({ FLOTILLA_ADMIN_TOKEN: ADMIN, FLOTILLA_LOG_LEVEL: 'error', FLOTILLA_CLUSTERS__CHECK_INTERVAL_SECONDS: '86400', FLOTILLA_CLUSTERS__CHECK_TIMEOUT_SECONDS: String(timeoutSeconds) });
+  const running = await startApp({
+    FLOTILLA_ADMIN_TOKEN: ADMIN,
+    FLOTILLA_LOG_LEVEL: 'error',
+    FLOTILLA_CLUSTERS__CHECK_INTERVAL_SECONDS: '86400',
+    FLOTILLA_CLUSTERS__CHECK_TIMEOUT_SECONDS: String(timeoutSeconds),
+  });
   try {
     const api = apiClient(running.baseUrl, ADMIN);
     const [a, b] = bed.clusters;
@@ -29,7 +34,10 @@ async function main(): Promise<void> {
       const t0 = process.hrtime.bigint();
       await checks.checkAll();
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      const phases = (await api.get('/api/v1/clusters')).body.reduce((m: Record<string, number>, c: { status: { phase: string } }) => ({ ...m, [c.status.phase]: (m[c.status.phase] ?? 0) + 1 }), {});
+      const phases = (await api.get('/api/v1/clusters')).body.reduce(
+        (m: Record<string, number>, c: { status: { phase: string } }) => ({ ...m, [c.status.phase]: (m[c.status.phase] ?? 0) + 1 }),
+        {},
+      );
       console.log(`${label.padEnd(52)} ${ms.toFixed(0).padStart(6)} ms  ${JSON.stringify(phases)}`);
     };
     await round('19 live clusters (warm clients)');

@@ -25,7 +25,11 @@ import { rawApply } from './server-side-apply';
 
 const NAMESPACES = 10;
 const PER_NAMESPACE = 200;
-const list = (v: string | undefined, fallback: string) => (v ?? fallback).split(',').map(Number).filter((n) => n > 0);
+const list = (v: string | undefined, fallback: string) =>
+  (v ?? fallback)
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0);
 const CONCURRENCIES = list(process.env.BENCH_CONCURRENCY, '8,16,32');
 const RAW_IN_FLIGHT = list(process.env.BENCH_RAW_IN_FLIGHT, '32,64');
 const GOAL = 0.8;
@@ -36,10 +40,16 @@ function manifests(): string {
   for (let i = 0; i < PER_NAMESPACE / 2; i++) {
     docs.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `config-${i}` }, data: { index: String(i), payload: 'x'.repeat(256) } });
     docs.push({
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: `app-${i}` },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: `app-${i}` },
       spec: {
-        replicas: 1, selector: { matchLabels: { app: `app-${i}` } },
-        template: { metadata: { labels: { app: `app-${i}` } }, spec: { containers: [{ name: 'main', image: `registry.example/app:${i}`, envFrom: [{ configMapRef: { name: `config-${i}` } }] }] } },
+        replicas: 1,
+        selector: { matchLabels: { app: `app-${i}` } },
+        template: {
+          metadata: { labels: { app: `app-${i}` } },
+          spec: { containers: [{ name: 'main', image: `registry.example/app:${i}`, envFrom: [{ configMapRef: { name: `config-${i}` } }] }] },
+        },
       },
     });
   }
@@ -89,11 +99,15 @@ async function main(): Promise<void> {
   /** what is running besides the test bed: clients and their caches, stopped at the end */
   const running = new Set<() => Promise<void>>();
   let cleaning: Promise<void> | undefined;
-  const cleanup = () => (cleaning ??= (async () => {
-    await Promise.allSettled([...running].map((stop) => stop()));
-    await bed?.then((b) => b.stop(), () => undefined);
-    rmSync(dir, { recursive: true, force: true });
-  })());
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      await Promise.allSettled([...running].map((stop) => stop()));
+      await bed?.then(
+        (b) => b.stop(),
+        () => undefined,
+      );
+      rmSync(dir, { recursive: true, force: true });
+    })());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
   try {
     bed = TestBed.start({ names: ['bench'] });
@@ -105,17 +119,29 @@ async function main(): Promise<void> {
     const target = (namespace: string): Target => ({ application: 'bench', cluster: cluster.name, namespace });
     const admin = KubeClient.fromCredentials({ server: cluster.server, caData: cluster.caData, token: cluster.adminToken });
     running.add(async () => admin.close());
-    console.log(`engine bench: ${NAMESPACES} namespaces × ${rendered.length} objects = ${total} objects a pass; engine concurrency ${CONCURRENCIES.join(', ')}; raw ${RAW_IN_FLIGHT.join(', ')} in flight`);
+    console.log(
+      `engine bench: ${NAMESPACES} namespaces × ${rendered.length} objects = ${total} objects a pass; engine concurrency ${CONCURRENCIES.join(', ')}; raw ${RAW_IN_FLIGHT.join(', ')} in flight`,
+    );
 
     /** Deletes a pass's objects (its namespaces stay: no namespace controller runs here). */
     const empty = async (namespaces: readonly string[]) => {
-      await mapBounded(namespaces.flatMap((ns) => [`/api/v1/namespaces/${ns}/configmaps`, `/apis/apps/v1/namespaces/${ns}/deployments`]), 8, (path) => admin.request('DELETE', path));
+      await mapBounded(
+        namespaces.flatMap((ns) => [`/api/v1/namespaces/${ns}/configmaps`, `/apis/apps/v1/namespaces/${ns}/deployments`]),
+        8,
+        (path) => admin.request('DELETE', path),
+      );
     };
 
     // 1. the server's own rate: the objects exactly as the engine places them, into fresh namespaces
     const rawPass = async (round: number, inFlight: number): Promise<number> => {
       const targets = Array.from({ length: NAMESPACES }, (_, n) => target(`raw${inFlight}-r${round}-${n}`));
-      const ms = await rawApply(cluster, admin, targets.map((t) => placeTargetNamespace(t).object), targets.flatMap((t) => rendered.map((r) => placeObject(r.object, true, t).object)), inFlight);
+      const ms = await rawApply(
+        cluster,
+        admin,
+        targets.map((t) => placeTargetNamespace(t).object),
+        targets.flatMap((t) => rendered.map((r) => placeObject(r.object, true, t).object)),
+        inFlight,
+      );
       await empty(targets.map((t) => t.namespace));
       console.log(`  raw server-side apply, ${inFlight} in flight: ${rate(total, ms)}`);
       return ms;
@@ -124,7 +150,10 @@ async function main(): Promise<void> {
     // 2. the engine, one target after another
     const enginePass = async (concurrency: number, live: EnginePass['live']): Promise<EnginePass> => {
       const requests = new RequestCount();
-      const client = KubeClient.fromCredentials({ server: cluster.server, caData: cluster.caData, token: cluster.adminToken }, { maxSockets: concurrency, onRequest: requests.note });
+      const client = KubeClient.fromCredentials(
+        { server: cluster.server, caData: cluster.caData, token: cluster.adminToken },
+        { maxSockets: concurrency, onRequest: requests.note },
+      );
       const cache = live === 'cache' ? new ClusterLiveCache(client, { clock: systemClock }) : undefined;
       const stop = async () => {
         await cache?.stop();
@@ -160,7 +189,9 @@ async function main(): Promise<void> {
         const unchanged = await syncAll();
         const unchangedRequests = requests.take();
         const per = (r: Counted) => `${(r.total / total).toFixed(3)} requests/object ${JSON.stringify(r.byVerb)}`;
-        console.log(`  engine ${live.padEnd(6)} cold: ${rate(total, cold)}, ${per(coldRequests)}; unchanged: ${rate(total, unchanged)}, ${per(unchangedRequests)}${catchUpMs === undefined ? '' : `; the watch had every object ${catchUpMs.toFixed(0)} ms after the cold pass`}`);
+        console.log(
+          `  engine ${live.padEnd(6)} cold: ${rate(total, cold)}, ${per(coldRequests)}; unchanged: ${rate(total, unchanged)}, ${per(unchangedRequests)}${catchUpMs === undefined ? '' : `; the watch had every object ${catchUpMs.toFixed(0)} ms after the cold pass`}`,
+        );
         await stop();
         await empty(namespaces);
         return { live, cold, coldRequests, unchanged, unchangedRequests };
@@ -179,9 +210,12 @@ async function main(): Promise<void> {
     }
 
     // 3. kubectl, one run per namespace
-    const kubectl = (ns: string) => execFileSync(cluster.kubectl, [
-      '--kubeconfig', cluster.kubeconfigPath, 'apply', '--server-side', '--field-manager', 'bench-kubectl', '-n', ns, '-f', join(dir, 'app', 'objects.yaml'),
-    ], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const kubectl = (ns: string) =>
+      execFileSync(
+        cluster.kubectl,
+        ['--kubeconfig', cluster.kubeconfigPath, 'apply', '--server-side', '--field-manager', 'bench-kubectl', '-n', ns, '-f', join(dir, 'app', 'objects.yaml')],
+        { stdio: ['ignore', 'ignore', 'inherit'] },
+      );
     const kubectlRun = () => {
       const started = performance.now();
       for (let n = 0; n < NAMESPACES; n++) kubectl(`kubectl-${n}`);
@@ -200,19 +234,39 @@ async function main(): Promise<void> {
 function printSummary(total: number, rounds: Round[], kubectlCold: number, kubectlUnchanged: number): void {
   const fastest = (raw: Round['raw']) => raw.reduce((a, b) => (b.ms < a.ms ? b : a));
   const ofRaw = (r: Round, ms: number) => perSecond(total, ms) / perSecond(total, fastest(r.raw).ms);
-  const rows: string[][] = [[
-    'concurrency', `raw objects/s (${RAW_IN_FLIGHT.join('/')} in flight)`, 'direct cold (of raw)', 'cache cold (of raw)', 'direct unchanged: req/object (objects/s)', 'cache unchanged: req/object (objects/s)',
-  ]];
+  const rows: string[][] = [
+    [
+      'concurrency',
+      `raw objects/s (${RAW_IN_FLIGHT.join('/')} in flight)`,
+      'direct cold (of raw)',
+      'cache cold (of raw)',
+      'direct unchanged: req/object (objects/s)',
+      'cache unchanged: req/object (objects/s)',
+    ],
+  ];
   for (const r of rounds) {
     const cold = (p: EnginePass) => `${perSecond(total, p.cold).toFixed(0)} (${ofRaw(r, p.cold).toFixed(2)})`;
     const unchanged = (p: EnginePass) => `${(p.unchangedRequests.total / total).toFixed(3)} (${perSecond(total, p.unchanged).toFixed(0)})`;
     rows.push([String(r.concurrency), r.raw.map((x) => perSecond(total, x.ms).toFixed(0)).join(' / '), cold(r.direct), cold(r.cache), unchanged(r.direct), unchanged(r.cache)]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  console.log(`\n${rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n')}`);
+  console.log(
+    `\n${rows
+      .map((r) =>
+        r
+          .map((c, i) => c.padEnd(widths[i]))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n')}`,
+  );
   const best = rounds.reduce((a, b) => (ofRaw(b, b.cache.cold) > ofRaw(a, a.cache.cold) ? b : a));
-  console.log(`\nbest engine concurrency (cache, cold, as a fraction of its round's raw rate): ${best.concurrency} — ${ofRaw(best, best.cache.cold).toFixed(2)} of raw; goal ≥ ${GOAL}`);
-  console.log(`unchanged re-sync with the cache, requests by verb: ${rounds.map((r) => `${r.concurrency}: ${JSON.stringify(r.cache.unchangedRequests.byVerb)}`).join(', ')}; goal 0`);
+  console.log(
+    `\nbest engine concurrency (cache, cold, as a fraction of its round's raw rate): ${best.concurrency} — ${ofRaw(best, best.cache.cold).toFixed(2)} of raw; goal ≥ ${GOAL}`,
+  );
+  console.log(
+    `unchanged re-sync with the cache, requests by verb: ${rounds.map((r) => `${r.concurrency}: ${JSON.stringify(r.cache.unchangedRequests.byVerb)}`).join(', ')}; goal 0`,
+  );
   console.log(`kubectl apply --server-side, one run per namespace: cold ${rate(total, kubectlCold)}, unchanged ${rate(total, kubectlUnchanged)}`);
 }
 

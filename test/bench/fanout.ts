@@ -43,25 +43,45 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * a /24 service range, too small for 3 ClusterIPs × 100 namespaces (Flotilla's and kubectl's). */
 function objects(version: string): object[] {
   const docs: object[] = [];
-  for (let i = 0; i < 11; i++) docs.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `config-${i}` }, data: { index: String(i), version: i === 0 ? version : '1', payload: 'x'.repeat(512) } });
+  for (let i = 0; i < 11; i++)
+    docs.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `config-${i}` }, data: { index: String(i), version: i === 0 ? version : '1', payload: 'x'.repeat(512) } });
   for (let i = 0; i < 3; i++) {
     docs.push({
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: `app-${i}` },
-      spec: { replicas: 2, selector: { matchLabels: { app: `app-${i}` } }, template: { metadata: { labels: { app: `app-${i}` } }, spec: { containers: [{ name: 'main', image: `registry.example/app:${i}`, envFrom: [{ configMapRef: { name: `config-${i}` } }] }] } } },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: `app-${i}` },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: `app-${i}` } },
+        template: {
+          metadata: { labels: { app: `app-${i}` } },
+          spec: { containers: [{ name: 'main', image: `registry.example/app:${i}`, envFrom: [{ configMapRef: { name: `config-${i}` } }] }] },
+        },
+      },
     });
     docs.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: `app-${i}` }, spec: { clusterIP: 'None', selector: { app: `app-${i}` }, ports: [{ port: 80 }] } });
     docs.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `secret-${i}` }, stringData: { password: `bench-password-${i}` } });
   }
   return docs;
 }
-const manifest = (version: string) => objects(version).map((d) => stringify(d)).join('---\n');
+const manifest = (version: string) =>
+  objects(version)
+    .map((d) => stringify(d))
+    .join('---\n');
 
 /** What the Deployment controller would write once every replica is up (no controller runs here). */
 async function markDeploymentsAvailable(c: TestCluster): Promise<void> {
   const list = await clusterRequest(c, c.adminToken, 'GET', '/apis/apps/v1/deployments?labelSelector=flotilla.io%2Fapplication%3Dfleet');
   await mapBounded(list.body.items, 32, (d: any) => {
     const r = d.spec.replicas;
-    const status = { observedGeneration: d.metadata.generation, replicas: r, updatedReplicas: r, readyReplicas: r, availableReplicas: r, conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' }] };
+    const status = {
+      observedGeneration: d.metadata.generation,
+      replicas: r,
+      updatedReplicas: r,
+      readyReplicas: r,
+      availableReplicas: r,
+      conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' }],
+    };
     return clusterRequest(c, c.adminToken, 'PUT', `/apis/apps/v1/namespaces/${d.metadata.namespace}/deployments/${d.metadata.name}/status`, { ...d, status });
   });
 }
@@ -79,21 +99,29 @@ interface Edit {
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 const EDITABLE: Edit[] = [
   ...Array.from({ length: 11 }, (_, i): Edit => ({
-    what: `ConfigMap config-${i}`, path: (ns) => `/api/v1/namespaces/${ns}/configmaps/config-${i}`,
-    patch: { data: { payload: 'edited' } }, healed: (o) => o.data?.payload === 'x'.repeat(512),
+    what: `ConfigMap config-${i}`,
+    path: (ns) => `/api/v1/namespaces/${ns}/configmaps/config-${i}`,
+    patch: { data: { payload: 'edited' } },
+    healed: (o) => o.data?.payload === 'x'.repeat(512),
   })),
   ...[0, 1, 2].flatMap((i): Edit[] => [
     {
-      what: `Deployment app-${i}`, path: (ns) => `/apis/apps/v1/namespaces/${ns}/deployments/app-${i}`,
-      patch: { spec: { replicas: 5 } }, healed: (o) => o.spec?.replicas === 2,
+      what: `Deployment app-${i}`,
+      path: (ns) => `/apis/apps/v1/namespaces/${ns}/deployments/app-${i}`,
+      patch: { spec: { replicas: 5 } },
+      healed: (o) => o.spec?.replicas === 2,
     },
     {
-      what: `Service app-${i}`, path: (ns) => `/api/v1/namespaces/${ns}/services/app-${i}`,
-      patch: { spec: { selector: { app: 'edited' } } }, healed: (o) => o.spec?.selector?.app === `app-${i}`,
+      what: `Service app-${i}`,
+      path: (ns) => `/api/v1/namespaces/${ns}/services/app-${i}`,
+      patch: { spec: { selector: { app: 'edited' } } },
+      healed: (o) => o.spec?.selector?.app === `app-${i}`,
     },
     {
-      what: `Secret secret-${i}`, path: (ns) => `/api/v1/namespaces/${ns}/secrets/secret-${i}`,
-      patch: { data: { password: b64('edited') } }, healed: (o) => o.data?.password === b64(`bench-password-${i}`),
+      what: `Secret secret-${i}`,
+      path: (ns) => `/api/v1/namespaces/${ns}/secrets/secret-${i}`,
+      patch: { data: { password: b64('edited') } },
+      healed: (o) => o.data?.password === b64(`bench-password-${i}`),
     },
   ]),
 ];
@@ -116,35 +144,52 @@ async function main(): Promise<void> {
   process.once('exit', () => rmSync(dir, { recursive: true, force: true })); // even after a crash
   const env: Record<string, string> = {
     FLOTILLA_ADMIN_TOKEN: ADMIN,
-    FLOTILLA_LOG_LEVEL: 'warn', FLOTILLA_GIT__ALLOW_INSECURE_HTTP: 'true', FLOTILLA_SYNC__MIN_INTERVAL_SECONDS: '5',
+    FLOTILLA_LOG_LEVEL: 'warn',
+    FLOTILLA_GIT__ALLOW_INSECURE_HTTP: 'true',
+    FLOTILLA_SYNC__MIN_INTERVAL_SECONDS: '5',
     // connectivity checks run on their own schedule; kept out of the idle window, which is about syncs
     FLOTILLA_CLUSTERS__CHECK_INTERVAL_SECONDS: '3600',
   };
   // e.g. --cpu-prof --cpu-prof-dir=DIR (written when the service stops)
   if (process.env.BENCH_NODE_OPTIONS) env.NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS;
-  for (const [bench, key] of [['BENCH_CONCURRENCY', 'CONCURRENCY'], ['BENCH_PER_CLUSTER_CONCURRENCY', 'PER_CLUSTER_CONCURRENCY'], ['BENCH_ENGINE_CONCURRENCY', 'ENGINE_CONCURRENCY']]) {
+  for (const [bench, key] of [
+    ['BENCH_CONCURRENCY', 'CONCURRENCY'],
+    ['BENCH_PER_CLUSTER_CONCURRENCY', 'PER_CLUSTER_CONCURRENCY'],
+    ['BENCH_ENGINE_CONCURRENCY', 'ENGINE_CONCURRENCY'],
+  ]) {
     if (process.env[bench]) env[`FLOTILLA_SYNC__${key}`] = process.env[bench]!;
   }
   // a port of its own: at log level warn the service does not say which one it took; its log
   // (warnings only) stays in memory, for the error message if it fails
   const abortStart = new AbortController(); // a stop while the service starts need not wait for it
   const serviceOptions: ServiceProcessOptions = {
-    dataDir: join(dir, 'data'), port: await freePort(), env, parentDeathSignal: 'TERM', signal: abortStart.signal, startTimeoutMs: 90_000,
+    dataDir: join(dir, 'data'),
+    port: await freePort(),
+    env,
+    parentDeathSignal: 'TERM',
+    signal: abortStart.signal,
+    startTimeoutMs: 90_000,
   };
   const sync = loadConfig({ env: ServiceProcess.environment(serviceOptions) }).sync; // what the child will run with
   const targets = 2 * NAMESPACES;
-  console.log(`fan-out: 20 objects × ${NAMESPACES} namespaces × 2 clusters = ${targets} targets; sync.concurrency ${sync.concurrency}, perClusterConcurrency ${sync.perClusterConcurrency}, engineConcurrency ${sync.engineConcurrency}; interval ${INTERVAL} s`);
+  console.log(
+    `fan-out: 20 objects × ${NAMESPACES} namespaces × 2 clusters = ${targets} targets; sync.concurrency ${sync.concurrency}, perClusterConcurrency ${sync.perClusterConcurrency}, engineConcurrency ${sync.engineConcurrency}; interval ${INTERVAL} s`,
+  );
 
   let service: Promise<ServiceProcess> | undefined, starting: Promise<[TestBed, GitHttpServer]> | undefined;
   const proxies: ApiServerProxy[] = [];
   let cleaning: Promise<void> | undefined;
-  const cleanup = () => (cleaning ??= (async () => {
-    abortStart.abort();
-    await service?.then((s) => s.stop(), () => undefined);
-    const [bed, git] = (await starting?.catch(() => undefined)) ?? [];
-    await Promise.allSettled([...proxies.map((p) => p.stop()), bed?.stop(), git?.stop()]);
-    rmSync(dir, { recursive: true, force: true });
-  })());
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      abortStart.abort();
+      await service?.then(
+        (s) => s.stop(),
+        () => undefined,
+      );
+      const [bed, git] = (await starting?.catch(() => undefined)) ?? [];
+      await Promise.allSettled([...proxies.map((p) => p.stop()), bed?.stop(), git?.stop()]);
+      rmSync(dir, { recursive: true, force: true });
+    })());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
   try {
     service = ServiceProcess.start(serviceOptions);
@@ -165,7 +210,16 @@ async function main(): Promise<void> {
     for (const c of bed.clusters) {
       const proxy = await ApiServerProxy.start(c);
       proxies.push(proxy);
-      await must(`registering ${c.name}`, api.post('/api/v1/clusters', { name: c.name, server: proxy.url, labels: { bench: 'fanout' }, tls: { caData: c.caData }, auth: { type: 'bearerToken', token: c.adminToken } }));
+      await must(
+        `registering ${c.name}`,
+        api.post('/api/v1/clusters', {
+          name: c.name,
+          server: proxy.url,
+          labels: { bench: 'fanout' },
+          tls: { caData: c.caData },
+          auth: { type: 'bearerToken', token: c.adminToken },
+        }),
+      );
     }
     // polling off: the webhook is what announces the new commit
     await must('registering the repository', api.post('/api/v1/repositories', { name: 'fleet', url: git.url('fleet'), pollIntervalSeconds: 3600, webhookSecret: HOOK_SECRET }));
@@ -217,10 +271,16 @@ async function main(): Promise<void> {
 
     // (a) registration → every target Synced
     const t0 = Date.now();
-    await must('creating the application', api.post('/api/v1/applications', {
-      name: 'fleet', repository: 'fleet', path: 'apps/fleet', destinations: destinations(NAMESPACES),
-      syncPolicy: { automated: true, prune: true, selfHeal: true, intervalSeconds: INTERVAL },
-    }));
+    await must(
+      'creating the application',
+      api.post('/api/v1/applications', {
+        name: 'fleet',
+        repository: 'fleet',
+        path: 'apps/fleet',
+        destinations: destinations(NAMESPACES),
+        syncPolicy: { automated: true, prune: true, selfHeal: true, intervalSeconds: INTERVAL },
+      }),
+    );
     const cold = await untilSynced(first, t0, 'first sync');
     console.log(`(a) all ${targets} Synced ${s(Math.max(...cold))} after the application was created`);
     await Promise.all(bed.clusters.map(markDeploymentsAvailable));
@@ -230,7 +290,12 @@ async function main(): Promise<void> {
     const second = await repo.commit({ 'apps/fleet/objects.yaml': manifest('2') }, { message: 'fleet v2' });
     const body = JSON.stringify({ ref: 'refs/heads/main', after: second, repository: { clone_url: git.url('fleet') } });
     const t1 = Date.now();
-    const hook = await api.call('POST', '/api/v1/webhooks/git', body, { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'bench-1', 'x-hub-signature-256': signGithub(body, HOOK_SECRET) });
+    const hook = await api.call('POST', '/api/v1/webhooks/git', body, {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': 'bench-1',
+      'x-hub-signature-256': signGithub(body, HOOK_SECRET),
+    });
     if (hook.status !== 202) throw new Error(`webhook: ${hook.status} ${JSON.stringify(hook.body)}`);
     const push = await untilSynced(second, t1, 'push');
     console.log(`(b) webhook → Synced at the new revision: first ${s(Math.min(...push))}, p50 ${s(pct(push, 50))}, max ${s(Math.max(...push))}`);
@@ -239,7 +304,9 @@ async function main(): Promise<void> {
     const idle = await idleInterval();
     console.log(`(c) one ${INTERVAL} s idle interval, ${targets * 20} objects: API requests ${idleLine(idle)}`);
     const memory = memoryOf(pid);
-    console.log(`(d) service memory at ${targets * 20} objects: VmRSS ${memory.rss.toFixed(0)} MiB, VmHWM ${memory.peak.toFixed(0)} MiB (ready with nothing registered: VmRSS ${memoryAtStart.rss.toFixed(0)} MiB)`);
+    console.log(
+      `(d) service memory at ${targets * 20} objects: VmRSS ${memory.rss.toFixed(0)} MiB, VmHWM ${memory.peak.toFixed(0)} MiB (ready with nothing registered: VmRSS ${memoryAtStart.rss.toFixed(0)} MiB)`,
+    );
 
     // (e) `kubectl edit`s, one after another on random targets' objects: edit → reads back healed
     const healed: number[] = [];
@@ -249,7 +316,8 @@ async function main(): Promise<void> {
       const edit = pick(EDITABLE);
       const started = performance.now();
       const edited = await clusterRequest(c, c.adminToken, 'PATCH', `${edit.path(ns)}?fieldManager=bench-kubectl-edit`, edit.patch, 'application/merge-patch+json');
-      if (edited.status !== 200 || edit.healed(edited.body)) throw new Error(`editing ${edit.what} in ${c.name}/${ns}: ${edited.status} ${JSON.stringify(edited.body).slice(0, 300)}`);
+      if (edited.status !== 200 || edit.healed(edited.body))
+        throw new Error(`editing ${edit.what} in ${c.name}/${ns}: ${edited.status} ${JSON.stringify(edited.body).slice(0, 300)}`);
       let ms = Infinity;
       for (const deadline = started + HEAL_DEADLINE_MS; performance.now() < deadline; await sleep(HEAL_POLL_MS)) {
         const now = await clusterRequest(c, c.adminToken, 'GET', edit.path(ns));
@@ -268,9 +336,18 @@ async function main(): Promise<void> {
     const file = join(dir, 'objects.yaml');
     writeFileSync(file, manifest('1'));
     for (const c of bed.clusters) {
-      await Promise.all(Array.from({ length: NAMESPACES }, (_, i) => clusterRequest(c, c.adminToken, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: `kubectl-${i}` } })));
+      await Promise.all(
+        Array.from({ length: NAMESPACES }, (_, i) =>
+          clusterRequest(c, c.adminToken, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: `kubectl-${i}` } }),
+        ),
+      );
     }
-    const loop = bed.clusters.map((c) => `for i in $(seq 0 ${NAMESPACES - 1}); do '${c.kubectl}' --kubeconfig '${c.kubeconfigPath}' apply --server-side --field-manager bench-kubectl -n kubectl-$i -f '${file}' >/dev/null; done`).join('\n');
+    const loop = bed.clusters
+      .map(
+        (c) =>
+          `for i in $(seq 0 ${NAMESPACES - 1}); do '${c.kubectl}' --kubeconfig '${c.kubeconfigPath}' apply --server-side --field-manager bench-kubectl -n kubectl-$i -f '${file}' >/dev/null; done`,
+      )
+      .join('\n');
     const t2 = Date.now();
     await run('bash', ['-ec', loop]); // not execFileSync: the proxies in this process keep serving the service meanwhile
     const kubectlMs = Date.now() - t2;
@@ -292,7 +369,12 @@ async function main(): Promise<void> {
     }
     const cpuTotal = cpuOf(pid);
 
-    const requestsRow = (i: Awaited<ReturnType<typeof idleInterval>>) => `${i.total} = ${Object.entries(i.byVerb).map(([verb, n]) => `${n} ${verb}`).join(' + ') || '0'}; ${i.runs} sync runs`;
+    const requestsRow = (i: Awaited<ReturnType<typeof idleInterval>>) =>
+      `${i.total} = ${
+        Object.entries(i.byVerb)
+          .map(([verb, n]) => `${n} ${verb}`)
+          .join(' + ') || '0'
+      }; ${i.runs} sync runs`;
     const rows: [string, string][] = [
       [`targets (objects)`, `${targets} (${targets * 20})`],
       [`(a) create application → all Synced`, `${s(Math.max(...cold))}  (per target p50 ${s(pct(cold, 50))})`],
@@ -303,17 +385,21 @@ async function main(): Promise<void> {
       [`(d) service memory, ${targets * 20} objects`, `VmRSS ${memory.rss.toFixed(0)} MiB, VmHWM ${memory.peak.toFixed(0)} MiB`],
       [`(e) kubectl edit → healed, ${EDITS} edits`, heal],
       [`(f) kubectl apply --server-side loop, ${targets} targets`, `${s(kubectlMs)} (${s(kubectlMs / targets)} per target)`],
-      ...(large ? [
-        [`(g) grown to ${largeTargets} targets (${largeTargets * 20} objects)`, `all Synced ${s(large.grownMs)} after the change`],
-        [`(g) idle interval: API requests by verb`, requestsRow(large.idle)],
-        [`(g) idle interval: service CPU`, `${large.idle.cpu.toFixed(2)} s (${((large.idle.cpu / INTERVAL) * 100).toFixed(1)}% of one core)`],
-        [`(g) service memory, ${largeTargets * 20} objects`, `VmRSS ${large.memory.rss.toFixed(0)} MiB, VmHWM ${large.memory.peak.toFixed(0)} MiB`],
-      ] as [string, string][] : []),
+      ...(large
+        ? ([
+            [`(g) grown to ${largeTargets} targets (${largeTargets * 20} objects)`, `all Synced ${s(large.grownMs)} after the change`],
+            [`(g) idle interval: API requests by verb`, requestsRow(large.idle)],
+            [`(g) idle interval: service CPU`, `${large.idle.cpu.toFixed(2)} s (${((large.idle.cpu / INTERVAL) * 100).toFixed(1)}% of one core)`],
+            [`(g) service memory, ${largeTargets * 20} objects`, `VmRSS ${large.memory.rss.toFixed(0)} MiB, VmHWM ${large.memory.peak.toFixed(0)} MiB`],
+          ] as [string, string][])
+        : []),
       [`    service CPU, whole run (git children)`, `${cpuTotal.own.toFixed(1)} s (${cpuTotal.children.toFixed(1)} s)`],
     ];
     const width = Math.max(...rows.map((r) => r[0].length));
     console.log(`\n${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}`);
-    console.log(`sync.concurrency ${sync.concurrency}, perClusterConcurrency ${sync.perClusterConcurrency}, engineConcurrency ${sync.engineConcurrency}; poll every ${POLL_MS} ms, healed objects every ${HEAL_POLL_MS} ms; repository polling off, cluster checks every 3600 s; the service runs its TypeScript through @swc-node/register (as ServiceProcess starts it), which its memory includes`);
+    console.log(
+      `sync.concurrency ${sync.concurrency}, perClusterConcurrency ${sync.perClusterConcurrency}, engineConcurrency ${sync.engineConcurrency}; poll every ${POLL_MS} ms, healed objects every ${HEAL_POLL_MS} ms; repository polling off, cluster checks every 3600 s; the service runs its TypeScript through @swc-node/register (as ServiceProcess starts it), which its memory includes`,
+    );
   } catch (e) {
     const stopped = await service?.catch(() => undefined);
     if (stopped && !stopped.running) console.error(`the service had exited; its last lines:\n${stopped.lines.slice(-30).join('\n')}`);

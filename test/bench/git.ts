@@ -80,13 +80,19 @@ async function main(): Promise<void> {
     await timed('read apps/app-07 at HEAD again (cached export)', () => read(head), rows);
     const older = await git(mirror.dir, ['rev-parse', `${head}~${Math.floor(COMMITS / 2)}`]);
     await timed(`read apps/app-07 at HEAD~${Math.floor(COMMITS / 2)}, first time`, () => read(older), rows);
-    await timed('20 concurrent reads of apps/app-NN at HEAD (cached)', async () => {
-      await Promise.all(Array.from({ length: 20 }, async (_, i) => {
-        const tree = await mirror.export(head, `apps/app-${String(i).padStart(2, '0')}`);
-        await readdir(tree.path);
-        tree.release();
-      }));
-    }, rows);
+    await timed(
+      '20 concurrent reads of apps/app-NN at HEAD (cached)',
+      async () => {
+        await Promise.all(
+          Array.from({ length: 20 }, async (_, i) => {
+            const tree = await mirror.export(head, `apps/app-${String(i).padStart(2, '0')}`);
+            await readdir(tree.path);
+            tree.release();
+          }),
+        );
+      },
+      rows,
+    );
 
     console.log(`\nFlotilla git bench — ${FILES} files, ${COMMITS + 1} commits, ${size}, ${files} files in apps/app-07`);
     for (const [label, ms] of rows) console.log(`${ms.toFixed(1).padStart(9)} ms  ${label}`);

@@ -11,9 +11,7 @@ import { join } from 'node:path';
 import { PlainManifestRenderer, placeObject } from '../../src/engine';
 import { GitMirror } from '../../src/git';
 import { GitHttpServer } from '../support/git-server';
-import {
-  aliasBomb, bigScalar, billionLaughs, deepTree, emptyDocuments, gitBomb, manyDocuments, mergeKeyBomb, MiB, wideMapping,
-} from '../hostile/inputs';
+import { aliasBomb, bigScalar, billionLaughs, deepTree, emptyDocuments, gitBomb, manyDocuments, mergeKeyBomb, MiB, wideMapping } from '../hostile/inputs';
 
 type Outcome = { outcome: string; ms: number; maxBlockMs: number; extra?: string };
 
@@ -100,7 +98,10 @@ async function gitCase(work: string, build: (bare: string) => Promise<string>): 
     const left = await duMiB(join(baseDir, 'trees'));
     // a restart: a new mirror object on the same directory fetches and exports again
     const restarted = new GitMirror({ name: 'hostile', url: server.url('hostile'), baseDir, urlPolicy: { allowInsecure: true } });
-    const again = await restarted.fetch().then(() => 'fetch ok', (e: Error) => `fetch fails: ${oneLine(e.message).slice(0, 80)}`);
+    const again = await restarted.fetch().then(
+      () => 'fetch ok',
+      (e: Error) => `fetch fails: ${oneLine(e.message).slice(0, 80)}`,
+    );
     return { ...result, extra: `${left.toFixed(1)} MiB left in trees/; after a restart: ${again}` };
   } finally {
     await server.stop();
@@ -161,7 +162,9 @@ async function runChild(name: string, timeoutSeconds: number): Promise<Outcome &
   const ms = performance.now() - started;
   const why = timedOut
     ? `not finished after ${timeoutSeconds} s (killed)`
-    : /heap out of memory|Allocation failed/i.test(stderr) ? 'crashed: fatal out-of-memory error' : `crashed (exit ${code}): ${oneLine(stderr).slice(-160)}`;
+    : /heap out of memory|Allocation failed/i.test(stderr)
+      ? 'crashed: fatal out-of-memory error'
+      : `crashed (exit ${code}): ${oneLine(stderr).slice(-160)}`;
   return { outcome: why, ms, maxBlockMs: NaN, peakMiB: peak };
 }
 

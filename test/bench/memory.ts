@@ -30,7 +30,11 @@ import { ServiceProcess, type ServiceProcessOptions } from '../support/service-p
 import { parentDeathWrapper, TestBed } from '../testbed/cluster';
 
 const root = resolve(__dirname, '../..');
-const list = (v: string | undefined, fallback: string) => (v || fallback).split(',').map(Number).filter((n) => n > 0);
+const list = (v: string | undefined, fallback: string) =>
+  (v || fallback)
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0);
 const STAGES = list(process.env.BENCH_OBJECTS, '2000,20000');
 const PER_TARGET = Number(process.env.BENCH_OBJECTS_PER_TARGET || 20);
 const NAMESPACES_PER_APP = Number(process.env.BENCH_NAMESPACES_PER_APP || 50);
@@ -55,7 +59,9 @@ interface Service {
 function compile(dir: string): string {
   const t = Date.now();
   try {
-    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (e) {
     // type errors still emit JavaScript; a tree someone is editing may have a few
     const out = String((e as { stdout?: Buffer }).stdout ?? '');
@@ -77,7 +83,13 @@ function startScriptSettings(): { env: Record<string, string>; flags: string[] }
   const start: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
   const m = /^((?:[A-Z_]+=\S+\s+)*)node\s+((?:--\S+\s+)*)dist\/src\/main\.js$/.exec(start.trim());
   if (!m) throw new Error(`package.json's start script is not "VAR=value … node --flag … dist/src/main.js": ${start}`);
-  const env = Object.fromEntries(m[1].trim().split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const env = Object.fromEntries(
+    m[1]
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
   return { env, flags: m[2].trim().split(/\s+/).filter(Boolean) };
 }
 const START = startScriptSettings();
@@ -132,7 +144,9 @@ async function startCompiled(main: string, opts: ServiceProcessOptions): Promise
 
 function manifest(): string {
   const docs = Array.from({ length: PER_TARGET }, (_, i) => ({
-    apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `config-${i}`, labels: { tier: 'bench' } },
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: `config-${i}`, labels: { tier: 'bench' } },
     data: { index: String(i), payload: 'x'.repeat(256) },
   }));
   return docs.map((d) => stringify(d)).join('---\n');
@@ -168,7 +182,10 @@ interface Reading {
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 function cpuSeconds(pid: number): number {
   const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
+  const f = text
+    .slice(text.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   return (f[11] + f[12]) / TICKS;
 }
 
@@ -193,18 +210,21 @@ async function main(): Promise<void> {
   };
   const objectsPerApp = PER_TARGET * NAMESPACES_PER_APP * CLUSTERS.length;
   const settings = RUNTIME === 'swc' ? '' : `as npm start: ${[...Object.entries(START.env).map(([k, v]) => `${k}=${v}`), 'node', ...START.flags].join(' ')}; `;
-  console.log(`memory: ${RUNTIME === 'swc' ? 'sources through @swc-node/register (ServiceProcess)' : 'compiled with tsc, plain node'}; ${settings}NODE_OPTIONS=${nodeOptions || '(none)'}; ` +
-    `stages ${STAGES.join(', ')} objects; an application = ${PER_TARGET} ConfigMaps × ${NAMESPACES_PER_APP} namespaces × ${CLUSTERS.length} clusters = ${objectsPerApp} objects`);
+  console.log(
+    `memory: ${RUNTIME === 'swc' ? 'sources through @swc-node/register (ServiceProcess)' : 'compiled with tsc, plain node'}; ${settings}NODE_OPTIONS=${nodeOptions || '(none)'}; ` +
+      `stages ${STAGES.join(', ')} objects; an application = ${PER_TARGET} ConfigMaps × ${NAMESPACES_PER_APP} namespaces × ${CLUSTERS.length} clusters = ${objectsPerApp} objects`,
+  );
 
   let service: Service | undefined;
   let starting: Promise<[TestBed, GitHttpServer]> | undefined;
   let cleaning: Promise<void> | undefined;
-  const cleanup = () => (cleaning ??= (async () => {
-    await service?.stop().catch(() => undefined);
-    const [bed, git] = (await starting?.catch(() => undefined)) ?? [];
-    await Promise.allSettled([bed?.stop(), git?.stop()]);
-    rmSync(dir, { recursive: true, force: true });
-  })());
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      await service?.stop().catch(() => undefined);
+      const [bed, git] = (await starting?.catch(() => undefined)) ?? [];
+      await Promise.allSettled([bed?.stop(), git?.stop()]);
+      rmSync(dir, { recursive: true, force: true });
+    })());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
 
   try {
@@ -230,12 +250,20 @@ async function main(): Promise<void> {
       const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]);
       const m = await metrics();
       const r: Reading = {
-        label, objects, rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024,
-        heapUsed: mib(m.get('flotilla_nodejs_heap_size_used_bytes') ?? NaN), heapTotal: mib(m.get('flotilla_nodejs_heap_size_total_bytes') ?? NaN),
-        liveCache: m.get('flotilla_live_cache_objects') ?? 0, threads: Number(/Threads:\s+(\d+)/.exec(status)![1]), cpu: cpuSeconds(pid),
+        label,
+        objects,
+        rss: kib('VmRSS') / 1024,
+        peak: kib('VmHWM') / 1024,
+        heapUsed: mib(m.get('flotilla_nodejs_heap_size_used_bytes') ?? NaN),
+        heapTotal: mib(m.get('flotilla_nodejs_heap_size_total_bytes') ?? NaN),
+        liveCache: m.get('flotilla_live_cache_objects') ?? 0,
+        threads: Number(/Threads:\s+(\d+)/.exec(status)![1]),
+        cpu: cpuSeconds(pid),
       };
       readings.push(r);
-      console.log(`${label}: RSS ${r.rss.toFixed(0)} MiB (peak ${r.peak.toFixed(0)}), heap ${r.heapUsed.toFixed(0)} of ${r.heapTotal.toFixed(0)} MiB, ${r.liveCache} objects in the live cache, ${r.threads} threads`);
+      console.log(
+        `${label}: RSS ${r.rss.toFixed(0)} MiB (peak ${r.peak.toFixed(0)}), heap ${r.heapUsed.toFixed(0)} of ${r.heapTotal.toFixed(0)} MiB, ${r.liveCache} objects in the live cache, ${r.threads} threads`,
+      );
       if (SNAPSHOTS) await snapshot(pid, dataDir, join(SNAPSHOTS, `${String(++snapshots).padStart(2, '0')}-${label.replace(/\W+/g, '-')}.heapsnapshot`));
     };
 
@@ -243,7 +271,16 @@ async function main(): Promise<void> {
     await read('start', 0);
 
     // what a person or the web UI asks for at rest
-    const paths = ['/api/v1/clusters', '/api/v1/applications', '/api/v1/repositories', '/api/v1/channels', '/api/v1/audit?limit=50', '/api/v1/applications/nothing-here', '/healthz', '/metrics'];
+    const paths = [
+      '/api/v1/clusters',
+      '/api/v1/applications',
+      '/api/v1/repositories',
+      '/api/v1/channels',
+      '/api/v1/audit?limit=50',
+      '/api/v1/applications/nothing-here',
+      '/healthz',
+      '/metrics',
+    ];
     for (let i = 0; i < 200; i++) await api.get(paths[i % paths.length]);
     await sleep(SETTLE_SECONDS * 1000);
     await read('200 API requests', 0);
@@ -257,7 +294,16 @@ async function main(): Promise<void> {
     const repo = await git.createRepository('config');
     const sha = await repo.commit({ 'apps/config/objects.yaml': manifest() }, { message: 'config' });
     for (const c of bed.clusters) {
-      await must(`registering ${c.name}`, api.post('/api/v1/clusters', { name: c.name, server: c.server, labels: { bench: 'memory' }, tls: { caData: c.caData }, auth: { type: 'bearerToken', token: c.adminToken } }));
+      await must(
+        `registering ${c.name}`,
+        api.post('/api/v1/clusters', {
+          name: c.name,
+          server: c.server,
+          labels: { bench: 'memory' },
+          tls: { caData: c.caData },
+          auth: { type: 'bearerToken', token: c.adminToken },
+        }),
+      );
     }
     await must('registering the repository', api.post('/api/v1/repositories', { name: 'config', url: git.url('config'), pollIntervalSeconds: 3600 }));
     for (const t = Date.now(); (await api.get('/api/v1/repositories/config')).body.status?.revision !== sha; await sleep(200)) {
@@ -271,11 +317,16 @@ async function main(): Promise<void> {
       const want = Math.max(apps, Math.round(stage / objectsPerApp));
       const t0 = Date.now();
       for (; apps < want; apps++) {
-        await must(`creating application ${apps}`, api.post('/api/v1/applications', {
-          name: `mem-${apps}`, repository: 'config', path: 'apps/config',
-          destinations: Array.from({ length: NAMESPACES_PER_APP }, (_, i) => ({ clusterSelector: { matchLabels: { bench: 'memory' } }, namespace: `mem-${apps}-${i}` })),
-          syncPolicy: { automated: true, prune: true, selfHeal: true },
-        }));
+        await must(
+          `creating application ${apps}`,
+          api.post('/api/v1/applications', {
+            name: `mem-${apps}`,
+            repository: 'config',
+            path: 'apps/config',
+            destinations: Array.from({ length: NAMESPACES_PER_APP }, (_, i) => ({ clusterSelector: { matchLabels: { bench: 'memory' } }, namespace: `mem-${apps}-${i}` })),
+            syncPolicy: { automated: true, prune: true, selfHeal: true },
+          }),
+        );
       }
       const targets = apps * NAMESPACES_PER_APP * CLUSTERS.length;
       const objects = targets * PER_TARGET;

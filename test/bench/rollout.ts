@@ -50,11 +50,25 @@ function manifest(version: string): string {
   for (let i = 0; i < 11; i++) docs.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `config-${i}` }, data: { index: String(i), version, payload: 'x'.repeat(512) } });
   for (let i = 0; i < 3; i++) {
     docs.push({
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: `app-${i}` },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: `app-${i}` },
       // the version in the pod template: a new generation, as an image bump would be
-      spec: { replicas: 2, selector: { matchLabels: { app: `app-${i}` } }, template: { metadata: { labels: { app: `app-${i}` }, annotations: note }, spec: { containers: [{ name: 'main', image: `registry.example/app:${i}`, envFrom: [{ configMapRef: { name: `config-${i}` } }] }] } } },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: `app-${i}` } },
+        template: {
+          metadata: { labels: { app: `app-${i}` }, annotations: note },
+          spec: { containers: [{ name: 'main', image: `registry.example/app:${i}`, envFrom: [{ configMapRef: { name: `config-${i}` } }] }] },
+        },
+      },
     });
-    docs.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: `app-${i}`, annotations: note }, spec: { clusterIP: 'None', selector: { app: `app-${i}` }, ports: [{ port: 80 }] } });
+    docs.push({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: `app-${i}`, annotations: note },
+      spec: { clusterIP: 'None', selector: { app: `app-${i}` }, ports: [{ port: 80 }] },
+    });
     docs.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `secret-${i}` }, stringData: { password: `bench-password-${i}`, version } });
   }
   return docs.map((d) => stringify(d)).join('---\n');
@@ -126,27 +140,61 @@ class DeploymentStandIn {
     const r = d.spec.replicas ?? 1;
     const now = new Date().toISOString();
     const status = {
-      observedGeneration: d.metadata.generation, replicas: r, updatedReplicas: r, readyReplicas: r, availableReplicas: r,
+      observedGeneration: d.metadata.generation,
+      replicas: r,
+      updatedReplicas: r,
+      readyReplicas: r,
+      availableReplicas: r,
       conditions: [
         { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', lastUpdateTime: now, lastTransitionTime: now },
         { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', lastUpdateTime: now, lastTransitionTime: now },
       ],
     };
     this.writes++;
-    void clusterRequest(c, c.adminToken, 'PATCH', `/apis/apps/v1/namespaces/${d.metadata.namespace}/deployments/${d.metadata.name}/status`, { status }, 'application/merge-patch+json')
-      .catch((e) => !this.stopped && console.error(`deployment stand-in: status of ${c.name}/${d.metadata.namespace}/${d.metadata.name}: ${e}`));
+    void clusterRequest(
+      c,
+      c.adminToken,
+      'PATCH',
+      `/apis/apps/v1/namespaces/${d.metadata.namespace}/deployments/${d.metadata.name}/status`,
+      { status },
+      'application/merge-patch+json',
+    ).catch((e) => !this.stopped && console.error(`deployment stand-in: status of ${c.name}/${d.metadata.namespace}/${d.metadata.name}: ${e}`));
   }
 }
 
-interface Run { id: number; cluster: string; namespace: string; revision: string | null; phase: string; startedAt: string; finishedAt: string | null }
-interface WaveFigures { name: string; targets: number; startLag: number; duration: number; apply: number; pickUp: number; confirm: number; overhead: number }
-interface PushFigures { total: number; waves: WaveFigures[]; cpu: number }
+interface Run {
+  id: number;
+  cluster: string;
+  namespace: string;
+  revision: string | null;
+  phase: string;
+  startedAt: string;
+  finishedAt: string | null;
+}
+interface WaveFigures {
+  name: string;
+  targets: number;
+  startLag: number;
+  duration: number;
+  apply: number;
+  pickUp: number;
+  confirm: number;
+  overhead: number;
+}
+interface PushFigures {
+  total: number;
+  waves: WaveFigures[];
+  cpu: number;
+}
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)];
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const p50max = (xs: number[]) => `p50 ${s(pct(xs, 50))}, max ${s(Math.max(...xs))}`;
 const at = (iso: string) => Date.parse(iso);
-const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 
 /** Wave labels: the first tenth of the clusters wave 1, the next three tenths wave 2, the rest wave 3. */
 const waveOf = (i: number) => (i < Math.max(1, Math.round(CLUSTERS / 10)) ? '1' : i < Math.round((4 * CLUSTERS) / 10) ? '2' : '3');
@@ -155,30 +203,47 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'flotilla-bench-rollout-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true })); // even after a crash
   const env: Record<string, string> = { FLOTILLA_ADMIN_TOKEN: ADMIN, FLOTILLA_LOG_LEVEL: 'warn', FLOTILLA_GIT__ALLOW_INSECURE_HTTP: 'true' };
-  for (const [bench, key] of [['BENCH_CONCURRENCY', 'CONCURRENCY'], ['BENCH_PER_CLUSTER_CONCURRENCY', 'PER_CLUSTER_CONCURRENCY'], ['BENCH_ENGINE_CONCURRENCY', 'ENGINE_CONCURRENCY'], ['BENCH_HEALTH_RECHECK_SECONDS', 'HEALTH_RECHECK_SECONDS']]) {
+  for (const [bench, key] of [
+    ['BENCH_CONCURRENCY', 'CONCURRENCY'],
+    ['BENCH_PER_CLUSTER_CONCURRENCY', 'PER_CLUSTER_CONCURRENCY'],
+    ['BENCH_ENGINE_CONCURRENCY', 'ENGINE_CONCURRENCY'],
+    ['BENCH_HEALTH_RECHECK_SECONDS', 'HEALTH_RECHECK_SECONDS'],
+  ]) {
     if (process.env[bench]) env[`FLOTILLA_SYNC__${key}`] = process.env[bench]!;
   }
   const abortStart = new AbortController(); // a stop while the service starts need not wait for it
   const serviceOptions: ServiceProcessOptions = {
-    dataDir: join(dir, 'data'), port: await freePort(), env, parentDeathSignal: 'TERM', signal: abortStart.signal, startTimeoutMs: 90_000,
+    dataDir: join(dir, 'data'),
+    port: await freePort(),
+    env,
+    parentDeathSignal: 'TERM',
+    signal: abortStart.signal,
+    startTimeoutMs: 90_000,
   };
   const sync = loadConfig({ env: ServiceProcess.environment(serviceOptions) }).sync; // what the child will run with
   const defaults = !['BENCH_CONCURRENCY', 'BENCH_PER_CLUSTER_CONCURRENCY', 'BENCH_ENGINE_CONCURRENCY', 'BENCH_HEALTH_RECHECK_SECONDS'].some((k) => process.env[k]);
   const settings = `sync.concurrency ${sync.concurrency}, perClusterConcurrency ${sync.perClusterConcurrency}, engineConcurrency ${sync.engineConcurrency}, healthRecheckSeconds ${sync.healthRecheckSeconds}${defaults ? ' (the service defaults)' : ''}`;
-  const shared = SERVERS < CLUSTERS ? `; ${CLUSTERS} clusters registered on ${SERVERS} kube-apiservers (each server under ${Math.ceil(CLUSTERS / SERVERS)} cluster names, every name with namespaces of its own)` : `; ${CLUSTERS} kube-apiservers`;
+  const shared =
+    SERVERS < CLUSTERS
+      ? `; ${CLUSTERS} clusters registered on ${SERVERS} kube-apiservers (each server under ${Math.ceil(CLUSTERS / SERVERS)} cluster names, every name with namespaces of its own)`
+      : `; ${CLUSTERS} kube-apiservers`;
   console.log(`rollout: 20 objects × ${NAMESPACES} namespaces × ${CLUSTERS} clusters = ${TARGETS} targets${shared}; ${settings}; load average ${load()}`);
 
   let service: Promise<ServiceProcess> | undefined, starting: Promise<[TestBed, GitHttpServer]> | undefined;
   let standIn: DeploymentStandIn | undefined;
   let cleaning: Promise<void> | undefined;
-  const cleanup = () => (cleaning ??= (async () => {
-    abortStart.abort();
-    await standIn?.stop();
-    await service?.then((sp) => sp.stop(), () => undefined);
-    const [bed, git] = (await starting?.catch(() => undefined)) ?? [];
-    await Promise.allSettled([bed?.stop(), git?.stop()]);
-    rmSync(dir, { recursive: true, force: true });
-  })());
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      abortStart.abort();
+      await standIn?.stop();
+      await service?.then(
+        (sp) => sp.stop(),
+        () => undefined,
+      );
+      const [bed, git] = (await starting?.catch(() => undefined)) ?? [];
+      await Promise.allSettled([bed?.stop(), git?.stop()]);
+      rmSync(dir, { recursive: true, force: true });
+    })());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
   try {
     service = ServiceProcess.start(serviceOptions);
@@ -202,7 +267,16 @@ async function main(): Promise<void> {
 
     const clusters = Array.from({ length: CLUSTERS }, (_, i) => ({ name: `cluster-${String(i + 1).padStart(2, '0')}`, server: bed.clusters[i % SERVERS], wave: waveOf(i) }));
     for (const c of clusters) {
-      await must(`registering ${c.name}`, api.post('/api/v1/clusters', { name: c.name, server: c.server.server, labels: { bench: 'rollout', wave: c.wave }, tls: { caData: c.server.caData }, auth: { type: 'bearerToken', token: c.server.adminToken } }));
+      await must(
+        `registering ${c.name}`,
+        api.post('/api/v1/clusters', {
+          name: c.name,
+          server: c.server.server,
+          labels: { bench: 'rollout', wave: c.wave },
+          tls: { caData: c.server.caData },
+          auth: { type: 'bearerToken', token: c.server.adminToken },
+        }),
+      );
     }
     const perWave = (w: string) => clusters.filter((c) => c.wave === w).length * NAMESPACES;
     console.log(`waves: w1 ${perWave('1')} targets, w2 ${perWave('2')}, w3 ${perWave('3')} (${clusters.map((c) => `${c.name}→${c.server.name} wave=${c.wave}`).join(', ')})`);
@@ -219,7 +293,10 @@ async function main(): Promise<void> {
       for (;;) {
         const ts = await targetsNow();
         if (ts.length === TARGETS && ts.every((x) => x.sync === 'Synced' && x.revision?.sha === sha && (!healthy || x.health === 'Healthy'))) return Date.now() - since;
-        if (Date.now() - since > DEADLINE_MS) throw new Error(`${what}: not every target ${healthy ? 'Synced and Healthy' : 'Synced'} after ${s(DEADLINE_MS)}: ${JSON.stringify(ts.filter((x) => x.sync !== 'Synced' || x.health !== 'Healthy').slice(0, 3))}`);
+        if (Date.now() - since > DEADLINE_MS)
+          throw new Error(
+            `${what}: not every target ${healthy ? 'Synced and Healthy' : 'Synced'} after ${s(DEADLINE_MS)}: ${JSON.stringify(ts.filter((x) => x.sync !== 'Synced' || x.health !== 'Healthy').slice(0, 3))}`,
+          );
         await sleep(POLL_MS);
       }
     };
@@ -258,7 +335,11 @@ async function main(): Promise<void> {
       const lacking = targets.filter((t, i) => !runs[i].some((r) => r.phase === 'Succeeded' && r.finishedAt));
       if (lacking.length) throw new Error(`no Succeeded run of ${lacking.slice(0, 3).join(', ')}${lacking.length > 3 ? ` and ${lacking.length - 3} more` : ''}`);
       const all = runs.flat().filter((r) => r.finishedAt);
-      return { start: Math.min(...all.map((r) => at(r.startedAt))), end: Math.max(...all.map((r) => at(r.finishedAt!))), failed: all.filter((r) => r.phase !== 'Succeeded').length };
+      return {
+        start: Math.min(...all.map((r) => at(r.startedAt))),
+        end: Math.max(...all.map((r) => at(r.finishedAt!))),
+        failed: all.filter((r) => r.phase !== 'Succeeded').length,
+      };
     };
     /** A commit that changes all 20 objects of every target, announced by a signed push webhook; the time it was sent. */
     const push = async (): Promise<{ sha: string; at: number }> => {
@@ -266,18 +347,29 @@ async function main(): Promise<void> {
       const sha = await repo.commit({ 'apps/fleet/objects.yaml': manifest(String(version)) }, { message: `fleet v${version}` });
       const body = JSON.stringify({ ref: 'refs/heads/main', after: sha, repository: { clone_url: git.url('fleet') } });
       const sent = Date.now();
-      const hook = await api.call('POST', '/api/v1/webhooks/git', body, { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': `bench-${version}`, 'x-hub-signature-256': signGithub(body, HOOK_SECRET) });
+      const hook = await api.call('POST', '/api/v1/webhooks/git', body, {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': `bench-${version}`,
+        'x-hub-signature-256': signGithub(body, HOOK_SECRET),
+      });
       if (hook.status !== 202) throw new Error(`webhook: ${hook.status} ${JSON.stringify(hook.body)}`);
       return { sha, at: sent };
     };
 
     // the first rollout: the application created with its waves
     const t0 = Date.now();
-    await must('creating the application', api.post('/api/v1/applications', {
-      name: APP, repository: 'fleet', path: 'apps/fleet', rollout,
-      destinations: Array.from({ length: NAMESPACES }, (_, i) => ({ clusterSelector: { matchLabels: { bench: 'rollout' } }, namespace: `{{cluster.name}}-${i}` })),
-      syncPolicy: { automated: true, prune: true, selfHeal: true },
-    }));
+    await must(
+      'creating the application',
+      api.post('/api/v1/applications', {
+        name: APP,
+        repository: 'fleet',
+        path: 'apps/fleet',
+        rollout,
+        destinations: Array.from({ length: NAMESPACES }, (_, i) => ({ clusterSelector: { matchLabels: { bench: 'rollout' } }, namespace: `{{cluster.name}}-${i}` })),
+        syncPolicy: { automated: true, prune: true, selfHeal: true },
+      }),
+    );
     await untilCompleted(first, t0, 'first rollout');
     const firstMs = await untilAll(first, t0, 'first rollout', true);
     console.log(`first rollout (application created → Completed, all Healthy): ${s(firstMs)}`);
@@ -295,12 +387,23 @@ async function main(): Promise<void> {
       let failed = 0;
       const waves: WaveFigures[] = [];
       for (const w of done.waves.filter((x: any) => x.total > 0)) {
-        const started = at(w.startedAt), finished = at(w.finishedAt);
-        const a = span(runs, w.targets.map((x: any) => `${x.cluster}/${x.namespace}`), finished);
+        const started = at(w.startedAt),
+          finished = at(w.finishedAt);
+        const a = span(
+          runs,
+          w.targets.map((x: any) => `${x.cluster}/${x.namespace}`),
+          finished,
+        );
         failed += a.failed;
         waves.push({
-          name: w.name, targets: w.total, startLag: started - previousEnd, duration: finished - started, apply: a.end - a.start,
-          pickUp: a.start - started, confirm: finished - a.end, overhead: finished - started - (a.end - a.start),
+          name: w.name,
+          targets: w.total,
+          startLag: started - previousEnd,
+          duration: finished - started,
+          apply: a.end - a.start,
+          pickUp: a.start - started,
+          confirm: finished - a.end,
+          overhead: finished - started - (a.end - a.start),
         });
         previousEnd = finished;
       }
@@ -308,7 +411,9 @@ async function main(): Promise<void> {
       pushes.push({ total, waves, cpu });
       console.log(`push ${n}/${REPEATS} (${p.sha.slice(0, 7)}): push → Completed ${s(total)}; service CPU ${cpu.toFixed(1)} s${failed ? `; ${failed} failed runs retried` : ''}`);
       for (const w of waves) {
-        console.log(`  ${w.name} (${w.targets} targets): ${w === waves[0] ? 'push' : 'previous wave finished'} → started ${s(w.startLag)}; started → finished ${s(w.duration)} = apply ${s(w.apply)} + overhead ${s(w.overhead)} (release → first run ${s(w.pickUp)}, last run finished → wave finished ${s(w.confirm)})`);
+        console.log(
+          `  ${w.name} (${w.targets} targets): ${w === waves[0] ? 'push' : 'previous wave finished'} → started ${s(w.startLag)}; started → finished ${s(w.duration)} = apply ${s(w.apply)} + overhead ${s(w.overhead)} (release → first run ${s(w.pickUp)}, last run finished → wave finished ${s(w.confirm)})`,
+        );
       }
     }
 
@@ -324,14 +429,19 @@ async function main(): Promise<void> {
       const a = span(runs, [...runs.keys()], p.at + healthy);
       if (runs.size !== TARGETS) throw new Error(`push ${n} without rollout: runs of ${runs.size} targets, not ${TARGETS}`);
       plain.push({ synced, healthy, apply: a.end - a.start });
-      console.log(`push ${n}/${REPEATS} without rollout (${p.sha.slice(0, 7)}): → all Synced ${s(synced)}, → all Healthy ${s(healthy)} (as polled every ${POLL_MS} ms); apply span ${s(a.end - a.start)}${a.failed ? `; ${a.failed} failed runs retried` : ''}`);
+      console.log(
+        `push ${n}/${REPEATS} without rollout (${p.sha.slice(0, 7)}): → all Synced ${s(synced)}, → all Healthy ${s(healthy)} (as polled every ${POLL_MS} ms); apply span ${s(a.end - a.start)}${a.failed ? `; ${a.failed} failed runs retried` : ''}`,
+      );
     }
 
     const names = pushes[0].waves.map((w) => w.name);
     const of = (name: string, f: (w: WaveFigures) => number) => pushes.map((p) => f(p.waves.find((w) => w.name === name)!));
     const overheads = pushes.flatMap((p) => p.waves.map((w) => w.overhead));
     const rows: [string, string][] = [
-      ['set-up', `${TARGETS} targets (${TARGETS * 20} objects): ${CLUSTERS} clusters × ${NAMESPACES} namespaces${SERVERS < CLUSTERS ? ` — the ${CLUSTERS} clusters are ${SERVERS} kube-apiservers registered ${Math.ceil(CLUSTERS / SERVERS)} times each under different names` : ''}; waves ${names.map((w) => `${w} ${pushes[0].waves.find((x) => x.name === w)!.targets}`).join(' / ')}, soakSeconds 0`],
+      [
+        'set-up',
+        `${TARGETS} targets (${TARGETS * 20} objects): ${CLUSTERS} clusters × ${NAMESPACES} namespaces${SERVERS < CLUSTERS ? ` — the ${CLUSTERS} clusters are ${SERVERS} kube-apiservers registered ${Math.ceil(CLUSTERS / SERVERS)} times each under different names` : ''}; waves ${names.map((w) => `${w} ${pushes[0].waves.find((x) => x.name === w)!.targets}`).join(' / ')}, soakSeconds 0`,
+      ],
       ['sync settings', settings],
       ['first rollout: create → Completed', s(firstMs)],
       [`rollout push → Completed (${REPEATS} pushes, every object changed)`, p50max(pushes.map((p) => p.total))],
@@ -339,7 +449,20 @@ async function main(): Promise<void> {
         [`  ${name}: ${i === 0 ? 'push' : `${names[i - 1]} finished`} → ${name} started`, p50max(of(name, (w) => w.startLag))],
         [`  ${name}: started → finished`, p50max(of(name, (w) => w.duration))],
         [`  ${name}: apply span (sync runs)`, p50max(of(name, (w) => w.apply))],
-        [`  ${name}: rollout overhead`, `${p50max(of(name, (w) => w.overhead))}  (release → first run p50 ${s(pct(of(name, (w) => w.pickUp), 50))}, last run → wave finished p50 ${s(pct(of(name, (w) => w.confirm), 50))})`],
+        [
+          `  ${name}: rollout overhead`,
+          `${p50max(of(name, (w) => w.overhead))}  (release → first run p50 ${s(
+            pct(
+              of(name, (w) => w.pickUp),
+              50,
+            ),
+          )}, last run → wave finished p50 ${s(
+            pct(
+              of(name, (w) => w.confirm),
+              50,
+            ),
+          )})`,
+        ],
       ]),
       ['rollout overhead per wave, all waves', `${p50max(overheads)}  (goal < 1 s)`],
       ['rollout overhead + gaps per push (push → Completed − apply spans)', p50max(pushes.map((p) => p.total - p.waves.reduce((a, w) => a + w.apply, 0)))],
@@ -350,8 +473,19 @@ async function main(): Promise<void> {
     ];
     const width = Math.max(...rows.map((r) => r[0].length));
     console.log(`\nfigures\n${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}`);
-    console.log(`goal: overhead < 1 s per wave and a 3-wave rollout of ${TARGETS} targets < 5 s plus soak → overhead ${Math.max(...overheads) < 1000 ? 'met' : 'NOT met'}, push → Completed ${pct(pushes.map((p) => p.total), 50) < 5000 ? 'met' : 'NOT met'} (p50)`);
-    console.log(`times from the rollout API (wave startedAt/finishedAt, rollout finishedAt) and the sync history, against the time the webhook was sent; the no-rollout times as polled every ${POLL_MS} ms; the Deployment stand-in (a watch per API server) wrote ${standIn.writes} statuses; the service runs src/main.ts through @swc-node/register (as ServiceProcess starts it); load average at the end ${load()} on ${SERVERS} kube-apiservers + etcd + the service on this machine`);
+    console.log(
+      `goal: overhead < 1 s per wave and a 3-wave rollout of ${TARGETS} targets < 5 s plus soak → overhead ${Math.max(...overheads) < 1000 ? 'met' : 'NOT met'}, push → Completed ${
+        pct(
+          pushes.map((p) => p.total),
+          50,
+        ) < 5000
+          ? 'met'
+          : 'NOT met'
+      } (p50)`,
+    );
+    console.log(
+      `times from the rollout API (wave startedAt/finishedAt, rollout finishedAt) and the sync history, against the time the webhook was sent; the no-rollout times as polled every ${POLL_MS} ms; the Deployment stand-in (a watch per API server) wrote ${standIn.writes} statuses; the service runs src/main.ts through @swc-node/register (as ServiceProcess starts it); load average at the end ${load()} on ${SERVERS} kube-apiservers + etcd + the service on this machine`,
+    );
   } catch (e) {
     const stopped = await service?.catch(() => undefined);
     if (stopped && !stopped.running) console.error(`the service had exited; its last lines:\n${stopped.lines.slice(-30).join('\n')}`);

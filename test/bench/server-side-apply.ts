@@ -33,15 +33,27 @@ export async function rawApply(
   const agent = new Agent({ keepAlive: true, maxSockets: inFlight, ca: Buffer.from(cluster.caData, 'base64') });
   const send = (p: Prepared) =>
     new Promise<void>((done, fail) => {
-      const req = request(new URL(p.path, cluster.server), {
-        method: 'PATCH', agent,
-        headers: { authorization: `Bearer ${cluster.adminToken}`, accept: 'application/json', 'content-type': 'application/apply-patch+yaml', 'content-length': Buffer.byteLength(p.body) },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => ((res.statusCode ?? 0) < 300 ? done() : fail(new Error(`PATCH ${p.path}: ${res.statusCode} ${Buffer.concat(chunks).toString('utf8').slice(0, 300)}`))));
-        res.on('error', fail);
-      });
+      const req = request(
+        new URL(p.path, cluster.server),
+        {
+          method: 'PATCH',
+          agent,
+          headers: {
+            authorization: `Bearer ${cluster.adminToken}`,
+            accept: 'application/json',
+            'content-type': 'application/apply-patch+yaml',
+            'content-length': Buffer.byteLength(p.body),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            (res.statusCode ?? 0) < 300 ? done() : fail(new Error(`PATCH ${p.path}: ${res.statusCode} ${Buffer.concat(chunks).toString('utf8').slice(0, 300)}`)),
+          );
+          res.on('error', fail);
+        },
+      );
       req.on('error', fail);
       req.end(p.body);
     });

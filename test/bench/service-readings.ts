@@ -8,7 +8,10 @@ const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).
 /** CPU seconds of the process itself and of the children it has waited for (git), from /proc. */
 export function cpuOf(pid: number): { own: number; children: number } {
   const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
+  const f = text
+    .slice(text.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   return { own: (f[11] + f[12]) / TICKS, children: (f[13] + f[14]) / TICKS };
 }
 

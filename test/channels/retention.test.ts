@@ -19,12 +19,35 @@ describe('the delivery log', () => {
     const day = 86_400_000;
     const now = Date.now();
     const row = (id: string, state: Delivery['state'], age: number) => ({
-      id, channel: 'kept-log', kind: 'target' as const, event: 'PostSync' as const, application: 'x', groupKey: null, payload: {}, state, attempts: 1,
+      id,
+      channel: 'kept-log',
+      kind: 'target' as const,
+      event: 'PostSync' as const,
+      application: 'x',
+      groupKey: null,
+      payload: {},
+      state,
+      attempts: 1,
       // pending and old: a receiver down for a long time; far in the future so the worker leaves it alone here
-      nextAttemptAt: now + 3_600_000, lastError: null, lastStatus: null, slackTs: null, createdAt: now - age, deliveredAt: null,
+      nextAttemptAt: now + 3_600_000,
+      lastError: null,
+      lastStatus: null,
+      slackTs: null,
+      createdAt: now - age,
+      deliveredAt: null,
     });
     await db.write(async (tx) => {
-      await tx.insert(Channel, { name: 'kept-log', type: 'webhook', slackChannel: null, url: 'https://hooks.example.test/x', timeoutSeconds: 10, secrets: 'unused', signed: false, headerNames: [], pausedUntil: null });
+      await tx.insert(Channel, {
+        name: 'kept-log',
+        type: 'webhook',
+        slackChannel: null,
+        url: 'https://hooks.example.test/x',
+        timeoutSeconds: 10,
+        secrets: 'unused',
+        signed: false,
+        headerNames: [],
+        pausedUntil: null,
+      });
       await tx.insert(Delivery, [
         row('00000000-0000-4000-8000-000000000001', 'delivered', 8 * day),
         row('00000000-0000-4000-8000-000000000002', 'failed', 30 * day),

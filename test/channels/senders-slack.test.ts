@@ -73,7 +73,12 @@ describe('SlackSender against a Slack API stand-in', () => {
 
   it('replies in the thread of a message', async () => {
     const parent = await sender.post({ token: TOKEN, channel: '#fleet', text: 'parent' });
-    const failed = targetMessage({ ...event, type: 'SyncFailed', message: 'apply failed', failedObjects: [{ kind: 'Deployment', namespace: 'default', name: 'web', message: 'bad replicas' }] });
+    const failed = targetMessage({
+      ...event,
+      type: 'SyncFailed',
+      message: 'apply failed',
+      failedObjects: [{ kind: 'Deployment', namespace: 'default', name: 'web', message: 'bad replicas' }],
+    });
     const reply = await sender.post({ token: TOKEN, channel: parent.channel, threadTs: parent.ts, ...failed });
     expect(reply.ts > parent.ts).toBe(true);
     expect(standin.callsTo('chat.postMessage').at(-1)?.params.thread_ts).toBe(parent.ts);
@@ -129,7 +134,12 @@ describe('SlackSender against a Slack API stand-in', () => {
     const results = Array.from({ length: 100 }, (_, i) => ({ cluster: `cluster-${i}`, namespace: 'default', outcome: 'failed' as const, message: 'x'.repeat(1000) }));
     const message = revisionMessage({ application: 'shop', revision: event.revision, total: 100, finished: 100, synced: 0, failed: 100, results, final: true });
     await expect(sender.post({ token: TOKEN, channel: '#fleet', ...message })).resolves.toHaveProperty('ts');
-    const failures = targetMessage({ ...event, type: 'SyncFailed', message: 'y'.repeat(5000), failedObjects: results.map((r) => ({ kind: 'Deployment', name: r.cluster, message: r.message })) });
+    const failures = targetMessage({
+      ...event,
+      type: 'SyncFailed',
+      message: 'y'.repeat(5000),
+      failedObjects: results.map((r) => ({ kind: 'Deployment', name: r.cluster, message: r.message })),
+    });
     await expect(sender.post({ token: TOKEN, channel: '#fleet', ...failures })).resolves.toHaveProperty('ts');
   });
 });

@@ -125,7 +125,13 @@ describe('WebhookSender', () => {
     };
     await sender.send(delivery(receiver.url, { headers }));
     const [req] = receiver.requests;
-    expect(req.headers).toMatchObject({ 'x-team': 'platform', authorization: 'Bearer receiver-token', 'user-agent': 'custom-agent', 'webhook-id': 'dlv_01HZX3K9Q2', 'content-type': 'application/cloudevents+json; charset=utf-8' });
+    expect(req.headers).toMatchObject({
+      'x-team': 'platform',
+      authorization: 'Bearer receiver-token',
+      'user-agent': 'custom-agent',
+      'webhook-id': 'dlv_01HZX3K9Q2',
+      'content-type': 'application/cloudevents+json; charset=utf-8',
+    });
     expect(req.headers['webhook-signature']).not.toContain('forged');
     expect(req.headers).not.toHaveProperty('ce-type');
     expect(req.verified).toBe(true);

@@ -18,7 +18,9 @@ const ADMIN = 'cli-test-admin-token-0123456789abcdef';
 const REPO = 'cl-deploy';
 const RBAC = '/apis/rbac.authorization.k8s.io/v1';
 const BINDING = {
-  apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'flotilla-manager-role-binding' },
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'ClusterRoleBinding',
+  metadata: { name: 'flotilla-manager-role-binding' },
   roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'flotilla-manager-role' },
   subjects: [{ kind: 'ServiceAccount', name: 'flotilla-manager', namespace: 'kube-system' }],
 };
@@ -29,7 +31,8 @@ async function removeAccount(): Promise<void> {
     `${RBAC}/clusterroles/flotilla-manager-role`,
     '/api/v1/namespaces/kube-system/secrets/flotilla-manager-token',
     '/api/v1/namespaces/kube-system/serviceaccounts/flotilla-manager',
-  ]) await clusterRequest(east, east.adminToken, 'DELETE', path);
+  ])
+    await clusterRequest(east, east.adminToken, 'DELETE', path);
 }
 
 describe('the flotilla command line', () => {
@@ -44,11 +47,14 @@ describe('the flotilla command line', () => {
     await removeAccount(); // a run cut short may have left it
     server = await GitHttpServer.start();
     repo = await server.createRepository(REPO);
-    await repo.commit({
-      'apps/web/settings.yaml': configMapYaml('cl-settings', { greeting: 'hello' }),
-      'apps/broken/good.yaml': configMapYaml('cl-fine', { a: 'b' }),
-      'apps/broken/bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cl-bad\ndata: [\n',
-    }, { message: 'web settings and a broken path' });
+    await repo.commit(
+      {
+        'apps/web/settings.yaml': configMapYaml('cl-settings', { greeting: 'hello' }),
+        'apps/broken/good.yaml': configMapYaml('cl-fine', { a: 'b' }),
+        'apps/broken/bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cl-bad\ndata: [\n',
+      },
+      { message: 'web settings and a broken path' },
+    );
     running = await startApp({ FLOTILLA_ADMIN_TOKEN: ADMIN, ...SYNC_ENV });
     admin = apiClient(running.baseUrl, ADMIN);
     user = new CliUser();
@@ -99,12 +105,15 @@ describe('the flotilla command line', () => {
     expect(missing.stderr.trim()).toBe('error: application "cl-nothing" not found (404 Not Found)');
   });
 
-  it('cluster add creates a ServiceAccount with a binding and registers a Connected cluster with that account\'s token, never the kubeconfig\'s', async () => {
+  it("cluster add creates a ServiceAccount with a binding and registers a Connected cluster with that account's token, never the kubeconfig's", async () => {
     const proxy = await recordingProxy(running.baseUrl);
     try {
-      const add = await cli(['--server', proxy.url, 'cluster', 'add', east.name, '--kubeconfig', east.kubeconfigPath, '--name', 'cl-east', '-l', 'env=cl', '--token-wait', '1', '--yes'], {
-        env: { FLOTILLA_TOKEN: ADMIN },
-      });
+      const add = await cli(
+        ['--server', proxy.url, 'cluster', 'add', east.name, '--kubeconfig', east.kubeconfigPath, '--name', 'cl-east', '-l', 'env=cl', '--token-wait', '1', '--yes'],
+        {
+          env: { FLOTILLA_TOKEN: ADMIN },
+        },
+      );
       expect(add.code, shown(add)).toBe(0);
       expect(add.stdout).toMatch(/Cluster "cl-east" registered: Connected/);
       // the test bed runs no controller-manager, so the token Secret stays empty: the CLI says so
@@ -125,9 +134,17 @@ describe('the flotilla command line', () => {
       expect(registrations).toHaveLength(1);
       expect(proxy.requests.some((r) => r.body.includes(east.adminToken))).toBe(false);
       const sent = JSON.parse(registrations[0].body);
-      expect(sent).toMatchObject({ name: 'cl-east', server: east.server, labels: { env: 'cl' }, tls: { caData: east.caData, insecureSkipVerify: false }, auth: { type: 'bearerToken' } });
+      expect(sent).toMatchObject({
+        name: 'cl-east',
+        server: east.server,
+        labels: { env: 'cl' },
+        tls: { caData: east.caData, insecureSkipVerify: false },
+        auth: { type: 'bearerToken' },
+      });
       const review = await clusterRequest(east, east.adminToken, 'POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
-        apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: sent.auth.token },
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenReview',
+        spec: { token: sent.auth.token },
       });
       expect(review.body.status).toMatchObject({ authenticated: true, user: { username: 'system:serviceaccount:kube-system:flotilla-manager' } });
     } finally {
@@ -143,7 +160,13 @@ describe('the flotilla command line', () => {
     expect(unbound.stdout).toMatch(/cl-east: Error/);
     expect(unbound.stdout).toContain('system:serviceaccount:kube-system:flotilla-manager');
     expect((await clusterRequest(east, east.adminToken, 'POST', `${RBAC}/clusterrolebindings`, BINDING)).status).toBe(201);
-    const bound = await eventually('cl-east connected again', () => cli(['cluster', 'check', 'cl-east']), (r) => r.code === 0, 20_000, 500);
+    const bound = await eventually(
+      'cl-east connected again',
+      () => cli(['cluster', 'check', 'cl-east']),
+      (r) => r.code === 0,
+      20_000,
+      500,
+    );
     expect(bound.stdout).toMatch(/cl-east: Connected/);
 
     // a second add is refused by name; with --upsert it rotates the token and keeps the labels
@@ -157,18 +180,35 @@ describe('the flotilla command line', () => {
     expect((await admin.get('/api/v1/clusters/cl-east')).body.labels).toEqual({ env: 'cl' });
   }, 120_000);
 
-  it('cluster add --use-current-credentials registers the context\'s own token, and refuses an exec plugin as the API does', async () => {
+  it("cluster add --use-current-credentials registers the context's own token, and refuses an exec plugin as the API does", async () => {
     const add = await cli(['cluster', 'add', west.name, '--kubeconfig', west.kubeconfigPath, '--name', 'cl-west', '-l', 'env=cl', '--use-current-credentials', '-o', 'json']);
     expect(add.code, shown(add)).toBe(0);
     expect(JSON.parse(add.stdout)).toMatchObject({ name: 'cl-west', labels: { env: 'cl' }, auth: { type: 'bearerToken', hasToken: true }, status: { phase: 'Connected' } });
 
     const execConfig = join(user.home, 'exec.kubeconfig');
-    writeFileSync(execConfig, [
-      'apiVersion: v1', 'kind: Config', 'current-context: dev',
-      'clusters:', '- name: dev', '  cluster:', `    server: ${west.server}`, `    certificate-authority-data: ${west.caData}`,
-      'users:', '- name: sso', '  user:', '    exec:', '      apiVersion: client.authentication.k8s.io/v1', '      command: sso-login',
-      'contexts:', '- name: dev', '  context: {cluster: dev, user: sso}', '',
-    ].join('\n'));
+    writeFileSync(
+      execConfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: dev',
+        'clusters:',
+        '- name: dev',
+        '  cluster:',
+        `    server: ${west.server}`,
+        `    certificate-authority-data: ${west.caData}`,
+        'users:',
+        '- name: sso',
+        '  user:',
+        '    exec:',
+        '      apiVersion: client.authentication.k8s.io/v1',
+        '      command: sso-login',
+        'contexts:',
+        '- name: dev',
+        '  context: {cluster: dev, user: sso}',
+        '',
+      ].join('\n'),
+    );
     const refused = await cli(['cluster', 'add', 'dev', '--kubeconfig', execConfig, '--name', 'cl-sso', '--use-current-credentials']);
     expect(refused.code, shown(refused)).toBe(1);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
@@ -184,16 +224,19 @@ describe('the flotilla command line', () => {
     const added = await cli(['repo', 'add', REPO, server.url(REPO), '--poll-interval', '3600']);
     expect(added.code, shown(added)).toBe(0);
     const file = join(user.home, 'web.yaml');
-    writeFileSync(file, [
-      'name: cl-web',
-      `repository: ${REPO}`,
-      'path: apps/web',
-      'destinations:',
-      '  - clusterSelector: {matchLabels: {env: cl}}',
-      '    namespace: "cl-web-{{cluster.name}}"',
-      'syncPolicy: {automated: false, selfHeal: false}',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'name: cl-web',
+        `repository: ${REPO}`,
+        'path: apps/web',
+        'destinations:',
+        '  - clusterSelector: {matchLabels: {env: cl}}',
+        '    namespace: "cl-web-{{cluster.name}}"',
+        'syncPolicy: {automated: false, selfHeal: false}',
+        '',
+      ].join('\n'),
+    );
     const created = await cli(['app', 'create', '-f', file]);
     expect(created.code, shown(created)).toBe(0);
     expect(created.stdout).toMatch(/Application "cl-web" created: 2 targets/);
@@ -274,7 +317,10 @@ describe('the flotilla command line', () => {
       const sync = await cli(['app', 'sync', 'cl-web', '--wait', '--timeout', '60s'], viaProxy);
       expect(sync.code, shown(sync)).toBe(0);
       expect((await getObject(west, 'ConfigMap', 'cl-web-cl-west', 'cl-settings'))?.data).toEqual({ greeting: 'hello again' });
-      expect(proxy.requests.some((r) => r.method === 'GET' && r.path === '/api/v1/events?application=cl-web&types=run%2Ctarget'), JSON.stringify(proxy.requests.map((r) => r.path))).toBe(true);
+      expect(
+        proxy.requests.some((r) => r.method === 'GET' && r.path === '/api/v1/events?application=cl-web&types=run%2Ctarget'),
+        JSON.stringify(proxy.requests.map((r) => r.path)),
+      ).toBe(true);
 
       const back = await cli(['app', 'rollback', 'cl-web', '--wait', '--timeout', '60s']);
       expect(back.code, shown(back)).toBe(0);
@@ -335,13 +381,25 @@ describe('the flotilla command line', () => {
     const v1 = await repo.commit({ 'apps/ro/settings.yaml': configMapYaml('cl-ro', { version: 'v1' }) }, { message: 'ro v1' });
     expect((await cli(['repo', 'refresh', REPO])).code).toBe(0);
     const file = join(user.home, 'ro.yaml');
-    writeFileSync(file, [
-      'name: cl-ro', `repository: ${REPO}`, 'path: apps/ro',
-      'destinations: [{cluster: cl-east, namespace: cl-ro}, {cluster: cl-west, namespace: cl-ro}]',
-      'rollout: {waves: [{name: canary, clusters: [cl-east], approval: true}]}', '',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'name: cl-ro',
+        `repository: ${REPO}`,
+        'path: apps/ro',
+        'destinations: [{cluster: cl-east, namespace: cl-ro}, {cluster: cl-west, namespace: cl-ro}]',
+        'rollout: {waves: [{name: canary, clusters: [cl-east], approval: true}]}',
+        '',
+      ].join('\n'),
+    );
     expect((await cli(['app', 'create', '-f', file])).code).toBe(0);
-    const awaiting = await eventually('the first rollout awaits approval', () => cli(['app', 'rollout', 'cl-ro', '-o', 'json']), (r) => r.code === 0 && JSON.parse(r.stdout).state === 'AwaitingApproval', 30_000, 300);
+    const awaiting = await eventually(
+      'the first rollout awaits approval',
+      () => cli(['app', 'rollout', 'cl-ro', '-o', 'json']),
+      (r) => r.code === 0 && JSON.parse(r.stdout).state === 'AwaitingApproval',
+      30_000,
+      300,
+    );
     const json = JSON.parse(awaiting.stdout);
     expect(json.revision).toBe(v1);
     expect(json.waves.map((w: any) => [w.name, w.state, w.targets.map((t: any) => `${t.cluster}/${t.namespace} ${t.state}`)])).toEqual([
@@ -367,7 +425,13 @@ describe('the flotilla command line', () => {
     const proxy = await recordingProxy(running.baseUrl);
     try {
       const watching = cli(['app', 'rollout', 'cl-ro', '--watch', '--timeout', '90s'], { env: { FLOTILLA_SERVER: proxy.url, FLOTILLA_TOKEN: ADMIN } });
-      await eventually('the watch listens to the events', async () => proxy.requests.map((r) => r.path), (paths) => paths.includes('/api/v1/events?application=cl-ro&types=rollout%2Ctarget%2Crun'), 20_000, 100);
+      await eventually(
+        'the watch listens to the events',
+        async () => proxy.requests.map((r) => r.path),
+        (paths) => paths.includes('/api/v1/events?application=cl-ro&types=rollout%2Ctarget%2Crun'),
+        20_000,
+        100,
+      );
       const approved = await cli(['app', 'rollout', 'cl-ro', 'approve']);
       expect(approved.code, shown(approved)).toBe(0);
       expect(approved.stdout).toMatch(/^canary +(Progressing|Soaking|Completed) +[01]\/1 +- +approved by bootstrap-admin +all$/m);
@@ -389,7 +453,13 @@ describe('the flotilla command line', () => {
     // the next commit waits for approval again; aborted, it ends RolledBack and --watch exits 1
     const v2 = await repo.commit({ 'apps/ro/settings.yaml': configMapYaml('cl-ro', { version: 'v2' }) }, { message: 'ro v2' });
     expect((await cli(['repo', 'refresh', REPO])).code).toBe(0);
-    await eventually('the v2 rollout awaits approval', () => cli(['app', 'rollout', 'cl-ro', '-o', 'json']), (r) => r.code === 0 && JSON.parse(r.stdout).revision === v2 && JSON.parse(r.stdout).state === 'AwaitingApproval', 30_000, 300);
+    await eventually(
+      'the v2 rollout awaits approval',
+      () => cli(['app', 'rollout', 'cl-ro', '-o', 'json']),
+      (r) => r.code === 0 && JSON.parse(r.stdout).revision === v2 && JSON.parse(r.stdout).state === 'AwaitingApproval',
+      30_000,
+      300,
+    );
     const aborted = await cli(['app', 'rollout', 'cl-ro', 'abort', '--watch', '--timeout', '60s', '-o', 'json']);
     expect(aborted.code, shown(aborted)).toBe(1);
     expect(JSON.parse(aborted.stdout)).toMatchObject({ revision: v2, state: 'RolledBack' });

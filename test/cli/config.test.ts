@@ -26,19 +26,29 @@ describe('choosing the server and token', () => {
     const { env } = home();
     expect(resolveTarget({}, env)).toMatchObject({ server: 'http://127.0.0.1:8080', token: 'dev-token', context: 'dev', tokenSource: 'context' });
     expect(resolveTarget({}, { ...env, FLOTILLA_TOKEN: 'env-token' })).toMatchObject({ server: 'http://127.0.0.1:8080', token: 'env-token', tokenSource: 'FLOTILLA_TOKEN' });
-    expect(resolveTarget({}, { ...env, FLOTILLA_SERVER: 'https://other.example.com', FLOTILLA_TOKEN: 'env-token' })).toMatchObject({ server: 'https://other.example.com', token: 'env-token' });
+    expect(resolveTarget({}, { ...env, FLOTILLA_SERVER: 'https://other.example.com', FLOTILLA_TOKEN: 'env-token' })).toMatchObject({
+      server: 'https://other.example.com',
+      token: 'env-token',
+    });
   });
 
-  it('never sends a context\'s token to another server', () => {
+  it("never sends a context's token to another server", () => {
     const { env } = home();
-    expect(resolveTarget({}, { ...env, FLOTILLA_SERVER: 'https://attacker.example.com' })).toMatchObject({ server: 'https://attacker.example.com', token: undefined, tokenSource: 'none' });
+    expect(resolveTarget({}, { ...env, FLOTILLA_SERVER: 'https://attacker.example.com' })).toMatchObject({
+      server: 'https://attacker.example.com',
+      token: undefined,
+      tokenSource: 'none',
+    });
     expect(resolveTarget({ server: 'https://attacker.example.com' }, env).token).toBeUndefined();
     expect(resolveTarget({ server: 'http://127.0.0.1:8080' }, env).token).toBe('dev-token');
   });
 
   it('takes a context named with --context as it is, and refuses an unknown one', () => {
     const { env } = home();
-    expect(resolveTarget({ context: 'prod' }, { ...env, FLOTILLA_SERVER: 'http://x', FLOTILLA_TOKEN: 'env-token' })).toMatchObject({ server: 'https://prod.example.com', token: 'prod-token' });
+    expect(resolveTarget({ context: 'prod' }, { ...env, FLOTILLA_SERVER: 'http://x', FLOTILLA_TOKEN: 'env-token' })).toMatchObject({
+      server: 'https://prod.example.com',
+      token: 'prod-token',
+    });
     expect(() => resolveTarget({ context: 'staging' }, env)).toThrow(/no context "staging"/);
   });
 

@@ -62,7 +62,10 @@ describe('the flotilla command line at a terminal', () => {
     writeFileSync(file, script.stdout);
     const complete = async (line: string) => {
       const words = line.split(' ');
-      const { stdout } = await run('bash', ['-c', `source ${file}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _flotilla; printf '%s\\n' "\${COMPREPLY[@]}"`]);
+      const { stdout } = await run('bash', [
+        '-c',
+        `source ${file}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _flotilla; printf '%s\\n' "\${COMPREPLY[@]}"`,
+      ]);
       return stdout.split('\n').filter(Boolean);
     };
     expect(await complete('flotilla ap')).toEqual(['app']);
@@ -101,7 +104,9 @@ describe('the flotilla command line at a terminal', () => {
       const env = { FLOTILLA_TOKEN: ADMIN };
       const untrusted = await user.run(['--server', url, 'whoami'], { env });
       expect(untrusted.code, shown(untrusted)).toBe(1);
-      expect(untrusted.stderr.trim()).toMatch(/^error: cannot verify the TLS certificate of https:\/\/127\.0\.0\.1:\d+ \(\w+\) — trust its CA with --ca-file FILE or FLOTILLA_CA_FILE$/);
+      expect(untrusted.stderr.trim()).toMatch(
+        /^error: cannot verify the TLS certificate of https:\/\/127\.0\.0\.1:\d+ \(\w+\) — trust its CA with --ca-file FILE or FLOTILLA_CA_FILE$/,
+      );
       const byOption = await user.run(['--server', url, '--ca-file', ca.cert, 'whoami'], { env });
       expect(byOption.code, shown(byOption)).toBe(0);
       const byEnv = await user.run(['--server', url, 'whoami'], { env: { ...env, FLOTILLA_CA_FILE: ca.cert } });

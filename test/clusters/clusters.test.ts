@@ -11,7 +11,11 @@ const [east, west] = inject('clusters');
 const ADMIN = 'clusters-test-admin-token-0123456789';
 
 const byToken = (name: string, c: { server: string; caData: string }, token: string, labels: Record<string, string> = {}) => ({
-  name, server: c.server, labels, tls: { caData: c.caData }, auth: { type: 'bearerToken', token },
+  name,
+  server: c.server,
+  labels,
+  tls: { caData: c.caData },
+  auth: { type: 'bearerToken', token },
 });
 
 const FLEET_LABELS = {
@@ -39,7 +43,10 @@ describe('the cluster registry', () => {
       admin.post('/api/v1/clusters', byToken('east', east, east.adminToken, FLEET_LABELS.east)),
       admin.post('/api/v1/clusters', byToken('west', west, west.adminToken, FLEET_LABELS.west)),
       admin.post('/api/v1/clusters', {
-        name: 'east-cert', server: east.server, labels: FLEET_LABELS['east-cert'], tls: { caData: east.caData },
+        name: 'east-cert',
+        server: east.server,
+        labels: FLEET_LABELS['east-cert'],
+        tls: { caData: east.caData },
         auth: { type: 'clientCertificate', certData: cert.certData, keyData: cert.keyData },
       }),
       admin.post('/api/v1/clusters', { name: 'west-kubeconfig', kubeconfig: readFileSync(west.kubeconfigPath, 'utf8'), context: west.name }),
@@ -48,16 +55,33 @@ describe('the cluster registry', () => {
   afterAll(() => running.close());
 
   it('registers clusters by token, client certificate and kubeconfig, all Connected with their version', async () => {
-    expect(fleet.map((r) => [r.status, r.body.name])).toEqual([[201, 'east'], [201, 'west'], [201, 'east-cert'], [201, 'west-kubeconfig']]);
+    expect(fleet.map((r) => [r.status, r.body.name])).toEqual([
+      [201, 'east'],
+      [201, 'west'],
+      [201, 'east-cert'],
+      [201, 'west-kubeconfig'],
+    ]);
     for (const r of fleet) {
       expect(r.body.status, r.body.name).toMatchObject({ phase: 'Connected', kubernetesVersion: 'v1.34.4', message: 'connected to Kubernetes v1.34.4' });
       expect(Date.parse(r.body.status.lastCheckedAt)).toBeGreaterThan(Date.now() - 60_000);
     }
     const [byEastToken, byWestToken, byCertificate, byKubeconfig] = fleet.map((r) => r.body);
-    expect(byEastToken).toMatchObject({ server: east.server, labels: FLEET_LABELS.east, tls: { caData: east.caData }, source: 'fields', auth: { type: 'bearerToken', hasToken: true } });
+    expect(byEastToken).toMatchObject({
+      server: east.server,
+      labels: FLEET_LABELS.east,
+      tls: { caData: east.caData },
+      source: 'fields',
+      auth: { type: 'bearerToken', hasToken: true },
+    });
     expect(byWestToken).toMatchObject({ server: west.server, labels: FLEET_LABELS.west, auth: { type: 'bearerToken', hasToken: true } });
     expect(byCertificate.auth).toEqual({ type: 'clientCertificate', hasClientCertificate: true });
-    expect(byKubeconfig).toMatchObject({ source: 'kubeconfig', context: west.name, server: west.server, tls: { caData: west.caData }, auth: { type: 'bearerToken', hasToken: true } });
+    expect(byKubeconfig).toMatchObject({
+      source: 'kubeconfig',
+      context: west.name,
+      server: west.server,
+      tls: { caData: west.caData },
+      auth: { type: 'bearerToken', hasToken: true },
+    });
     // registered for good: read back, each is the cluster it was registered as
     for (const registered of fleet.map((r) => r.body)) {
       const read = await admin.get(`/api/v1/clusters/${registered.name}`);
@@ -198,10 +222,15 @@ describe('the cluster registry', () => {
 
     const audit = await admin.get('/api/v1/audit?limit=500');
     const of = (action: string) =>
-      audit.body.items.filter((e: { action: string; subject: string }) => e.action === action && e.subject === 'short-lived').map((e: { outcome: string; details: { body?: { auth?: unknown } } }) => [e.outcome, e.details.body?.auth]);
+      audit.body.items
+        .filter((e: { action: string; subject: string }) => e.action === action && e.subject === 'short-lived')
+        .map((e: { outcome: string; details: { body?: { auth?: unknown } } }) => [e.outcome, e.details.body?.auth]);
     expect(of('clusters.create')).toEqual([['success', { type: 'bearerToken', token: '[redacted]' }]]);
     expect(of('clusters.update')).toEqual([['success', { type: 'bearerToken', token: '[redacted]' }]]);
-    expect(of('clusters.delete')).toEqual([['failure', undefined], ['success', undefined]]);
+    expect(of('clusters.delete')).toEqual([
+      ['failure', undefined],
+      ['success', undefined],
+    ]);
   });
 });
 
@@ -222,10 +251,19 @@ describe('periodic checks', () => {
     const flaky = bed.get('flaky');
     expect((await admin.post('/api/v1/clusters', byToken('flaky', flaky, flaky.adminToken))).body.status.phase).toBe('Connected');
     await bed.stopCluster('flaky');
-    const down = await eventually('cluster flaky after stop', () => admin.get('/api/v1/clusters/flaky'), (r) => r.body.status.phase === 'Unreachable');
+    const down = await eventually(
+      'cluster flaky after stop',
+      () => admin.get('/api/v1/clusters/flaky'),
+      (r) => r.body.status.phase === 'Unreachable',
+    );
     expect(down.body.status.message).toContain('unreachable');
     await bed.restartCluster('flaky');
-    const up = await eventually('cluster flaky after restart', () => admin.get('/api/v1/clusters/flaky'), (r) => r.body.status.phase === 'Connected', 60_000);
+    const up = await eventually(
+      'cluster flaky after restart',
+      () => admin.get('/api/v1/clusters/flaky'),
+      (r) => r.body.status.phase === 'Connected',
+      60_000,
+    );
     expect(up.body.status.kubernetesVersion).toBe('v1.34.4');
   });
 });

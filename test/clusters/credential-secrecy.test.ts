@@ -15,7 +15,10 @@ const [east, west] = inject('clusters');
 const ADMIN = 'credential-secrecy-admin-token-0123456789';
 
 const byToken = (name: string, c: { server: string; caData: string }, token: string) => ({
-  name, server: c.server, tls: { caData: c.caData }, auth: { type: 'bearerToken', token },
+  name,
+  server: c.server,
+  tls: { caData: c.caData },
+  auth: { type: 'bearerToken', token },
 });
 
 /** A kubeconfig whose user authenticates with a client certificate and key. */
@@ -59,9 +62,14 @@ describe('cluster credentials', () => {
       await call(admin.post('/api/v1/clusters', byToken('secrecy-limited', east, east.limitedToken))),
       await call(admin.post('/api/v1/clusters', byToken('secrecy-wrong', east, wrongToken))),
       await call(admin.post('/api/v1/clusters', byToken('secrecy-unreachable', { server: `https://127.0.0.1:${await freePort()}`, caData: east.caData }, unreachableToken))),
-      await call(admin.post('/api/v1/clusters', {
-        name: 'secrecy-cert', server: east.server, tls: { caData: east.caData }, auth: { type: 'clientCertificate', certData: cert.certData, keyData: cert.keyData },
-      })),
+      await call(
+        admin.post('/api/v1/clusters', {
+          name: 'secrecy-cert',
+          server: east.server,
+          tls: { caData: east.caData },
+          auth: { type: 'clientCertificate', certData: cert.certData, keyData: cert.keyData },
+        }),
+      ),
       await call(admin.post('/api/v1/clusters', { name: 'secrecy-kubeconfig', kubeconfig: readFileSync(west.kubeconfigPath, 'utf8') })),
       await call(admin.post('/api/v1/clusters', { name: 'secrecy-kubeconfig-cert', kubeconfig: kubeconfigWithCertificate(west, kubeconfigCert) })),
     ];
@@ -90,13 +98,14 @@ describe('cluster credentials', () => {
     expect(bodyOf('clusters.create', 'secrecy-cert')).toEqual([expect.objectContaining({ auth: { type: 'clientCertificate', certData: '[redacted]', keyData: '[redacted]' } })]);
     expect(bodyOf('clusters.create', 'secrecy-kubeconfig-cert')).toEqual([{ name: 'secrecy-kubeconfig-cert', kubeconfig: '[redacted]' }]);
     expect(bodyOf('clusters.create', 'Secrecy_Refused')).toEqual([expect.objectContaining({ auth: { type: 'bearerToken', token: '[redacted]' } })]);
-    expect(bodyOf('clusters.update', 'secrecy-token')).toEqual([
-      { auth: { type: 'bearerToken', token: '[redacted]' } },
-      { auth: { type: 'bearerToken', token: '[redacted]' } },
-    ]);
+    expect(bodyOf('clusters.update', 'secrecy-token')).toEqual([{ auth: { type: 'bearerToken', token: '[redacted]' } }, { auth: { type: 'bearerToken', token: '[redacted]' } }]);
 
     // a PEM key can leak decoded, so every full line of its body is a secret of its own
-    const pemLines = (base64: string) => Buffer.from(base64, 'base64').toString('utf8').split('\n').filter((l) => l.length === 64);
+    const pemLines = (base64: string) =>
+      Buffer.from(base64, 'base64')
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.length === 64);
     expect(pemLines(cert.keyData).length).toBeGreaterThan(0);
     expect(pemLines(kubeconfigCert.keyData).length).toBeGreaterThan(0);
     const secrets: [string, string][] = [
@@ -112,7 +121,6 @@ describe('cluster credentials', () => {
       ['kubeconfig client key', kubeconfigCert.keyData],
       ...pemLines(kubeconfigCert.keyData).map((l, i): [string, string] => [`kubeconfig client key PEM line ${i + 1}`, l]),
     ];
-
 
     const live = liveSources(running, responses);
     // the sweep reads real bytes: what is stored or said in clear beside the credentials is found

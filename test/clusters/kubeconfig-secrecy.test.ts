@@ -100,7 +100,9 @@ describe('kubeconfigs that cannot be used', () => {
       return r;
     };
     // one usable cluster, so that the database holds a cluster row and the update path is open
-    const registered = await call(admin.post('/api/v1/clusters', { name: 'kept', server: east.server, tls: { caData: east.caData }, auth: { type: 'bearerToken', token: east.adminToken } }));
+    const registered = await call(
+      admin.post('/api/v1/clusters', { name: 'kept', server: east.server, tls: { caData: east.caData }, auth: { type: 'bearerToken', token: east.adminToken } }),
+    );
     expect(registered.status).toBe(201);
 
     const refusals: { kind: string; what: string; status: number; message: string }[] = [];
@@ -125,8 +127,26 @@ describe('kubeconfigs that cannot be used', () => {
       ['a server URL with user-info and a space', { name: 'bad-server', kubeconfig: kubeconfig(userLines.slice(0, 1), `    server: https://admin:${pass}@exa mple.com:6443`) }],
       ['a server URL that is not one', { name: 'bad-server-2', kubeconfig: kubeconfig(userLines.slice(0, 1), `    server: "${pass}"`) }],
       ['a key that is not base64', { name: 'bad-key', kubeconfig: kubeconfig([`    client-certificate-data: ${cert.certData}`, `    client-key-data: ${pass}!`]) }],
-      ['a key that decodes to something else', { name: 'bad-key-2', kubeconfig: kubeconfig([`    client-certificate-data: ${cert.certData}`, `    client-key-data: ${Buffer.from(`-----BEGIN PRIVATE KEY-----\n${pass}\n-----END PRIVATE KEY-----\n`).toString('base64')}`]) }],
-      ['a certificate that is not one', { name: 'bad-cert', kubeconfig: kubeconfig([`    client-certificate-data: ${Buffer.from(`-----BEGIN CERTIFICATE-----\n${pass}\n-----END CERTIFICATE-----\n`).toString('base64')}`, `    client-key-data: ${cert.keyData}`]) }],
+      [
+        'a key that decodes to something else',
+        {
+          name: 'bad-key-2',
+          kubeconfig: kubeconfig([
+            `    client-certificate-data: ${cert.certData}`,
+            `    client-key-data: ${Buffer.from(`-----BEGIN PRIVATE KEY-----\n${pass}\n-----END PRIVATE KEY-----\n`).toString('base64')}`,
+          ]),
+        },
+      ],
+      [
+        'a certificate that is not one',
+        {
+          name: 'bad-cert',
+          kubeconfig: kubeconfig([
+            `    client-certificate-data: ${Buffer.from(`-----BEGIN CERTIFICATE-----\n${pass}\n-----END CERTIFICATE-----\n`).toString('base64')}`,
+            `    client-key-data: ${cert.keyData}`,
+          ]),
+        },
+      ],
       ['a token that is a list', { name: 'bad-token', kubeconfig: kubeconfig([`    token: [${pass}]`]) }],
       ['a sequence, not a mapping', { name: 'bad-doc', kubeconfig: `- ${pass}\n- ${secrets[0].value}\n` }],
       ['user name and password', { name: 'bad-basic', kubeconfig: kubeconfig(['    username: admin', `    password: ${pass}`]) }],
@@ -144,7 +164,11 @@ describe('kubeconfigs that cannot be used', () => {
     const audit = await call(admin.get('/api/v1/audit?limit=500'));
 
     // a PEM key can leak decoded, so every full line of its body is a secret of its own
-    const pemLines = (base64: string) => Buffer.from(base64, 'base64').toString('utf8').split('\n').filter((l) => l.length === 64);
+    const pemLines = (base64: string) =>
+      Buffer.from(base64, 'base64')
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.length === 64);
     expect(pemLines(cert.keyData).length).toBeGreaterThan(0);
     const swept: [string, string][] = [
       ...secrets.map((s): [string, string] => [s.what, s.value]),
@@ -169,7 +193,11 @@ describe('kubeconfigs that cannot be used', () => {
     process.emitWarning('flotilla-warning-probe');
     await new Promise((r) => setImmediate(r));
     expect(warnings.join('\n')).toContain('flotilla-warning-probe');
-    const leaks = swept.flatMap(([what, secret]) => Object.entries(sources).filter(([, bytes]) => bytes.includes(secret)).map(([where]) => `${what} in ${where}`));
+    const leaks = swept.flatMap(([what, secret]) =>
+      Object.entries(sources)
+        .filter(([, bytes]) => bytes.includes(secret))
+        .map(([where]) => `${what} in ${where}`),
+    );
     expect(leaks).toEqual([]);
 
     // every refusal is a client error that says what is wrong; a syntax error says where
@@ -180,7 +208,9 @@ describe('kubeconfigs that cannot be used', () => {
     }
     expect(refusals.find((r) => r.kind === 'a token that is a list')).toMatchObject({ status: 400, message: 'kubeconfig user "admin": token must be a string' });
     expect(refusals.find((r) => r.kind === 'a server URL with user-info and a space')?.message).toBe('kubeconfig server is not a valid URL');
-    expect(refusals.find((r) => r.kind === 'a duplicate key' && r.what === 'token')?.message).toBe('kubeconfig is not valid YAML: line 12, column 5: a duplicate key (DUPLICATE_KEY)');
+    expect(refusals.find((r) => r.kind === 'a duplicate key' && r.what === 'token')?.message).toBe(
+      'kubeconfig is not valid YAML: line 12, column 5: a duplicate key (DUPLICATE_KEY)',
+    );
     for (const r of notJson) {
       expect(r.body).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.stringMatching(/^request body is not valid JSON( \(at character \d+\))?$/) });
     }

@@ -20,16 +20,21 @@ const MARKER = `flotilla-marker-${randomBytes(8).toString('hex')}`;
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-const send = (status: number, type: string, body: string, headers: Record<string, string> = {}): Handler => (_req, res) => {
-  res.writeHead(status, { 'content-type': type, ...headers });
-  res.end(body);
-};
+const send =
+  (status: number, type: string, body: string, headers: Record<string, string> = {}): Handler =>
+  (_req, res) => {
+    res.writeHead(status, { 'content-type': type, ...headers });
+    res.end(body);
+  };
 
 /** A real version document, as kube-apiserver answers /version. */
 const VERSION = JSON.stringify({ major: '1', minor: '34', gitVersion: 'v1.34.4', platform: 'linux/amd64' });
 
 /** Answers /version as Kubernetes does and everything else with `rest`. */
-const versionThen = (rest: Handler): Handler => (req, res) => (req.url === '/version' ? send(200, 'application/json', VERSION)(req, res) : rest(req, res));
+const versionThen =
+  (rest: Handler): Handler =>
+  (req, res) =>
+    req.url === '/version' ? send(200, 'application/json', VERSION)(req, res) : rest(req, res);
 
 describe('a cluster check against something that is not Kubernetes', () => {
   let running: RunningApp;
@@ -71,20 +76,55 @@ describe('a cluster check against something that is not Kubernetes', () => {
   }
 
   it.each([
-    ['an HTML page answering 200', 'html-200', send(200, 'text/html; charset=utf-8', `<html><body>Welcome ${MARKER}</body></html>`), 'GET /version with HTTP 200 (text/html), not a Kubernetes version document'],
-    ['a redirect to a login page', 'redirect-302', send(302, 'text/html', `<a href="/login">${MARKER}</a>`, { location: `/login?next=${MARKER}` }), 'GET /version with HTTP 302 (text/html), not a Kubernetes API answer'],
+    [
+      'an HTML page answering 200',
+      'html-200',
+      send(200, 'text/html; charset=utf-8', `<html><body>Welcome ${MARKER}</body></html>`),
+      'GET /version with HTTP 200 (text/html), not a Kubernetes version document',
+    ],
+    [
+      'a redirect to a login page',
+      'redirect-302',
+      send(302, 'text/html', `<a href="/login">${MARKER}</a>`, { location: `/login?next=${MARKER}` }),
+      'GET /version with HTTP 302 (text/html), not a Kubernetes API answer',
+    ],
     ['an empty redirect', 'redirect-empty', send(302, 'text/plain', '', { location: '/login' }), 'GET /version with HTTP 302 (text/plain), not a Kubernetes API answer'],
-    ['another service’s JSON answering 200', 'json-200', send(200, 'application/json', JSON.stringify({ status: 'ok', message: MARKER, gitVersion: MARKER })), 'GET /version with HTTP 200 (application/json), not a Kubernetes version document'],
-    ['JSON that is not valid, with a JSON content type', 'bad-json', send(200, 'application/json', `{"gitVersion": "${MARKER}"`), 'GET /version with HTTP 200 (application/json), not a Kubernetes version document'],
+    [
+      'another service’s JSON answering 200',
+      'json-200',
+      send(200, 'application/json', JSON.stringify({ status: 'ok', message: MARKER, gitVersion: MARKER })),
+      'GET /version with HTTP 200 (application/json), not a Kubernetes version document',
+    ],
+    [
+      'JSON that is not valid, with a JSON content type',
+      'bad-json',
+      send(200, 'application/json', `{"gitVersion": "${MARKER}"`),
+      'GET /version with HTTP 200 (application/json), not a Kubernetes version document',
+    ],
   ])('reports %s as Error naming only status and content type', async (_, name, handler, expected) => {
     const { url, status } = await registerAt(name, handler);
-    expect(status).toEqual({ phase: 'Error', kubernetesVersion: null, message: `not a Kubernetes API server: ${url} answered ${expected}; check the server address`, lastCheckedAt: expect.any(String) });
+    expect(status).toEqual({
+      phase: 'Error',
+      kubernetesVersion: null,
+      message: `not a Kubernetes API server: ${url} answered ${expected}; check the server address`,
+      lastCheckedAt: expect.any(String),
+    });
   });
 
   it.each([
-    ['a JSON error body that is not a Status', 'json-500', send(500, 'application/json', JSON.stringify({ message: MARKER, error: MARKER })), 'get version at cluster scope: HTTP 500 (application/json) that is not a Kubernetes Status'],
+    [
+      'a JSON error body that is not a Status',
+      'json-500',
+      send(500, 'application/json', JSON.stringify({ message: MARKER, error: MARKER })),
+      'get version at cluster scope: HTTP 500 (application/json) that is not a Kubernetes Status',
+    ],
     ['a plain-text 404', 'text-404', send(404, 'text/plain', `no such page: ${MARKER}`), 'get version at cluster scope: HTTP 404 (text/plain) that is not a Kubernetes Status'],
-    ['a header that is not a media type', 'odd-type', send(503, `${MARKER} <b>`, MARKER), 'get version at cluster scope: HTTP 503 (an unrecognised content type) that is not a Kubernetes Status'],
+    [
+      'a header that is not a media type',
+      'odd-type',
+      send(503, `${MARKER} <b>`, MARKER),
+      'get version at cluster scope: HTTP 503 (an unrecognised content type) that is not a Kubernetes Status',
+    ],
   ])('never repeats %s', async (_, name, handler, expected) => {
     const { status } = await registerAt(name, handler);
     expect(status).toMatchObject({ phase: 'Error', kubernetesVersion: null, message: `unexpected answer from the API server: ${expected}` });
@@ -100,7 +140,15 @@ describe('a cluster check against something that is not Kubernetes', () => {
   });
 
   it('still shows what a Kubernetes Status says, and is Connected when the server answers as Kubernetes does', async () => {
-    const forbidden = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'namespaces is forbidden: User "x" cannot list resource "namespaces"', reason: 'Forbidden', code: 403 });
+    const forbidden = JSON.stringify({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'namespaces is forbidden: User "x" cannot list resource "namespaces"',
+      reason: 'Forbidden',
+      code: 403,
+    });
     const refused = await registerAt('status-403', versionThen(send(403, 'application/json', forbidden)));
     expect(refused.status.phase).toBe('Error');
     expect(refused.status.message).toContain('may not list namespaces (403)');

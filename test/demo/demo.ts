@@ -25,13 +25,24 @@ const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} 
 const guestbook = (message: string): Record<string, string> => ({
   'apps/guestbook/configmap.yaml': stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'guestbook' }, data: { message, color: 'blue' } }),
   'apps/guestbook/deployment.yaml': stringify({
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'guestbook' },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'guestbook' },
     spec: {
-      replicas: 2, selector: { matchLabels: { app: 'guestbook' } },
-      template: { metadata: { labels: { app: 'guestbook' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27', ports: [{ containerPort: 80 }], envFrom: [{ configMapRef: { name: 'guestbook' } }] }] } },
+      replicas: 2,
+      selector: { matchLabels: { app: 'guestbook' } },
+      template: {
+        metadata: { labels: { app: 'guestbook' } },
+        spec: { containers: [{ name: 'web', image: 'nginx:1.27', ports: [{ containerPort: 80 }], envFrom: [{ configMapRef: { name: 'guestbook' } }] }] },
+      },
     },
   }),
-  'apps/guestbook/service.yaml': stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'guestbook' }, spec: { selector: { app: 'guestbook' }, ports: [{ port: 80, targetPort: 80 }] } }),
+  'apps/guestbook/service.yaml': stringify({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'guestbook' },
+    spec: { selector: { app: 'guestbook' }, ports: [{ port: 80, targetPort: 80 }] },
+  }),
 });
 
 /** 8080 as `npm start` uses, unless something already listens there. */
@@ -57,7 +68,11 @@ async function markDeploymentsAvailable(c: TestCluster): Promise<void> {
     if (s.observedGeneration === d.metadata.generation && s.availableReplicas === replicas && s.updatedReplicas === replicas && s.replicas === replicas) continue;
     const now = new Date().toISOString();
     const status = {
-      observedGeneration: d.metadata.generation, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas,
+      observedGeneration: d.metadata.generation,
+      replicas,
+      updatedReplicas: replicas,
+      readyReplicas: replicas,
+      availableReplicas: replicas,
       conditions: [
         { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', lastUpdateTime: now, lastTransitionTime: now },
         { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', lastUpdateTime: now, lastTransitionTime: now },
@@ -70,14 +85,23 @@ async function markDeploymentsAvailable(c: TestCluster): Promise<void> {
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => '  ' + r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map(
+      (r) =>
+        '  ' +
+        r
+          .map((cell, i) => cell.padEnd(widths[i]))
+          .join('  ')
+          .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** A shell script that changes the guestbook, pushes, and announces the push as GitHub would. */
 function pushScript(vars: Record<'WORK' | 'BARE' | 'CLONE_URL' | 'API' | 'SECRET', string>): string {
   const script = [
     '#!/usr/bin/env bash',
-    '# Changes the guestbook\'s message, commits, pushes, and sends the push webhook GitHub would send:',
+    "# Changes the guestbook's message, commits, pushes, and sends the push webhook GitHub would send:",
     '# the body signed with the repository\'s webhook secret (X-Hub-Signature-256).   bash $0 "new message"',
     'set -euo pipefail',
     'message=$(printf %s "${1:-changed at $(date +%T)}" | tr -cd \'[:alnum:] .,!?:-\')',
@@ -90,7 +114,7 @@ function pushScript(vars: Record<'WORK' | 'BARE' | 'CLONE_URL' | 'API' | 'SECRET
     'body=\'{"ref":"refs/heads/main","after":"\'$sha\'","repository":{"clone_url":"@CLONE_URL@"}}\'',
     "signature=$(printf %s \"$body\" | openssl dgst -sha256 -hmac '@SECRET@' | sed 's/^.*= //')",
     'curl -s -o /dev/null -w "pushed ${sha:0:7}, webhook answered %{http_code}\\n" -X POST \'@API@/webhooks/git\' \\',
-    '  -H \'content-type: application/json\' -H \'x-github-event: push\' -H "x-github-delivery: demo-$sha" \\',
+    "  -H 'content-type: application/json' -H 'x-github-event: push' -H \"x-github-delivery: demo-$sha\" \\",
     '  -H "x-hub-signature-256: sha256=$signature" -d "$body"',
     '',
   ].join('\n');
@@ -115,15 +139,19 @@ async function main(): Promise<void> {
   const abortStart = new AbortController(); // a stop while the service starts need not wait for it
   let stopping: Promise<void> | undefined;
   let standIn = true;
-  const stop = (why: string, code = 0) => (stopping ??= (async () => {
-    standIn = false;
-    console.log(`\n${why}: stopping the service, the clusters and the git server`);
-    abortStart.abort();
-    await service?.then((s) => s.stop(), () => undefined);
-    await Promise.allSettled([bed?.then((b) => b.stop()), git?.then((g) => g.stop())]);
-    rmSync(dir, { recursive: true, force: true });
-    process.exit(code);
-  })());
+  const stop = (why: string, code = 0) =>
+    (stopping ??= (async () => {
+      standIn = false;
+      console.log(`\n${why}: stopping the service, the clusters and the git server`);
+      abortStart.abort();
+      await service?.then(
+        (s) => s.stop(),
+        () => undefined,
+      );
+      await Promise.allSettled([bed?.then((b) => b.stop()), git?.then((g) => g.stop())]);
+      rmSync(dir, { recursive: true, force: true });
+      process.exit(code);
+    })());
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
   watchAncestors((pid) => void stop(`process ${pid} it was started under exited`), ancestors);
 
@@ -132,10 +160,18 @@ async function main(): Promise<void> {
     // its log goes to a file the newcomer is pointed at, and at info as with `npm start`; if this
     // script dies outright the service is sent SIGTERM and shuts down gracefully
     service = ServiceProcess.start({
-      dataDir: join(dir, 'data'), port, logFile, parentDeathSignal: 'TERM', signal: abortStart.signal, startTimeoutMs: 90_000,
+      dataDir: join(dir, 'data'),
+      port,
+      logFile,
+      parentDeathSignal: 'TERM',
+      signal: abortStart.signal,
+      startTimeoutMs: 90_000,
       env: {
-        FLOTILLA_LOG_LEVEL: 'info', FLOTILLA_ADMIN_TOKEN: token,
-        FLOTILLA_GIT__ALLOW_INSECURE_HTTP: 'true', FLOTILLA_SYNC__MIN_INTERVAL_SECONDS: '5', FLOTILLA_SYNC__HEALTH_RECHECK_SECONDS: '2',
+        FLOTILLA_LOG_LEVEL: 'info',
+        FLOTILLA_ADMIN_TOKEN: token,
+        FLOTILLA_GIT__ALLOW_INSECURE_HTTP: 'true',
+        FLOTILLA_SYNC__MIN_INTERVAL_SECONDS: '5',
+        FLOTILLA_SYNC__HEALTH_RECHECK_SECONDS: '2',
       },
     });
     service.catch(() => undefined); // awaited below; not unhandled while the clusters start
@@ -160,20 +196,33 @@ async function main(): Promise<void> {
     };
     const regions: Record<string, string> = { 'demo-east': 'us-east', 'demo-west': 'eu-west' };
     for (const c of clusters) {
-      await must(`registering ${c.name}`, api.post('/api/v1/clusters', {
-        name: c.name, server: c.server, labels: { env: 'staging', region: regions[c.name] }, tls: { caData: c.caData }, auth: { type: 'bearerToken', token: c.adminToken },
-      }));
+      await must(
+        `registering ${c.name}`,
+        api.post('/api/v1/clusters', {
+          name: c.name,
+          server: c.server,
+          labels: { env: 'staging', region: regions[c.name] },
+          tls: { caData: c.caData },
+          auth: { type: 'bearerToken', token: c.adminToken },
+        }),
+      );
     }
     await must('registering the repository', api.post('/api/v1/repositories', { name: 'demo', url: server.url('demo'), webhookSecret }));
     const registered = Date.now();
-    await must('creating the application', api.post('/api/v1/applications', {
-      name: APP, labels: { team: 'demo' }, repository: 'demo', path: 'apps/guestbook',
-      destinations: [
-        { clusterSelector: { matchLabels: { env: 'staging' } }, namespace: 'guestbook-{{cluster.name}}' },
-        { cluster: 'demo-east', namespace: 'guestbook-canary' },
-      ],
-      syncPolicy: { automated: true, prune: true, selfHeal: true, intervalSeconds: INTERVAL_SECONDS },
-    }));
+    await must(
+      'creating the application',
+      api.post('/api/v1/applications', {
+        name: APP,
+        labels: { team: 'demo' },
+        repository: 'demo',
+        path: 'apps/guestbook',
+        destinations: [
+          { clusterSelector: { matchLabels: { env: 'staging' } }, namespace: 'guestbook-{{cluster.name}}' },
+          { cluster: 'demo-east', namespace: 'guestbook-canary' },
+        ],
+        syncPolicy: { automated: true, prune: true, selfHeal: true, intervalSeconds: INTERVAL_SECONDS },
+      }),
+    );
     console.log(`application ${APP} created ${seconds(started)} after start; waiting for its targets …`);
 
     let view: any;
@@ -187,9 +236,15 @@ async function main(): Promise<void> {
       if (Date.now() > deadline) throw new Error(`not all Synced and Healthy after 120 s:\n${JSON.stringify(view.status.targets, null, 2)}`);
     }
     console.log(`\nall ${view.status.targets.length} targets Synced and Healthy: ${seconds(registered)} after the application was created, ${seconds(started)} after start`);
-    console.log('(no controller-manager runs in the test bed: this script writes each Deployment\'s status as its controller would, which is what makes health Healthy; no pod runs)\n');
-    console.log(table([['CLUSTER', 'NAMESPACE', 'SYNC', 'HEALTH', 'REVISION'],
-      ...view.status.targets.map((t: any) => [t.cluster, t.namespace, t.sync, t.health, t.revision?.shortSha ?? '-'])]));
+    console.log(
+      "(no controller-manager runs in the test bed: this script writes each Deployment's status as its controller would, which is what makes health Healthy; no pod runs)\n",
+    );
+    console.log(
+      table([
+        ['CLUSTER', 'NAMESPACE', 'SYNC', 'HEALTH', 'REVISION'],
+        ...view.status.targets.map((t: any) => [t.cluster, t.namespace, t.sync, t.health, t.revision?.shortSha ?? '-']),
+      ]),
+    );
 
     const script = join(dir, 'push-change.sh');
     writeFileSync(script, pushScript({ WORK: join(server.root, '.work', 'demo'), BARE: repo.dir, CLONE_URL: server.url('demo'), API: `${base}/api/v1`, SECRET: webhookSecret }));

@@ -18,7 +18,10 @@ describe('sync engine: access and render errors', () => {
     expect(entry.message).toMatch(new RegExp(`^forbidden: cannot (get|patch) configmaps "settings" in namespace ${outside}`));
 
     // inside its namespace the same token works
-    const inside = await engine.sync({ target: { application: 'boxed', cluster: east.name, namespace: east.limitedNamespace }, objects: [configMap(uniqueName('settings'), { a: '1' })] });
+    const inside = await engine.sync({
+      target: { application: 'boxed', cluster: east.name, namespace: east.limitedNamespace },
+      objects: [configMap(uniqueName('settings'), { a: '1' })],
+    });
     expect(inside.counts).toMatchObject({ created: 1, failed: 0 });
   });
 
@@ -26,10 +29,7 @@ describe('sync engine: access and render errors', () => {
     const namespace = uniqueName();
     const root = writeTree({
       'apps/x/a.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\ndata:\n  a: "1"\n`,
-      'apps/x/b.yaml': [
-        'apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: second', 'data:', '  good: "yes"',
-        '  url: http://x: y', '  next: "1"', '',
-      ].join('\n'),
+      'apps/x/b.yaml': ['apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: second', 'data:', '  good: "yes"', '  url: http://x: y', '  next: "1"', ''].join('\n'),
     });
     const renderer = new PlainManifestRenderer();
     const error = await renderer.render(root, 'apps/x', { application: 'x', cluster: east.name, namespace }).catch((e) => e);
@@ -50,7 +50,10 @@ describe('sync engine: access and render errors', () => {
     symlinkSync('../../base', join(root, 'apps/z/base'));
     symlinkSync('.', join(root, 'apps/z/self'));
     const objects = await new PlainManifestRenderer().render(root, 'apps/z', { application: 'z', cluster: east.name, namespace: 'n' });
-    expect(objects.map((o) => [o.source.file, o.object.metadata.name])).toEqual([['apps/z/base/config.yaml', 'shared'], ['apps/z/own.yaml', 'own']]);
+    expect(objects.map((o) => [o.source.file, o.object.metadata.name])).toEqual([
+      ['apps/z/base/config.yaml', 'shared'],
+      ['apps/z/own.yaml', 'own'],
+    ]);
   });
 
   it('refuses a symlink that leaves the repository and a path with ..', async () => {

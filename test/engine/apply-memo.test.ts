@@ -27,7 +27,13 @@ describe('the apply memo', () => {
     expect(first.counts).toMatchObject({ failed: 0 });
     const inventory: Inventory = first.inventory;
     const applied = (await client.get('v1', 'ConfigMap', 'settings', namespace))!.metadata.resourceVersion;
-    await eventually('the apply seen by the watch', async () => (await live.get(ref))?.metadata.resourceVersion, (rv) => rv === applied, 10_000, 50);
+    await eventually(
+      'the apply seen by the watch',
+      async () => (await live.get(ref))?.metadata.resourceVersion,
+      (rv) => rv === applied,
+      10_000,
+      50,
+    );
     expect(live.remembered(ref), 'the apply was remembered').toBeDefined();
 
     // the memo is in use: unchanged without a dry run
@@ -38,16 +44,34 @@ describe('the apply memo', () => {
 
     // edited by hand: the live resourceVersion moved on from the memo's
     const edited = await editObject(west, 'ConfigMap', namespace, 'settings', { data: { mode: 'edited' } });
-    await eventually('the edit seen by the watch', async () => (await live.get(ref))?.metadata.resourceVersion, (rv) => rv === edited.metadata.resourceVersion, 10_000, 50);
+    await eventually(
+      'the edit seen by the watch',
+      async () => (await live.get(ref))?.metadata.resourceVersion,
+      (rv) => rv === edited.metadata.resourceVersion,
+      10_000,
+      50,
+    );
     const afterEdit = await engine.plan({ target, objects: [configMap('settings', { mode: 'git' })], inventory, dryRun: true });
-    expect(afterEdit.changes.find((c) => c.ref.name === 'settings'), 'a hand edit since the apply').toMatchObject({ action: 'configured' });
+    expect(
+      afterEdit.changes.find((c) => c.ref.name === 'settings'),
+      'a hand edit since the apply',
+    ).toMatchObject({ action: 'configured' });
 
     // healed: the memo is fresh again; then git changes, the live object does not
     const healed = await engine.sync({ target, objects: [configMap('settings', { mode: 'git' })], inventory });
     expect(healed.counts).toMatchObject({ configured: 1, failed: 0 });
     const reapplied = (await client.get('v1', 'ConfigMap', 'settings', namespace))!.metadata.resourceVersion;
-    await eventually('the heal seen by the watch', async () => (await live.get(ref))?.metadata.resourceVersion, (rv) => rv === reapplied, 10_000, 50);
+    await eventually(
+      'the heal seen by the watch',
+      async () => (await live.get(ref))?.metadata.resourceVersion,
+      (rv) => rv === reapplied,
+      10_000,
+      50,
+    );
     const gitChanged = await engine.plan({ target, objects: [configMap('settings', { mode: 'git-2' })], inventory, dryRun: true });
-    expect(gitChanged.changes.find((c) => c.ref.name === 'settings'), 'a git change since the apply').toMatchObject({ action: 'configured' });
+    expect(
+      gitChanged.changes.find((c) => c.ref.name === 'settings'),
+      'a git change since the apply',
+    ).toMatchObject({ action: 'configured' });
   }, 60_000);
 });

@@ -116,21 +116,46 @@ describe('sync engine: apply', () => {
 
   it('applies a CRD and its custom resource, a Namespace, RBAC, ConfigMap, Secret, Service and Deployment in one run, all in the target namespace', async () => {
     const objects = await new PlainManifestRenderer().render(root, 'apps/shop', target);
-    expect(objects.map((o) => o.object.kind)).toEqual(['Widget', 'Secret', 'ConfigMap', 'CustomResourceDefinition', 'Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'Service', 'Deployment']);
+    expect(objects.map((o) => o.object.kind)).toEqual([
+      'Widget',
+      'Secret',
+      'ConfigMap',
+      'CustomResourceDefinition',
+      'Namespace',
+      'ServiceAccount',
+      'Role',
+      'RoleBinding',
+      'Service',
+      'Deployment',
+    ]);
     const result = await engine.sync({ target, objects, prune: true, clusterResources: ['*'] });
     expect(result.changes.filter((c) => c.action !== 'created')).toEqual([]);
     expect(result.ok).toBe(true);
     // CRD first, then the Namespaces stage (the rendered namespace and the target namespace, by
     // name), then namespaced kinds by kind order
     expect(result.changes.map((c) => `${c.ref.kind}/${c.ref.name}`)).toEqual([
-      `CustomResourceDefinition/widgets.${group}`, ...[extraNamespace, namespace].sort().map((n) => `Namespace/${n}`),
-      'ServiceAccount/shop', 'Secret/creds', 'ConfigMap/settings', 'Role/shop-reader', 'RoleBinding/shop-reader',
-      'Service/web', 'Deployment/web', 'Widget/gear',
+      `CustomResourceDefinition/widgets.${group}`,
+      ...[extraNamespace, namespace].sort().map((n) => `Namespace/${n}`),
+      'ServiceAccount/shop',
+      'Secret/creds',
+      'ConfigMap/settings',
+      'Role/shop-reader',
+      'RoleBinding/shop-reader',
+      'Service/web',
+      'Deployment/web',
+      'Widget/gear',
     ]);
     expect(result.inventory).toHaveLength(10);
-    for (const kindPath of ['/api/v1/namespaces/NS/serviceaccounts/shop', '/api/v1/namespaces/NS/secrets/creds', '/api/v1/namespaces/NS/configmaps/settings',
-      '/apis/rbac.authorization.k8s.io/v1/namespaces/NS/roles/shop-reader', '/apis/rbac.authorization.k8s.io/v1/namespaces/NS/rolebindings/shop-reader',
-      '/api/v1/namespaces/NS/services/web', '/apis/apps/v1/namespaces/NS/deployments/web', `/apis/${group}/v1/namespaces/NS/widgets/gear`]) {
+    for (const kindPath of [
+      '/api/v1/namespaces/NS/serviceaccounts/shop',
+      '/api/v1/namespaces/NS/secrets/creds',
+      '/api/v1/namespaces/NS/configmaps/settings',
+      '/apis/rbac.authorization.k8s.io/v1/namespaces/NS/roles/shop-reader',
+      '/apis/rbac.authorization.k8s.io/v1/namespaces/NS/rolebindings/shop-reader',
+      '/api/v1/namespaces/NS/services/web',
+      '/apis/apps/v1/namespaces/NS/deployments/web',
+      `/apis/${group}/v1/namespaces/NS/widgets/gear`,
+    ]) {
       const live = await client.request('GET', kindPath.replace('NS', namespace));
       expect(live.metadata.namespace).toBe(namespace);
       expect(live.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'flotilla', 'flotilla.io/application': 'shop' });
@@ -139,7 +164,16 @@ describe('sync engine: apply', () => {
     const crd = await client.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', `widgets.${group}`);
     expect(crd!.metadata.annotations![TRACKING_ID_ANNOTATION]).toBe('shop:_cluster');
     const widget = await client.get(`${group}/v1`, 'Widget', 'gear', namespace);
-    expect(widget!.spec).toEqual({ size: 3, shape: { corners: 4, edges: [{ length: 1.5, label: 'top' }, { length: 2, label: 'side' }] } });
+    expect(widget!.spec).toEqual({
+      size: 3,
+      shape: {
+        corners: 4,
+        edges: [
+          { length: 1.5, label: 'top' },
+          { length: 2, label: 'side' },
+        ],
+      },
+    });
     const secret = await client.get('v1', 'Secret', 'creds', namespace);
     expect(Buffer.from(secret!.data.password, 'base64').toString()).toBe('hunter2');
   });
@@ -147,11 +181,15 @@ describe('sync engine: apply', () => {
   it('writes nothing on a second apply of the same objects: every resourceVersion stays', async () => {
     const objects = await new PlainManifestRenderer().render(root, 'apps/shop', target);
     const refs = (await engine.sync({ target, objects, dryRun: true, clusterResources: ['*'] })).inventory;
-    const versionsBefore = await Promise.all(refs.map(async (r) => (await client.get(r.group ? `${r.group}/${r.version}` : r.version, r.kind, r.name, r.namespace))!.metadata.resourceVersion));
+    const versionsBefore = await Promise.all(
+      refs.map(async (r) => (await client.get(r.group ? `${r.group}/${r.version}` : r.version, r.kind, r.name, r.namespace))!.metadata.resourceVersion),
+    );
     const again = await engine.sync({ target, objects, prune: true, clusterResources: ['*'] });
     expect(again.changes.map((c) => c.action)).toEqual(Array(10).fill('unchanged'));
     expect(again.counts).toMatchObject({ created: 0, configured: 0, unchanged: 10, failed: 0 });
-    const versionsAfter = await Promise.all(refs.map(async (r) => (await client.get(r.group ? `${r.group}/${r.version}` : r.version, r.kind, r.name, r.namespace))!.metadata.resourceVersion));
+    const versionsAfter = await Promise.all(
+      refs.map(async (r) => (await client.get(r.group ? `${r.group}/${r.version}` : r.version, r.kind, r.name, r.namespace))!.metadata.resourceVersion),
+    );
     expect(versionsAfter).toEqual(versionsBefore);
   });
 

@@ -19,8 +19,14 @@ describe('sync engine: drift', () => {
     expect(await engine.drift({ target, objects: objects(), inventory: first.inventory })).toEqual([]);
 
     // as `kubectl edit` would: an update by another manager
-    const edited = await clusterRequest(east, east.adminToken, 'PATCH',
-      `/apis/apps/v1/namespaces/${namespace}/deployments/web?fieldManager=kubectl-edit`, { spec: { replicas: 5 } }, 'application/merge-patch+json');
+    const edited = await clusterRequest(
+      east,
+      east.adminToken,
+      'PATCH',
+      `/apis/apps/v1/namespaces/${namespace}/deployments/web?fieldManager=kubectl-edit`,
+      { spec: { replicas: 5 } },
+      'application/merge-patch+json',
+    );
     expect(edited.status).toBe(200);
     expect(await client.delete('v1', 'ConfigMap', 'flags', namespace)).toBe(true);
 
@@ -44,10 +50,18 @@ describe('sync engine: health', () => {
   const engine = new SyncEngine(client);
   const namespace = uniqueName();
   const ref = (kind: string, name: string, group = ''): ObjectRef => ({ group, version: 'v1', kind, namespace, name });
-  const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'broken' }, spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'x', image: 'tool:1' }] } } } };
+  const job = {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'broken' },
+    spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'x', image: 'tool:1' }] } } },
+  };
 
   it('judges Deployments and Jobs by the status their controllers write, and objects without status by the documented rules', async () => {
-    const result = await engine.sync({ target: { application: 'healthy', cluster: east.name, namespace }, objects: [deployment('rolled', 2), deployment('stuck', 2), deployment('fresh', 1), job, configMap('plain', { a: '1' })] });
+    const result = await engine.sync({
+      target: { application: 'healthy', cluster: east.name, namespace },
+      objects: [deployment('rolled', 2), deployment('stuck', 2), deployment('fresh', 1), job, configMap('plain', { a: '1' })],
+    });
     expect(result.ok).toBe(true);
     // nothing has written any status yet: workloads are Progressing, a ConfigMap is Healthy
     const before = Object.fromEntries(result.health.resources.map((r) => [r.ref.name, r.status]));
@@ -56,27 +70,56 @@ describe('sync engine: health', () => {
 
     const now = new Date().toISOString();
     await client.patchStatus('apps/v1', 'Deployment', 'rolled', namespace, {
-      observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2,
+      observedGeneration: 1,
+      replicas: 2,
+      updatedReplicas: 2,
+      readyReplicas: 2,
+      availableReplicas: 2,
       conditions: [
         { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', lastUpdateTime: now, lastTransitionTime: now },
         { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', lastUpdateTime: now, lastTransitionTime: now },
       ],
     });
     await client.patchStatus('apps/v1', 'Deployment', 'stuck', namespace, {
-      observedGeneration: 1, replicas: 2, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1,
-      conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "stuck-1" has timed out progressing.', lastUpdateTime: now, lastTransitionTime: now }],
+      observedGeneration: 1,
+      replicas: 2,
+      updatedReplicas: 1,
+      readyReplicas: 1,
+      availableReplicas: 1,
+      conditions: [
+        {
+          type: 'Progressing',
+          status: 'False',
+          reason: 'ProgressDeadlineExceeded',
+          message: 'ReplicaSet "stuck-1" has timed out progressing.',
+          lastUpdateTime: now,
+          lastTransitionTime: now,
+        },
+      ],
     });
     await client.patchStatus('batch/v1', 'Job', 'broken', namespace, {
-      startTime: now, failed: 1,
+      startTime: now,
+      failed: 1,
       conditions: [
-        { type: 'FailureTarget', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastProbeTime: now, lastTransitionTime: now },
+        {
+          type: 'FailureTarget',
+          status: 'True',
+          reason: 'BackoffLimitExceeded',
+          message: 'Job has reached the specified backoff limit',
+          lastProbeTime: now,
+          lastTransitionTime: now,
+        },
         { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastProbeTime: now, lastTransitionTime: now },
       ],
     });
 
     const health = await engine.health([
-      ref('Deployment', 'rolled', 'apps'), ref('Deployment', 'stuck', 'apps'), ref('Deployment', 'fresh', 'apps'),
-      ref('Job', 'broken', 'batch'), ref('ConfigMap', 'plain'), ref('ConfigMap', 'never-created'),
+      ref('Deployment', 'rolled', 'apps'),
+      ref('Deployment', 'stuck', 'apps'),
+      ref('Deployment', 'fresh', 'apps'),
+      ref('Job', 'broken', 'batch'),
+      ref('ConfigMap', 'plain'),
+      ref('ConfigMap', 'never-created'),
     ]);
     const byName = Object.fromEntries(health.resources.map((r) => [r.ref.name, r]));
     expect(byName.rolled).toMatchObject({ status: 'Healthy' });

@@ -13,19 +13,44 @@ function gadgetCrd(group: string) {
     kind: 'CustomResourceDefinition',
     metadata: { name: `gadgets.${group}` },
     spec: {
-      group, scope: 'Namespaced',
+      group,
+      scope: 'Namespaced',
       names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget', listKind: 'GadgetList' },
-      versions: [{
-        name: 'v1alpha1', served: true, storage: true,
-        schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: {
-          rollout: { type: 'object', properties: {
-            steps: { type: 'array', items: { type: 'object', properties: {
-              weight: { type: 'integer' }, pause: { type: 'object', properties: { duration: { type: 'string' } } },
-              analysis: { type: 'object', properties: { templates: { type: 'array', items: { type: 'string' } } } },
-            } } },
-          } },
-        } } } } },
-      }],
+      versions: [
+        {
+          name: 'v1alpha1',
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: {
+                  type: 'object',
+                  properties: {
+                    rollout: {
+                      type: 'object',
+                      properties: {
+                        steps: {
+                          type: 'array',
+                          items: {
+                            type: 'object',
+                            properties: {
+                              weight: { type: 'integer' },
+                              pause: { type: 'object', properties: { duration: { type: 'string' } } },
+                              analysis: { type: 'object', properties: { templates: { type: 'array', items: { type: 'string' } } } },
+                            },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      ],
     },
   };
 }
@@ -39,8 +64,17 @@ describe('sync engine: every field reaches the server untouched', () => {
 
   it('stores a custom resource with a deeply nested schema and a Deployment with recent pod fields exactly as sent', async () => {
     const gadget = {
-      apiVersion: `${group}/v1alpha1`, kind: 'Gadget', metadata: { name: 'canary' },
-      spec: { rollout: { steps: [{ weight: 10, pause: { duration: '5m' } }, { weight: 50, analysis: { templates: ['latency', 'errors'] } }] } },
+      apiVersion: `${group}/v1alpha1`,
+      kind: 'Gadget',
+      metadata: { name: 'canary' },
+      spec: {
+        rollout: {
+          steps: [
+            { weight: 10, pause: { duration: '5m' } },
+            { weight: 50, analysis: { templates: ['latency', 'errors'] } },
+          ],
+        },
+      },
     };
     const web = deployment('web', 2);
     const podSpec = web.spec.template.spec as Record<string, any>;
@@ -49,8 +83,10 @@ describe('sync engine: every field reaches the server untouched', () => {
     podSpec.containers[0].resources = { requests: { cpu: '250m', memory: '128Mi' } };
     const result = await engine.sync({ target, objects: [gadget, gadgetCrd(group), web], clusterResources: ['apiextensions.k8s.io/CustomResourceDefinition'] });
     expect(result.changes.map((c) => [c.ref.kind, c.action, c.message])).toEqual([
-      ['CustomResourceDefinition', 'created', undefined], ['Namespace', 'created', 'target namespace created (never pruned)'],
-      ['Deployment', 'created', undefined], ['Gadget', 'created', undefined],
+      ['CustomResourceDefinition', 'created', undefined],
+      ['Namespace', 'created', 'target namespace created (never pruned)'],
+      ['Deployment', 'created', undefined],
+      ['Gadget', 'created', undefined],
     ]);
     const live = await client.get(`${group}/v1alpha1`, 'Gadget', 'canary', namespace);
     expect(live!.spec).toEqual(gadget.spec);
@@ -89,7 +125,8 @@ describe('sync engine: every field reaches the server untouched', () => {
     const orphan = { apiVersion: 'nowhere.flotilla.test/v1', kind: 'Ghost', metadata: { name: 'boo' }, spec: {} };
     const result = await engine.sync({ target, objects: [orphan, configMap('still-here', { a: '1' })] });
     expect(result.changes.find((c) => c.ref.kind === 'Ghost')).toMatchObject({
-      action: 'failed', message: 'no kind Ghost in nowhere.flotilla.test/v1 — is its CRD installed?',
+      action: 'failed',
+      message: 'no kind Ghost in nowhere.flotilla.test/v1 — is its CRD installed?',
     });
     expect(result.changes.find((c) => c.ref.name === 'still-here')!.action).toBe('created');
     expect(result.inventory.map((r) => r.name)).toEqual(['still-here']);
@@ -97,7 +134,8 @@ describe('sync engine: every field reaches the server untouched', () => {
 
   it('refuses an immutable-field change unless the object opts in to delete-and-recreate', async () => {
     const job = (image: string, optIn: boolean) => ({
-      apiVersion: 'batch/v1', kind: 'Job',
+      apiVersion: 'batch/v1',
+      kind: 'Job',
       metadata: { name: 'migrate', ...(optIn ? { annotations: { [SYNC_OPTIONS_ANNOTATION]: 'Replace=true' } } : {}) },
       spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image }] } } },
     });

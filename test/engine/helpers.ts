@@ -64,7 +64,9 @@ export interface RecordedCalls {
 /** Counts the calls the engine makes through `client` from now on (the client is patched in place). */
 export function recordCalls(client: KubeClient): RecordedCalls {
   const calls: RecordedCalls = {
-    reads: 0, dryRuns: 0, writes: [],
+    reads: 0,
+    dryRuns: 0,
+    writes: [],
     reset() {
       calls.reads = 0;
       calls.dryRuns = 0;

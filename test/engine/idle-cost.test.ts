@@ -32,7 +32,13 @@ describe('the idle cost of a sync', () => {
     const namespace = uniqueName();
     const role = uniqueName('idle');
     const objects = [configMap('settings', { mode: 'fast' }), secret('creds'), service('web'), deployment('web'), clusterRole(role)];
-    const request = (inventory?: SyncRequest['inventory']): SyncRequest => ({ target: { application: 'idle', cluster: east.name, namespace }, objects, inventory, prune: true, clusterResources: ['rbac.authorization.k8s.io/ClusterRole'] });
+    const request = (inventory?: SyncRequest['inventory']): SyncRequest => ({
+      target: { application: 'idle', cluster: east.name, namespace },
+      objects,
+      inventory,
+      prune: true,
+      clusterResources: ['rbac.authorization.k8s.io/ClusterRole'],
+    });
 
     proxy.reset();
     const first = await engine.sync(request());

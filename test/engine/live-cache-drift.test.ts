@@ -12,7 +12,7 @@ import { adminClient, configMap, uniqueName } from './helpers';
 
 const [, west] = inject('clusters');
 
-describe('the live cache tells Flotilla\'s own writes from drift', () => {
+describe("the live cache tells Flotilla's own writes from drift", () => {
   const client = adminClient(west);
   const namespace = uniqueName('eng-lc-drift');
   const trackingId = `drift:${namespace}`;
@@ -24,14 +24,23 @@ describe('the live cache tells Flotilla\'s own writes from drift', () => {
 
   /** Created by hand (manager kubectl-create); watch events of one kind arrive in order, so once its event is seen, every earlier one was. */
   const createByHand = async (name: string, data: Record<string, string>) => {
-    const res = await clusterRequest(west, west.adminToken, 'POST', `/api/v1/namespaces/${namespace}/configmaps?fieldManager=kubectl-create`, { ...configMap(name, data), metadata: metadata(name) });
+    const res = await clusterRequest(west, west.adminToken, 'POST', `/api/v1/namespaces/${namespace}/configmaps?fieldManager=kubectl-create`, {
+      ...configMap(name, data),
+      metadata: metadata(name),
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
   };
   const flotillaApplies = (name: string, data: Record<string, string>) =>
     client.apply({ ...configMap(name, data), metadata: metadata(name) }, { fieldManager: FIELD_MANAGER, force: true });
   const settle = async (sentinel: string) => {
     await createByHand(sentinel, { sentinel: 'yes' });
-    await eventually(`${sentinel} seen`, async () => foreign(sentinel), (t) => t.includes('ADDED'), 10_000, 50);
+    await eventually(
+      `${sentinel} seen`,
+      async () => foreign(sentinel),
+      (t) => t.includes('ADDED'),
+      10_000,
+      50,
+    );
   };
 
   beforeAll(async () => {
@@ -41,7 +50,7 @@ describe('the live cache tells Flotilla\'s own writes from drift', () => {
     await cache.stop();
   });
 
-  it('reports no drift when the newest managedFields entry is Flotilla\'s, though an older one is someone else\'s, and reports a later kubectl edit', async () => {
+  it("reports no drift when the newest managedFields entry is Flotilla's, though an older one is someone else's, and reports a later kubectl edit", async () => {
     // created by hand; a second later Flotilla applies other fields, so both managers keep an entry
     await createByHand('settings', { byHand: 'yes' });
     await sleep(1100);
@@ -56,12 +65,18 @@ describe('the live cache tells Flotilla\'s own writes from drift', () => {
     await sleep(1100);
     await flotillaApplies('settings', { mode: 'git-2' });
     await settle('sentinel');
-    expect(foreign('settings'), 'Flotilla\'s own apply: not drift').toEqual([]);
+    expect(foreign('settings'), "Flotilla's own apply: not drift").toEqual([]);
 
     // a kubectl edit a second later is
     await sleep(1100);
     await editObject(west, 'ConfigMap', namespace, 'settings', { data: { mode: 'edited' } });
-    await eventually('the edit reported', async () => foreign('settings'), (t) => t.includes('MODIFIED'), 10_000, 50);
+    await eventually(
+      'the edit reported',
+      async () => foreign('settings'),
+      (t) => t.includes('MODIFIED'),
+      10_000,
+      50,
+    );
     expect(seen.find((c) => c.ref.name === 'settings')).toEqual({ trackingId, type: 'MODIFIED', ref: ref('settings') });
   }, 60_000);
 });

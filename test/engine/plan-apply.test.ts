@@ -11,9 +11,13 @@ const outcomes = (changes: ChangeSetEntry[]) => changes.map((c) => `${c.action} 
 
 function widgetCrd(group: string, properties: Record<string, object>) {
   return {
-    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `widgets.${group}` },
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `widgets.${group}` },
     spec: {
-      group, scope: 'Namespaced', names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+      group,
+      scope: 'Namespaced',
+      names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
       versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties } } } } }],
     },
   };
@@ -51,7 +55,13 @@ describe('sync engine: plan, then apply', () => {
     const elsewhere = uniqueName();
     calls.reset();
     const plan = await engine.plan({ target: target(elsewhere), objects });
-    expect(outcomes(plan.changes)).toEqual([`created Namespace/${elsewhere}`, 'created ConfigMap/fresh', 'created ConfigMap/same', 'created ConfigMap/settings', 'created Deployment/web']);
+    expect(outcomes(plan.changes)).toEqual([
+      `created Namespace/${elsewhere}`,
+      'created ConfigMap/fresh',
+      'created ConfigMap/same',
+      'created ConfigMap/settings',
+      'created Deployment/web',
+    ]);
     expect(calls.writes).toEqual([]);
     // nothing can exist in a namespace that does not: only the namespace itself was read
     expect([calls.reads, calls.dryRuns]).toEqual([1, 0]);
@@ -96,8 +106,10 @@ describe('sync engine: plan, then apply', () => {
     const namespace = uniqueName();
     const first = await engine.sync({ target: target(namespace), objects: [configMap('old', { z: '0' })] });
     const plan = await engine.plan({
-      target: target(namespace), objects: [configMap('a', { x: '1' }), configMap('b', { y: '2' }), service('web'), deployment('web')],
-      inventory: first.inventory, prune: true,
+      target: target(namespace),
+      objects: [configMap('a', { x: '1' }), configMap('b', { y: '2' }), service('web'), deployment('web')],
+      inventory: first.inventory,
+      prune: true,
     });
     expect(plan.prune.map((s) => s.action)).toEqual(['pruned']);
     const stop = new AbortController();
@@ -111,7 +123,10 @@ describe('sync engine: plan, then apply', () => {
     });
     expect(result.interrupted).toBe(true);
     expect(result.ok).toBe(false);
-    expect(progress).toEqual([{ stage: 'Namespaced', done: 0, total: 4 }, { stage: 'Namespaced', done: 2, total: 4 }]);
+    expect(progress).toEqual([
+      { stage: 'Namespaced', done: 0, total: 4 },
+      { stage: 'Namespaced', done: 2, total: 4 },
+    ]);
     expect(outcomes(result.changes)).toEqual(['created ConfigMap/a', 'created ConfigMap/b', 'skipped Service/web', 'skipped Deployment/web', 'skipped ConfigMap/old']);
     expect(result.changes[2].message).toBe('not applied: the sync was interrupted (it would have been created)');
     expect(result.changes[4].message).toBe('not pruned: the sync was interrupted');
@@ -134,22 +149,38 @@ describe('sync engine: plan, then apply', () => {
     const role = uniqueName('reader');
     const progress: SyncProgress[] = [];
     const result = await engine.sync(
-      { target: target(namespace), objects: [configMap('a', { x: '1' }), clusterRole(role), deployment('web'), configMap('b', { y: '2' })], prune: true, clusterResources: ['rbac.authorization.k8s.io/*'] },
+      {
+        target: target(namespace),
+        objects: [configMap('a', { x: '1' }), clusterRole(role), deployment('web'), configMap('b', { y: '2' })],
+        prune: true,
+        clusterResources: ['rbac.authorization.k8s.io/*'],
+      },
       { onProgress: (p) => progress.push(p) },
     );
     expect(result.ok).toBe(true);
     expect(progress).toEqual([
-      { stage: 'Namespaces', done: 0, total: 1 }, { stage: 'Namespaces', done: 1, total: 1 },
-      { stage: 'ClusterScoped', done: 0, total: 1 }, { stage: 'ClusterScoped', done: 1, total: 1 },
-      { stage: 'Namespaced', done: 0, total: 3 }, { stage: 'Namespaced', done: 2, total: 3 }, { stage: 'Namespaced', done: 3, total: 3 },
+      { stage: 'Namespaces', done: 0, total: 1 },
+      { stage: 'Namespaces', done: 1, total: 1 },
+      { stage: 'ClusterScoped', done: 0, total: 1 },
+      { stage: 'ClusterScoped', done: 1, total: 1 },
+      { stage: 'Namespaced', done: 0, total: 3 },
+      { stage: 'Namespaced', done: 2, total: 3 },
+      { stage: 'Namespaced', done: 3, total: 3 },
     ]);
 
     progress.length = 0;
-    const pruned = await engine.sync({ target: target(namespace), objects: [deployment('web')], inventory: result.inventory, prune: true }, { onProgress: (p) => progress.push(p) });
+    const pruned = await engine.sync(
+      { target: target(namespace), objects: [deployment('web')], inventory: result.inventory, prune: true },
+      { onProgress: (p) => progress.push(p) },
+    );
     expect(pruned.counts).toMatchObject({ unchanged: 1, pruned: 3 });
     expect(progress).toEqual([
-      { stage: 'Namespaced', done: 0, total: 1 }, { stage: 'Namespaced', done: 1, total: 1 },
-      { stage: 'Prune', done: 0, total: 3 }, { stage: 'Prune', done: 1, total: 3 }, { stage: 'Prune', done: 2, total: 3 }, { stage: 'Prune', done: 3, total: 3 },
+      { stage: 'Namespaced', done: 0, total: 1 },
+      { stage: 'Namespaced', done: 1, total: 1 },
+      { stage: 'Prune', done: 0, total: 3 },
+      { stage: 'Prune', done: 1, total: 3 },
+      { stage: 'Prune', done: 2, total: 3 },
+      { stage: 'Prune', done: 3, total: 3 },
     ]);
     expect(await client.get('rbac.authorization.k8s.io/v1', 'ClusterRole', role)).toBeUndefined();
   });
@@ -158,7 +189,11 @@ describe('sync engine: plan, then apply', () => {
     const namespace = uniqueName();
     const group = `${uniqueName('r')}.flotilla.test`;
     const widget = (spec: object) => ({ apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'gear' }, spec });
-    const first = await engine.sync({ target: target(namespace), objects: [widgetCrd(group, { size: { type: 'integer' } }), widget({ size: 1 })], clusterResources: ['apiextensions.k8s.io/CustomResourceDefinition'] });
+    const first = await engine.sync({
+      target: target(namespace),
+      objects: [widgetCrd(group, { size: { type: 'integer' } }), widget({ size: 1 })],
+      clusterResources: ['apiextensions.k8s.io/CustomResourceDefinition'],
+    });
     expect(first.ok).toBe(true);
 
     const objects = [widgetCrd(group, { size: { type: 'integer' }, color: { type: 'string' } }), widget({ size: 1, color: 'red' })];

@@ -23,33 +23,40 @@ describe('prune of an object it cannot read', () => {
     await proxy?.stop();
   });
 
-  it.each<ReadFailure>(['status-500', 'dropped-connection'])('fails the prune step and keeps the object in the inventory when its read fails (%s), deleting nothing', async (how) => {
-    const namespace = uniqueName('eng-prune-unreadable');
-    const target = { application: 'unreadable', cluster: west.name, namespace };
-    const first = await engine.sync({ target, objects: [configMap('kept', { a: '1' }), configMap('removed', { b: '2' })], prune: true });
-    expect(first.counts).toMatchObject({ failed: 0 });
-    const inventory: Inventory = first.inventory;
-    expect(inventory.map((r) => r.name).sort()).toEqual(['kept', 'removed']);
+  it.each<ReadFailure>(['status-500', 'dropped-connection'])(
+    'fails the prune step and keeps the object in the inventory when its read fails (%s), deleting nothing',
+    async (how) => {
+      const namespace = uniqueName('eng-prune-unreadable');
+      const target = { application: 'unreadable', cluster: west.name, namespace };
+      const first = await engine.sync({ target, objects: [configMap('kept', { a: '1' }), configMap('removed', { b: '2' })], prune: true });
+      expect(first.counts).toMatchObject({ failed: 0 });
+      const inventory: Inventory = first.inventory;
+      expect(inventory.map((r) => r.name).sort()).toEqual(['kept', 'removed']);
 
-    // removed from git; its read now fails
-    proxy.failReads(`/api/v1/namespaces/${namespace}/configmaps/removed`, how);
-    proxy.requests.length = 0;
-    try {
-      const second = await engine.sync({ target, objects: [configMap('kept', { a: '1' })], inventory, prune: true });
-      const step = second.changes.find((ch) => ch.ref.name === 'removed');
-      expect(step, JSON.stringify(second.changes)).toMatchObject({ action: 'failed' });
-      expect(step!.message).toMatch(/^prune/);
-      expect(second.counts).toMatchObject({ pruned: 0, failed: 1 });
-      expect(second.inventory.map((r) => r.name).sort(), 'the unread object stays in the inventory').toEqual(['kept', 'removed']);
-      expect(proxy.requests.filter((r) => r.startsWith('DELETE')), 'nothing was deleted').toEqual([]);
-    } finally {
-      proxy.heal();
-    }
-    expect((await direct.get('v1', 'ConfigMap', 'removed', namespace))?.data).toEqual({ b: '2' });
+      // removed from git; its read now fails
+      proxy.failReads(`/api/v1/namespaces/${namespace}/configmaps/removed`, how);
+      proxy.requests.length = 0;
+      try {
+        const second = await engine.sync({ target, objects: [configMap('kept', { a: '1' })], inventory, prune: true });
+        const step = second.changes.find((ch) => ch.ref.name === 'removed');
+        expect(step, JSON.stringify(second.changes)).toMatchObject({ action: 'failed' });
+        expect(step!.message).toMatch(/^prune/);
+        expect(second.counts).toMatchObject({ pruned: 0, failed: 1 });
+        expect(second.inventory.map((r) => r.name).sort(), 'the unread object stays in the inventory').toEqual(['kept', 'removed']);
+        expect(
+          proxy.requests.filter((r) => r.startsWith('DELETE')),
+          'nothing was deleted',
+        ).toEqual([]);
+      } finally {
+        proxy.heal();
+      }
+      expect((await direct.get('v1', 'ConfigMap', 'removed', namespace))?.data).toEqual({ b: '2' });
 
-    // once it can be read again, it is pruned as it should have been
-    const third = await engine.sync({ target, objects: [configMap('kept', { a: '1' })], inventory: first.inventory, prune: true });
-    expect(third.changes.find((ch) => ch.ref.name === 'removed')).toMatchObject({ action: 'pruned' });
-    expect(await direct.get('v1', 'ConfigMap', 'removed', namespace)).toBeUndefined();
-  }, 60_000);
+      // once it can be read again, it is pruned as it should have been
+      const third = await engine.sync({ target, objects: [configMap('kept', { a: '1' })], inventory: first.inventory, prune: true });
+      expect(third.changes.find((ch) => ch.ref.name === 'removed')).toMatchObject({ action: 'pruned' });
+      expect(await direct.get('v1', 'ConfigMap', 'removed', namespace)).toBeUndefined();
+    },
+    60_000,
+  );
 });

@@ -19,9 +19,11 @@ describe('sync engine: independent targets and prune', () => {
     for (const namespace of namespaces) {
       const result = await engine.sync({ target: guestbook(namespace), objects: manifests(), prune: true });
       expect(result.counts).toMatchObject({ created: 4, failed: 0 }); // 3 objects + the namespace
-      expect(result.inventory.map((r) => `${r.kind}/${r.namespace}/${r.name}`).sort()).toEqual(
-        [`ConfigMap/${namespace}/flags`, `ConfigMap/${namespace}/settings`, `Deployment/${namespace}/web`],
-      );
+      expect(result.inventory.map((r) => `${r.kind}/${r.namespace}/${r.name}`).sort()).toEqual([
+        `ConfigMap/${namespace}/flags`,
+        `ConfigMap/${namespace}/settings`,
+        `Deployment/${namespace}/web`,
+      ]);
       inventories.set(namespace, result.inventory);
     }
     for (const namespace of namespaces) {
@@ -30,7 +32,7 @@ describe('sync engine: independent targets and prune', () => {
     }
   });
 
-  it('prunes objects removed from git in one target but never the other targets\' objects or an unowned object', async () => {
+  it("prunes objects removed from git in one target but never the other targets' objects or an unowned object", async () => {
     const [a, b, c] = namespaces;
     // an object of the same name nobody manages, placed in the pruned target's namespace by hand
     // after a previous inventory named it (as when someone recreated it with kubectl)
@@ -38,7 +40,10 @@ describe('sync engine: independent targets and prune', () => {
     const created = await clusterRequest(west, west.adminToken, 'POST', `/api/v1/namespaces/${a}/configmaps`, configMap('settings', { mine: 'yes' }));
     expect(created.status).toBe(201);
     // and one carrying another target's tracking id
-    await client.apply({ ...configMap('intruder', { x: '1' }), metadata: { name: 'intruder', namespace: a, annotations: { [TRACKING_ID_ANNOTATION]: `guestbook:${b}` } } }, { fieldManager: 'someone' });
+    await client.apply(
+      { ...configMap('intruder', { x: '1' }), metadata: { name: 'intruder', namespace: a, annotations: { [TRACKING_ID_ANNOTATION]: `guestbook:${b}` } } },
+      { fieldManager: 'someone' },
+    );
 
     const previous = [...inventories.get(a)!, { group: '', version: 'v1', kind: 'ConfigMap', namespace: a, name: 'intruder' }];
     const result = await engine.sync({ target: guestbook(a), objects: [deployment('web')], inventory: previous, prune: true });
@@ -71,7 +76,9 @@ describe('sync engine: independent targets and prune', () => {
 
     const pruned = await engine.sync({ target: guestbook(c), objects: [], inventory: kept.inventory, prune: true });
     expect(pruned.changes.map((ch) => `${ch.action} ${ch.ref.kind}/${ch.ref.name}`)).toEqual([
-      'pruned Deployment/web', 'pruned ConfigMap/settings', 'pruned ConfigMap/flags',
+      'pruned Deployment/web',
+      'pruned ConfigMap/settings',
+      'pruned ConfigMap/flags',
       `skipped Namespace/${extra}`,
     ]);
     expect(pruned.changes[3].message).toMatch(/namespaces are never pruned/);
@@ -82,7 +89,10 @@ describe('sync engine: independent targets and prune', () => {
   it('refuses to take over an object another application tracks (SharedResource) and goes on with the rest', async () => {
     const [, b] = namespaces;
     const before = await client.get('v1', 'ConfigMap', 'flags', b);
-    const result = await engine.sync({ target: { application: 'intruder', cluster: west.name, namespace: b }, objects: [configMap('flags', { beta: 'off' }), configMap('own', { a: '1' })] });
+    const result = await engine.sync({
+      target: { application: 'intruder', cluster: west.name, namespace: b },
+      objects: [configMap('flags', { beta: 'off' }), configMap('own', { a: '1' })],
+    });
     const flags = result.changes.find((ch) => ch.ref.name === 'flags')!;
     expect(flags.action).toBe('failed');
     expect(flags.message).toBe(`SharedResource: ConfigMap ${b}/flags is already managed by application "guestbook" (tracking id guestbook:${b}); not taken over`);

@@ -40,9 +40,7 @@ describe('configuration', () => {
   });
 
   it('names the key, what was expected and where the value came from', () => {
-    expect(problemsOf({ FLOTILLA_PORT: 'eighty' })).toEqual([
-      'server.port: expected an integer from 0 to 65535, got "eighty" (from environment variable FLOTILLA_PORT)',
-    ]);
+    expect(problemsOf({ FLOTILLA_PORT: 'eighty' })).toEqual(['server.port: expected an integer from 0 to 65535, got "eighty" (from environment variable FLOTILLA_PORT)']);
     expect(problemsOf({ FLOTILLA_LOG_LEVEL: 'loud' })[0]).toMatch(/^log\.level: expected one of trace, debug, info/);
     expect(problemsOf({ FLOTILLA_GIT__NO_SUCH_KEY: '1' })).toEqual(['FLOTILLA_GIT__NO_SUCH_KEY: no configuration key git.noSuchKey']);
   });
@@ -89,10 +87,17 @@ describe('configuration', () => {
     expect(cfg.audit).toEqual({ checkpointFile: '/srv/flotilla/data/audit-checkpoints', checkpointIntervalSeconds: 60, logCheckpoints: false, rekeyUnkeyedChain: false });
     expect(loadConfig({ env: { FLOTILLA_DATA_DIR: '/var/lib/flotilla' } }).audit.checkpointFile).toBe('/var/lib/flotilla/audit-checkpoints');
     expect(loadConfig({ env: { FLOTILLA_AUDIT__CHECKPOINT_FILE: '/var/lib/anchors/flotilla.json' } }).audit.checkpointFile).toBe('/var/lib/anchors/flotilla.json');
-    expect(loadConfig({ env: { FLOTILLA_DATA_DIR: '/tmp/x', FLOTILLA_AUDIT__CHECKPOINT_FILE: 'anchors/flotilla.json' } }).audit.checkpointFile).toBe('/tmp/x/anchors/flotilla.json');
+    expect(loadConfig({ env: { FLOTILLA_DATA_DIR: '/tmp/x', FLOTILLA_AUDIT__CHECKPOINT_FILE: 'anchors/flotilla.json' } }).audit.checkpointFile).toBe(
+      '/tmp/x/anchors/flotilla.json',
+    );
     expect(loadConfig({ env: { FLOTILLA_AUDIT__CHECKPOINT_FILE: '' } }).audit.checkpointFile).toBeNull();
-    expect(loadConfig({ env: { FLOTILLA_AUDIT__REKEY_UNKEYED_CHAIN: 'true', FLOTILLA_AUDIT__LOG_CHECKPOINTS: 'true' } }).audit).toMatchObject({ rekeyUnkeyedChain: true, logCheckpoints: true });
-    expect(problemsOf({ FLOTILLA_AUDIT__CHECKPOINT_FILE: '/var/lib/anchors/', FLOTILLA_AUDIT__CHECKPOINT_INTERVAL_SECONDS: '0', FLOTILLA_AUDIT__REKEY_UNKEYED_CHAIN: 'yes' })).toEqual([
+    expect(loadConfig({ env: { FLOTILLA_AUDIT__REKEY_UNKEYED_CHAIN: 'true', FLOTILLA_AUDIT__LOG_CHECKPOINTS: 'true' } }).audit).toMatchObject({
+      rekeyUnkeyedChain: true,
+      logCheckpoints: true,
+    });
+    expect(
+      problemsOf({ FLOTILLA_AUDIT__CHECKPOINT_FILE: '/var/lib/anchors/', FLOTILLA_AUDIT__CHECKPOINT_INTERVAL_SECONDS: '0', FLOTILLA_AUDIT__REKEY_UNKEYED_CHAIN: 'yes' }),
+    ).toEqual([
       'audit.checkpointFile: expected a file path (absolute, or relative to dataDir), got "/var/lib/anchors/" (from environment variable FLOTILLA_AUDIT__CHECKPOINT_FILE)',
       'audit.checkpointIntervalSeconds: expected an integer from 1 to 86400, got "0" (from environment variable FLOTILLA_AUDIT__CHECKPOINT_INTERVAL_SECONDS)',
       'audit.rekeyUnkeyedChain: expected true or false, got "yes" (from environment variable FLOTILLA_AUDIT__REKEY_UNKEYED_CHAIN)',

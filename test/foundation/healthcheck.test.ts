@@ -13,11 +13,16 @@ const root = resolve(__dirname, '../..');
 /** the script as the image runs it, with the service's environment; its exit code and stderr */
 function runHealthcheck(env: Record<string, string>): Promise<{ code: number; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, ['--require', createRequire(__filename).resolve('@swc-node/register'), resolve(root, 'src/healthcheck.ts')], {
-      cwd: root,
-      env: { PATH: process.env.PATH, SWC_NODE_PROJECT: resolve(root, 'tsconfig.json'), NODE_ENV: 'test', ...env },
-      timeout: 60_000,
-    }, (error, _stdout, stderr) => done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stderr }));
+    execFile(
+      process.execPath,
+      ['--require', createRequire(__filename).resolve('@swc-node/register'), resolve(root, 'src/healthcheck.ts')],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH, SWC_NODE_PROJECT: resolve(root, 'tsconfig.json'), NODE_ENV: 'test', ...env },
+        timeout: 60_000,
+      },
+      (error, _stdout, stderr) => done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stderr }),
+    );
   });
 }
 
@@ -30,19 +35,23 @@ describe('healthcheck', () => {
   it.each([
     ['plain HTTP', {}],
     ['HTTPS with the self-signed pair', { FLOTILLA_SERVER__TLS__SELF_SIGNED: 'true' }],
-  ])('exits 0 against a service serving %s, and 1 once it is gone', async (_what, extra: Record<string, string>) => {
-    const app = await startApp({ FLOTILLA_LOG_LEVEL: 'warn', ...extra });
-    running.push(app);
-    const port = new URL(app.baseUrl).port;
-    const env = { FLOTILLA_DATA_DIR: app.dataDir, FLOTILLA_PORT: port, FLOTILLA_SERVER__HOST: '0.0.0.0', ...extra };
-    expect(healthUrl({ NODE_ENV: 'test', ...env }).href).toBe(`${new URL(app.baseUrl).protocol}//127.0.0.1:${port}/healthz`);
-    expect(await runHealthcheck(env)).toEqual({ code: 0, stderr: '' });
-    await app.close();
-    running.pop();
-    const after = await runHealthcheck(env);
-    expect(after.code).toBe(1);
-    expect(after.stderr).toContain(`127.0.0.1:${port}/healthz did not answer 200`);
-  }, 90_000);
+  ])(
+    'exits 0 against a service serving %s, and 1 once it is gone',
+    async (_what, extra: Record<string, string>) => {
+      const app = await startApp({ FLOTILLA_LOG_LEVEL: 'warn', ...extra });
+      running.push(app);
+      const port = new URL(app.baseUrl).port;
+      const env = { FLOTILLA_DATA_DIR: app.dataDir, FLOTILLA_PORT: port, FLOTILLA_SERVER__HOST: '0.0.0.0', ...extra };
+      expect(healthUrl({ NODE_ENV: 'test', ...env }).href).toBe(`${new URL(app.baseUrl).protocol}//127.0.0.1:${port}/healthz`);
+      expect(await runHealthcheck(env)).toEqual({ code: 0, stderr: '' });
+      await app.close();
+      running.pop();
+      const after = await runHealthcheck(env);
+      expect(after.code).toBe(1);
+      expect(after.stderr).toContain(`127.0.0.1:${port}/healthz did not answer 200`);
+    },
+    90_000,
+  );
 
   it('reports an invalid configuration instead of probing', async () => {
     const result = await runHealthcheck({ FLOTILLA_PORT: 'eighty' });

@@ -28,13 +28,29 @@ describe('limit keys', () => {
   it('takes each from its key, as FLOTILLA_* variables set them', () => {
     const config = loadConfig({
       env: {
-        FLOTILLA_RENDER__MAX_FILE_BYTES: '2048', FLOTILLA_RENDER__MAX_RENDER_BYTES: '4096', FLOTILLA_RENDER__MAX_DOCUMENTS: '7',
-        FLOTILLA_RENDER__MAX_OBJECTS: '3', FLOTILLA_RENDER__MAX_OBJECT_BYTES: '1024', FLOTILLA_RENDER__TIMEOUT_SECONDS: '5', FLOTILLA_RENDER__PARSE_MEMORY_MB: '64',
-        FLOTILLA_GIT__EXPORT_MAX_FILES: '10', FLOTILLA_GIT__EXPORT_MAX_BYTES: '1048576', FLOTILLA_GIT__EXPORT_MAX_DEPTH: '4',
-        FLOTILLA_GIT__EXPORT_MAX_PATH_BYTES: '128', FLOTILLA_GIT__EXPORT_TIMEOUT_SECONDS: '9',
+        FLOTILLA_RENDER__MAX_FILE_BYTES: '2048',
+        FLOTILLA_RENDER__MAX_RENDER_BYTES: '4096',
+        FLOTILLA_RENDER__MAX_DOCUMENTS: '7',
+        FLOTILLA_RENDER__MAX_OBJECTS: '3',
+        FLOTILLA_RENDER__MAX_OBJECT_BYTES: '1024',
+        FLOTILLA_RENDER__TIMEOUT_SECONDS: '5',
+        FLOTILLA_RENDER__PARSE_MEMORY_MB: '64',
+        FLOTILLA_GIT__EXPORT_MAX_FILES: '10',
+        FLOTILLA_GIT__EXPORT_MAX_BYTES: '1048576',
+        FLOTILLA_GIT__EXPORT_MAX_DEPTH: '4',
+        FLOTILLA_GIT__EXPORT_MAX_PATH_BYTES: '128',
+        FLOTILLA_GIT__EXPORT_TIMEOUT_SECONDS: '9',
       },
     });
-    expect(renderBudgetsOf(config)).toEqual({ maxFileBytes: 2048, maxRenderBytes: 4096, maxDocuments: 7, maxObjects: 3, maxObjectBytes: 1024, parseTimeoutMs: 5000, parseMemoryMb: 64 });
+    expect(renderBudgetsOf(config)).toEqual({
+      maxFileBytes: 2048,
+      maxRenderBytes: 4096,
+      maxDocuments: 7,
+      maxObjects: 3,
+      maxObjectBytes: 1024,
+      parseTimeoutMs: 5000,
+      parseMemoryMb: 64,
+    });
     expect(exportLimitsOf(config)).toEqual({ maxFiles: 10, maxBytes: 1048576, maxDepth: 4, maxPathBytes: 128, timeoutMs: 9000 });
   });
 

@@ -128,7 +128,8 @@ function undocumentedRules(doc: OpenAPIObject, schema: Schema | undefined, rules
   const each = rules.filter((r) => r.each);
   if (each.length || own.some((r) => r.name === 'isArray')) {
     if (schema.type !== 'array') return [...problems, `is an array, documented as ${schema.type}`];
-    for (const r of own) if (r.name === 'arrayMaxSize' && schema.maxItems !== r.constraints?.[0]) problems.push(`at most ${r.constraints?.[0]} items, documented maxItems ${schema.maxItems}`);
+    for (const r of own)
+      if (r.name === 'arrayMaxSize' && schema.maxItems !== r.constraints?.[0]) problems.push(`at most ${r.constraints?.[0]} items, documented maxItems ${schema.maxItems}`);
     return [...problems, ...valueRules(doc, schema.items as Schema, each).map((p) => `items ${p}`)];
   }
   return [...problems, ...valueRules(doc, schema, own)];
@@ -148,7 +149,8 @@ function valueRules(doc: OpenAPIObject, schema: Schema, rules: ValidationMetadat
     if (r.name === 'matches' && schema.pattern !== (c[0] as RegExp).source) problems.push(`must match ${c[0]}, documented pattern ${schema.pattern}`);
     if (r.name === 'min' && schema.minimum !== c[0]) problems.push(`at least ${c[0]}, documented minimum ${schema.minimum}`);
     if (r.name === 'max' && schema.maximum !== c[0]) problems.push(`at most ${c[0]}, documented maximum ${schema.maximum}`);
-    if (r.name === 'isIn' && JSON.stringify(resolved.enum) !== JSON.stringify(c[0])) problems.push(`one of ${JSON.stringify(c[0])}, documented enum ${JSON.stringify(resolved.enum)}`);
+    if (r.name === 'isIn' && JSON.stringify(resolved.enum) !== JSON.stringify(c[0]))
+      problems.push(`one of ${JSON.stringify(c[0])}, documented enum ${JSON.stringify(resolved.enum)}`);
     if (r.type === 'nestedValidation' && !resolved.properties) problems.push('is a nested object, documented without its properties');
   }
   return problems;
@@ -293,7 +295,12 @@ describe('the OpenAPI document', () => {
     expect(bare).toEqual([]);
     for (const dto of ['CreateRepositoryDto', 'UpdateRepositoryDto']) {
       expect((doc.components!.schemas![dto] as Schema).properties.webhookSecret, dto).toEqual({
-        type: 'string', pattern: '^[\\x21-\\x7e]{16,256}$', minLength: 16, maxLength: 256, nullable: true, writeOnly: true,
+        type: 'string',
+        pattern: '^[\\x21-\\x7e]{16,256}$',
+        minLength: 16,
+        maxLength: 256,
+        nullable: true,
+        writeOnly: true,
         description: expect.stringContaining('16 to 256 printable characters'),
       });
     }
@@ -352,14 +359,40 @@ describe('the OpenAPI document', () => {
     try {
       const repo = await git.createRepository('oa-apps');
       await repo.commit({ 'app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: oa-settings}\ndata: {a: "1"}\n' });
-      expect((await api.post('/api/v1/clusters', { name: 'oa-east', server: east.server, labels: { env: 'oa' }, tls: { caData: east.caData }, auth: { type: 'bearerToken', token: east.adminToken } })).status).toBe(201);
+      expect(
+        (
+          await api.post('/api/v1/clusters', {
+            name: 'oa-east',
+            server: east.server,
+            labels: { env: 'oa' },
+            tls: { caData: east.caData },
+            auth: { type: 'bearerToken', token: east.adminToken },
+          })
+        ).status,
+      ).toBe(201);
       expect((await api.post('/api/v1/repositories', { name: 'oa-apps', url: git.url('oa-apps'), pollIntervalSeconds: 3600 })).status).toBe(201);
-      const body = { name: 'oa-app', labels: { team: 'oa' }, repository: 'oa-apps', path: 'app', destinations: [{ clusterSelector: { matchLabels: { env: 'oa' } }, namespace: 'oa-{{cluster.name}}' }, { cluster: 'oa-east', namespace: 'oa-{{cluster.labels.missing}}' }], syncPolicy: { prune: true } };
+      const body = {
+        name: 'oa-app',
+        labels: { team: 'oa' },
+        repository: 'oa-apps',
+        path: 'app',
+        destinations: [
+          { clusterSelector: { matchLabels: { env: 'oa' } }, namespace: 'oa-{{cluster.name}}' },
+          { cluster: 'oa-east', namespace: 'oa-{{cluster.labels.missing}}' },
+        ],
+        syncPolicy: { prune: true },
+      };
       const created = await api.post('/api/v1/applications', body);
       expect(created.status, JSON.stringify(created.body)).toBe(201);
       expectDeclared('post', '/api/v1/applications', created);
       expectDeclared('post', '/api/v1/applications', await api.post('/api/v1/applications', { ...body, repository: 'nowhere' }));
-      const synced = await eventually('synced', () => api.get('/api/v1/applications/oa-app'), (r) => r.body.status.summary.synced === 1, 30_000, 200);
+      const synced = await eventually(
+        'synced',
+        () => api.get('/api/v1/applications/oa-app'),
+        (r) => r.body.status.summary.synced === 1,
+        30_000,
+        200,
+      );
       expectDeclared('get', '/api/v1/applications/{name}', synced);
       expectDeclared('get', '/api/v1/applications', await api.get('/api/v1/applications?selector=team=oa&limit=1'));
       expectDeclared('get', '/api/v1/applications/{name}/diff', await api.get('/api/v1/applications/oa-app/diff'));
@@ -370,7 +403,13 @@ describe('the OpenAPI document', () => {
       expectDeclared('post', '/api/v1/applications/{name}/rollback', await api.post('/api/v1/applications/oa-app/rollback', { syncRunId: history.body.items[0].id }));
       expectDeclared('patch', '/api/v1/applications/{name}', await api.patch('/api/v1/applications/oa-app', { revision: null }));
       expectDeclared('delete', '/api/v1/applications/{name}', await api.delete('/api/v1/applications/oa-app?cascade=true'));
-      await eventually('deleted', () => api.get('/api/v1/applications/oa-app'), (r) => r.status === 404, 30_000, 200);
+      await eventually(
+        'deleted',
+        () => api.get('/api/v1/applications/oa-app'),
+        (r) => r.status === 404,
+        30_000,
+        200,
+      );
       expect((await api.post('/api/v1/applications', body)).status).toBe(201);
       expectDeclared('delete', '/api/v1/applications/{name}', await api.delete('/api/v1/applications/oa-app'));
     } finally {
@@ -383,9 +422,17 @@ describe('the OpenAPI document', () => {
     const slack = await api.post('/api/v1/channels', { name: 'oa-slack', type: 'slack', slack: { token: 'xoxb-openapi-test-token', channel: '#deploys' } });
     expect(slack.status, JSON.stringify(slack.body)).toBe(201);
     expectDeclared('post', '/api/v1/channels', slack);
-    const hook = await api.post('/api/v1/channels', { name: 'oa-hook', type: 'webhook', webhook: { url: 'https://hooks.example.test/flotilla', secret: 'openapi-webhook-secret-0123', headers: { 'X-Team': 'ops' } } });
+    const hook = await api.post('/api/v1/channels', {
+      name: 'oa-hook',
+      type: 'webhook',
+      webhook: { url: 'https://hooks.example.test/flotilla', secret: 'openapi-webhook-secret-0123', headers: { 'X-Team': 'ops' } },
+    });
     expectDeclared('post', '/api/v1/channels', hook);
-    expectDeclared('post', '/api/v1/channels', await api.post('/api/v1/channels', { name: 'oa-meta', type: 'webhook', webhook: { url: 'http://169.254.169.254/latest/meta-data' } }));
+    expectDeclared(
+      'post',
+      '/api/v1/channels',
+      await api.post('/api/v1/channels', { name: 'oa-meta', type: 'webhook', webhook: { url: 'http://169.254.169.254/latest/meta-data' } }),
+    );
     expectDeclared('get', '/api/v1/channels', await api.get('/api/v1/channels'));
     expectDeclared('patch', '/api/v1/channels/{name}', await api.patch('/api/v1/channels/oa-hook', { webhook: { timeoutSeconds: 5 } }));
     expectDeclared('get', '/api/v1/channels/{name}/deliveries', await api.get('/api/v1/channels/oa-hook/deliveries?limit=5'));

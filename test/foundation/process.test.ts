@@ -12,7 +12,13 @@ describe('the service process', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'flotilla-proc-'));
     const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, 'src/main.ts')], {
       cwd,
-      env: { PATH: process.env.PATH, FLOTILLA_PORT: '0', FLOTILLA_DATA_DIR: join(cwd, 'data'), SWC_NODE_PROJECT: join(root, 'tsconfig.json'), NODE_PATH: join(root, 'node_modules') },
+      env: {
+        PATH: process.env.PATH,
+        FLOTILLA_PORT: '0',
+        FLOTILLA_DATA_DIR: join(cwd, 'data'),
+        SWC_NODE_PROJECT: join(root, 'tsconfig.json'),
+        NODE_PATH: join(root, 'node_modules'),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const lines: Record<string, unknown>[] = [];

@@ -38,7 +38,12 @@ describe('fetching over http with basic auth', () => {
 
   it('fails with wrong credentials, saying so without the password or user-info', async () => {
     const wrong = 'wrong-pw-0a1b2c3d';
-    const error = await mirror(wrong, 'app-wrong').fetch().then(() => undefined, (e: unknown) => e);
+    const error = await mirror(wrong, 'app-wrong')
+      .fetch()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(error).toBeInstanceOf(FetchError);
     const { reason, message } = error as FetchError;
     expect(reason).toBe('auth');

@@ -16,13 +16,17 @@ describe('refreshing repository mirrors', () => {
   // every fetch's outcome, as the git layer reports it to its one sink
   const outcomes: Array<{ repository: string; outcome: FetchOutcome }> = [];
   const movesOf = (repository: string) =>
-    outcomes.filter((o) => o.repository === repository && o.outcome.ok && o.outcome.result.moved).map((o) => (o.outcome.ok ? { from: o.outcome.result.previousRevision, to: o.outcome.result.revision } : undefined));
+    outcomes
+      .filter((o) => o.repository === repository && o.outcome.ok && o.outcome.result.moved)
+      .map((o) => (o.outcome.ok ? { from: o.outcome.result.previousRevision, to: o.outcome.result.revision } : undefined));
 
   beforeAll(async () => {
     server = await GitHttpServer.start();
     baseDir = await mkdtemp(join(tmpdir(), 'flotilla-git-refresh-'));
     mirrors = new RepositoryMirrors({
-      baseDir, urlPolicy: { allowInsecure: true }, fetchTimeoutSeconds: 20,
+      baseDir,
+      urlPolicy: { allowInsecure: true },
+      fetchTimeoutSeconds: 20,
       onFetched: (repository, outcome) => void outcomes.push({ repository, outcome }),
     });
   });
@@ -52,7 +56,13 @@ describe('refreshing repository mirrors', () => {
     const result = await mirrors.refresh('moving');
     expect(result).toMatchObject({ revision: second, previousRevision: first, moved: true, message: '' });
     expect(movesOf('moving').at(-1)).toEqual({ from: first, to: second });
-    expect(await mirrors.mirror('moving').commitInfo('main')).toMatchObject({ sha: second, shortSha: second.slice(0, 7), subject: 'two', authorName: 'Bo Builder', authorEmail: 'bo@example.test' });
+    expect(await mirrors.mirror('moving').commitInfo('main')).toMatchObject({
+      sha: second,
+      shortSha: second.slice(0, 7),
+      subject: 'two',
+      authorName: 'Bo Builder',
+      authorEmail: 'bo@example.test',
+    });
   });
 
   it('turns a burst of 50 triggers into at most 2 real fetches', async () => {
@@ -139,7 +149,10 @@ describe('refreshing repository mirrors', () => {
     const hungMirrors = new RepositoryMirrors({ baseDir, urlPolicy: { allowInsecure: true }, fetchTimeoutSeconds: 2, onFetched: (_, o) => void reported.push(o) });
     hungMirrors.register({ name: 'hung', url: server.url('hung') });
     const started = Date.now();
-    const hung = hungMirrors.refresh('hung').then(() => undefined, (e: unknown) => e);
+    const hung = hungMirrors.refresh('hung').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     await waitFor(() => server.requests.some((r) => r.path.startsWith('/hung.git/')), 10_000, 'the hung request');
     // another repository fetches while the hung one waits
     expect((await mirrors.refresh('healthy')).revision).toBe(head);

@@ -64,7 +64,10 @@ describe('push webhooks', () => {
     const body = payload('hooked', 'b'.repeat(40));
     const before = server.requests.length;
     expect((await deliver(body, signGithub(body, 'not-the-secret'))).outcome).toMatchObject({
-      status: 401, repositories: [], reason: UNVERIFIED_WEBHOOK, detail: 'signature does not match the repository webhook secret',
+      status: 401,
+      repositories: [],
+      reason: UNVERIFIED_WEBHOOK,
+      detail: 'signature does not match the repository webhook secret',
     });
     expect((await deliver(body, '')).outcome.status).toBe(401);
     expect((await deliver(Buffer.from(body.toString().replace('main', 'evil')), signGithub(body, SECRET))).outcome.status).toBe(401);

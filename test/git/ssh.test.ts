@@ -26,7 +26,12 @@ describe('fetching over ssh', () => {
   });
 
   it('fetches by key with the host pinned in known_hosts, and removes the key file after', async () => {
-    const mirror = new GitMirror({ name: 'by-key', url: sshd.url(repo.dir), baseDir, auth: { type: 'sshKey', privateKey: sshd.clientKey.privateKey, knownHosts: sshd.knownHostsLine } });
+    const mirror = new GitMirror({
+      name: 'by-key',
+      url: sshd.url(repo.dir),
+      baseDir,
+      auth: { type: 'sshKey', privateKey: sshd.clientKey.privateKey, knownHosts: sshd.knownHostsLine },
+    });
     const logins = sshd.acceptedLogins;
     const { refs } = await mirror.fetch();
     expect(refs['refs/heads/main']).toBe(head);
@@ -40,7 +45,10 @@ describe('fetching over ssh', () => {
     const knownHosts = `[127.0.0.1]:${sshd.port} ${impostor.publicKey.split(' ').slice(0, 2).join(' ')}`;
     const mirror = new GitMirror({ name: 'pinned-wrong', url: sshd.url(repo.dir), baseDir, auth: { type: 'sshKey', privateKey: sshd.clientKey.privateKey, knownHosts } });
     const logins = sshd.acceptedLogins;
-    const error = await mirror.fetch().then(() => undefined, (e: unknown) => e);
+    const error = await mirror.fetch().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(FetchError);
     expect((error as FetchError).reason).toBe('hostKey');
     expect(sshd.acceptedLogins).toBe(logins);
@@ -50,7 +58,10 @@ describe('fetching over ssh', () => {
     const knownHosts = `[127.0.0.1]:1 ${sshd.hostPublicKey}`;
     const mirror = new GitMirror({ name: 'pinned-other', url: sshd.url(repo.dir), baseDir, auth: { type: 'sshKey', privateKey: sshd.clientKey.privateKey, knownHosts } });
     const logins = sshd.acceptedLogins;
-    const error = await mirror.fetch().then(() => undefined, (e: unknown) => e);
+    const error = await mirror.fetch().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(FetchError);
     expect((error as FetchError).reason).toBe('hostKey');
     expect(sshd.acceptedLogins).toBe(logins);
@@ -60,7 +71,10 @@ describe('fetching over ssh', () => {
     const stranger = await generateSshKey();
     const mirror = new GitMirror({ name: 'bad-key', url: sshd.url(repo.dir), baseDir, auth: { type: 'sshKey', privateKey: stranger.privateKey, knownHosts: sshd.knownHostsLine } });
     const logins = sshd.acceptedLogins;
-    const error = await mirror.fetch().then(() => undefined, (e: unknown) => e);
+    const error = await mirror.fetch().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(FetchError);
     const { reason, message } = error as FetchError;
     expect(reason).toBe('auth');

@@ -87,7 +87,10 @@ describe('reading a path at a commit', () => {
     ['apps/evil', /symlink apps\/evil\/passwd points outside the repository/],
     ['apps', /points outside the repository/],
   ])('refuses %s with a clear PathEscapeError', async (path, message) => {
-    const error = await mirror.export(old, path).then(() => undefined, (e: unknown) => e);
+    const error = await mirror.export(old, path).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(PathEscapeError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).toContain(`path "${path}" leaves the repository`);

@@ -61,15 +61,27 @@ describe('deliveries pending when the service is killed', () => {
     await expectStatus(api.post('/api/v1/repositories', { name: 'hk3-deploy', url: git.url('hk3-deploy'), pollIntervalSeconds: 3600 }));
     await expectStatus(api.post('/api/v1/channels', webhookChannel('hk3-hanging', hanging.url, { secret: SECRET, timeoutSeconds: 120 })));
     await expectStatus(api.post('/api/v1/channels', webhookChannel('hk3-failing', failing.url, { secret: SECRET })));
-    await expectStatus(api.post('/api/v1/applications', {
-      name: APP, repository: 'hk3-deploy', path: 'apps/a', destinations: [{ cluster: 'hk3-east', namespace: 'hk3-ns' }], syncPolicy: { intervalSeconds: 2 },
-      hooks: [{ on: ['PreSync', 'PostSync'], channel: 'hk3-hanging' }, { on: ['PreSync', 'PostSync'], channel: 'hk3-failing' }],
-    }));
+    await expectStatus(
+      api.post('/api/v1/applications', {
+        name: APP,
+        repository: 'hk3-deploy',
+        path: 'apps/a',
+        destinations: [{ cluster: 'hk3-east', namespace: 'hk3-ns' }],
+        syncPolicy: { intervalSeconds: 2 },
+        hooks: [
+          { on: ['PreSync', 'PostSync'], channel: 'hk3-hanging' },
+          { on: ['PreSync', 'PostSync'], channel: 'hk3-failing' },
+        ],
+      }),
+    );
 
     // PreSync in flight at the hanging receiver, PostSync queued behind it; both retried at the failing one
     const stuck = await waitForDeliveries(api, 'hk3-hanging', (d) => d.length === 2 && hanging.requests.length === 1, 'two deliveries, one in flight', 30_000);
     const waiting = await waitForDeliveries(api, 'hk3-failing', (d) => d.length === 2 && d.every((x) => x.attempts >= 1), 'two deliveries tried at least once', 30_000);
-    expect(stuck.map((d) => [d.event, d.state, d.attempts]).sort()).toEqual([['PostSync', 'pending', 0], ['PreSync', 'pending', 0]]);
+    expect(stuck.map((d) => [d.event, d.state, d.attempts]).sort()).toEqual([
+      ['PostSync', 'pending', 0],
+      ['PreSync', 'pending', 0],
+    ]);
     expect(waiting.every((d) => d.state === 'pending' && d.lastStatus === 500)).toBe(true);
     const inFlight = hanging.requests[0];
     expect(inFlight.event?.type).toBe(ceType('PreSync'));
@@ -85,16 +97,37 @@ describe('deliveries pending when the service is killed', () => {
 
     second = await ServiceProcess.start({ dataDir, env: ENV });
     api = apiClient(second.baseUrl, ADMIN);
-    const afterHanging = await waitForDeliveries(api, 'hk3-hanging', (d) => d.length === 2 && d.every((x) => x.state === 'delivered'), 'the hanging channel’s deliveries delivered after the restart', 60_000);
-    const afterFailing = await waitForDeliveries(api, 'hk3-failing', (d) => d.length === 2 && d.every((x) => x.state === 'delivered'), 'the failing channel’s deliveries delivered after the restart', 60_000);
+    const afterHanging = await waitForDeliveries(
+      api,
+      'hk3-hanging',
+      (d) => d.length === 2 && d.every((x) => x.state === 'delivered'),
+      'the hanging channel’s deliveries delivered after the restart',
+      60_000,
+    );
+    const afterFailing = await waitForDeliveries(
+      api,
+      'hk3-failing',
+      (d) => d.length === 2 && d.every((x) => x.state === 'delivered'),
+      'the failing channel’s deliveries delivered after the restart',
+      60_000,
+    );
     expect(afterHanging.map((d) => d.id).sort(), 'the same deliveries, not new ones').toEqual(before.hanging);
     expect(afterFailing.map((d) => d.id).sort()).toEqual(before.failing);
     for (const d of afterFailing) expect(d.attempts, 'attempts count on across the restart').toBeGreaterThan(attemptsBefore.get(d.id)!);
 
     // what the receivers got after the restart: each pending delivery, same id, signed
-    for (const [receiver, ids, from] of [[hanging, before.hanging, answeredBefore.hanging], [failing, before.failing, answeredBefore.failing]] as const) {
+    for (const [receiver, ids, from] of [
+      [hanging, before.hanging, answeredBefore.hanging],
+      [failing, before.failing, answeredBefore.failing],
+    ] as const) {
       const after = receiver.requests.slice(from);
-      expect(after.filter((r) => r.status === 200).map((r) => String(r.headers['webhook-id'])).sort(), JSON.stringify(describeRequests(receiver.requests))).toEqual(ids);
+      expect(
+        after
+          .filter((r) => r.status === 200)
+          .map((r) => String(r.headers['webhook-id']))
+          .sort(),
+        JSON.stringify(describeRequests(receiver.requests)),
+      ).toEqual(ids);
       for (const r of after) {
         expect(r.verified, r.verifyError).toBe(true);
         expect(r.event!.id).toBe(r.headers['webhook-id']);

@@ -11,7 +11,18 @@ import { GitHttpServer } from '../support/git-server';
 import { ALL_EVENTS, ceType, deliveriesOf, eventsAt, expectStatus, hooksEnv, sleep, slackChannel, waitForEvents, webhookChannel } from '../support/hooks';
 import { SlackStandin } from '../support/slack-standin';
 import { WebhookReceiver } from '../support/webhook-receiver';
-import { allRuns, clusterBody, configMapYaml, deploymentYaml, editObject, getApplication, getObject, markDeploymentReady, markDeploymentStuck, waitForTargets } from '../support/workloads';
+import {
+  allRuns,
+  clusterBody,
+  configMapYaml,
+  deploymentYaml,
+  editObject,
+  getApplication,
+  getObject,
+  markDeploymentReady,
+  markDeploymentStuck,
+  waitForTargets,
+} from '../support/workloads';
 
 const [east] = inject('clusters');
 const ADMIN = 'hk1-events-admin-token-0123456789';
@@ -26,11 +37,17 @@ const SUBJECT = `${APP}/hk1-east/${NS}`;
 /** Waits until the target has been looked at `checks` more times (its next reconcile time moved on). */
 async function checksPass(api: ApiClient, checks: number): Promise<void> {
   const seen = new Set<string>();
-  await eventually(`${checks} more interval checks`, async () => {
-    const t = (await getApplication(api, APP)).status.targets[0];
-    if (t.nextReconcileAt) seen.add(t.nextReconcileAt);
-    return seen.size;
-  }, (n) => n > checks, 30_000, 250);
+  await eventually(
+    `${checks} more interval checks`,
+    async () => {
+      const t = (await getApplication(api, APP)).status.targets[0];
+      if (t.nextReconcileAt) seen.add(t.nextReconcileAt);
+      return seen.size;
+    },
+    (n) => n > checks,
+    30_000,
+    250,
+  );
 }
 
 describe('hook events of a target', () => {
@@ -65,10 +82,19 @@ describe('hook events of a target', () => {
   });
 
   it('a sync sends PreSync, then PostSync once health settled, to Slack and to a signed webhook', async () => {
-    const created = await expectStatus(api.post('/api/v1/applications', {
-      name: APP, repository: REPO, path: 'apps/web', destinations: [WHERE], syncPolicy: { intervalSeconds: 2 },
-      hooks: [{ on: ['PreSync', 'PostSync'], channel: 'hk1-slack' }, { on: ALL_EVENTS, channel: 'hk1-hook' }],
-    }));
+    const created = await expectStatus(
+      api.post('/api/v1/applications', {
+        name: APP,
+        repository: REPO,
+        path: 'apps/web',
+        destinations: [WHERE],
+        syncPolicy: { intervalSeconds: 2 },
+        hooks: [
+          { on: ['PreSync', 'PostSync'], channel: 'hk1-slack' },
+          { on: ALL_EVENTS, channel: 'hk1-hook' },
+        ],
+      }),
+    );
     expect(created.hooks).toEqual([
       { on: ['PreSync', 'PostSync'], channel: 'hk1-slack', group: 'target', gate: false },
       { on: ALL_EVENTS, channel: 'hk1-hook', group: 'target', gate: false },
@@ -88,14 +114,24 @@ describe('hook events of a target', () => {
     const [run] = await allRuns(api, APP);
     expect(run.phase).toBe('Succeeded');
     const deliveries = await deliveriesOf(api, 'hk1-hook');
-    for (const [request, event] of [[presync, 'PreSync'], [postsync, 'PostSync']] as const) {
+    for (const [request, event] of [
+      [presync, 'PreSync'],
+      [postsync, 'PostSync'],
+    ] as const) {
       expect(request.verified, `${event}: ${request.verifyError}`).toBe(true);
       expect(request.method).toBe('POST');
       expect(request.headers['content-type']).toMatch(/^application\/cloudevents\+json/);
       expect(request.headers['x-team'], 'the channel header is sent').toBe('ops');
       const delivery = deliveries.find((d) => d.event === event);
       expect(delivery, `${event} in the delivery log`).toMatchObject({
-        channel: 'hk1-hook', kind: 'target', application: APP, subject: `hk1-east/${NS}`, state: 'delivered', attempts: 1, lastStatus: 200, lastError: null,
+        channel: 'hk1-hook',
+        kind: 'target',
+        application: APP,
+        subject: `hk1-east/${NS}`,
+        state: 'delivered',
+        attempts: 1,
+        lastStatus: 200,
+        lastError: null,
       });
       const ce = request.event!;
       expect(ce).toMatchObject({ specversion: '1.0', id: delivery!.id, type: ceType(event), subject: SUBJECT, datacontenttype: 'application/json' });
@@ -103,7 +139,12 @@ describe('hook events of a target', () => {
       expect(Date.parse(ce.time)).not.toBeNaN();
       expect(request.headers['webhook-id'], 'webhook-id is the CloudEvent id').toBe(ce.id);
       expect(ce.data).toMatchObject({
-        type: event, application: APP, cluster: 'hk1-east', namespace: NS, trigger: 'schedule', failedObjects: [],
+        type: event,
+        application: APP,
+        cluster: 'hk1-east',
+        namespace: NS,
+        trigger: 'schedule',
+        failedObjects: [],
         revision: { sha: head, shortSha: head.slice(0, 7), subject: 'Roll out web 1.0', author: 'Ada Lovelace', url: `${git.url(REPO).replace(/\.git$/, '')}/commit/${head}` },
       });
     }
@@ -113,15 +154,28 @@ describe('hook events of a target', () => {
     expect(postsync.event!.data.counts).toEqual(run.counts);
 
     // Slack: two messages, PreSync then PostSync, to the channel named, with the channel's token
-    await eventually('two Slack messages', async () => slack.callsTo('chat.postMessage').length, (n) => n >= 2, 15_000);
+    await eventually(
+      'two Slack messages',
+      async () => slack.callsTo('chat.postMessage').length,
+      (n) => n >= 2,
+      15_000,
+    );
     const posts = slack.callsTo('chat.postMessage');
-    expect(posts.map((c) => [c.status, c.answer?.ok])).toEqual([[200, true], [200, true]]);
+    expect(posts.map((c) => [c.status, c.answer?.ok])).toEqual([
+      [200, true],
+      [200, true],
+    ]);
     expect(slack.callsTo('chat.update'), 'group target never edits').toEqual([]);
     const link = `<${git.url(REPO).replace(/\.git$/, '')}/commit/${head}|\`${head.slice(0, 7)}\`>`;
-    for (const [call, event] of [[posts[0], 'PreSync'], [posts[1], 'PostSync']] as const) {
+    for (const [call, event] of [
+      [posts[0], 'PreSync'],
+      [posts[1], 'PostSync'],
+    ] as const) {
       expect(call.token).toBe(SLACK_TOKEN);
       expect(call.params.channel).toBe('#hk1-deploys');
-      expect(call.params.text).toBe(`${APP} → hk1-east/${NS}: ${event}, ${event === 'PreSync' ? `will apply ${run.counts.created} changes` : 'Synced · Healthy'} · ${head.slice(0, 7)} "Roll out web 1.0" by Ada Lovelace`);
+      expect(call.params.text).toBe(
+        `${APP} → hk1-east/${NS}: ${event}, ${event === 'PreSync' ? `will apply ${run.counts.created} changes` : 'Synced · Healthy'} · ${head.slice(0, 7)} "Roll out web 1.0" by Ada Lovelace`,
+      );
       const blocks = call.blocks as Array<{ type: string; text?: { text: string }; elements?: Array<{ text: string }> }>;
       expect(Array.isArray(blocks) && blocks.length >= 3, JSON.stringify(blocks)).toBe(true);
       const shown = blocks.map((b) => b.text?.text ?? b.elements?.map((e) => e.text).join(' ') ?? '').join('\n');
@@ -142,7 +196,11 @@ describe('hook events of a target', () => {
     await markDeploymentStuck(east, NS, 'hk1-web');
     const [degraded] = await waitForEvents(hook, 'HealthDegraded', 1);
     expect(degraded.verified).toBe(true);
-    expect(degraded.event).toMatchObject({ type: ceType('HealthDegraded'), subject: SUBJECT, data: { type: 'HealthDegraded', application: APP, cluster: 'hk1-east', namespace: NS, revision: { sha: head } } });
+    expect(degraded.event).toMatchObject({
+      type: ceType('HealthDegraded'),
+      subject: SUBJECT,
+      data: { type: 'HealthDegraded', application: APP, cluster: 'hk1-east', namespace: NS, revision: { sha: head } },
+    });
     expect(degraded.event!.data.message).toMatch(/Degraded/);
     await waitForTargets(api, APP, [`hk1-east/${NS}`], (t) => t.health === 'Degraded', 'Degraded');
     await checksPass(api, 3);
@@ -165,7 +223,11 @@ describe('hook events of a target', () => {
     await editObject(east, 'ConfigMap', NS, 'hk1-config', { data: { greeting: 'edited by hand' } });
     const [drift] = await waitForEvents(hook, 'DriftDetected', 1);
     expect(drift.verified).toBe(true);
-    expect(drift.event).toMatchObject({ type: ceType('DriftDetected'), subject: SUBJECT, data: { type: 'DriftDetected', application: APP, cluster: 'hk1-east', namespace: NS, revision: { sha: head } } });
+    expect(drift.event).toMatchObject({
+      type: ceType('DriftDetected'),
+      subject: SUBJECT,
+      data: { type: 'DriftDetected', application: APP, cluster: 'hk1-east', namespace: NS, revision: { sha: head } },
+    });
     expect(drift.event!.data.message).toMatch(/hk1-config/);
     await waitForTargets(api, APP, [`hk1-east/${NS}`], (t) => t.sync === 'OutOfSync', 'OutOfSync');
     await checksPass(api, 3);

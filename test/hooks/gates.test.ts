@@ -58,17 +58,31 @@ describe('a PreSync gate', () => {
   });
 
   it('answering 403 blocks the run: nothing applied, the run Blocked with the answer, SyncFailed to the other hook', async () => {
-    await expectStatus(api.post('/api/v1/applications', {
-      name: APP, repository: 'hk4-deploy', path: 'apps/a', destinations: [{ cluster: 'hk4-east', namespace: NS }], syncPolicy: { intervalSeconds: 2 },
-      hooks: [{ on: ['PreSync'], channel: 'hk4-gate', gate: true }, { on: ['PreSync', 'PostSync', 'SyncFailed'], channel: 'hk4-events' }],
-    }));
+    await expectStatus(
+      api.post('/api/v1/applications', {
+        name: APP,
+        repository: 'hk4-deploy',
+        path: 'apps/a',
+        destinations: [{ cluster: 'hk4-east', namespace: NS }],
+        syncPolicy: { intervalSeconds: 2 },
+        hooks: [
+          { on: ['PreSync'], channel: 'hk4-gate', gate: true },
+          { on: ['PreSync', 'PostSync', 'SyncFailed'], channel: 'hk4-events' },
+        ],
+      }),
+    );
     const [failed] = await waitForEvents(events, 'SyncFailed', 1);
 
     // the gate was asked, with a signed PreSync event marked as a gate call
     expect(gate.requests.length).toBeGreaterThanOrEqual(1);
     const asked = gate.requests[0];
     expect(asked.verified, asked.verifyError).toBe(true);
-    expect(asked.event).toMatchObject({ specversion: '1.0', type: ceType('PreSync'), subject: `${APP}/hk4-east/${NS}`, data: { gate: true, application: APP, namespace: NS, revision: { sha: head } } });
+    expect(asked.event).toMatchObject({
+      specversion: '1.0',
+      type: ceType('PreSync'),
+      subject: `${APP}/hk4-east/${NS}`,
+      data: { gate: true, application: APP, namespace: NS, revision: { sha: head } },
+    });
     expect(asked.event!.data.counts.created).toBeGreaterThanOrEqual(1);
 
     // nothing applied
@@ -81,7 +95,10 @@ describe('a PreSync gate', () => {
     expect(blocked, JSON.stringify(runs)).toBeDefined();
     expect(blocked!.message).toContain('403');
     expect(blocked!.message).toContain(REASON);
-    expect(runs.filter((r) => r.phase !== 'Blocked' && r.phase !== 'Running').map((r) => `${r.id} ${r.phase}`), 'no run applied').toEqual([]);
+    expect(
+      runs.filter((r) => r.phase !== 'Blocked' && r.phase !== 'Running').map((r) => `${r.id} ${r.phase}`),
+      'no run applied',
+    ).toEqual([]);
     const app = await api.get(`/api/v1/applications/${APP}`);
     expect(app.body.status.targets[0]).toMatchObject({ sync: 'OutOfSync' });
     expect(app.body.status.targets[0].message).toContain(REASON);
@@ -105,7 +122,13 @@ describe('a PreSync gate', () => {
   it('a gate that does not answer in time blocks too', async () => {
     gate.always({ hang: true });
     const before = gate.requests.length;
-    const run = await eventually('a run blocked by a time-out', async () => (await allRuns(api, APP)).find((r) => r.phase === 'Blocked' && /within|time/i.test(r.message ?? '')), (r) => r !== undefined, 30_000, 250);
+    const run = await eventually(
+      'a run blocked by a time-out',
+      async () => (await allRuns(api, APP)).find((r) => r.phase === 'Blocked' && /within|time/i.test(r.message ?? '')),
+      (r) => r !== undefined,
+      30_000,
+      250,
+    );
     expect(gate.requests.length).toBeGreaterThan(before);
     expect(run!.message).toMatch(/hk4-gate/);
     expect(await getObject(east, 'ConfigMap', NS, 'hk4-config')).toBeNull();
@@ -113,7 +136,13 @@ describe('a PreSync gate', () => {
 
   it('answering 200 lets the next run apply', async () => {
     gate.always({ status: 200, body: 'go ahead' });
-    const done = await eventually('a run that applied', async () => allRuns(api, APP), (runs: SyncRunView[]) => runs.some((r) => r.phase === 'Succeeded'), 30_000, 250);
+    const done = await eventually(
+      'a run that applied',
+      async () => allRuns(api, APP),
+      (runs: SyncRunView[]) => runs.some((r) => r.phase === 'Succeeded'),
+      30_000,
+      250,
+    );
     const succeeded = done.find((r) => r.phase === 'Succeeded')!;
     expect(succeeded.counts.created).toBeGreaterThanOrEqual(1);
     expect((await getObject(east, 'ConfigMap', NS, 'hk4-config'))?.data).toEqual({ a: '1' });

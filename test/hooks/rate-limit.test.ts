@@ -48,22 +48,53 @@ describe('a rate-limited Slack channel', () => {
     // the first call to #hk6-slow is refused with 429 and Retry-After: 2
     slack.rateLimit(2, 1, { method: 'chat.postMessage', channel: '#hk6-slow' });
     const on = ['PreSync', 'PostSync'];
-    await expectStatus(api.post('/api/v1/applications', {
-      name: APP, repository: 'hk6-deploy', path: 'apps/a', destinations: [{ cluster: 'hk6-east', namespace: 'hk6-ns' }], syncPolicy: { intervalSeconds: 2 },
-      hooks: [{ on, channel: 'hk6-slow' }, { on, channel: 'hk6-fast' }, { on, channel: 'hk6-hook' }],
-    }));
+    await expectStatus(
+      api.post('/api/v1/applications', {
+        name: APP,
+        repository: 'hk6-deploy',
+        path: 'apps/a',
+        destinations: [{ cluster: 'hk6-east', namespace: 'hk6-ns' }],
+        syncPolicy: { intervalSeconds: 2 },
+        hooks: [
+          { on, channel: 'hk6-slow' },
+          { on, channel: 'hk6-fast' },
+          { on, channel: 'hk6-hook' },
+        ],
+      }),
+    );
 
     const slow = (): SlackCall[] => slack.calls.filter((c) => c.params.channel === '#hk6-slow');
     const fast = (): SlackCall[] => slack.calls.filter((c) => c.params.channel === '#hk6-fast');
-    const [refused] = await eventually('the 429', async () => slow(), (calls) => calls.length >= 1 && calls[0].status === 429, 30_000, 20);
+    const [refused] = await eventually(
+      'the 429',
+      async () => slow(),
+      (calls) => calls.length >= 1 && calls[0].status === 429,
+      30_000,
+      20,
+    );
     // the channel says it is paused, until about 2 s after the refusal
-    const paused = await eventually('hk6-slow paused', () => api.get('/api/v1/channels/hk6-slow'), (r) => r.body.pausedUntil !== null, 1_500, 50);
+    const paused = await eventually(
+      'hk6-slow paused',
+      () => api.get('/api/v1/channels/hk6-slow'),
+      (r) => r.body.pausedUntil !== null,
+      1_500,
+      50,
+    );
     expect(Date.parse(paused.body.pausedUntil) - refused.at).toBeGreaterThanOrEqual(1_900);
     expect((await api.get('/api/v1/channels/hk6-fast')).body.pausedUntil).toBeNull();
 
-    await eventually('both messages in #hk6-slow', async () => slow().filter((c) => c.status === 200).length, (n) => n === 2, 30_000, 50);
+    await eventually(
+      'both messages in #hk6-slow',
+      async () => slow().filter((c) => c.status === 200).length,
+      (n) => n === 2,
+      30_000,
+      50,
+    );
     const sent = slow().filter((c) => c.status === 200);
-    expect(slow().map((c) => c.status), 'one refusal, then the two messages').toEqual([429, 200, 200]);
+    expect(
+      slow().map((c) => c.status),
+      'one refusal, then the two messages',
+    ).toEqual([429, 200, 200]);
     for (const c of sent) expect(c.at - refused.at, 'not before Retry-After').toBeGreaterThanOrEqual(2_000);
 
     // meanwhile: the other Slack channel and the webhook got both events before the slow channel got any
@@ -76,11 +107,17 @@ describe('a rate-limited Slack channel', () => {
 
     // a 429 costs no attempt: each slow delivery was delivered on its first counted attempt
     const log = await deliveriesOf(api, 'hk6-slow');
-    expect(log.map((d) => [d.event, d.state, d.attempts])).toEqual([['PostSync', 'delivered', 1], ['PreSync', 'delivered', 1]]);
+    expect(log.map((d) => [d.event, d.state, d.attempts])).toEqual([
+      ['PostSync', 'delivered', 1],
+      ['PreSync', 'delivered', 1],
+    ]);
     const after = (await api.get('/api/v1/channels/hk6-slow')).body.pausedUntil;
     expect(after === null || Date.parse(after) <= Date.now(), 'the pause is over').toBe(true);
 
     // the pause holds the whole channel, so its messages keep their order: "will apply" before "synced"
-    expect(sent.map((c) => String(c.params.text).match(/: (PreSync|PostSync),/)?.[1]), 'the paused channel’s messages in event order').toEqual(['PreSync', 'PostSync']);
+    expect(
+      sent.map((c) => String(c.params.text).match(/: (PreSync|PostSync),/)?.[1]),
+      'the paused channel’s messages in event order',
+    ).toEqual(['PreSync', 'PostSync']);
   }, 60_000);
 });

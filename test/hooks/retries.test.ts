@@ -42,10 +42,20 @@ describe('delivery retries and redelivery', () => {
     await expectStatus(api.post('/api/v1/channels', webhookChannel('hk2-flaky', flaky.url, { secret: SECRET })));
     await expectStatus(api.post('/api/v1/channels', webhookChannel('hk2-down', down.url, { secret: SECRET })));
     await expectStatus(api.post('/api/v1/channels', webhookChannel('hk2-gone', gone.url, { secret: SECRET })));
-    await expectStatus(api.post('/api/v1/applications', {
-      name: APP, repository: 'hk2-deploy', path: 'apps/a', destinations: [{ cluster: 'hk2-east', namespace: 'hk2-ns' }], syncPolicy: { intervalSeconds: 2 },
-      hooks: [{ on: ['PostSync'], channel: 'hk2-flaky' }, { on: ['PostSync'], channel: 'hk2-down' }, { on: ['PostSync'], channel: 'hk2-gone' }],
-    }));
+    await expectStatus(
+      api.post('/api/v1/applications', {
+        name: APP,
+        repository: 'hk2-deploy',
+        path: 'apps/a',
+        destinations: [{ cluster: 'hk2-east', namespace: 'hk2-ns' }],
+        syncPolicy: { intervalSeconds: 2 },
+        hooks: [
+          { on: ['PostSync'], channel: 'hk2-flaky' },
+          { on: ['PostSync'], channel: 'hk2-down' },
+          { on: ['PostSync'], channel: 'hk2-gone' },
+        ],
+      }),
+    );
   });
   afterAll(async () => {
     await running?.close();
@@ -57,7 +67,10 @@ describe('delivery retries and redelivery', () => {
     const [log] = await waitForDeliveries(api, 'hk2-flaky', (d) => d.length === 1 && d[0].state === 'delivered', 'the flaky receiver’s event delivered');
     expect(log).toMatchObject({ event: 'PostSync', kind: 'target', application: APP, state: 'delivered', attempts: 3, lastStatus: 200, lastError: null, nextAttemptAt: null });
     expect(log.deliveredAt).not.toBeNull();
-    expect(flaky.requests.map((r) => r.status), JSON.stringify(describeRequests(flaky.requests))).toEqual([500, 500, 200]);
+    expect(
+      flaky.requests.map((r) => r.status),
+      JSON.stringify(describeRequests(flaky.requests)),
+    ).toEqual([500, 500, 200]);
     for (const r of flaky.requests) {
       expect(r.verified, r.verifyError).toBe(true);
       expect(r.headers['webhook-id']).toBe(log.id);
@@ -131,6 +144,9 @@ describe('delivery retries and redelivery', () => {
     expect(otherChannel.status, 'a delivery is redelivered on its own channel only').toBe(404);
     expect((await api.post('/api/v1/channels/hk2-down/deliveries/not-an-id/redeliver')).status).toBe(400);
     const all: DeliveryView[] = await deliveriesOf(api, 'hk2-down');
-    expect(all.map((d) => d.id), 'a redelivery is the same delivery, not a new one').toEqual([failed.id]);
+    expect(
+      all.map((d) => d.id),
+      'a redelivery is the same delivery, not a new one',
+    ).toEqual([failed.id]);
   }, 60_000);
 });

@@ -39,13 +39,18 @@ describe('group: revision over 100 targets', () => {
     slack = await SlackStandin.start({ tokens: [TOKEN] });
     hook = await WebhookReceiver.start();
     const repo = await git.createRepository('hk5-deploy');
-    head = await repo.commit({ 'apps/a/config.yaml': configMapYaml('hk5-config', { a: '1' }) }, { message: 'Fleet-wide config', author: { name: 'Grace Hopper', email: 'grace@example.test' } });
+    head = await repo.commit(
+      { 'apps/a/config.yaml': configMapYaml('hk5-config', { a: '1' }) },
+      { message: 'Fleet-wide config', author: { name: 'Grace Hopper', email: 'grace@example.test' } },
+    );
     short = head.slice(0, 7);
     running = await startApp(hooksEnv(ADMIN, slack.url, { FLOTILLA_SYNC__CONCURRENCY: '8', FLOTILLA_SYNC__PER_CLUSTER_CONCURRENCY: '8' }));
     api = apiClient(running.baseUrl, ADMIN);
     await expectStatus(api.post('/api/v1/clusters', clusterBody('hk5-east', east)));
     // the same test cluster again, as a user that may touch only the `limited` namespace
-    await expectStatus(api.post('/api/v1/clusters', { name: 'hk5-limited', server: east.server, tls: { caData: east.caData }, auth: { type: 'bearerToken', token: east.limitedToken } }));
+    await expectStatus(
+      api.post('/api/v1/clusters', { name: 'hk5-limited', server: east.server, tls: { caData: east.caData }, auth: { type: 'bearerToken', token: east.limitedToken } }),
+    );
     await expectStatus(api.post('/api/v1/repositories', { name: 'hk5-deploy', url: git.url('hk5-deploy'), pollIntervalSeconds: 3600 }));
     await expectStatus(api.post('/api/v1/channels', slackChannel('hk5-slack', TOKEN, '#hk5-rollout')));
     await expectStatus(api.post('/api/v1/channels', webhookChannel('hk5-hook', hook.url)));
@@ -61,18 +66,39 @@ describe('group: revision over 100 targets', () => {
   const topLevelPosts = (): SlackCall[] => slack.callsTo('chat.postMessage').filter((c) => !c.params.thread_ts);
 
   it('posts one Slack message for the revision, edits it as targets finish, and ends with the totals', async () => {
-    await expectStatus(api.post('/api/v1/applications', {
-      name: APP, repository: 'hk5-deploy', path: 'apps/a', destinations: DESTINATIONS, syncPolicy: { intervalSeconds: 30 },
-      hooks: [{ on: HOOK_EVENTS, channel: 'hk5-slack', group: 'revision' }, { on: HOOK_EVENTS, channel: 'hk5-hook', group: 'revision' }],
-    }));
+    await expectStatus(
+      api.post('/api/v1/applications', {
+        name: APP,
+        repository: 'hk5-deploy',
+        path: 'apps/a',
+        destinations: DESTINATIONS,
+        syncPolicy: { intervalSeconds: 30 },
+        hooks: [
+          { on: HOOK_EVENTS, channel: 'hk5-slack', group: 'revision' },
+          { on: HOOK_EVENTS, channel: 'hk5-hook', group: 'revision' },
+        ],
+      }),
+    );
     await waitForTargets(api, APP, KEYS, (t) => t.sync === 'Synced' && t.revision?.sha === head, 'all 100 targets synced', 240_000);
 
     const finalText = `${APP} ${short} done: ${TARGETS}/${TARGETS} synced, 0 failed · ${2 * TARGETS} created`;
-    const [post] = await eventually('one Slack message', async () => topLevelPosts(), (p) => p.length >= 1, 15_000);
+    const [post] = await eventually(
+      'one Slack message',
+      async () => topLevelPosts(),
+      (p) => p.length >= 1,
+      15_000,
+    );
     const channelId = String(post.answer?.channel);
     const ts = String(post.answer?.ts);
-    const message = await eventually('the final edit', async () => slack.message(channelId, ts)?.text, (text) => text === finalText, 30_000, 200)
-      .catch(() => { throw new Error(`the message never showed the totals; it says ${JSON.stringify(slack.message(channelId, ts)?.text)} after ${slack.callsTo('chat.update').length} edits`); });
+    const message = await eventually(
+      'the final edit',
+      async () => slack.message(channelId, ts)?.text,
+      (text) => text === finalText,
+      30_000,
+      200,
+    ).catch(() => {
+      throw new Error(`the message never showed the totals; it says ${JSON.stringify(slack.message(channelId, ts)?.text)} after ${slack.callsTo('chat.update').length} edits`);
+    });
     expect(message).toBe(finalText);
     await sleep(3_000); // anything still on its way
 
@@ -112,7 +138,15 @@ describe('group: revision over 100 targets', () => {
     expect(summary.event).toMatchObject({ specversion: '1.0', type: ceType('Revision'), subject: `${APP}@${head}` });
     expect(summary.headers['webhook-id']).toBe(summary.event!.id);
     const data = summary.event!.data;
-    expect(data).toMatchObject({ application: APP, total: TARGETS, finished: TARGETS, synced: TARGETS, failed: 0, final: true, revision: { sha: head, subject: 'Fleet-wide config', author: 'Grace Hopper' } });
+    expect(data).toMatchObject({
+      application: APP,
+      total: TARGETS,
+      finished: TARGETS,
+      synced: TARGETS,
+      failed: 0,
+      final: true,
+      revision: { sha: head, subject: 'Fleet-wide config', author: 'Grace Hopper' },
+    });
     expect(data.results).toHaveLength(TARGETS);
     expect(data.results.map((r: { cluster: string; namespace: string }) => `${r.cluster}/${r.namespace}`).sort()).toEqual([...KEYS].sort());
     expect(data.results.every((r: { outcome: string }) => r.outcome === 'synced')).toBe(true);
@@ -125,17 +159,36 @@ describe('group: revision over 100 targets', () => {
     const ts = String(post.answer?.ts);
     const patched = await api.patch(`/api/v1/applications/${APP}`, { destinations: [...DESTINATIONS, FORBIDDEN] });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
-    await eventually('the forbidden target failed', async () => allRuns(api, APP, FORBIDDEN), (runs) => runs.some((r) => r.phase === 'Failed'), 60_000, 250);
+    await eventually(
+      'the forbidden target failed',
+      async () => allRuns(api, APP, FORBIDDEN),
+      (runs) => runs.some((r) => r.phase === 'Failed'),
+      60_000,
+      250,
+    );
     expect(await getNamespace(east, FORBIDDEN.namespace), 'the limited user could not create it').toBeNull();
 
     const finalText = new RegExp(`^${APP} ${short} done: ${TARGETS}/${TARGETS + 1} synced, 1 failed`);
-    await eventually('the message shows the failure', async () => slack.message(channelId, ts)?.text ?? '', (text) => finalText.test(text), 30_000, 200)
-      .catch(() => { throw new Error(`the message says ${JSON.stringify(slack.message(channelId, ts)?.text)}`); });
+    await eventually(
+      'the message shows the failure',
+      async () => slack.message(channelId, ts)?.text ?? '',
+      (text) => finalText.test(text),
+      30_000,
+      200,
+    ).catch(() => {
+      throw new Error(`the message says ${JSON.stringify(slack.message(channelId, ts)?.text)}`);
+    });
     const blocks = slack.message(channelId, ts)!.blocks as Array<{ type: string; text?: { text: string } }>;
     const failedSection = blocks.find((b) => b.text?.text.startsWith('*Failed*'));
     expect(failedSection?.text?.text, JSON.stringify(blocks)).toContain('`hk5-limited/hk5-forbidden`');
 
-    const replies = await eventually('a reply in the thread', async () => slack.replies(channelId, ts), (r) => r.length >= 1, 30_000, 200);
+    const replies = await eventually(
+      'a reply in the thread',
+      async () => slack.replies(channelId, ts),
+      (r) => r.length >= 1,
+      30_000,
+      200,
+    );
     expect(replies[0].threadTs).toBe(ts);
     expect(replies[0].text).toContain('hk5-limited/hk5-forbidden');
     expect(replies[0].text).toContain('SyncFailed');

@@ -77,7 +77,10 @@ describe('channel secrets', () => {
     await call(api.post('/api/v1/channels', { name: 'hk8-wrong', type: 'slack', slack: { token: WRONG, channel: '#hk8-visible' } }), 201);
     await call(api.post('/api/v1/channels', { name: 'hk8-hook', type: 'webhook', webhook: { url: hook.url, secret: OLD_SECRET, headers: { 'X-Api-Key': HEADER } } }), 201);
     await call(api.patch('/api/v1/channels/hk8-hook', { webhook: { secret: SECRET } }), 200);
-    await call(api.post('/api/v1/channels', { name: 'hk8-failing', type: 'webhook', webhook: { url: failing.url, secret: FAILING_SECRET, headers: { Authorization: HEADER } } }), 201);
+    await call(
+      api.post('/api/v1/channels', { name: 'hk8-failing', type: 'webhook', webhook: { url: failing.url, secret: FAILING_SECRET, headers: { Authorization: HEADER } } }),
+      201,
+    );
 
     // what a channel shows: that a secret is there, and header names only
     const slackView = (await call(api.get('/api/v1/channels/hk8-slack'), 200)).body;
@@ -96,13 +99,37 @@ describe('channel secrets', () => {
     expect((await call(api.post('/api/v1/channels/hk8-hook/test'), 200)).body).toMatchObject({ ok: true, status: 200 });
     expect((await call(api.post('/api/v1/channels/hk8-failing/test'), 200)).body).toMatchObject({ ok: false, status: 500 });
     const on = ['PreSync', 'PostSync'];
-    await call(api.post('/api/v1/applications', {
-      name: 'hk8-app', repository: 'hk8-deploy', path: 'apps/a', destinations: [{ cluster: 'hk8-east', namespace: 'hk8-ns' }], syncPolicy: { intervalSeconds: 2 },
-      hooks: [{ on, channel: 'hk8-slack' }, { on, channel: 'hk8-wrong' }, { on, channel: 'hk8-hook' }, { on, channel: 'hk8-failing' }],
-    }), 201);
+    await call(
+      api.post('/api/v1/applications', {
+        name: 'hk8-app',
+        repository: 'hk8-deploy',
+        path: 'apps/a',
+        destinations: [{ cluster: 'hk8-east', namespace: 'hk8-ns' }],
+        syncPolicy: { intervalSeconds: 2 },
+        hooks: [
+          { on, channel: 'hk8-slack' },
+          { on, channel: 'hk8-wrong' },
+          { on, channel: 'hk8-hook' },
+          { on, channel: 'hk8-failing' },
+        ],
+      }),
+      201,
+    );
     await waitForEvents(hook, 'PostSync', 1);
-    await waitForDeliveries(api, 'hk8-failing', (d) => d.filter((x) => x.kind === 'target').length === 2 && d.every((x) => x.state === 'failed'), 'the failing receiver gave up on', 30_000);
-    await waitForDeliveries(api, 'hk8-wrong', (d) => d.filter((x) => x.kind === 'target').length === 2 && d.every((x) => x.state === 'failed'), 'the refused token gave up on', 30_000);
+    await waitForDeliveries(
+      api,
+      'hk8-failing',
+      (d) => d.filter((x) => x.kind === 'target').length === 2 && d.every((x) => x.state === 'failed'),
+      'the failing receiver gave up on',
+      30_000,
+    );
+    await waitForDeliveries(
+      api,
+      'hk8-wrong',
+      (d) => d.filter((x) => x.kind === 'target').length === 2 && d.every((x) => x.state === 'failed'),
+      'the refused token gave up on',
+      30_000,
+    );
     await waitForDeliveries(api, 'hk8-slack', (d) => d.filter((x) => x.kind === 'target').length === 2 && d.every((x) => x.state === 'delivered'), 'slack delivered', 30_000);
     for (const name of ['hk8-slack', 'hk8-wrong', 'hk8-hook', 'hk8-failing']) await call(api.get(`/api/v1/channels/${name}/deliveries`), 200);
     expect((await deliveriesOf(api, 'hk8-wrong'))[0].lastError).toMatch(/invalid_auth/);
@@ -110,7 +137,10 @@ describe('channel secrets', () => {
     // the secrets were really used: the stand-in saw the rotated token, the receivers checked the signatures and headers
     expect(new Set(slack.calls.map((c) => c.token))).toEqual(new Set([TOKEN, WRONG]));
     expect(hook.requests.length).toBeGreaterThanOrEqual(3);
-    expect(hook.requests.every((r) => r.verified === true && r.headers['x-api-key'] === HEADER), 'signed with the new secret, with the header').toBe(true);
+    expect(
+      hook.requests.every((r) => r.verified === true && r.headers['x-api-key'] === HEADER),
+      'signed with the new secret, with the header',
+    ).toBe(true);
     expect(failing.requests.every((r) => r.verified === true && r.headers.authorization === HEADER)).toBe(true);
 
     // the audit log keeps request bodies, redacted
@@ -119,7 +149,9 @@ describe('channel secrets', () => {
       audit.body.items.filter((e: { action: string; subject: string }) => e.action === action && e.subject === subject).map((e: { details: { body: unknown } }) => e.details.body);
     expect(bodyOf('channels.create', 'hk8-slack')).toEqual([{ name: 'hk8-slack', type: 'slack', slack: { token: '[redacted]', channel: '#hk8-visible' } }]);
     expect(bodyOf('channels.update', 'hk8-slack')).toEqual([{ slack: { token: '[redacted]' } }]);
-    expect(bodyOf('channels.create', 'hk8-hook')).toEqual([{ name: 'hk8-hook', type: 'webhook', webhook: { url: hook.url, secret: '[redacted]', headers: { 'X-Api-Key': '[redacted]' } } }]);
+    expect(bodyOf('channels.create', 'hk8-hook')).toEqual([
+      { name: 'hk8-hook', type: 'webhook', webhook: { url: hook.url, secret: '[redacted]', headers: { 'X-Api-Key': '[redacted]' } } },
+    ]);
     expect(bodyOf('channels.update', 'hk8-hook')).toEqual([{ webhook: { secret: '[redacted]' } }]);
     expect(audit.body.items.some((e: { action: string }) => e.action === 'delivery.failed')).toBe(true);
 
@@ -199,13 +231,49 @@ describe('credentials in URLs', () => {
     // every URL-shaped request field, sent in every request that takes it
     type Sent = { method: 'post' | 'patch'; path: string; body: Record<string, unknown>; action: string; subject: string; pick: (body: any) => unknown };
     const fields: Record<string, ((url: string, n: number) => Sent)[]> = {
-      'CreateRepositoryDto.url': [(url, n) => ({ method: 'post', path: '/api/v1/repositories', body: { name: `hk8-url-repo-${n}`, url }, action: 'repositories.create', subject: `hk8-url-repo-${n}`, pick: (b) => b.url })],
-      'UpdateRepositoryDto.url': [(url) => ({ method: 'patch', path: '/api/v1/repositories/hk8-url-deploy', body: { url }, action: 'repositories.update', subject: 'hk8-url-deploy', pick: (b) => b.url })],
-      'CreateClusterDto.server': [(url, n) => ({ method: 'post', path: '/api/v1/clusters', body: { ...clusterBody(`hk8-url-cluster-${n}`, east), server: url }, action: 'clusters.create', subject: `hk8-url-cluster-${n}`, pick: (b) => b.server })],
-      'UpdateClusterDto.server': [(url) => ({ method: 'patch', path: '/api/v1/clusters/hk8-url-east', body: { server: url }, action: 'clusters.update', subject: 'hk8-url-east', pick: (b) => b.server })],
+      'CreateRepositoryDto.url': [
+        (url, n) => ({
+          method: 'post',
+          path: '/api/v1/repositories',
+          body: { name: `hk8-url-repo-${n}`, url },
+          action: 'repositories.create',
+          subject: `hk8-url-repo-${n}`,
+          pick: (b) => b.url,
+        }),
+      ],
+      'UpdateRepositoryDto.url': [
+        (url) => ({ method: 'patch', path: '/api/v1/repositories/hk8-url-deploy', body: { url }, action: 'repositories.update', subject: 'hk8-url-deploy', pick: (b) => b.url }),
+      ],
+      'CreateClusterDto.server': [
+        (url, n) => ({
+          method: 'post',
+          path: '/api/v1/clusters',
+          body: { ...clusterBody(`hk8-url-cluster-${n}`, east), server: url },
+          action: 'clusters.create',
+          subject: `hk8-url-cluster-${n}`,
+          pick: (b) => b.server,
+        }),
+      ],
+      'UpdateClusterDto.server': [
+        (url) => ({ method: 'patch', path: '/api/v1/clusters/hk8-url-east', body: { server: url }, action: 'clusters.update', subject: 'hk8-url-east', pick: (b) => b.server }),
+      ],
       'WebhookChannelDto.url': [
-        (url, n) => ({ method: 'post', path: '/api/v1/channels', body: webhookChannel(`hk8-url-channel-${n}`, url), action: 'channels.create', subject: `hk8-url-channel-${n}`, pick: (b) => b.webhook.url }),
-        (url) => ({ method: 'patch', path: '/api/v1/channels/hk8-url-hook', body: { webhook: { url } }, action: 'channels.update', subject: 'hk8-url-hook', pick: (b) => b.webhook.url }),
+        (url, n) => ({
+          method: 'post',
+          path: '/api/v1/channels',
+          body: webhookChannel(`hk8-url-channel-${n}`, url),
+          action: 'channels.create',
+          subject: `hk8-url-channel-${n}`,
+          pick: (b) => b.webhook.url,
+        }),
+        (url) => ({
+          method: 'patch',
+          path: '/api/v1/channels/hk8-url-hook',
+          body: { webhook: { url } },
+          action: 'channels.update',
+          subject: 'hk8-url-hook',
+          pick: (b) => b.webhook.url,
+        }),
       ],
     };
     expect(Object.keys(fields).sort(), 'the sweep covers every URL-shaped field of openapi.json').toEqual(urlShapedRequestFields(join(projectRoot(__dirname), 'openapi.json')));
@@ -222,7 +290,8 @@ describe('credentials in URLs', () => {
           const what = `${field} (${r.method.toUpperCase()}, ${form})`;
           const answer = await call(api[r.method](r.path, r.body), 400);
           // the refusal names the field and why, without repeating the URL (the sweep below)
-          if (form === 'user:password@' || form === 'token@') expect(answer.body.message, what).toMatch(/(URL|server) must not (contain|carry) (a password|user-info|a user name or password|credentials)/);
+          if (form === 'user:password@' || form === 'token@')
+            expect(answer.body.message, what).toMatch(/(URL|server) must not (contain|carry) (a password|user-info|a user name or password|credentials)/);
           secrets.push([what, marker]);
           sent.push({ ...r, what });
         }
@@ -230,15 +299,25 @@ describe('credentials in URLs', () => {
     }
     // a kubeconfig whose server holds credentials (the kubeconfig itself is a secret field)
     const inKubeconfig = canary('url-kubeconfig');
-    await call(api.post('/api/v1/clusters', { name: 'hk8-url-kubeconfig', kubeconfig: kubeconfigYaml({ ...east, server: `https://hk8-user:${inKubeconfig}@${HOST}:6443` }, 'hk8-token') }), 400);
+    await call(
+      api.post('/api/v1/clusters', { name: 'hk8-url-kubeconfig', kubeconfig: kubeconfigYaml({ ...east, server: `https://hk8-user:${inKubeconfig}@${HOST}:6443` }, 'hk8-token') }),
+      400,
+    );
     secrets.push(['the server of a kubeconfig', inKubeconfig]);
 
     // an accepted body: free-form helm values are kept as given in the application, but its audit
     // entry redacts the URL in them like any other string
     const inValues = canary('url-helm-values');
-    await call(api.post('/api/v1/applications', {
-      name: 'hk8-url-app', repository: 'hk8-url-deploy', path: 'apps/a', destinations: [], helm: { values: { chartProxy: `https://hk8-user:${inValues}@${HOST}/charts` } },
-    }), 201);
+    await call(
+      api.post('/api/v1/applications', {
+        name: 'hk8-url-app',
+        repository: 'hk8-url-deploy',
+        path: 'apps/a',
+        destinations: [],
+        helm: { values: { chartProxy: `https://hk8-user:${inValues}@${HOST}/charts` } },
+      }),
+      201,
+    );
 
     // the audit log keeps every refused body, with its URLs' host and path and without their user-info
     const audit = await call(api.get('/api/v1/audit?limit=500'), 200);
@@ -246,12 +325,15 @@ describe('credentials in URLs', () => {
     for (const s of sent) {
       const entries = items.filter((e) => e.action === s.action && e.subject === s.subject && e.outcome === 'failure' && e.details.status === 400);
       const urls = entries.map((e) => String(s.pick(e.details.body)));
-      expect(urls.some((u) => u.includes('***@') && u.includes(HOST)), `${s.what}: ${urls.join(', ')}`).toBe(true);
+      expect(
+        urls.some((u) => u.includes('***@') && u.includes(HOST)),
+        `${s.what}: ${urls.join(', ')}`,
+      ).toBe(true);
     }
     const app = items.find((e) => e.action === 'applications.create' && e.subject === 'hk8-url-app');
     expect((app?.details.body as any)?.helm?.values?.chartProxy).toBe(`https://***@${HOST}/charts`);
-    expect(JSON.stringify(audit.body).includes(inValues), 'the helm values\' URL in the audit log').toBe(false);
-    expect(running.logs.join('\n').includes(inValues), 'the helm values\' URL in the logs').toBe(false);
+    expect(JSON.stringify(audit.body).includes(inValues), "the helm values' URL in the audit log").toBe(false);
+    expect(running.logs.join('\n').includes(inValues), "the helm values' URL in the logs").toBe(false);
 
     const live = liveSources(running, responses);
     for (const [where, bytes] of Object.entries(live)) expect(bytes.length, where).toBeGreaterThan(1000);

@@ -50,7 +50,13 @@ describe('webhook addresses', () => {
   });
 
   it('refuses 169.254.169.254 and link-local addresses when a channel is created or changed, private networks allowed or not', async () => {
-    const metadata = ['http://169.254.169.254/latest/meta-data/', 'https://169.254.169.254/', 'http://2852039166/', 'http://0xa9.0xfe.0xa9.0xfe/', 'http://[::ffff:169.254.169.254]/'];
+    const metadata = [
+      'http://169.254.169.254/latest/meta-data/',
+      'https://169.254.169.254/',
+      'http://2852039166/',
+      'http://0xa9.0xfe.0xa9.0xfe/',
+      'http://[::ffff:169.254.169.254]/',
+    ];
     // every IPv6 form that carries it: mapped, compatible, translated, NAT64, 6to4, Teredo
     metadata.push(...ipv6FormsOf('169.254.169.254').map(({ address }) => `http://[${address}]/latest/meta-data/`));
     for (const url of metadata) {
@@ -89,14 +95,30 @@ describe('webhook addresses', () => {
     expect(test.body.message).toContain('169.254.169.254');
 
     const on = ['PreSync', 'PostSync'];
-    await expectStatus(api.post('/api/v1/applications', {
-      name: APP, repository: 'hk7-deploy', path: 'apps/a', destinations: [{ cluster: 'hk7-east', namespace: NS }], syncPolicy: { intervalSeconds: 2 },
-      hooks: [{ on, channel: 'hk7-meta' }, { on, channel: 'hk7-meta-int' }, { on, channel: 'hk7-hook' }],
-    }));
+    await expectStatus(
+      api.post('/api/v1/applications', {
+        name: APP,
+        repository: 'hk7-deploy',
+        path: 'apps/a',
+        destinations: [{ cluster: 'hk7-east', namespace: NS }],
+        syncPolicy: { intervalSeconds: 2 },
+        hooks: [
+          { on, channel: 'hk7-meta' },
+          { on, channel: 'hk7-meta-int' },
+          { on, channel: 'hk7-hook' },
+        ],
+      }),
+    );
     // the good channel gets both events: the events were there to send
     await waitForEvents(receiver, 'PostSync', 1);
     for (const channel of ['hk7-meta', 'hk7-meta-int']) {
-      const log = await waitForDeliveries(api, channel, (d) => d.filter((x) => x.kind === 'target').length === 2 && d.every((x) => x.state === 'failed'), `${channel}: both events failed`, 20_000);
+      const log = await waitForDeliveries(
+        api,
+        channel,
+        (d) => d.filter((x) => x.kind === 'target').length === 2 && d.every((x) => x.state === 'failed'),
+        `${channel}: both events failed`,
+        20_000,
+      );
       for (const d of log.filter((x) => x.kind === 'target')) {
         expect(d, `${channel} ${d.event}`).toMatchObject({ state: 'failed', attempts: 1, lastStatus: null, deliveredAt: null });
         expect(d.lastError, `${channel} ${d.event}: an address refusal`).toMatch(/refused/i);
@@ -104,9 +126,15 @@ describe('webhook addresses', () => {
       }
     }
     await sleep(3_000);
-    expect(receiver.requests.filter((r) => r.path !== '/hook').map((r) => r.path), 'nothing reached through the old address').toEqual([]);
+    expect(
+      receiver.requests.filter((r) => r.path !== '/hook').map((r) => r.path),
+      'nothing reached through the old address',
+    ).toEqual([]);
     for (const channel of ['hk7-meta', 'hk7-meta-int']) {
-      expect((await deliveriesOf(api, channel)).every((d) => d.state === 'failed' && d.attempts === 1), `${channel}: never tried again`).toBe(true);
+      expect(
+        (await deliveriesOf(api, channel)).every((d) => d.state === 'failed' && d.attempts === 1),
+        `${channel}: never tried again`,
+      ).toBe(true);
     }
     const audit = await api.get('/api/v1/audit?action=delivery.failed&limit=20');
     expect(audit.body.items.filter((e: { subject: string }) => e.subject.startsWith('hk7-meta/')).length).toBeGreaterThanOrEqual(2);
@@ -133,7 +161,10 @@ describe('webhook addresses', () => {
       expect(refused.status, `${url}: ${JSON.stringify(refused.body)}`).toBe(400);
       expect(refused.body.message, url).toContain(address);
     }
-    expect((await api.get('/api/v1/channels')).body.map((c: { name: string }) => c.name), 'none of them stored').not.toContain('hk7-refused');
+    expect(
+      (await api.get('/api/v1/channels')).body.map((c: { name: string }) => c.name),
+      'none of them stored',
+    ).not.toContain('hk7-refused');
 
     // the private channel stored before: refused at send, not tried
     const test = await api.post('/api/v1/channels/hk7-private/test');
@@ -148,7 +179,13 @@ describe('webhook addresses', () => {
     await deleteObject(east, 'ConfigMap', NS, 'hk7-config');
     expect((await api.post(`/api/v1/applications/${APP}/sync`, {})).status).toBe(202);
     const before = (await deliveriesOf(api, 'hk7-hook')).length;
-    const log = await waitForDeliveries(api, 'hk7-hook', (d) => d.length >= before + 2 && d.slice(0, d.length - before).every((x) => x.state === 'failed'), 'the new events refused', 30_000);
+    const log = await waitForDeliveries(
+      api,
+      'hk7-hook',
+      (d) => d.length >= before + 2 && d.slice(0, d.length - before).every((x) => x.state === 'failed'),
+      'the new events refused',
+      30_000,
+    );
     expect(await getObject(east, 'ConfigMap', NS, 'hk7-config'), 'the run itself went on').not.toBeNull();
     for (const d of log.slice(0, log.length - before)) {
       expect(d).toMatchObject({ state: 'failed', attempts: 1, lastStatus: null });
@@ -161,7 +198,13 @@ describe('webhook addresses', () => {
 
   it('refuses every IPv6 form that carries a loopback, private, link-local or metadata IPv4 address: mapped, compatible, translated, NAT64, 6to4, Teredo', async () => {
     // still the default configuration of the test before: loopback and private receivers refused too
-    const targets = { '127.0.0.1': /loopback/, '10.1.2.3': /private-network/, '192.168.1.10': /private-network/, '169.254.10.20': /link-local.*never allowed/, '169.254.169.254': /cloud metadata.*never allowed/ };
+    const targets = {
+      '127.0.0.1': /loopback/,
+      '10.1.2.3': /private-network/,
+      '192.168.1.10': /private-network/,
+      '169.254.10.20': /link-local.*never allowed/,
+      '169.254.169.254': /cloud metadata.*never allowed/,
+    };
     const problems: string[] = [];
     for (const [v4, kind] of Object.entries(targets)) {
       for (const { form, address } of ipv6FormsOf(v4)) {

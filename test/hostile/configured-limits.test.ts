@@ -61,7 +61,11 @@ describe('configured render budgets and export limits', () => {
     await create('lim-helm', 'lim-objects', 'lim/chart');
     await waitForTargets(api, 'lim-small', ['east/lim-small'], (t) => t.sync === 'Synced', 'lim-small synced');
     expect(await getObject(east, 'ConfigMap', 'lim-small', 'lim-small-2')).not.toBeNull();
-    for (const [app, file] of [['lim-plain', 'lim/plain/cms.yaml'], ['lim-kust', 'lim/kust/kustomization.yaml'], ['lim-helm', 'lim/chart/templates/cms.yaml']]) {
+    for (const [app, file] of [
+      ['lim-plain', 'lim/plain/cms.yaml'],
+      ['lim-kust', 'lim/kust/kustomization.yaml'],
+      ['lim-helm', 'lim/chart/templates/cms.yaml'],
+    ]) {
       const status = await waitForTargets(api, app, [`east/${app}`], (t) => t.sync === 'Unknown' && /more than/.test(t.message ?? ''), `${app} refused`);
       const message: string = status.status.targets[0].message;
       expect(message, app).toContain(file);

@@ -67,20 +67,29 @@ describe('hostile trees: refused before export', () => {
   it.each([
     ['5: a path 3,000 directories deep', 'deep3000'],
     ['5: a path 1,000 directories deep', 'deep1000'],
-  ])('refuses %s before writing it, naming the path quoted and no host path', async (_what, name) => {
-    const { result, health } = await whileResponsive(() => mirror.export(commits[name], 'apps/ok'));
-    expect(result).toBeInstanceOf(TreeLimitError);
-    const message = (result as Error).message;
-    expect(message).toMatch(new RegExp(`^commit ${commits[name].slice(0, 12)} cannot be exported: the path "(a/){40}"… is (at least )?\\d+ directories deep, more than 64 \\(git\\.exportMaxDepth\\)$`));
-    expect(message).not.toContain(baseDir);
-    expect(message).not.toContain(tmpdir());
-    expect(health.stallMs).toBeLessThan(1_500);
-    expect(await exportsOnDisk()).toEqual([]);
-  }, 60_000);
+  ])(
+    'refuses %s before writing it, naming the path quoted and no host path',
+    async (_what, name) => {
+      const { result, health } = await whileResponsive(() => mirror.export(commits[name], 'apps/ok'));
+      expect(result).toBeInstanceOf(TreeLimitError);
+      const message = (result as Error).message;
+      expect(message).toMatch(
+        new RegExp(`^commit ${commits[name].slice(0, 12)} cannot be exported: the path "(a/){40}"… is (at least )?\\d+ directories deep, more than 64 \\(git\\.exportMaxDepth\\)$`),
+      );
+      expect(message).not.toContain(baseDir);
+      expect(message).not.toContain(tmpdir());
+      expect(health.stallMs).toBeLessThan(1_500);
+      expect(await exportsOnDisk()).toEqual([]);
+    },
+    60_000,
+  );
 
   it('kills an export at its deadline and says so, without a host path', async () => {
     const quick = new GitMirror({ name: 'hostile', url: server.url('hostile'), baseDir, urlPolicy: { allowInsecure: true }, exportLimits: { timeoutMs: 1 } });
-    const error = await quick.export(commits.good, 'apps/ok').then(() => undefined, (e: unknown) => e);
+    const error = await quick.export(commits.good, 'apps/ok').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((error as Error).message).toBe(`exporting commit ${commits.good.slice(0, 12)} took longer than 0.001 s (git.exportTimeoutSeconds); the git process was stopped`);
     expect(await gitProcessesHere()).toEqual([]);
   });
@@ -95,7 +104,8 @@ describe('hostile trees: refused before export', () => {
     // what an export of the 3,000-level commit left before export limits existed
     const leftover = join(baseDir, 'trees', 'hostile', '.export-old');
     // made by relative steps (a full path that long cannot be handed to the kernel), in a child process
-    const script = "const fs = require('fs'); fs.mkdirSync(process.argv[1], { recursive: true }); process.chdir(process.argv[1]); for (let i = 0; i < 3000; i++) { fs.mkdirSync('a'); process.chdir('a'); } fs.writeFileSync('x.yaml', 'x');";
+    const script =
+      "const fs = require('fs'); fs.mkdirSync(process.argv[1], { recursive: true }); process.chdir(process.argv[1]); for (let i = 0; i < 3000; i++) { fs.mkdirSync('a'); process.chdir('a'); } fs.writeFileSync('x.yaml', 'x');";
     await run(process.execPath, ['-e', script, leftover]);
     await expect(rm(join(baseDir, 'trees'), { recursive: true, force: true })).rejects.toThrow(/ENAMETOOLONG/);
 
@@ -126,7 +136,14 @@ describe('export limits', () => {
   it('refuses a commit over the bytes per export, and a path longer than allowed, naming each limit', async () => {
     const repo = await server.createRepository('limits');
     const big = await writeObject(repo.dir, 'blob', Buffer.alloc(300_000, 'x'));
-    const wide = await commitTree(repo.dir, await writeTreeObject(repo.dir, [0, 1, 2, 3].map((i) => ({ name: `f${i}.yaml`, sha: big, tree: false }))), 'big files');
+    const wide = await commitTree(
+      repo.dir,
+      await writeTreeObject(
+        repo.dir,
+        [0, 1, 2, 3].map((i) => ({ name: `f${i}.yaml`, sha: big, tree: false })),
+      ),
+      'big files',
+    );
     const mirror = new GitMirror({ name: 'limits', url: server.url('limits'), baseDir, urlPolicy: { allowInsecure: true }, exportLimits: { maxBytes: 1_000_000 } });
     await mirror.fetch();
     await expect(mirror.export(wide, '.')).rejects.toThrow(`commit ${wide.slice(0, 12)} cannot be exported: its files add up to more than 1000000 bytes (git.exportMaxBytes)`);
@@ -135,7 +152,10 @@ describe('export limits', () => {
     const long = await commitTree(repo.dir, await writeTreeObject(repo.dir, [{ name, sha: big, tree: false }]), 'long name', 'long');
     const strict = new GitMirror({ name: 'limits', url: server.url('limits'), baseDir, urlPolicy: { allowInsecure: true }, exportLimits: { maxPathBytes: 100 } });
     await strict.fetch();
-    const error = await strict.export(long, '.').then(() => undefined, (e: Error) => e);
+    const error = await strict.export(long, '.').then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(error!.message.split('\n')).toHaveLength(1);
     expect(error!.message).toBe(`commit ${long.slice(0, 12)} cannot be exported: the path ${JSON.stringify('n'.repeat(80))}… is longer than 100 bytes (git.exportMaxPathBytes)`);
   });

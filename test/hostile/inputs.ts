@@ -123,6 +123,9 @@ export async function deepTree(bareDir: string, levels: number): Promise<string>
   for (let level = 1; level < levels; level++) sha = await writeTreeObject(bareDir, [{ name: 'a', sha, tree: true }]);
   const ok = await writeTreeObject(bareDir, [{ name: 'cm.yaml', sha: blob, tree: false }]);
   const apps = await writeTreeObject(bareDir, [{ name: 'ok', sha: ok, tree: true }]);
-  const root = await writeTreeObject(bareDir, [{ name: 'a', sha, tree: true }, { name: 'apps', sha: apps, tree: true }]);
+  const root = await writeTreeObject(bareDir, [
+    { name: 'a', sha, tree: true },
+    { name: 'apps', sha: apps, tree: true },
+  ]);
   return commitTree(bareDir, root, `${levels} levels deep`);
 }

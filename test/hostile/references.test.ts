@@ -27,11 +27,22 @@ describe('object references that would become other API paths', () => {
     ['a name "."', () => client.delete('v1', 'ConfigMap', '.', 'default'), 'name "." may not be "." or ".."; refused before any request'],
     ['a namespace ".."', () => client.get('v1', 'ConfigMap', 'x', '..'), 'namespace ".." may not be "." or ".."; refused before any request'],
     ['a name with "/"', () => client.get('v1', 'ConfigMap', 'a/../b', 'default'), 'name "a/../b" may not contain "/" or "%"; refused before any request'],
-    ['an apiVersion climbing out of its group', () => client.get('x/../../api/v1', 'Secret', 'db', 'default'), 'apiVersion "x/../../api/v1" is not "version" or "group/version"; refused before any request'],
-    ['an apiVersion of dot segments', () => client.apply({ apiVersion: '../v1', kind: 'Secret', metadata: { name: 'db', namespace: 'default' } }, { fieldManager: 'flotilla' }), 'apiVersion "../v1" is not "version" or "group/version"; refused before any request'],
+    [
+      'an apiVersion climbing out of its group',
+      () => client.get('x/../../api/v1', 'Secret', 'db', 'default'),
+      'apiVersion "x/../../api/v1" is not "version" or "group/version"; refused before any request',
+    ],
+    [
+      'an apiVersion of dot segments',
+      () => client.apply({ apiVersion: '../v1', kind: 'Secret', metadata: { name: 'db', namespace: 'default' } }, { fieldManager: 'flotilla' }),
+      'apiVersion "../v1" is not "version" or "group/version"; refused before any request',
+    ],
   ])('the kube client refuses %s without a request', async (_what, call, message) => {
     proxy.reset();
-    const error = await call().then(() => undefined, (e: unknown) => e);
+    const error = await call().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(InvalidReferenceError);
     expect((error as Error).message).toBe(message);
     expect(proxy.requests).toEqual([]);

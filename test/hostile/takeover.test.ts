@@ -37,9 +37,16 @@ describe('objects Flotilla did not create are not taken over', () => {
   it('6: fails an untracked object, and one with an empty tracking id, with NotOwned, leaves both untouched and applies the rest', async () => {
     const namespace = await namespaceByHand();
     const theirs = await createByHand(`/api/v1/namespaces/${namespace}/configmaps`, configMap('theirs', { owner: 'kubectl' }));
-    const empty = await createByHand(`/api/v1/namespaces/${namespace}/configmaps`, { ...configMap('empty', { owner: 'kubectl' }), metadata: { name: 'empty', annotations: { [TRACKING_ID_ANNOTATION]: '' } } });
+    const empty = await createByHand(`/api/v1/namespaces/${namespace}/configmaps`, {
+      ...configMap('empty', { owner: 'kubectl' }),
+      metadata: { name: 'empty', annotations: { [TRACKING_ID_ANNOTATION]: '' } },
+    });
 
-    const result = await engine.sync({ target: target(namespace), objects: [configMap('theirs', { owner: 'git' }), configMap('empty', { owner: 'git' }), configMap('mine', { a: '1' })], prune: true });
+    const result = await engine.sync({
+      target: target(namespace),
+      objects: [configMap('theirs', { owner: 'git' }), configMap('empty', { owner: 'git' }), configMap('mine', { a: '1' })],
+      prune: true,
+    });
     const changes = byName(result.changes);
     for (const name of ['theirs', 'empty']) {
       expect(changes[name]).toMatchObject({
@@ -64,15 +71,21 @@ describe('objects Flotilla did not create are not taken over', () => {
     const before = (await client.get('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'system:public-info-viewer'))!;
     // the binding as git would hold it (the same roleRef, so that a regression changes only labels and subjects)
     const hostile = {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'system:public-info-viewer' },
-      roleRef: before.roleRef, subjects: [{ kind: 'Group', name: 'system:authenticated', apiGroup: 'rbac.authorization.k8s.io' }],
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'system:public-info-viewer' },
+      roleRef: before.roleRef,
+      subjects: [{ kind: 'Group', name: 'system:authenticated', apiGroup: 'rbac.authorization.k8s.io' }],
     };
     const result = await engine.sync({ target: target(hz()), objects: [hostile], clusterResources: ['*'] });
-    expect(result.changes).toEqual([{
-      ref: { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRoleBinding', name: 'system:public-info-viewer' },
-      action: 'failed',
-      message: 'NotOwned: ClusterRoleBinding system:public-info-viewer exists and is not managed by Flotilla; set syncPolicy.adopt or annotate it flotilla.io/adopt: "true" in git',
-    }]);
+    expect(result.changes).toEqual([
+      {
+        ref: { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRoleBinding', name: 'system:public-info-viewer' },
+        action: 'failed',
+        message:
+          'NotOwned: ClusterRoleBinding system:public-info-viewer exists and is not managed by Flotilla; set syncPolicy.adopt or annotate it flotilla.io/adopt: "true" in git',
+      },
+    ]);
     const after = (await client.get('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'system:public-info-viewer'))!;
     expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
     expect(after.subjects).toEqual(before.subjects);
@@ -97,7 +110,10 @@ describe('objects Flotilla did not create are not taken over', () => {
     expect(byName(second.changes).annotated).toMatchObject({ action: 'configured', message: 'adopted: it existed without a Flotilla tracking id (annotation flotilla.io/adopt)' });
     // once adopted, the object is Flotilla's: no adoption needed any more, the mark stays
     expect(byName(second.changes).legacy).toMatchObject({ action: 'unchanged' });
-    expect(second.inventory.map((r) => [r.name, r.adopted])).toEqual([['annotated', true], ['legacy', true]]);
+    expect(second.inventory.map((r) => [r.name, r.adopted])).toEqual([
+      ['annotated', true],
+      ['legacy', true],
+    ]);
 
     // removed from git: prune leaves them, and keeps them in the inventory
     const kept = await engine.sync({ target: target(namespace), objects: [], inventory: second.inventory, prune: true });
@@ -118,7 +134,12 @@ describe('objects Flotilla did not create are not taken over', () => {
     const role = hz('hz-role');
     cleanup.push(() => client.delete('rbac.authorization.k8s.io/v1', 'ClusterRole', role));
     await createByHand('/apis/rbac.authorization.k8s.io/v1/clusterroles', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: role }, rules: [] });
-    const clusterRole = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: role }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] };
+    const clusterRole = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: role },
+      rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }],
+    };
     const allowed = ['rbac.authorization.k8s.io/ClusterRole'];
     const a = await engine.sync({ target: target(hz()), objects: [clusterRole], adopt: true, clusterResources: allowed });
     expect(a.inventory).toEqual([expect.objectContaining({ name: role, adopted: true })]);
@@ -127,7 +148,12 @@ describe('objects Flotilla did not create are not taken over', () => {
     const b = await engine.sync({ target: other, objects: [clusterRole], clusterResources: allowed });
     expect(b.changes).toEqual([expect.objectContaining({ action: 'unchanged' })]);
     expect(b.inventory).toEqual([expect.objectContaining({ name: role, adopted: true })]);
-    const gone = await engine.sync({ target: other, objects: [], inventory: [{ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole', name: role }], prune: true });
+    const gone = await engine.sync({
+      target: other,
+      objects: [],
+      inventory: [{ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole', name: role }],
+      prune: true,
+    });
     expect(gone.changes).toEqual([expect.objectContaining({ action: 'skipped', message: expect.stringMatching(/^not pruned: Flotilla adopted it/) })]);
     expect(await client.get('rbac.authorization.k8s.io/v1', 'ClusterRole', role)).toBeDefined();
   });
@@ -144,8 +170,14 @@ describe('objects Flotilla did not create are not taken over', () => {
     const privileged = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } });
     const result = await engine.sync({ target: target(hz(), 'hz-second'), objects: [privileged('kube-system'), privileged(owned), configMap('y', { b: '2' })] });
     const changes = byName(result.changes);
-    expect(changes['kube-system']).toMatchObject({ action: 'failed', message: 'NotOwned: Namespace kube-system exists and is not managed by Flotilla; set syncPolicy.adopt or annotate it flotilla.io/adopt: "true" in git' });
-    expect(changes[owned]).toMatchObject({ action: 'failed', message: `SharedResource: Namespace ${owned} is already managed by application "hz-first" (tracking id hz-first:_cluster); not taken over` });
+    expect(changes['kube-system']).toMatchObject({
+      action: 'failed',
+      message: 'NotOwned: Namespace kube-system exists and is not managed by Flotilla; set syncPolicy.adopt or annotate it flotilla.io/adopt: "true" in git',
+    });
+    expect(changes[owned]).toMatchObject({
+      action: 'failed',
+      message: `SharedResource: Namespace ${owned} is already managed by application "hz-first" (tracking id hz-first:_cluster); not taken over`,
+    });
     expect(changes.y.action).toBe('created');
     const systemAfter = (await client.get('v1', 'Namespace', 'kube-system'))!;
     expect(systemAfter.metadata.resourceVersion).toBe(systemBefore.metadata.resourceVersion);
@@ -158,7 +190,9 @@ describe('objects Flotilla did not create are not taken over', () => {
     const binding = hz('hz-admin');
     cleanup.push(() => client.delete('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', binding));
     const toClusterAdmin = {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: binding },
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: binding },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
       subjects: [{ kind: 'ServiceAccount', name: 'default', namespace }],
     };
@@ -171,7 +205,12 @@ describe('objects Flotilla did not create are not taken over', () => {
     expect(result.inventory.map((r) => r.name)).toEqual(['z']);
     expect(await client.get('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', binding)).toBeUndefined();
 
-    const allowed = await engine.sync({ target: target(namespace), objects: [toClusterAdmin, configMap('z', { c: '3' })], inventory: result.inventory, clusterResources: ['rbac.authorization.k8s.io/ClusterRoleBinding'] });
+    const allowed = await engine.sync({
+      target: target(namespace),
+      objects: [toClusterAdmin, configMap('z', { c: '3' })],
+      inventory: result.inventory,
+      clusterResources: ['rbac.authorization.k8s.io/ClusterRoleBinding'],
+    });
     expect(byName(allowed.changes)[binding].action).toBe('created');
     expect(await client.get('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', binding)).toBeDefined();
   });

@@ -34,51 +34,62 @@ describe('hostile manifests: refused by budget, the service responsive, nothing 
   it.each<[string, () => string, Partial<RenderBudgets>, RegExp]>([
     [
       '1: an alias bomb, 12 documents × 99 aliases of a 4 MiB string (53 KiB in git), before anything is read',
-      () => aliasBomb(12, 99, 4 * MiB), {},
+      () => aliasBomb(12, 99, 4 * MiB),
+      {},
       /^apps\/x\/hostile\.yaml: 48\.0 MiB is more than the 8 MiB a manifest file may have \(render\.maxFileBytes\)$/,
     ],
     [
       '1: an alias bomb within the file size (1 MiB aliased 99 times), before any copy expands it',
-      () => aliasBomb(1, 99, MiB), {},
+      () => aliasBomb(1, 99, MiB),
+      {},
       /^apps\/x\/hostile\.yaml:\d+: the object is larger than 3 MiB as JSON \(render\.maxObjectBytes\); aliases and merge keys count each time they are used$/,
     ],
     [
       '1: the billion laughs, with file and line instead of a bare ReferenceError',
-      billionLaughs, {},
+      billionLaughs,
+      {},
       /^apps\/x\/hostile\.yaml:11: the object is larger than 3 MiB as JSON \(render\.maxObjectBytes\)/,
     ],
     [
       '3: 100,000 documents, before parsing them',
-      () => manyDocuments(100_000), {},
+      () => manyDocuments(100_000),
+      {},
       /^apps\/x\/hostile\.yaml: the render has more than 10000 YAML documents \(render\.maxDocuments\)$/,
     ],
     [
       '3: a 50 MB scalar, before reading it',
-      () => bigScalar(50_000_000), {},
+      () => bigScalar(50_000_000),
+      {},
       /^apps\/x\/hostile\.yaml: 47\.7 MiB is more than the 8 MiB a manifest file may have \(render\.maxFileBytes\)$/,
     ],
     [
       '3: 4,000,000 empty documents, counted before parsing even when the file size is allowed',
-      () => emptyDocuments(4_000_000), { maxFileBytes: 64 * MiB, maxRenderBytes: 64 * MiB },
+      () => emptyDocuments(4_000_000),
+      { maxFileBytes: 64 * MiB, maxRenderBytes: 64 * MiB },
       /^apps\/x\/hostile\.yaml: the render has more than 10000 YAML documents \(render\.maxDocuments\)$/,
     ],
     [
       '3: merge keys growing 1.1 MB a hundredfold, stopped at the render budget',
-      () => mergeKeyBomb(80, 1000, 99), {},
+      () => mergeKeyBomb(80, 1000, 99),
+      {},
       /^apps\/x\/hostile\.yaml:\d+: the rendered objects add up to more than 32 MiB as JSON \(render\.maxRenderBytes\)/,
     ],
-  ])('refuses %s', async (_case, make, budgets, message) => {
-    const namespace = hz();
-    const { result, health } = await whileResponsive(() => deploy({ 'apps/x/hostile.yaml': make() }, namespace, budgets));
-    expect(result).toBeInstanceOf(RenderError);
-    expect((result as Error).message).toMatch(message);
-    // the API kept answering throughout: parsing never held the event loop for long
-    expect(health.answered).toBeGreaterThan(0);
-    expect(health.slowestMs).toBeLessThan(1_500);
-    expect(health.stallMs).toBeLessThan(1_500);
-    // nothing was applied: not even the good file beside it, nor the target namespace
-    expect(await client.get('v1', 'Namespace', namespace)).toBeUndefined();
-  }, 120_000);
+  ])(
+    'refuses %s',
+    async (_case, make, budgets, message) => {
+      const namespace = hz();
+      const { result, health } = await whileResponsive(() => deploy({ 'apps/x/hostile.yaml': make() }, namespace, budgets));
+      expect(result).toBeInstanceOf(RenderError);
+      expect((result as Error).message).toMatch(message);
+      // the API kept answering throughout: parsing never held the event loop for long
+      expect(health.answered).toBeGreaterThan(0);
+      expect(health.slowestMs).toBeLessThan(1_500);
+      expect(health.stallMs).toBeLessThan(1_500);
+      // nothing was applied: not even the good file beside it, nor the target namespace
+      expect(await client.get('v1', 'Namespace', namespace)).toBeUndefined();
+    },
+    120_000,
+  );
 
   it('2: parses a mapping of 80,000 keys in seconds, off the event loop, while another application syncs', async () => {
     const wideNamespace = hz();

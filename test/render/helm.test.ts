@@ -15,7 +15,10 @@ const helm = join(binariesDir(), 'helm');
 const target = { application: 'shop', cluster: 'east', namespace: 'shop-prod' };
 
 async function refusal(p: Promise<unknown>): Promise<RenderError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(RenderError);
   return e as RenderError;
 }
@@ -48,10 +51,18 @@ describe('helm renderer', () => {
         '  region: {{ .Values.region | quote }}',
         '',
       ].join('\n'),
-      'charts/web/templates/tests/test-pod.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}-test\n  annotations: { "helm.sh/hook": test }\nspec: { containers: [{ name: t, image: busybox }] }\n',
+      'charts/web/templates/tests/test-pod.yaml':
+        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}-test\n  annotations: { "helm.sh/hook": test }\nspec: { containers: [{ name: t, image: busybox }] }\n',
       'charts/web/crds/widget.yaml': {
-        apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' },
-        spec: { group: 'example.com', names: { kind: 'Widget', plural: 'widgets' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }] },
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'widgets.example.com' },
+        spec: {
+          group: 'example.com',
+          names: { kind: 'Widget', plural: 'widgets' },
+          scope: 'Namespaced',
+          versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }],
+        },
       },
     });
   });
@@ -99,7 +110,9 @@ describe('helm renderer', () => {
     });
     expect(old.map((o) => [o.object.kind, o.object.metadata.annotations])).toEqual([['Ingress', { 'kube-version': 'v1.31.2', sidecars: 'false' }]]);
     expect(current.map((o) => [o.object.kind, o.object.metadata.annotations])).toEqual([['HTTPRoute', { 'kube-version': 'v1.34.4', sidecars: 'true' }]]);
-    await expect(renderer.render(tree.root, 'caps', target, { capabilities: { kubeVersion: 'v1.34.4', apiVersions: ['v1,--set=x=y'] } })).rejects.toThrow('invalid API version for rendering: "v1,--set=x=y"');
+    await expect(renderer.render(tree.root, 'caps', target, { capabilities: { kubeVersion: 'v1.34.4', apiVersions: ['v1,--set=x=y'] } })).rejects.toThrow(
+      'invalid API version for rendering: "v1,--set=x=y"',
+    );
   });
 
   it('renders local dependencies: vendored in charts/, and file:// ones without writing into the tree', async () => {
@@ -131,7 +144,9 @@ describe('helm renderer', () => {
     expect(await readdir(join(tree.root, 'shared'))).toEqual(['Chart.yaml', 'templates']);
 
     await tree.write({ 'escaping/Chart.yaml': chartYaml('escaping', { dependencies: [{ name: 'x', version: '0.1.0', repository: 'file://../../outside-chart' }] }) });
-    expect((await refusal(renderer.render(tree.root, 'escaping', target))).message).toBe('escaping/Chart.yaml: dependency "x" (file://../../outside-chart) leaves the repository; refused');
+    expect((await refusal(renderer.render(tree.root, 'escaping', target))).message).toBe(
+      'escaping/Chart.yaml: dependency "x" (file://../../outside-chart) leaves the repository; refused',
+    );
   });
 
   it('refuses value files outside the repository', async () => {
@@ -153,10 +168,12 @@ describe('helm renderer', () => {
       'vf-abs/values-prod.yaml': { link: '/etc/passwd' },
     });
     const options = { helm: { valueFiles: ['values-prod.yaml'] } };
-    expect((await refusal(renderer.render(tree.root, 'vf-up', target, options))).message)
-      .toBe('vf-up/values-prod.yaml: symlink leaves the repository; refused (a symlink on the way points above the repository root)');
-    expect((await refusal(renderer.render(tree.root, 'vf-abs', target, options))).message)
-      .toBe('vf-abs/values-prod.yaml: symlink leaves the repository; refused (symlink vf-abs/values-prod.yaml points to the absolute path /etc/passwd)');
+    expect((await refusal(renderer.render(tree.root, 'vf-up', target, options))).message).toBe(
+      'vf-up/values-prod.yaml: symlink leaves the repository; refused (a symlink on the way points above the repository root)',
+    );
+    expect((await refusal(renderer.render(tree.root, 'vf-abs', target, options))).message).toBe(
+      'vf-abs/values-prod.yaml: symlink leaves the repository; refused (symlink vf-abs/values-prod.yaml points to the absolute path /etc/passwd)',
+    );
   });
 
   it('refuses a chart directory, or a file in it, that leads out of the repository', async () => {
@@ -169,7 +186,9 @@ describe('helm renderer', () => {
       'peeking/files/passwd': { link: '/etc/passwd' },
       'in-repo-link': { link: 'charts/web' },
     });
-    expect((await refusal(renderer.render(tree.root, 'linked-chart', target))).message).toMatch(/^linked-chart: symlink leaves the repository; refused \(a symlink on the way points above the repository root\)/);
+    expect((await refusal(renderer.render(tree.root, 'linked-chart', target))).message).toMatch(
+      /^linked-chart: symlink leaves the repository; refused \(a symlink on the way points above the repository root\)/,
+    );
     expect((await refusal(renderer.render(tree.root, 'peeking', target))).message).toMatch(/^peeking\/files\/passwd: symlink leaves the repository; refused/);
     // a link that stays inside is followed
     expect(byName(await renderer.render(tree.root, 'in-repo-link', target), 'shop-settings').source.file).toBe('in-repo-link/templates/cm.yaml');
@@ -205,8 +224,9 @@ describe('helm renderer', () => {
     const { writeFile } = await import('node:fs/promises');
     await writeFile(fake, '#!/bin/sh\n/bin/sleep 300\n', { mode: 0o755 });
     const started = Date.now();
-    expect((await refusal(new HelmRenderer({ helm: fake, timeoutMs: 500 }).render(tree.root, 'charts/web', target))).message)
-      .toBe('charts/web: hanging-helm did not finish within 0.5s; it was killed');
+    expect((await refusal(new HelmRenderer({ helm: fake, timeoutMs: 500 }).render(tree.root, 'charts/web', target))).message).toBe(
+      'charts/web: hanging-helm did not finish within 0.5s; it was killed',
+    );
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
@@ -245,7 +265,9 @@ describe('helm renderer', () => {
 
     it('are not fetched unless allowed; a vendored one works either way', async () => {
       const refused = await refusal(renderer.render(tree.root, 'remote', target));
-      expect(refused.message).toMatch(/^remote: helm template failed: .*missing in charts\/ directory: redis.*\(remote chart repositories are not allowed: vendor the dependency into charts\/, or allow remote sources\)$/s);
+      expect(refused.message).toMatch(
+        /^remote: helm template failed: .*missing in charts\/ directory: redis.*\(remote chart repositories are not allowed: vendor the dependency into charts\/, or allow remote sources\)$/s,
+      );
       expect(served).toEqual([]);
 
       const allowing = new HelmRenderer({ helm, allowRemote: true });

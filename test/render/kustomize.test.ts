@@ -15,7 +15,10 @@ const bin = binariesDir();
 const kubectl = join(bin, 'kubectl');
 
 async function refusal(p: Promise<unknown>): Promise<RenderError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(RenderError);
   return e as RenderError;
 }
@@ -42,11 +45,18 @@ describe('kustomize renderer', () => {
       'base/kustomization.yaml': { resources: ['deploy.yaml', 'cm.yaml'] },
       'base/cm.yaml': configMap('settings', { level: 'base' }),
       'base/deploy.yaml': {
-        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' },
-        spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1' }] } } },
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'web' } },
+          template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1' }] } },
+        },
       },
       'overlays/prod/kustomization.yaml': {
-        resources: ['../../base'], namePrefix: 'prod-',
+        resources: ['../../base'],
+        namePrefix: 'prod-',
         patches: [{ path: 'replicas.yaml' }],
         configMapGenerator: [{ name: 'extra', literals: ['tier=prod'] }],
       },
@@ -83,9 +93,12 @@ describe('kustomize renderer', () => {
     const alone = await promisify(execFile)(kubectl, ['kustomize', join(tree.root, 'apps/escape')]);
     expect(alone.stdout).toContain('from outside the repository');
 
-    expect((await refusal(renderer.render(tree.root, 'apps/escape', target))).message)
-      .toBe('apps/escape/kustomization.yaml: resources: "../../../outside-base" leaves the repository; refused');
-    expect((await refusal(renderer.render(tree.root, 'apps/absolute', target))).message).toMatch(/^apps\/absolute\/kustomization\.yaml: resources: ".*" is an absolute path; refused/);
+    expect((await refusal(renderer.render(tree.root, 'apps/escape', target))).message).toBe(
+      'apps/escape/kustomization.yaml: resources: "../../../outside-base" leaves the repository; refused',
+    );
+    expect((await refusal(renderer.render(tree.root, 'apps/absolute', target))).message).toMatch(
+      /^apps\/absolute\/kustomization\.yaml: resources: ".*" is an absolute path; refused/,
+    );
     expect((await refusal(renderer.render(tree.root, 'apps/file', target))).message).toMatch(/leaves the repository; refused$/);
     expect((await refusal(renderer.render(tree.root, 'apps/component', target))).message).toMatch(/^apps\/component\/kustomization\.yaml: components: .* leaves the repository/);
     // the application path itself follows the repository's rules
@@ -104,9 +117,12 @@ describe('kustomize renderer', () => {
       'links/chained/kustomization.yaml': { resources: ['../inner'] },
       'links/inner': { link: 'base' },
     });
-    expect((await refusal(renderer.render(tree.root, 'links/base', target))).message)
-      .toMatch(/^links\/base\/kustomization\.yaml: resources: "\.\.\/up" leads out of the repository through a symlink; refused/);
-    expect((await refusal(renderer.render(tree.root, 'links/file', target))).message).toMatch(/^links\/file\/kustomization\.yaml: resources: "cm\.yaml" leads out .*points to the absolute path/);
+    expect((await refusal(renderer.render(tree.root, 'links/base', target))).message).toMatch(
+      /^links\/base\/kustomization\.yaml: resources: "\.\.\/up" leads out of the repository through a symlink; refused/,
+    );
+    expect((await refusal(renderer.render(tree.root, 'links/file', target))).message).toMatch(
+      /^links\/file\/kustomization\.yaml: resources: "cm\.yaml" leads out .*points to the absolute path/,
+    );
     // a file only kustomize reads: its own load restrictor refuses it
     const generated = await refusal(renderer.render(tree.root, 'links/generated', target));
     expect(generated.message).toMatch(/^links\/generated\/kustomization\.yaml: kustomize failed: .*security; file .* is not in or below/s);
@@ -134,8 +150,9 @@ describe('kustomize renderer', () => {
       'remote/helm/kustomization.yaml': { helmCharts: [{ name: 'redis', repo: 'https://charts.example.com', version: '1.0.0' }] },
     });
     for (const [i, entry] of remote.entries()) {
-      expect((await refusal(renderer.render(tree.root, `remote/r${i}`, target))).message)
-        .toBe(`remote/r${i}/kustomization.yaml: resources: "${entry}" is a remote source; remote sources are not allowed (render option allowRemote)`);
+      expect((await refusal(renderer.render(tree.root, `remote/r${i}`, target))).message).toBe(
+        `remote/r${i}/kustomization.yaml: resources: "${entry}" is a remote source; remote sources are not allowed (render option allowRemote)`,
+      );
     }
     expect((await refusal(renderer.render(tree.root, 'remote/component', target))).message).toMatch(/components: .* is a remote source/);
     expect((await refusal(renderer.render(tree.root, 'remote/nested', target))).message).toMatch(/^remote\/r5\/kustomization\.yaml: resources: .* is a remote source/);
@@ -155,13 +172,17 @@ describe('kustomize renderer', () => {
       'plugins/exec/kustomization.yaml': { resources: ['cm.yaml'], transformers: ['fn.yaml'] },
       'plugins/exec/cm.yaml': configMap('c'),
       'plugins/exec/fn.yaml': {
-        apiVersion: 'example.com/v1', kind: 'Evil', metadata: { name: 'evil', annotations: { 'config.kubernetes.io/function': 'exec:\n  path: ./evil.sh\n' } },
+        apiVersion: 'example.com/v1',
+        kind: 'Evil',
+        metadata: { name: 'evil', annotations: { 'config.kubernetes.io/function': 'exec:\n  path: ./evil.sh\n' } },
       },
       'plugins/exec/evil.sh': `#!/bin/sh\ntouch ${marker}\ncat\n`,
       'plugins/container/kustomization.yaml': { resources: ['cm.yaml'], generators: ['fn.yaml'] },
       'plugins/container/cm.yaml': configMap('c'),
       'plugins/container/fn.yaml': {
-        apiVersion: 'example.com/v1', kind: 'Gen', metadata: { name: 'gen', annotations: { 'config.kubernetes.io/function': 'container:\n  image: example.com/gen:1\n' } },
+        apiVersion: 'example.com/v1',
+        kind: 'Gen',
+        metadata: { name: 'gen', annotations: { 'config.kubernetes.io/function': 'container:\n  image: example.com/gen:1\n' } },
       },
     });
     const { chmod } = await import('node:fs/promises');
@@ -181,12 +202,17 @@ describe('kustomize renderer', () => {
     expect(missing.message).toMatch(/^broken\/missing\/kustomization\.yaml: kustomize failed: .*nope\.yaml/s);
     expect(missing.message).not.toContain(tree.root);
     expect((await refusal(renderer.render(tree.root, 'broken/yaml', target))).message).toMatch(/^broken\/yaml\/kustomization\.yaml(:\d+)?: invalid YAML/);
-    expect((await refusal(renderer.render(tree.root, 'broken/none', target))).message).toMatch(/^broken\/none: no kustomization\.yaml, kustomization\.yml, Kustomization in the directory/);
+    expect((await refusal(renderer.render(tree.root, 'broken/none', target))).message).toMatch(
+      /^broken\/none: no kustomization\.yaml, kustomization\.yml, Kustomization in the directory/,
+    );
   });
 
   it('reports a kubectl that is not there as a configuration error, not a render error', async () => {
     const missing = new KustomizeRenderer({ kubectl: '/nonexistent/kubectl' });
-    const e = await missing.render(tree.root, 'overlays/prod', target).then(() => undefined, (err: unknown) => err);
+    const e = await missing.render(tree.root, 'overlays/prod', target).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(e).toBeInstanceOf(Error);
     expect(e).not.toBeInstanceOf(RenderError);
     expect((e as Error).message).toMatch(/kubectl binary "\/nonexistent\/kubectl" was not found/);

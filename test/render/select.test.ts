@@ -25,7 +25,7 @@ describe('choosing a renderer', () => {
       'plain/values.yaml': configMap('also-plain'),
       'dir-named-chart/Chart.yaml/x.yaml': configMap('x'),
       'escaping-chart/Chart.yaml': { link: '../../outside.yaml' },
-      'linked': { link: 'h' },
+      linked: { link: 'h' },
     });
   });
 
@@ -67,7 +67,9 @@ describe('choosing a renderer', () => {
     const sameCaps = { kubeVersion: 'v1.34.4', apiVersions: ['apps/v1', 'v1'] };
     const other = { ...target, cluster: 'west' };
     expect(renderers.parameters('plain', target, { capabilities: caps })).toBe(renderers.parameters('plain', { ...target, namespace: 'x' }));
-    expect(renderers.parameters('kustomize', target, { capabilities: caps })).toBe(renderers.parameters('kustomize', other, { capabilities: { kubeVersion: 'v1.20.0', apiVersions: [] } }));
+    expect(renderers.parameters('kustomize', target, { capabilities: caps })).toBe(
+      renderers.parameters('kustomize', other, { capabilities: { kubeVersion: 'v1.20.0', apiVersions: [] } }),
+    );
     const helm = renderers.parameters('helm', target, { capabilities: caps, helm: { valueFiles: ['a.yaml'], values: { b: 1, a: { y: 1, x: 2 } } } });
     // the cluster name itself does not matter, what it leads to does
     expect(renderers.parameters('helm', other, { capabilities: sameCaps, helm: { valueFiles: ['a.yaml'], values: { a: { x: 2, y: 1 }, b: 1 } } })).toBe(helm);
@@ -79,7 +81,8 @@ describe('choosing a renderer', () => {
       renderers.parameters('helm', target, { capabilities: caps, helm: { valueFiles: [], values: { b: 1, a: { y: 1, x: 2 } } } }),
       renderers.parameters('helm', target, { capabilities: caps, helm: { valueFiles: ['a.yaml'], values: { b: 2, a: { y: 1, x: 2 } } } }),
       renderers.parameters('helm', target, { helm: { valueFiles: ['a.yaml'], values: { b: 1, a: { y: 1, x: 2 } } } }),
-    ]) expect(changed).not.toBe(helm);
+    ])
+      expect(changed).not.toBe(helm);
     // with remote sources allowed, a kustomization's helmCharts see the capabilities
     const remote = new Renderers({ allowRemote: true });
     expect(remote.parameters('kustomize', target, { capabilities: caps })).not.toBe(remote.parameters('kustomize', target, { capabilities: { ...caps, kubeVersion: 'v1.33.0' } }));

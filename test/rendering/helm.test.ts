@@ -82,7 +82,8 @@ spec:
   'rn2/chart/charts/sidecar/values.yaml': 'mode: sidecar-default\n',
   'rn2/chart/charts/sidecar/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-sidecar\ndata:\n  mode: {{ .Values.mode | quote }}\n',
   'rn2/lib/Chart.yaml': 'apiVersion: v2\nname: rn2lib\nversion: 0.2.0\n',
-  'rn2/lib/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-lib\ndata:\n  from: rn2lib\n  namespace: {{ .Release.Namespace | quote }}\n',
+  'rn2/lib/templates/cm.yaml':
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-lib\ndata:\n  from: rn2lib\n  namespace: {{ .Release.Namespace | quote }}\n',
 };
 
 const CRD_BODY = {
@@ -109,7 +110,13 @@ describe('helm applications', () => {
     // the CRD exists on east only, before the service first reads east's capabilities
     const crd = await clusterRequest(east, east.adminToken, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', CRD_BODY);
     expect([201, 409], JSON.stringify(crd.body)).toContain(crd.status);
-    await eventually('Rn2Gadget served on east', () => getPath(east, `/apis/${GROUP}/v1`), (d) => !!d?.resources?.some((r: { kind: string }) => r.kind === 'Rn2Gadget'), 30_000, 200);
+    await eventually(
+      'Rn2Gadget served on east',
+      () => getPath(east, `/apis/${GROUP}/v1`),
+      (d) => !!d?.resources?.some((r: { kind: string }) => r.kind === 'Rn2Gadget'),
+      30_000,
+      200,
+    );
     expect(await getPath(west, `/apis/${GROUP}/v1`)).toBeNull();
     const version = (await clusterRequest(east, east.adminToken, 'GET', '/version')).body;
     kube = { gitVersion: version.gitVersion, minor: String(version.minor).replace(/\D.*$/, '') };
@@ -119,7 +126,10 @@ describe('helm applications', () => {
     first = await repo.commit(FILES, { message: 'web chart' });
     running = await startApp({ FLOTILLA_ADMIN_TOKEN: ADMIN, ...SYNC_ENV });
     api = apiClient(running.baseUrl, ADMIN);
-    for (const [name, cluster, labels] of [['east', east, { rn2: 'yes', env: 'prod', region: 'eu' }], ['west', west, { rn2: 'yes', env: 'staging', region: 'us' }]] as const) {
+    for (const [name, cluster, labels] of [
+      ['east', east, { rn2: 'yes', env: 'prod', region: 'eu' }],
+      ['west', west, { rn2: 'yes', env: 'staging', region: 'us' }],
+    ] as const) {
       const res = await api.post('/api/v1/clusters', clusterBody(name, cluster, labels));
       expect(res.status, JSON.stringify(res.body)).toBe(201);
     }
@@ -137,33 +147,72 @@ describe('helm applications', () => {
   it('renders the chart per cluster: value files and inline values by cluster labels, capabilities of each cluster, release and namespace of the target', async () => {
     const before = await rendersTotal(running.baseUrl);
     const created = await api.post('/api/v1/applications', {
-      name: APP, repository: REPO, path: 'rn2/chart',
-      helm: { valueFiles: ['values-{{cluster.labels.env}}.yaml'], values: { region: '{{cluster.labels.region}}', cluster: '{{cluster.name}}', nested: { list: ['{{cluster.name}}-first'] } } },
-      destinations: [{ clusterSelector: { matchLabels: { rn2: 'yes' } }, namespace: 'rn2-web' }, { cluster: 'east', namespace: 'rn2-web-b' }],
+      name: APP,
+      repository: REPO,
+      path: 'rn2/chart',
+      helm: {
+        valueFiles: ['values-{{cluster.labels.env}}.yaml'],
+        values: { region: '{{cluster.labels.region}}', cluster: '{{cluster.name}}', nested: { list: ['{{cluster.name}}-first'] } },
+      },
+      destinations: [
+        { clusterSelector: { matchLabels: { rn2: 'yes' } }, namespace: 'rn2-web' },
+        { cluster: 'east', namespace: 'rn2-web-b' },
+      ],
       syncPolicy: { automated: true, prune: true, intervalSeconds: 2 },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    expect(created.body.helm).toEqual({ valueFiles: ['values-{{cluster.labels.env}}.yaml'], values: { region: '{{cluster.labels.region}}', cluster: '{{cluster.name}}', nested: { list: ['{{cluster.name}}-first'] } } });
+    expect(created.body.helm).toEqual({
+      valueFiles: ['values-{{cluster.labels.env}}.yaml'],
+      values: { region: '{{cluster.labels.region}}', cluster: '{{cluster.name}}', nested: { list: ['{{cluster.name}}-first'] } },
+    });
     const app = await waitForTargets(api, APP, KEYS, (t) => t.sync === 'Synced' && t.revision?.sha === first, 'rn2-web synced on its three targets');
     const targets = app.status.targets as RenderedTarget[];
     expect(targets.map((t) => [t.renderer, t.lastSyncRun?.phase, t.message])).toEqual(KEYS.map(() => ['helm', 'Succeeded', null]));
 
     const kubeBranch = Number(kube.minor) >= 37 ? '1.37-or-later' : 'before-1.37';
     const common = {
-      greeting: 'hello', release: APP, kubeVersion: kube.gitVersion, kubeMinor: kube.minor, kubeBranch, hasDeployments: 'true', hasNothing: 'false',
+      greeting: 'hello',
+      release: APP,
+      kubeVersion: kube.gitVersion,
+      kubeMinor: kube.minor,
+      kubeBranch,
+      hasDeployments: 'true',
+      hasNothing: 'false',
     };
     expect(await settingsOf(east, 'rn2-web')).toEqual({
-      ...common, region: 'eu', tier: 'prod', cluster: 'east', nested: 'east-first', namespace: 'rn2-web', hasGadgets: 'true',
+      ...common,
+      region: 'eu',
+      tier: 'prod',
+      cluster: 'east',
+      nested: 'east-first',
+      namespace: 'rn2-web',
+      hasGadgets: 'true',
     });
     expect(await settingsOf(east, 'rn2-web-b')).toEqual({
-      ...common, region: 'eu', tier: 'prod', cluster: 'east', nested: 'east-first', namespace: 'rn2-web-b', hasGadgets: 'true',
+      ...common,
+      region: 'eu',
+      tier: 'prod',
+      cluster: 'east',
+      nested: 'east-first',
+      namespace: 'rn2-web-b',
+      hasGadgets: 'true',
     });
     expect(await settingsOf(west, 'rn2-web')).toEqual({
-      ...common, region: 'us', tier: 'staging', cluster: 'west', nested: 'west-first', namespace: 'rn2-web', hasGadgets: 'false',
+      ...common,
+      region: 'us',
+      tier: 'staging',
+      cluster: 'west',
+      nested: 'west-first',
+      namespace: 'rn2-web',
+      hasGadgets: 'false',
     });
     // the vendored subchart gets the parent's values for it (values.yaml, then values-prod.yaml,
     // over its own default); the file:// dependency is packaged
-    for (const [cluster, namespace, mode] of [[east, 'rn2-web', 'prod'], [east, 'rn2-web-b', 'prod'], [west, 'rn2-web', 'default']] as const) {
+    for (const [cluster, namespace, mode] of [
+      [east, 'rn2-web', 'prod'],
+      [east, 'rn2-web-b', 'prod'],
+      [west, 'rn2-web', 'default'],
+    ] as const) {
       const where = `${cluster.name}/${namespace}`;
       expect((await getPath(cluster, `${collectionOf('ConfigMap', namespace)}/${APP}-sidecar`))?.data, where).toEqual({ mode });
       expect((await getPath(cluster, `${collectionOf('ConfigMap', namespace)}/${APP}-lib`))?.data, where).toEqual({ from: 'rn2lib', namespace });
@@ -198,7 +247,11 @@ describe('helm applications', () => {
     const pushed = await announcePush(running.baseUrl, server.url(REPO), second, HOOK_SECRET);
     expect(pushed.status, JSON.stringify(pushed.body)).toBeLessThan(300);
     await waitForTargets(api, APP, KEYS, (t) => t.sync === 'Synced' && t.revision?.sha === second && t.lastSyncRun?.phase === 'Succeeded', 'rn2-web at the second commit');
-    for (const [cluster, namespace] of [[east, 'rn2-web'], [east, 'rn2-web-b'], [west, 'rn2-web']] as const) {
+    for (const [cluster, namespace] of [
+      [east, 'rn2-web'],
+      [east, 'rn2-web-b'],
+      [west, 'rn2-web'],
+    ] as const) {
       expect((await settingsOf(cluster, namespace))?.greeting, `${cluster.name}/${namespace}`).toBe('bonjour');
     }
     expect((await rendersTotal(running.baseUrl)) - before).toBe(3);
@@ -206,13 +259,21 @@ describe('helm applications', () => {
     // new inline values are new render parameters for every target (same commit)
     before = await rendersTotal(running.baseUrl);
     const patched = await api.patch(`/api/v1/applications/${APP}`, {
-      helm: { valueFiles: ['values-{{cluster.labels.env}}.yaml'], values: { region: '{{cluster.labels.region}}-2', cluster: '{{cluster.name}}', nested: { list: ['{{cluster.name}}-first'] } } },
+      helm: {
+        valueFiles: ['values-{{cluster.labels.env}}.yaml'],
+        values: { region: '{{cluster.labels.region}}-2', cluster: '{{cluster.name}}', nested: { list: ['{{cluster.name}}-first'] } },
+      },
     });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
     const synced = await api.post(`/api/v1/applications/${APP}/sync`, {});
     expect(synced.status, JSON.stringify(synced.body)).toBe(202);
-    await eventually('the new region applied everywhere', async () => Promise.all([settingsOf(east, 'rn2-web'), settingsOf(east, 'rn2-web-b'), settingsOf(west, 'rn2-web')]),
-      (all) => all.map((d) => d?.region).join() === 'eu-2,eu-2,us-2', 60_000, 250);
+    await eventually(
+      'the new region applied everywhere',
+      async () => Promise.all([settingsOf(east, 'rn2-web'), settingsOf(east, 'rn2-web-b'), settingsOf(west, 'rn2-web')]),
+      (all) => all.map((d) => d?.region).join() === 'eu-2,eu-2,us-2',
+      60_000,
+      250,
+    );
     await waitForTargets(api, APP, KEYS, (t) => t.sync === 'Synced' && t.lastSyncRun?.phase === 'Succeeded', 'rn2-web synced with the new values');
     expect((await getPath(east, `${GADGETS('rn2-web')}/${APP}-gadget`))?.spec).toEqual({ region: 'eu-2' });
     expect((await rendersTotal(running.baseUrl)) - before).toBe(3);

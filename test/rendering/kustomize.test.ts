@@ -109,9 +109,15 @@ const KINDS = ['ConfigMap', 'Service', 'Deployment'] as const;
  */
 async function expectBuilt(cluster: typeof east, app: string, namespace: string, built: any[]): Promise<void> {
   for (const kind of KINDS) {
-    const expected = built.filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
+    const expected = built
+      .filter((o) => o.kind === kind)
+      .map((o) => o.metadata.name)
+      .sort();
     const live = await listOfApplication(cluster, collectionOf(kind, namespace), app);
-    expect(live.map((o) => o.metadata.name), `${kind}s of ${app} in ${cluster.name}/${namespace}`).toEqual(expected);
+    expect(
+      live.map((o) => o.metadata.name),
+      `${kind}s of ${app} in ${cluster.name}/${namespace}`,
+    ).toEqual(expected);
   }
   for (const ref of built) {
     const live = await getPath(cluster, `${collectionOf(ref.kind, namespace)}/${ref.metadata.name}`);
@@ -140,7 +146,10 @@ describe('kustomize applications', () => {
     first = await repo.commit(files, { message: 'shop: base, prod and staging overlays' });
     running = await startApp({ FLOTILLA_ADMIN_TOKEN: ADMIN, ...SYNC_ENV });
     api = apiClient(running.baseUrl, ADMIN);
-    for (const [name, cluster] of [['east', east], ['west', west]] as const) {
+    for (const [name, cluster] of [
+      ['east', east],
+      ['west', west],
+    ] as const) {
       const res = await api.post('/api/v1/clusters', clusterBody(name, cluster, { rn1: 'yes' }));
       expect(res.status, JSON.stringify(res.body)).toBe(201);
     }
@@ -159,11 +168,19 @@ describe('kustomize applications', () => {
     const before = await rendersTotal(running.baseUrl);
     const created = await fanOut('rn1-prod', 'rn1/overlays/prod', 'rn1-prod-{{cluster.name}}');
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const app = await waitForTargets(api, 'rn1-prod', ['east/rn1-prod-east', 'west/rn1-prod-west'],
-      (t) => t.sync === 'Synced' && t.revision?.sha === first, 'rn1-prod synced on both clusters');
+    const app = await waitForTargets(
+      api,
+      'rn1-prod',
+      ['east/rn1-prod-east', 'west/rn1-prod-west'],
+      (t) => t.sync === 'Synced' && t.revision?.sha === first,
+      'rn1-prod synced on both clusters',
+    );
     const targets = app.status.targets as RenderedTarget[];
     expect(targets.map((t) => t.renderer)).toEqual(['kustomize', 'kustomize']);
-    expect(targets.map((t) => [t.lastSyncRun?.phase, t.message])).toEqual([['Succeeded', null], ['Succeeded', null]]);
+    expect(targets.map((t) => [t.lastSyncRun?.phase, t.message])).toEqual([
+      ['Succeeded', null],
+      ['Succeeded', null],
+    ]);
 
     const built = await kustomizeBuild(east.kubectl, files, 'rn1/overlays/prod');
     // the reference build: prefix, patch and generators as kustomize applies them
@@ -191,8 +208,13 @@ describe('kustomize applications', () => {
     const before = await rendersTotal(running.baseUrl);
     const created = await fanOut('rn1-staging', 'rn1/overlays/staging', 'rn1-staging');
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const app = await waitForTargets(api, 'rn1-staging', ['east/rn1-staging', 'west/rn1-staging'],
-      (t) => t.sync === 'Synced' && t.revision?.sha === first, 'rn1-staging synced on both clusters');
+    const app = await waitForTargets(
+      api,
+      'rn1-staging',
+      ['east/rn1-staging', 'west/rn1-staging'],
+      (t) => t.sync === 'Synced' && t.revision?.sha === first,
+      'rn1-staging synced on both clusters',
+    );
     expect((app.status.targets as RenderedTarget[]).map((t) => t.renderer)).toEqual(['kustomize', 'kustomize']);
     const built = await kustomizeBuild(east.kubectl, files, 'rn1/overlays/staging');
     expect(built.find((o) => o.kind === 'ConfigMap')?.data).toEqual({ greeting: 'hello', tier: 'base' });
@@ -209,7 +231,10 @@ describe('kustomize applications', () => {
   it('moves every target of both overlays when the base changes, one render per overlay', async () => {
     const oldProd = (await kustomizeBuild(east.kubectl, files, 'rn1/overlays/prod')).filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.name);
     files = { ...files, 'rn1/base/kustomization.yaml': baseKustomization('bonjour'), 'rn1/base/deployment.yaml': deployment('registry.example/web:1.1') };
-    const second = await repo.commit({ 'rn1/base/kustomization.yaml': files['rn1/base/kustomization.yaml'], 'rn1/base/deployment.yaml': files['rn1/base/deployment.yaml'] }, { message: 'base: greet in French, web 1.1' });
+    const second = await repo.commit(
+      { 'rn1/base/kustomization.yaml': files['rn1/base/kustomization.yaml'], 'rn1/base/deployment.yaml': files['rn1/base/deployment.yaml'] },
+      { message: 'base: greet in French, web 1.1' },
+    );
     const before = await rendersTotal(running.baseUrl);
     const pushed = await announcePush(running.baseUrl, server.url(REPO), second, HOOK_SECRET);
     expect(pushed.status, JSON.stringify(pushed.body)).toBeLessThan(300);
@@ -243,7 +268,10 @@ describe('kustomize applications', () => {
     const before = await rendersTotal(running.baseUrl);
     const namespaces = Array.from({ length: 25 }, (_, i) => `rn1-fleet-${String(i).padStart(2, '0')}`);
     const created = await api.post('/api/v1/applications', {
-      name: 'rn1-fleet', repository: REPO, path: 'rn1/fleet', syncPolicy: POLICY,
+      name: 'rn1-fleet',
+      repository: REPO,
+      path: 'rn1/fleet',
+      syncPolicy: POLICY,
       destinations: namespaces.map((namespace) => ({ clusterSelector: { matchLabels: { rn1: 'yes' } }, namespace })),
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
@@ -252,7 +280,10 @@ describe('kustomize applications', () => {
     const app = await getApplication(api, 'rn1-fleet');
     expect(app.status.summary).toMatchObject({ targets: 50, synced: 50 });
     expect(new Set((app.status.targets as RenderedTarget[]).map((t) => t.renderer))).toEqual(new Set(['kustomize']));
-    for (const [cluster, namespace] of [[east, namespaces[0]], [west, namespaces[24]]] as const) {
+    for (const [cluster, namespace] of [
+      [east, namespaces[0]],
+      [west, namespaces[24]],
+    ] as const) {
       const cm = await getPath(cluster, `${collectionOf('ConfigMap', namespace)}/rn1-shared-fleet`);
       expect(cm?.data, `${cluster.name}/${namespace}`).toEqual({ fleet: 'yes' });
       expect(cm.metadata.annotations['flotilla.io/tracking-id']).toBe(`rn1-fleet:${namespace}`);

@@ -29,16 +29,23 @@ describe('helm values naming a label a cluster lacks', () => {
   beforeAll(async () => {
     server = await GitHttpServer.start();
     repo = await server.createRepository(REPO);
-    head = await repo.commit({
-      'rn4/chart/Chart.yaml': 'apiVersion: v2\nname: rn4-chart\nversion: 0.1.0\n',
-      'rn4/chart/values.yaml': 'region: none\ntier: none\n',
-      'rn4/chart/values-gold.yaml': 'tier: gold\n',
-      'rn4/chart/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cfg\ndata:\n  region: {{ .Values.region | quote }}\n  tier: {{ .Values.tier | quote }}\n',
-    }, { message: 'chart' });
+    head = await repo.commit(
+      {
+        'rn4/chart/Chart.yaml': 'apiVersion: v2\nname: rn4-chart\nversion: 0.1.0\n',
+        'rn4/chart/values.yaml': 'region: none\ntier: none\n',
+        'rn4/chart/values-gold.yaml': 'tier: gold\n',
+        'rn4/chart/templates/cm.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cfg\ndata:\n  region: {{ .Values.region | quote }}\n  tier: {{ .Values.tier | quote }}\n',
+      },
+      { message: 'chart' },
+    );
     running = await startApp({ FLOTILLA_ADMIN_TOKEN: ADMIN, ...SYNC_ENV });
     api = apiClient(running.baseUrl, ADMIN);
     // west has neither `region` nor `tier`
-    for (const [name, cluster, labels] of [['east', east, { rn4: 'yes', region: 'eu', tier: 'gold' }], ['west', west, { rn4: 'yes' }]] as const) {
+    for (const [name, cluster, labels] of [
+      ['east', east, { rn4: 'yes', region: 'eu', tier: 'gold' }],
+      ['west', west, { rn4: 'yes' }],
+    ] as const) {
       const res = await api.post('/api/v1/clusters', clusterBody(name, cluster, labels));
       expect(res.status, JSON.stringify(res.body)).toBe(201);
     }
@@ -49,7 +56,11 @@ describe('helm values naming a label a cluster lacks', () => {
       ['rn4-files', { valueFiles: ['values-{{cluster.labels.tier}}.yaml'] }],
     ] as const) {
       const created = await api.post('/api/v1/applications', {
-        name, repository: REPO, path: 'rn4/chart', helm, syncPolicy: POLICY,
+        name,
+        repository: REPO,
+        path: 'rn4/chart',
+        helm,
+        syncPolicy: POLICY,
         destinations: [{ clusterSelector: { matchLabels: { rn4: 'yes' } }, namespace: name }],
       });
       expect(created.status, JSON.stringify(created.body)).toBe(201);
@@ -61,9 +72,13 @@ describe('helm values naming a label a cluster lacks', () => {
   });
 
   it('reports an inline value naming a missing label on that target only, while the other target syncs', async () => {
-    const app = await waitForTargets(api, 'rn4-values', ['east/rn4-values', 'west/rn4-values'],
-      (t) => t.cluster === 'east' ? t.sync === 'Synced' && t.revision?.sha === head : t.sync === 'Unknown' && t.lastSyncRun?.phase === 'Failed',
-      'rn4-values: east synced, west Unknown');
+    const app = await waitForTargets(
+      api,
+      'rn4-values',
+      ['east/rn4-values', 'west/rn4-values'],
+      (t) => (t.cluster === 'east' ? t.sync === 'Synced' && t.revision?.sha === head : t.sync === 'Unknown' && t.lastSyncRun?.phase === 'Failed'),
+      'rn4-values: east synced, west Unknown',
+    );
     const w = byCluster(app, 'west')!;
     expect(w.message, targetLine(w)).toMatch(/helm\.values\.region/);
     expect(w.message).toMatch(/cluster "west" has no label "region"/);
@@ -77,13 +92,20 @@ describe('helm values naming a label a cluster lacks', () => {
     expect(await getNamespace(west, 'rn4-values')).toBeNull();
     const runs = await allRuns(api, 'rn4-values', { cluster: 'west', namespace: 'rn4-values' });
     expect(runs.length).toBeGreaterThan(0);
-    expect(runs.every((r) => r.phase === 'Failed' && /no label "region"/.test(r.message ?? '')), JSON.stringify(runs.map((r) => [r.phase, r.message]))).toBe(true);
+    expect(
+      runs.every((r) => r.phase === 'Failed' && /no label "region"/.test(r.message ?? '')),
+      JSON.stringify(runs.map((r) => [r.phase, r.message])),
+    ).toBe(true);
   }, 90_000);
 
   it('reports a value file naming a missing label on that target only, while the other target syncs', async () => {
-    const app = await waitForTargets(api, 'rn4-files', ['east/rn4-files', 'west/rn4-files'],
-      (t) => t.cluster === 'east' ? t.sync === 'Synced' && t.revision?.sha === head : t.sync === 'Unknown' && t.lastSyncRun?.phase === 'Failed',
-      'rn4-files: east synced, west Unknown');
+    const app = await waitForTargets(
+      api,
+      'rn4-files',
+      ['east/rn4-files', 'west/rn4-files'],
+      (t) => (t.cluster === 'east' ? t.sync === 'Synced' && t.revision?.sha === head : t.sync === 'Unknown' && t.lastSyncRun?.phase === 'Failed'),
+      'rn4-files: east synced, west Unknown',
+    );
     const w = byCluster(app, 'west')!;
     expect(w.message, targetLine(w)).toMatch(/cluster "west" has no label "tier"/);
     expect(await dataOf(east, 'rn4-files', 'rn4-files-cfg')).toEqual({ region: 'none', tier: 'gold' });
@@ -103,9 +125,17 @@ describe('helm values naming a label a cluster lacks', () => {
     const res = await api.patch('/api/v1/clusters/west', { labels: { rn4: 'yes', region: 'us', tier: 'gold' } });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     for (const name of ['rn4-values', 'rn4-files']) {
-      const app = await waitForTargets(api, name, [`east/${name}`, `west/${name}`],
-        (t) => t.sync === 'Synced' && t.revision?.sha === head && t.lastSyncRun?.phase === 'Succeeded', `${name} synced on both clusters`);
-      expect((app.status.targets as RenderedTarget[]).map((t) => [t.renderer, t.message])).toEqual([['helm', null], ['helm', null]]);
+      const app = await waitForTargets(
+        api,
+        name,
+        [`east/${name}`, `west/${name}`],
+        (t) => t.sync === 'Synced' && t.revision?.sha === head && t.lastSyncRun?.phase === 'Succeeded',
+        `${name} synced on both clusters`,
+      );
+      expect((app.status.targets as RenderedTarget[]).map((t) => [t.renderer, t.message])).toEqual([
+        ['helm', null],
+        ['helm', null],
+      ]);
     }
     expect(await dataOf(west, 'rn4-values', 'rn4-values-cfg')).toEqual({ region: 'us', tier: 'none' });
     expect(await dataOf(west, 'rn4-files', 'rn4-files-cfg')).toEqual({ region: 'none', tier: 'gold' });

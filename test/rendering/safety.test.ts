@@ -23,7 +23,9 @@ const REPO = 'rn3-deploy';
 const POLICY = { automated: true, prune: true, intervalSeconds: 2 };
 
 const cm = (name: string, data: Record<string, string> = { ok: 'yes' }) =>
-  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n${Object.entries(data).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`).join('\n')}\n`;
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n${Object.entries(data)
+    .map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)
+    .join('\n')}\n`;
 const chart = (name: string) => `apiVersion: v2\nname: ${name}\nversion: 0.1.0\n`;
 const chartCm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cfg\ndata:\n  password: {{ .Values.password | default "none" | quote }}\n';
 
@@ -39,67 +41,82 @@ interface Case {
 
 const CASES: Case[] = [
   {
-    app: 'rn3-climb', path: 'rn3/climb',
+    app: 'rn3-climb',
+    path: 'rn3/climb',
     message: ['rn3/climb/kustomization.yaml', '"../../../outside" leaves the repository', 'refused'],
     recovered: ['rn3-climb-cm'],
   },
   {
     // a symlinked directory inside the path, to a real kustomization outside the repository
-    app: 'rn3-link', path: 'rn3/link',
+    app: 'rn3-link',
+    path: 'rn3/link',
     message: ['rn3/link/outside', /outside the repository|leaves the repository/],
     recovered: ['rn3-link-cm'],
   },
   {
     // an overlay whose base is a symlink (outside the overlay's path) to a directory outside:
     // refused, but see the next test about what the message says
-    app: 'rn3-linkover', path: 'rn3/linkover',
+    app: 'rn3-linkover',
+    path: 'rn3/linkover',
     message: ['rn3/linkover/kustomization.yaml', '../linkbase', 'rn3/linkbase'],
     recovered: ['rn3-linkbase-cm', 'rn3-linkover-cm'],
   },
   {
-    app: 'rn3-remote', path: 'rn3/remote',
+    app: 'rn3-remote',
+    path: 'rn3/remote',
     message: ['rn3/remote/kustomization.yaml', '"https://example.com/rn3/base?ref=v1" is a remote source', 'not allowed'],
     recovered: ['rn3-remote-cm'],
   },
   {
-    app: 'rn3-exec', path: 'rn3/exec',
+    app: 'rn3-exec',
+    path: 'rn3/exec',
     message: ['rn3/exec/kustomization.yaml', 'external plugins disabled'],
     recovered: ['rn3-exec-cm'],
   },
   {
-    app: 'rn3-values', path: 'rn3/chart', helm: { valueFiles: ['../../secret.yaml'] },
+    app: 'rn3-values',
+    path: 'rn3/chart',
+    helm: { valueFiles: ['../../secret.yaml'] },
     message: ['rn3/chart', 'value file "../../secret.yaml" leaves the repository', 'refused'],
     recovered: ['rn3-values-cfg'],
   },
   {
-    app: 'rn3-passwd', path: 'rn3/chart', helm: { valueFiles: ['../../../../etc/passwd'] },
+    app: 'rn3-passwd',
+    path: 'rn3/chart',
+    helm: { valueFiles: ['../../../../etc/passwd'] },
     message: ['rn3/chart', 'value file "../../../../etc/passwd" leaves the repository', 'refused'],
     recovered: ['rn3-passwd-cfg'],
   },
   {
-    app: 'rn3-absolute', path: 'rn3/chart', helm: { valueFiles: ['/etc/passwd'] },
+    app: 'rn3-absolute',
+    path: 'rn3/chart',
+    helm: { valueFiles: ['/etc/passwd'] },
     message: ['rn3/chart', 'value file "/etc/passwd"', 'refused'],
     recovered: ['rn3-absolute-cfg'],
   },
   {
     // the chart directory itself is a symlink to a real chart outside the repository
-    app: 'rn3-chartlink', path: 'rn3/chartlink',
+    app: 'rn3-chartlink',
+    path: 'rn3/chartlink',
     message: ['rn3/chartlink', /outside the repository|leaves the repository/],
     recovered: ['rn3-chartlink-cfg'],
   },
   {
     // `.Files.Get` would read through a link below the chart
-    app: 'rn3-chartfiles', path: 'rn3/chartfiles',
+    app: 'rn3-chartfiles',
+    path: 'rn3/chartfiles',
     message: ['rn3/chartfiles/files/passwd', /outside the repository|leaves the repository/],
     recovered: ['rn3-chartfiles-cfg'],
   },
   {
-    app: 'rn3-broken', path: 'rn3/broken',
+    app: 'rn3-broken',
+    path: 'rn3/broken',
     message: ['rn3/broken', 'helm template failed', 'parse error at (rn3/broken/templates/bad.yaml:6)', 'function "nosuchfunc" not defined'],
     recovered: ['rn3-broken-bad', 'rn3-broken-cfg'],
   },
   {
-    app: 'rn3-failing', path: 'rn3/failing',
+    app: 'rn3-failing',
+    path: 'rn3/failing',
     message: ['rn3/failing', 'execution error at (rn3/failing/templates/cm.yaml:7:', 'rn3: region is required'],
     recovered: ['rn3-failing-cfg'],
   },
@@ -137,7 +154,8 @@ describe('unsafe and failing renders', () => {
       'rn3/remote/cm.yaml': cm('rn3-remote-cm'),
       'rn3/exec/kustomization.yaml': 'resources:\n- cm.yaml\ngenerators:\n- gen.yaml\n',
       'rn3/exec/cm.yaml': cm('rn3-exec-cm'),
-      'rn3/exec/gen.yaml': 'apiVersion: rn3.flotilla.test/v1\nkind: Runner\nmetadata:\n  name: runner\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: ./run.sh\n',
+      'rn3/exec/gen.yaml':
+        'apiVersion: rn3.flotilla.test/v1\nkind: Runner\nmetadata:\n  name: runner\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: ./run.sh\n',
       'rn3/exec/run.sh': '#!/bin/sh\necho "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: rn3-exec-ran}"\n',
       'rn3/chart/Chart.yaml': chart('rn3-chart'),
       'rn3/chart/values.yaml': 'password: ""\n',
@@ -156,7 +174,8 @@ describe('unsafe and failing renders', () => {
       'rn3/regress/templates/extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-extra\ndata:\n  version: "1"\n',
       'rn3/failing/Chart.yaml': chart('rn3-failing-chart'),
       'rn3/failing/values.yaml': 'tier: base\n',
-      'rn3/failing/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cfg\ndata:\n  tier: {{ .Values.tier | quote }}\n  region: {{ required "rn3: region is required" .Values.region | quote }}\n',
+      'rn3/failing/templates/cm.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cfg\ndata:\n  tier: {{ .Values.tier | quote }}\n  region: {{ required "rn3: region is required" .Values.region | quote }}\n',
     };
     server = await GitHttpServer.start();
     repo = await server.createRepository(REPO);
@@ -179,7 +198,12 @@ describe('unsafe and failing renders', () => {
     expect(running.config.render.allowRemote).toBe(false);
     for (const c of CASES) {
       const res = await api.post('/api/v1/applications', {
-        name: c.app, repository: REPO, path: c.path, destinations: [{ cluster: 'east', namespace: c.app }], syncPolicy: POLICY, ...(c.helm ? { helm: c.helm } : {}),
+        name: c.app,
+        repository: REPO,
+        path: c.path,
+        destinations: [{ cluster: 'east', namespace: c.app }],
+        syncPolicy: POLICY,
+        ...(c.helm ? { helm: c.helm } : {}),
       });
       expect(res.status, `${c.app}: ${JSON.stringify(res.body)}`).toBe(201);
     }
@@ -187,7 +211,9 @@ describe('unsafe and failing renders', () => {
       const app = await waitForTargets(api, c.app, [`east/${c.app}`], (t) => t.sync === 'Unknown' && t.lastSyncRun?.phase === 'Failed', `${c.app} failed`, 60_000);
       const t = app.status.targets[0] as RenderedTarget;
       for (const fragment of c.message) {
-        expect(t.message, `${c.app} target message — ${targetLine(t)}`).toMatch(typeof fragment === 'string' ? new RegExp(fragment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : fragment);
+        expect(t.message, `${c.app} target message — ${targetLine(t)}`).toMatch(
+          typeof fragment === 'string' ? new RegExp(fragment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : fragment,
+        );
         expect(t.lastSyncRun?.message, `${c.app} run message`).toMatch(typeof fragment === 'string' ? new RegExp(fragment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : fragment);
       }
       expect(t.revision, c.app).toBeNull();
@@ -203,55 +229,83 @@ describe('unsafe and failing renders', () => {
     for (const c of CASES) {
       const runs = await allRuns(api, c.app);
       expect(runs.length, c.app).toBeGreaterThan(0);
-      expect(runs.every((r) => r.phase === 'Failed' && r.revision === first), `${c.app}: ${JSON.stringify(runs.map((r) => r.phase))}`).toBe(true);
+      expect(
+        runs.every((r) => r.phase === 'Failed' && r.revision === first),
+        `${c.app}: ${JSON.stringify(runs.map((r) => r.phase))}`,
+      ).toBe(true);
       // no engine ran: no counts (null) and no change set
-      expect(runs.every((r) => (r.counts === null || Object.values(r.counts).every((n) => n === 0)) && !r.changes?.length), `${c.app} counts`).toBe(true);
+      expect(
+        runs.every((r) => (r.counts === null || Object.values(r.counts).every((n) => n === 0)) && !r.changes?.length),
+        `${c.app} counts`,
+      ).toBe(true);
       expect(await getNamespace(east, c.app), `namespace ${c.app}`).toBeNull();
     }
   }, 180_000);
 
   it('keeps what a good commit applied when a later commit cannot be rendered: nothing applied, nothing pruned', async () => {
-    const created = await api.post('/api/v1/applications', { name: 'rn3-regress', repository: REPO, path: 'rn3/regress', destinations: [{ cluster: 'east', namespace: 'rn3-regress' }], syncPolicy: POLICY });
+    const created = await api.post('/api/v1/applications', {
+      name: 'rn3-regress',
+      repository: REPO,
+      path: 'rn3/regress',
+      destinations: [{ cluster: 'east', namespace: 'rn3-regress' }],
+      syncPolicy: POLICY,
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     await waitForTargets(api, 'rn3-regress', ['east/rn3-regress'], (t) => t.sync === 'Synced' && t.revision?.sha === first, 'rn3-regress synced');
-    expect((await listOfApplication(east, collectionOf('ConfigMap', 'rn3-regress'), 'rn3-regress')).map((o) => [o.metadata.name, o.data.version]))
-      .toEqual([['rn3-regress-cfg', '1'], ['rn3-regress-extra', '1']]);
+    expect((await listOfApplication(east, collectionOf('ConfigMap', 'rn3-regress'), 'rn3-regress')).map((o) => [o.metadata.name, o.data.version])).toEqual([
+      ['rn3-regress-cfg', '1'],
+      ['rn3-regress-extra', '1'],
+    ]);
 
     // the new commit changes one template and breaks the other: helm renders nothing at all
-    const broken = await repo.commit({
-      'rn3/regress/templates/cfg.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cfg\ndata:\n  version: "2"\n',
-      'rn3/regress/templates/extra.yaml': '{{ fail "rn3: extra is broken on purpose" }}\n',
-    }, { message: 'break extra' });
+    const broken = await repo.commit(
+      {
+        'rn3/regress/templates/cfg.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cfg\ndata:\n  version: "2"\n',
+        'rn3/regress/templates/extra.yaml': '{{ fail "rn3: extra is broken on purpose" }}\n',
+      },
+      { message: 'break extra' },
+    );
     const pushed = await announcePush(running.baseUrl, server.url(REPO), broken, HOOK_SECRET);
     expect(pushed.status, JSON.stringify(pushed.body)).toBeLessThan(300);
-    const app = await waitForTargets(api, 'rn3-regress', ['east/rn3-regress'], (t) => t.sync === 'Unknown' && t.lastSyncRun?.phase === 'Failed' && t.desiredRevision === broken, 'rn3-regress failed at the broken commit');
+    const app = await waitForTargets(
+      api,
+      'rn3-regress',
+      ['east/rn3-regress'],
+      (t) => t.sync === 'Unknown' && t.lastSyncRun?.phase === 'Failed' && t.desiredRevision === broken,
+      'rn3-regress failed at the broken commit',
+    );
     const t = app.status.targets[0] as RenderedTarget;
     expect(t.message).toMatch(/^rn3\/regress: helm template failed: execution error at \(rn3\/regress\/templates\/extra\.yaml:1:3\): rn3: extra is broken on purpose$/);
     // still at the last good commit, with what it applied: not updated, not pruned (prune is on)
     expect(t.revision?.sha).toBe(first);
     expect(t.resources?.map((r) => r.name).sort()).toEqual(['rn3-regress-cfg', 'rn3-regress-extra']);
-    expect((await listOfApplication(east, collectionOf('ConfigMap', 'rn3-regress'), 'rn3-regress')).map((o) => [o.metadata.name, o.data.version]))
-      .toEqual([['rn3-regress-cfg', '1'], ['rn3-regress-extra', '1']]);
+    expect((await listOfApplication(east, collectionOf('ConfigMap', 'rn3-regress'), 'rn3-regress')).map((o) => [o.metadata.name, o.data.version])).toEqual([
+      ['rn3-regress-cfg', '1'],
+      ['rn3-regress-extra', '1'],
+    ]);
   }, 90_000);
 
   it('recovers every one of them with a good commit (and good value files)', async () => {
-    const fixed = await repo.commit({
-      'rn3/climb/kustomization.yaml': 'resources:\n- cm.yaml\n',
-      'rn3/link/outside': null,
-      'rn3/link/kustomization.yaml': 'resources:\n- cm.yaml\n',
-      'rn3/linkbase': null,
-      'rn3/linkbase/kustomization.yaml': 'resources: [cm.yaml]\n',
-      'rn3/linkbase/cm.yaml': cm('rn3-linkbase-cm'),
-      'rn3/remote/kustomization.yaml': 'resources:\n- cm.yaml\n',
-      'rn3/exec/kustomization.yaml': 'resources:\n- cm.yaml\n',
-      'rn3/chartlink': null,
-      'rn3/chartlink/Chart.yaml': chart('rn3-chartlink'),
-      'rn3/chartlink/templates/cm.yaml': chartCm,
-      'rn3/chartfiles/files/passwd': 'not a secret\n',
-      'rn3/broken/templates/bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-bad\ndata:\n  region: {{ .Values.region | upper | quote }}\n',
-      'rn3/failing/values.yaml': 'tier: base\nregion: eu\n',
-      'rn3/regress/templates/extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-extra\ndata:\n  version: "3"\n',
-    }, { message: 'fix every source' });
+    const fixed = await repo.commit(
+      {
+        'rn3/climb/kustomization.yaml': 'resources:\n- cm.yaml\n',
+        'rn3/link/outside': null,
+        'rn3/link/kustomization.yaml': 'resources:\n- cm.yaml\n',
+        'rn3/linkbase': null,
+        'rn3/linkbase/kustomization.yaml': 'resources: [cm.yaml]\n',
+        'rn3/linkbase/cm.yaml': cm('rn3-linkbase-cm'),
+        'rn3/remote/kustomization.yaml': 'resources:\n- cm.yaml\n',
+        'rn3/exec/kustomization.yaml': 'resources:\n- cm.yaml\n',
+        'rn3/chartlink': null,
+        'rn3/chartlink/Chart.yaml': chart('rn3-chartlink'),
+        'rn3/chartlink/templates/cm.yaml': chartCm,
+        'rn3/chartfiles/files/passwd': 'not a secret\n',
+        'rn3/broken/templates/bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-bad\ndata:\n  region: {{ .Values.region | upper | quote }}\n',
+        'rn3/failing/values.yaml': 'tier: base\nregion: eu\n',
+        'rn3/regress/templates/extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-extra\ndata:\n  version: "3"\n',
+      },
+      { message: 'fix every source' },
+    );
     for (const c of CASES.filter((x) => x.helm)) {
       const res = await api.patch(`/api/v1/applications/${c.app}`, { helm: { valueFiles: ['values-prod.yaml'] } });
       expect(res.status, `${c.app}: ${JSON.stringify(res.body)}`).toBe(200);
@@ -260,7 +314,14 @@ describe('unsafe and failing renders', () => {
     expect(pushed.status, JSON.stringify(pushed.body)).toBeLessThan(300);
 
     for (const c of CASES) {
-      const app = await waitForTargets(api, c.app, [`east/${c.app}`], (t) => t.sync === 'Synced' && t.revision?.sha === fixed && t.lastSyncRun?.phase === 'Succeeded', `${c.app} recovered`, 60_000);
+      const app = await waitForTargets(
+        api,
+        c.app,
+        [`east/${c.app}`],
+        (t) => t.sync === 'Synced' && t.revision?.sha === fixed && t.lastSyncRun?.phase === 'Succeeded',
+        `${c.app} recovered`,
+        60_000,
+      );
       const t = app.status.targets[0] as RenderedTarget;
       expect(t.message, c.app).toBeNull();
       expect(t.renderer, c.app).toBe(c.path.startsWith('rn3/chart') || ['rn3/broken', 'rn3/failing'].includes(c.path) ? 'helm' : 'kustomize');
@@ -271,12 +332,17 @@ describe('unsafe and failing renders', () => {
     expect((await getPath(east, `${collectionOf('ConfigMap', 'rn3-chartfiles')}/rn3-chartfiles-cfg`))?.data).toEqual({ passwd: 'not a secret\n' });
     expect((await getPath(east, `${collectionOf('ConfigMap', 'rn3-broken')}/rn3-broken-bad`))?.data).toEqual({ region: 'EU' });
     await waitForTargets(api, 'rn3-regress', ['east/rn3-regress'], (t) => t.sync === 'Synced' && t.revision?.sha === fixed && t.message === null, 'rn3-regress recovered');
-    expect((await listOfApplication(east, collectionOf('ConfigMap', 'rn3-regress'), 'rn3-regress')).map((o) => [o.metadata.name, o.data.version]))
-      .toEqual([['rn3-regress-cfg', '2'], ['rn3-regress-extra', '3']]);
+    expect((await listOfApplication(east, collectionOf('ConfigMap', 'rn3-regress'), 'rn3-regress')).map((o) => [o.metadata.name, o.data.version])).toEqual([
+      ['rn3-regress-cfg', '2'],
+      ['rn3-regress-extra', '3'],
+    ]);
     // nothing from outside the repository ever arrived
     for (const c of CASES) {
       const names = (await listOfApplication(east, collectionOf('ConfigMap', c.app), c.app)).map((o) => o.metadata.name);
-      expect(names.filter((n) => n.startsWith('rn3-stolen') || n === 'rn3-exec-ran'), c.app).toEqual([]);
+      expect(
+        names.filter((n) => n.startsWith('rn3-stolen') || n === 'rn3-exec-ran'),
+        c.app,
+      ).toEqual([]);
     }
   }, 180_000);
 });

@@ -44,7 +44,9 @@ export async function kustomizeBuild(kubectl: string, files: Record<string, File
       else await symlink(content.symlink, full);
     }
     const { stdout } = await run(kubectl, ['kustomize', join(root, dir), '--load-restrictor=LoadRestrictionsRootOnly'], { env: { PATH: '/usr/bin:/bin', HOME: root } });
-    return parseAllDocuments(stdout).map((d) => d.toJS()).filter(Boolean);
+    return parseAllDocuments(stdout)
+      .map((d) => d.toJS())
+      .filter(Boolean);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
@@ -57,14 +59,20 @@ export async function kustomizeBuild(kubectl: string, files: Record<string, File
  */
 export async function checksPass(api: ApiClient, app: string, checks: number): Promise<void> {
   const seen = new Map<string, Set<string>>();
-  await eventually(`${checks} more interval checks of ${app}`, async () => {
-    for (const t of (await getApplication(api, app)).status.targets as TargetView[]) {
-      const key = `${t.cluster}/${t.namespace}`;
-      if (!seen.has(key)) seen.set(key, new Set());
-      if (t.nextReconcileAt) seen.get(key)!.add(t.nextReconcileAt);
-    }
-    return [...seen.values()].map((s) => s.size);
-  }, (sizes) => sizes.length > 0 && sizes.every((n) => n > checks), 45_000, 250);
+  await eventually(
+    `${checks} more interval checks of ${app}`,
+    async () => {
+      for (const t of (await getApplication(api, app)).status.targets as TargetView[]) {
+        const key = `${t.cluster}/${t.namespace}`;
+        if (!seen.has(key)) seen.set(key, new Set());
+        if (t.nextReconcileAt) seen.get(key)!.add(t.nextReconcileAt);
+      }
+      return [...seen.values()].map((s) => s.size);
+    },
+    (sizes) => sizes.length > 0 && sizes.every((n) => n > checks),
+    45_000,
+    250,
+  );
 }
 
 type ClusterRef = Pick<TestCluster, 'server' | 'caData' | 'adminToken'>;

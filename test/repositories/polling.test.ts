@@ -47,7 +47,13 @@ describe('repository polling on the service clock', () => {
     // past 111 %: exactly one poll, which saw the new commit
     await clock.advance(POLL_SECONDS * 221);
     // the poll's fetch runs git in a child process: real I/O that the manual clock does not drive
-    const polled = (await eventually('the poll', () => admin.get('/api/v1/repositories/polled'), (r) => r.body.status.revision === sha)).body;
+    const polled = (
+      await eventually(
+        'the poll',
+        () => admin.get('/api/v1/repositories/polled'),
+        (r) => r.body.status.revision === sha,
+      )
+    ).body;
     expect(Date.parse(polled.status.lastFetchedAt)).toBeGreaterThan(Date.parse(created.body.status.lastFetchedAt) + POLL_SECONDS * 890);
     expect(fetches()).toBe(afterCreate + 1);
   });

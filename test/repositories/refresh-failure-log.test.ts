@@ -22,7 +22,11 @@ describe('a failed repository refresh', () => {
     // a remote nobody listens on: every fetch fails with "connection refused"
     const url = `http://127.0.0.1:${await freePort()}/acme/gone.git`;
     const created = await admin.post('/api/v1/repositories', {
-      name: 'gone', url, pollIntervalSeconds: 3600, auth: { type: 'basic', username: 'deployer', password: PASSWORD }, webhookSecret: HOOK_SECRET,
+      name: 'gone',
+      url,
+      pollIntervalSeconds: 3600,
+      auth: { type: 'basic', username: 'deployer', password: PASSWORD },
+      webhookSecret: HOOK_SECRET,
     });
     expect(created.status).toBe(201);
 
@@ -36,7 +40,10 @@ describe('a failed repository refresh', () => {
     const lines = running.logs.map((l) => JSON.parse(l) as Record<string, any>).filter((l) => l.requestId === requestId && l.msg === 'request failed');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({
-      level: 'error', method: 'POST', path: '/api/v1/repositories/gone/refresh', status: 502,
+      level: 'error',
+      method: 'POST',
+      path: '/api/v1/repositories/gone/refresh',
+      status: 502,
       error: { kind: 'upstream', name: 'FetchError', message: told },
     });
     const logs = running.logs.join('\n');

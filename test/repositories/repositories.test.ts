@@ -15,7 +15,6 @@ const USER = 'deployer';
 const PASSWORD = 'flotilla-canary-git-password-9876';
 const HOOK_SECRET = 'flotilla-canary-webhook-secret-5432';
 
-
 function githubPush(url: string, after: string, secret = HOOK_SECRET) {
   const body = JSON.stringify({ ref: 'refs/heads/main', after, repository: { clone_url: url, html_url: url.replace(/\.git$/, '') } });
   return { body, headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'd1', 'x-hub-signature-256': signGithub(body, secret) } };
@@ -54,10 +53,15 @@ describe('the repository service', () => {
     });
     running.app.get(RepositoryEvents).onMoved((e) => moved.push(e));
     admin = apiClient(running.baseUrl, ADMIN);
-    created = keep(await admin.post('/api/v1/repositories', {
-      name: 'deploy', url: server.url('deploy'), pollIntervalSeconds: 3600,
-      auth: { type: 'basic', username: USER, password: PASSWORD }, webhookSecret: HOOK_SECRET,
-    }));
+    created = keep(
+      await admin.post('/api/v1/repositories', {
+        name: 'deploy',
+        url: server.url('deploy'),
+        pollIntervalSeconds: 3600,
+        auth: { type: 'basic', username: USER, password: PASSWORD },
+        webhookSecret: HOOK_SECRET,
+      }),
+    );
   });
   afterAll(async () => {
     await running?.close();
@@ -68,7 +72,10 @@ describe('the repository service', () => {
     const res = created;
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body).toMatchObject({
-      name: 'deploy', branch: 'main', auth: { type: 'basic', username: USER, hasPassword: true }, hasWebhookSecret: true,
+      name: 'deploy',
+      branch: 'main',
+      auth: { type: 'basic', username: USER, hasPassword: true },
+      hasWebhookSecret: true,
       status: { revision: await deploy.head(), message: '' },
     });
     expect(existsSync(join(running.dataDir, 'git'))).toBe(true);
@@ -78,9 +85,14 @@ describe('the repository service', () => {
   });
 
   it('keeps a repository with wrong credentials, with an error that holds neither password nor user-info', async () => {
-    const res = keep(await admin.post('/api/v1/repositories', {
-      name: 'wrong-creds', url: server.url('deploy'), pollIntervalSeconds: 3600, auth: { type: 'basic', username: USER, password: 'flotilla-canary-wrong-pass-1111' },
-    }));
+    const res = keep(
+      await admin.post('/api/v1/repositories', {
+        name: 'wrong-creds',
+        url: server.url('deploy'),
+        pollIntervalSeconds: 3600,
+        auth: { type: 'basic', username: USER, password: 'flotilla-canary-wrong-pass-1111' },
+      }),
+    );
     expect(res.status).toBe(201);
     expect(res.body.status.revision).toBeNull();
     expect(res.body.status.message).toMatch(/auth/i);
@@ -97,7 +109,11 @@ describe('the repository service', () => {
     expect(patched.status).toBe(200);
     const before = await deploy.head();
     const sha = await deploy.commit({ 'apps/x/b.yaml': 'kind: Secret\n' }, { message: 'second' });
-    const seen = await eventually('deploy revision', () => admin.get('/api/v1/repositories/deploy'), (r) => r.body.status.revision === sha);
+    const seen = await eventually(
+      'deploy revision',
+      () => admin.get('/api/v1/repositories/deploy'),
+      (r) => r.body.status.revision === sha,
+    );
     expect(Date.parse(seen.body.status.lastFetchedAt)).toBeGreaterThan(Date.now() - 10_000);
     expect(moved).toContainEqual({ repository: 'deploy', branch: 'main', from: before, to: sha, cause: 'poll' });
     await admin.patch('/api/v1/repositories/deploy', { pollIntervalSeconds: 3600 });
@@ -111,8 +127,19 @@ describe('the repository service', () => {
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ accepted: true, repositories: ['deploy'] });
     // the fetch reaches the git server within a second; its result lands right after
-    await eventually('fetch after push', async () => server.fetchCount('deploy'), (n) => n > before, 1_000, 20);
-    await eventually('revision after push', () => admin.get('/api/v1/repositories/deploy'), (r) => r.body.status.revision === sha, 10_000);
+    await eventually(
+      'fetch after push',
+      async () => server.fetchCount('deploy'),
+      (n) => n > before,
+      1_000,
+      20,
+    );
+    await eventually(
+      'revision after push',
+      () => admin.get('/api/v1/repositories/deploy'),
+      (r) => r.body.status.revision === sha,
+      10_000,
+    );
     expect(server.fetchCount('deploy')).toBe(before + 1);
   });
 
@@ -124,7 +151,8 @@ describe('the repository service', () => {
     expect((await apiClient(running.baseUrl).call('POST', '/api/v1/webhooks/git', push.body, unsigned)).status).toBe(401);
     const gitea = JSON.stringify({ ref: 'refs/heads/main', after: 'a'.repeat(40), repository: { clone_url: server.url('deploy') } });
     const giteaRes = await apiClient(running.baseUrl).call('POST', '/api/v1/webhooks/git', gitea, {
-      'x-gitea-event': 'push', 'x-gitea-signature': signGitea(gitea, 'wrong-secret-wrong-secret'),
+      'x-gitea-event': 'push',
+      'x-gitea-signature': signGitea(gitea, 'wrong-secret-wrong-secret'),
     });
     expect(giteaRes.status).toBe(401);
     await new Promise((r) => setTimeout(r, 300));
@@ -137,35 +165,39 @@ describe('the repository service', () => {
   });
 
   // a forged push first, then the signed one: only the signed one may cost a fetch
-  const forgedThenSigned = (forge: 'gitlab' | 'gitea') =>
-    async () => {
-      // quiescent first: nothing an earlier test started is still fetching
-      await running.app.get(RepositoryFetches).refresh('deploy');
-      const sha = await deploy.commit({ [`apps/x/${forge}.yaml`]: 'kind: ConfigMap\n' }, { message: `pushed via ${forge}` });
-      const before = server.fetchCount('deploy');
-      const anonymous = apiClient(running.baseUrl);
-      let forged: { body: string; headers: Record<string, string> };
-      if (forge === 'gitlab') forged = gitlabPush(server.url('deploy'), sha, 'not-the-secret-not-the-secret');
-      else {
-        // signed with the right secret, then altered: the signature covers the exact body
-        const signed = giteaPush(server.url('deploy'), 'b'.repeat(40));
-        forged = { body: signed.body.replace('b'.repeat(40), sha), headers: signed.headers };
-      }
-      expect((await anonymous.call('POST', '/api/v1/webhooks/git', forged.body, forged.headers)).status).toBe(401);
+  const forgedThenSigned = (forge: 'gitlab' | 'gitea') => async () => {
+    // quiescent first: nothing an earlier test started is still fetching
+    await running.app.get(RepositoryFetches).refresh('deploy');
+    const sha = await deploy.commit({ [`apps/x/${forge}.yaml`]: 'kind: ConfigMap\n' }, { message: `pushed via ${forge}` });
+    const before = server.fetchCount('deploy');
+    const anonymous = apiClient(running.baseUrl);
+    let forged: { body: string; headers: Record<string, string> };
+    if (forge === 'gitlab') forged = gitlabPush(server.url('deploy'), sha, 'not-the-secret-not-the-secret');
+    else {
+      // signed with the right secret, then altered: the signature covers the exact body
+      const signed = giteaPush(server.url('deploy'), 'b'.repeat(40));
+      forged = { body: signed.body.replace('b'.repeat(40), sha), headers: signed.headers };
+    }
+    expect((await anonymous.call('POST', '/api/v1/webhooks/git', forged.body, forged.headers)).status).toBe(401);
 
-      const push = forge === 'gitlab' ? gitlabPush(server.url('deploy'), sha) : giteaPush(server.url('deploy'), sha);
-      const res = await anonymous.call('POST', '/api/v1/webhooks/git', push.body, push.headers);
-      expect(res.status).toBe(202);
-      expect(res.body).toMatchObject({ accepted: true, repositories: ['deploy'] });
-      await eventually(`revision after ${forge} push`, () => admin.get('/api/v1/repositories/deploy'), (r) => r.body.status.revision === sha, 10_000);
-      // one fetch: the signed push's; the forged one fetched nothing
-      expect(server.fetchCount('deploy')).toBe(before + 1);
-      const audit = await admin.get('/api/v1/audit?action=webhooks.git&limit=2');
-      expect(audit.body.items.map((e: { actor: string; outcome: string; subject: string | null }) => [e.actor, e.outcome, e.subject])).toEqual([
-        [`webhook:${forge}`, 'accepted', 'deploy'],
-        [`webhook:${forge}`, 'rejected', null],
-      ]);
-    };
+    const push = forge === 'gitlab' ? gitlabPush(server.url('deploy'), sha) : giteaPush(server.url('deploy'), sha);
+    const res = await anonymous.call('POST', '/api/v1/webhooks/git', push.body, push.headers);
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ accepted: true, repositories: ['deploy'] });
+    await eventually(
+      `revision after ${forge} push`,
+      () => admin.get('/api/v1/repositories/deploy'),
+      (r) => r.body.status.revision === sha,
+      10_000,
+    );
+    // one fetch: the signed push's; the forged one fetched nothing
+    expect(server.fetchCount('deploy')).toBe(before + 1);
+    const audit = await admin.get('/api/v1/audit?action=webhooks.git&limit=2');
+    expect(audit.body.items.map((e: { actor: string; outcome: string; subject: string | null }) => [e.actor, e.outcome, e.subject])).toEqual([
+      [`webhook:${forge}`, 'accepted', 'deploy'],
+      [`webhook:${forge}`, 'rejected', null],
+    ]);
+  };
 
   it('fetches after a GitLab push carrying the secret in X-Gitlab-Token, and refuses one with another token', forgedThenSigned('gitlab'));
 
@@ -187,7 +219,13 @@ describe('the repository service', () => {
     let settled: Promise<unknown>;
     try {
       answers = await Promise.all(Array.from({ length: 50 }, () => apiClient(running.baseUrl).call('POST', '/api/v1/webhooks/git', push.body, push.headers)));
-      await eventually('the first fetch at the git server', async () => server.heldCount, (n) => n === 1, 5_000, 20);
+      await eventually(
+        'the first fetch at the git server',
+        async () => server.heldCount,
+        (n) => n === 1,
+        5_000,
+        20,
+      );
       // joins the fetch queued behind the held one (adds none) and settles when it has run
       settled = fetches.refresh('deploy');
     } finally {
@@ -222,10 +260,15 @@ describe('the repository service', () => {
     const canary = { password: 'flotilla-canary-sweep-pass-7777', hook: 'flotilla-canary-sweep-hook-8888' };
     const sweep: string[] = [];
     const record = <T extends { body: unknown }>(r: T) => (sweep.push(JSON.stringify(r.body)), r);
-    const made = record(await admin.post('/api/v1/repositories', {
-      name: 'secrecy', url: server.url('deploy'), pollIntervalSeconds: 3600,
-      auth: { type: 'basic', username: USER, password: canary.password }, webhookSecret: canary.hook,
-    }));
+    const made = record(
+      await admin.post('/api/v1/repositories', {
+        name: 'secrecy',
+        url: server.url('deploy'),
+        pollIntervalSeconds: 3600,
+        auth: { type: 'basic', username: USER, password: canary.password },
+        webhookSecret: canary.hook,
+      }),
+    );
     expect(made.status).toBe(201);
     // a failing fetch (wrong password) puts git's error text in the row, the logs and the answer
     expect(record(await admin.post('/api/v1/repositories/secrecy/refresh')).status).toBe(502);
@@ -234,11 +277,17 @@ describe('the repository service', () => {
     const audit = record(await admin.get('/api/v1/audit?limit=500'));
     expect(audit.body.items.filter((e: { subject: string }) => e.subject === 'secrecy').length).toBeGreaterThanOrEqual(3);
 
-    const db = Buffer.concat(['flotilla.sqlite', 'flotilla.sqlite-wal'].map((f) => (existsSync(join(running.dataDir, f)) ? readFileSync(join(running.dataDir, f)) : Buffer.alloc(0))));
+    const db = Buffer.concat(
+      ['flotilla.sqlite', 'flotilla.sqlite-wal'].map((f) => (existsSync(join(running.dataDir, f)) ? readFileSync(join(running.dataDir, f)) : Buffer.alloc(0))),
+    );
     const logs = running.logs.join('\n');
     const answers = [...responses, ...sweep].join('\n');
     // the sweep reads real content: the repository's name is in all three
-    for (const [where, text] of [['database', db.toString('latin1')], ['logs', logs], ['responses', answers]] as const) {
+    for (const [where, text] of [
+      ['database', db.toString('latin1')],
+      ['logs', logs],
+      ['responses', answers],
+    ] as const) {
       expect(text, `${where} mention the repository`).toContain('secrecy');
     }
     for (const secret of [PASSWORD, HOOK_SECRET, 'flotilla-canary-wrong-pass-1111', canary.password, canary.hook]) {
@@ -253,7 +302,12 @@ describe('the repository service', () => {
   });
 
   it('refuses to delete a repository while something uses it (409 naming the users), and keeps it and its mirror', async () => {
-    const made = await admin.post('/api/v1/repositories', { name: 'in-use', url: server.url('deploy'), pollIntervalSeconds: 3600, auth: { type: 'basic', username: USER, password: PASSWORD } });
+    const made = await admin.post('/api/v1/repositories', {
+      name: 'in-use',
+      url: server.url('deploy'),
+      pollIntervalSeconds: 3600,
+      auth: { type: 'basic', username: USER, password: PASSWORD },
+    });
     expect(made.status).toBe(201);
     const unregister = running.app.get(RepositoryUsage).register(async (name) => (name === 'in-use' ? ['application "guestbook"', 'application "shop"'] : []));
     try {

@@ -88,7 +88,12 @@ describe('repository SSH keys', () => {
     // error), and in JSON its newlines are escaped, so the whole key would never be found there
     const bodyLines = (key: SshKeyPair) => key.privateKey.split('\n').filter((l) => l.length >= 32 && !l.startsWith('-----'));
     const secrets: [string, string][] = [];
-    for (const [what, key] of Object.entries({ 'key refused by URL': refusedByUrl, 'key refused by name': refusedByName, 'key unknown to the server': unknownToServer, 'accepted key': accepted })) {
+    for (const [what, key] of Object.entries({
+      'key refused by URL': refusedByUrl,
+      'key refused by name': refusedByName,
+      'key unknown to the server': unknownToServer,
+      'accepted key': accepted,
+    })) {
       expect(bodyLines(key).length, what).toBeGreaterThan(1);
       secrets.push([what, key.privateKey], ...bodyLines(key).map((l, i): [string, string] => [`${what}, line ${i + 1}`, l]));
     }

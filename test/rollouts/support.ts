@@ -98,13 +98,20 @@ export async function getRollout(api: ApiClient, app: string): Promise<RolloutVi
   return res.body;
 }
 
-const brief = (r: RolloutView) => `#${r.id} ${r.revision.slice(0, 7)} ${r.state} ${r.message ?? ''} | ${r.waves.map((w) => `${w.name}:${w.state}[${w.targets.map((t) => `${t.cluster}=${t.state}${t.message ? `(${t.message})` : ''}`).join(',')}]`).join(' ')}`;
+const brief = (r: RolloutView) =>
+  `#${r.id} ${r.revision.slice(0, 7)} ${r.state} ${r.message ?? ''} | ${r.waves.map((w) => `${w.name}:${w.state}[${w.targets.map((t) => `${t.cluster}=${t.state}${t.message ? `(${t.message})` : ''}`).join(',')}]`).join(' ')}`;
 
 /** Waits until the application's rollout of `revision` passes `ok`; the error shows it as last seen. */
 export async function waitForRollout(api: ApiClient, app: string, revision: string, ok: (r: RolloutView) => boolean, what: string, timeoutMs = 40_000): Promise<RolloutView> {
   let last: RolloutView | undefined;
   try {
-    return await eventually(what, async () => (last = await getRollout(api, app).catch(() => undefined as never)), (r) => !!r && r.revision === revision && ok(r), timeoutMs, 150);
+    return await eventually(
+      what,
+      async () => (last = await getRollout(api, app).catch(() => undefined as never)),
+      (r) => !!r && r.revision === revision && ok(r),
+      timeoutMs,
+      150,
+    );
   } catch {
     throw new Error(`${what}: rollout still ${last ? brief(last) : 'absent'}`);
   }

@@ -42,11 +42,22 @@ describe('a cluster that stops answering mid-rollout', { timeout: 120_000 }, () 
     await expectStatus(api.post('/api/v1/clusters', clusterBody('ru1-near', east, { group: 'ru1' })));
     await expectStatus(api.post('/api/v1/clusters', { ...clusterBody('ru1-far', west, { group: 'ru1' }), server: far.url }));
     await expectStatus(api.post('/api/v1/repositories', { name: REPO, url: git.url(REPO), pollIntervalSeconds: 3600 }));
-    await expectStatus(api.post('/api/v1/applications', {
-      name: APP, repository: REPO, path: 'apps/cfg', syncPolicy: { intervalSeconds: 2 },
-      destinations: [{ clusterSelector: { matchLabels: { group: 'ru1' } }, namespace: 'ru1-{{cluster.name}}' }],
-      rollout: { waves: [{ name: 'near', clusters: ['ru1-near'] }, { name: 'far', clusters: ['ru1-far'] }], unreachableSeconds: 3 },
-    }));
+    await expectStatus(
+      api.post('/api/v1/applications', {
+        name: APP,
+        repository: REPO,
+        path: 'apps/cfg',
+        syncPolicy: { intervalSeconds: 2 },
+        destinations: [{ clusterSelector: { matchLabels: { group: 'ru1' } }, namespace: 'ru1-{{cluster.name}}' }],
+        rollout: {
+          waves: [
+            { name: 'near', clusters: ['ru1-near'] },
+            { name: 'far', clusters: ['ru1-far'] },
+          ],
+          unreachableSeconds: 3,
+        },
+      }),
+    );
     await waitForTargets(api, APP, KEYS, (t) => t.sync === 'Synced' && t.health === 'Healthy', 'the first rollout reaches both clusters');
   });
   afterAll(async () => {

@@ -82,26 +82,42 @@ describe('progressive rollouts through waves', { timeout: 120_000 }, () => {
   });
 
   it('rolls a commit out wave by wave: ring 1 only after ring 0 was Healthy for its soak, ring 2 after ring 1', async () => {
-    const created = await expectStatus(api.post('/api/v1/applications', {
-      name: APP, repository: REPO, path: 'apps/web',
-      destinations: [{ clusterSelector: { matchExpressions: [{ key: 'ring', operator: 'Exists' }] }, namespace: 'ro1-{{cluster.name}}' }],
-      syncPolicy: { intervalSeconds: 2 },
-      rollout: { waves: [
-        { name: 'ring0', clusterSelector: { matchLabels: { ring: '0' } }, soakSeconds: 2 },
-        { name: 'ring1', clusters: ['ro1-r1'] },
-      ] },
-      hooks: [{ on: EVENTS, channel: 'ro1-hook' }, { on: ['RolloutStarted', 'RolloutHalted', 'RolloutCompleted'], channel: 'ro1-slack' }],
-    }));
+    const created = await expectStatus(
+      api.post('/api/v1/applications', {
+        name: APP,
+        repository: REPO,
+        path: 'apps/web',
+        destinations: [{ clusterSelector: { matchExpressions: [{ key: 'ring', operator: 'Exists' }] }, namespace: 'ro1-{{cluster.name}}' }],
+        syncPolicy: { intervalSeconds: 2 },
+        rollout: {
+          waves: [
+            { name: 'ring0', clusterSelector: { matchLabels: { ring: '0' } }, soakSeconds: 2 },
+            { name: 'ring1', clusters: ['ro1-r1'] },
+          ],
+        },
+        hooks: [
+          { on: EVENTS, channel: 'ro1-hook' },
+          { on: ['RolloutStarted', 'RolloutHalted', 'RolloutCompleted'], channel: 'ro1-slack' },
+        ],
+      }),
+    );
     expect(created.rollout).toEqual({
       waves: [
         { name: 'ring0', clusterSelector: { matchLabels: { ring: '0' } }, maxParallel: null, soakSeconds: 2, approval: false },
         { name: 'ring1', clusters: ['ro1-r1'], maxParallel: null, soakSeconds: 0, approval: false },
       ],
-      orderBy: null, onFailure: 'halt', unreachableSeconds: 600, unreachable: 'halt',
+      orderBy: null,
+      onFailure: 'halt',
+      unreachableSeconds: 600,
+      unreachable: 'halt',
     });
     const first = await waitForRollout(api, APP, shas.v1, (r) => r.state === 'Completed', 'the first rollout completes');
     // ring 2 matches no wave: the implicit last wave "rest", never left out
-    expect(first.waves.map((w) => [w.name, w.targets.map((t) => t.cluster)])).toEqual([['ring0', ['ro1-r0']], ['ring1', ['ro1-r1']], ['rest', ['ro1-r2']]]);
+    expect(first.waves.map((w) => [w.name, w.targets.map((t) => t.cluster)])).toEqual([
+      ['ring0', ['ro1-r0']],
+      ['ring1', ['ro1-r1']],
+      ['rest', ['ro1-r2']],
+    ]);
     expect(Object.values(await revisions())).toEqual([shas.v1, shas.v1, shas.v1]);
 
     const v2 = await push('v2');
@@ -132,12 +148,20 @@ describe('progressive rollouts through waves', { timeout: 120_000 }, () => {
     // the webhook heard every step, in order, as rollout CloudEvents (the last one is delivered
     // after the rollout is stored Completed: wait for it)
     const heard = () => hook.requests.filter((r) => r.event?.data?.revision?.sha === v2).map((r) => `${r.event!.type} ${r.event!.data.wave ?? ''}`.trim());
-    const seen = await eventually('every rollout event delivered', async () => heard(), (h) => h.includes(rolloutType('RolloutCompleted')), 15_000).catch(() => heard());
+    const seen = await eventually(
+      'every rollout event delivered',
+      async () => heard(),
+      (h) => h.includes(rolloutType('RolloutCompleted')),
+      15_000,
+    ).catch(() => heard());
     expect(seen).toEqual([
       rolloutType('RolloutStarted'),
-      `${rolloutType('WaveStarted')} ring0`, `${rolloutType('WaveCompleted')} ring0`,
-      `${rolloutType('WaveStarted')} ring1`, `${rolloutType('WaveCompleted')} ring1`,
-      `${rolloutType('WaveStarted')} rest`, `${rolloutType('WaveCompleted')} rest`,
+      `${rolloutType('WaveStarted')} ring0`,
+      `${rolloutType('WaveCompleted')} ring0`,
+      `${rolloutType('WaveStarted')} ring1`,
+      `${rolloutType('WaveCompleted')} ring1`,
+      `${rolloutType('WaveStarted')} rest`,
+      `${rolloutType('WaveCompleted')} rest`,
       rolloutType('RolloutCompleted'),
     ]);
     expect(hook.requests.every((r) => r.verified)).toBe(true);
@@ -171,11 +195,28 @@ describe('progressive rollouts through waves', { timeout: 120_000 }, () => {
     const held = await revisions();
     expect([held['ro1-r1'], held['ro1-r2']], 'rings 1 and 2 keep v3').toEqual([shas.v3, shas.v3]);
 
-    const [event] = await eventually('RolloutHalted at the webhook', async () => hook.requests.filter((r) => r.event?.type === rolloutType('RolloutHalted')), (l) => l.length > 0, 15_000);
+    const [event] = await eventually(
+      'RolloutHalted at the webhook',
+      async () => hook.requests.filter((r) => r.event?.type === rolloutType('RolloutHalted')),
+      (l) => l.length > 0,
+      15_000,
+    );
     expect(event.verified).toBe(true);
-    expect(event.event!.data).toMatchObject({ type: 'RolloutHalted', application: APP, wave: 'ring0', target: { cluster: 'ro1-r0', namespace: ns('ro1-r0') }, state: 'Halted', revision: { sha: v4 } });
+    expect(event.event!.data).toMatchObject({
+      type: 'RolloutHalted',
+      application: APP,
+      wave: 'ring0',
+      target: { cluster: 'ro1-r0', namespace: ns('ro1-r0') },
+      state: 'Halted',
+      revision: { sha: v4 },
+    });
     expect(event.event!.data.reason).toContain('Degraded');
-    const slackHalt = await eventually('RolloutHalted on Slack', async () => slack.callsTo('chat.postMessage').filter((c) => String(c.params.text).toLowerCase().includes('halted')), (l) => l.length > 0, 15_000);
+    const slackHalt = await eventually(
+      'RolloutHalted on Slack',
+      async () => slack.callsTo('chat.postMessage').filter((c) => String(c.params.text).toLowerCase().includes('halted')),
+      (l) => l.length > 0,
+      15_000,
+    );
     expect(slackHalt[0].params.channel).toBe('#ro1-deploys');
     expect(String(slackHalt[0].params.text)).toContain(APP);
 
@@ -185,7 +226,11 @@ describe('progressive rollouts through waves', { timeout: 120_000 }, () => {
     const fixed = await waitForRollout(api, APP, v5, (r) => r.state === 'Completed', 'the fix rolls out');
     expect(fixed.supersedes).toBe(halted.id);
     expect(ms(fixed.waves[0].startedAt)).toBeGreaterThanOrEqual(ms(fixed.startedAt));
-    const history = await eventually('the halted rollout is superseded', async () => (await api.get(`/api/v1/applications/${APP}/rollout`)).body, (r) => r.id === fixed.id);
+    const history = await eventually(
+      'the halted rollout is superseded',
+      async () => (await api.get(`/api/v1/applications/${APP}/rollout`)).body,
+      (r) => r.id === fixed.id,
+    );
     expect(history.state).toBe('Completed');
     expect(Object.values(await revisions())).toEqual([v5, v5, v5]);
     const started = hook.requests.find((r) => r.event?.type === rolloutType('RolloutStarted') && r.event.data.revision.sha === v5);
@@ -211,7 +256,7 @@ describe('progressive rollouts through waves', { timeout: 120_000 }, () => {
     expect((await getRollout(api, APP)).id).toBe(back.id);
   });
 
-  it('waits for an operator to approve a wave; a viewer\'s approve is refused', async () => {
+  it("waits for an operator to approve a wave; a viewer's approve is refused", async () => {
     const app = await getApplication(api, APP);
     const waves = app.rollout.waves.map((w: any) => (w.name === 'ring1' ? { ...w, approval: true } : w));
     await expectStatus(api.patch(`/api/v1/applications/${APP}`, { rollout: { ...app.rollout, waves, onFailure: 'halt' } }), 200);
@@ -232,15 +277,21 @@ describe('progressive rollouts through waves', { timeout: 120_000 }, () => {
     expect(approved.body.waves[1].approvedBy).toBe('ro1-operator');
     await waitForRollout(api, APP, v7, (r) => r.state === 'Completed', 'the approved rollout completes');
     expect(Object.values(await revisions())).toEqual([v7, v7, v7]);
-    expect(hook.requests.filter((r) => r.event?.type === rolloutType('RolloutAwaitingApproval') && r.event.data.revision.sha === v7), 'announced once').toHaveLength(1);
+    expect(
+      hook.requests.filter((r) => r.event?.type === rolloutType('RolloutAwaitingApproval') && r.event.data.revision.sha === v7),
+      'announced once',
+    ).toHaveLength(1);
     // audited: who approved, and what the rollout did after
     const approvals = (await api.get('/api/v1/audit?action=applications.rollout.approve&limit=10')).body.items;
     expect(approvals.map((e: any) => [e.actor, e.outcome])).toContainEqual(['ro1-operator', expect.anything()]);
     const completions = (await api.get('/api/v1/audit?action=rollout.rolloutCompleted&limit=50')).body.items;
-    expect(completions.some((e: any) => e.details?.revision === v7), JSON.stringify(completions.slice(0, 2))).toBe(true);
+    expect(
+      completions.some((e: any) => e.details?.revision === v7),
+      JSON.stringify(completions.slice(0, 2)),
+    ).toBe(true);
   });
 
-  it('forgets an application\'s rollouts with it: a new application of the same name starts with none', async () => {
+  it("forgets an application's rollouts with it: a new application of the same name starts with none", async () => {
     const before = await getApplication(api, APP);
     expect((await api.delete(`/api/v1/applications/${APP}`)).status).toBe(204);
     await expectStatus(api.post('/api/v1/applications', { name: APP, repository: REPO, path: 'apps/web', destinations: before.destinations }));

@@ -75,7 +75,13 @@ describe('sync windows', () => {
     expect(patched.syncWindow.reason).toContain('deny');
 
     const v2 = await push('v2');
-    const waiting = await waitForTargets(api, APP, [KEY], (t) => t.desiredRevision === v2 && t.message === `waiting for sync window until ${end.toISOString()}`, 'the target waits for the window');
+    const waiting = await waitForTargets(
+      api,
+      APP,
+      [KEY],
+      (t) => t.desiredRevision === v2 && t.message === `waiting for sync window until ${end.toISOString()}`,
+      'the target waits for the window',
+    );
     expect(waiting.status.targets[0]).toMatchObject({ sync: 'OutOfSync', desiredRevision: v2 });
     await sleep(2000);
     expect((await getApplication(api, APP)).status.targets[0].revision.sha, 'nothing synced in the window').not.toBe(v2);
@@ -106,7 +112,14 @@ describe('sync windows', () => {
 
     const manual = await api.post(`/api/v1/applications/${APP}/sync`, {});
     expect(manual.status, JSON.stringify(manual.body)).toBe(202);
-    await waitForTargets(api, APP, [KEY], (t) => t.revision?.sha === v3 && t.lastSyncRun?.trigger === 'manual' && t.lastSyncRun.phase === 'Succeeded', 'the manual sync runs at once', 15_000);
+    await waitForTargets(
+      api,
+      APP,
+      [KEY],
+      (t) => t.revision?.sha === v3 && t.lastSyncRun?.trigger === 'manual' && t.lastSyncRun.phase === 'Succeeded',
+      'the manual sync runs at once',
+      15_000,
+    );
     expect(clock.now(), 'still inside the window').toBeLessThan(end.getTime());
   });
 

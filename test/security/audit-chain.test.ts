@@ -25,7 +25,10 @@ type Recipe = (prevHash: string, fields: Record<string, unknown>) => string;
 
 /** the recipe before the chain was keyed: public, so anyone can recompute it */
 const publicSha256: Recipe = (prevHash, fields) => createHash('sha256').update(prevHash).update(canonicalJson(fields)).digest('hex');
-const hmacUnder = (key: Buffer): Recipe => (prevHash, fields) => createHmac('sha256', key).update(prevHash).update(canonicalJson(fields)).digest('hex');
+const hmacUnder =
+  (key: Buffer): Recipe =>
+  (prevHash, fields) =>
+    createHmac('sha256', key).update(prevHash).update(canonicalJson(fields)).digest('hex');
 
 /** Re-links and re-hashes every entry from `fromSeq` on with `recipe`, as an attacker would. */
 function recomputeFrom(db: Sqlite.Database, fromSeq: number, recipe: Recipe): void {
@@ -130,11 +133,14 @@ describe('a keyed audit chain, attacked in a copy of its database file', () => {
     expect((await insider.get('/api/v1/audit/verify')).body).toEqual({ ok: true, entries });
     // ... but each hash commits to the one before it, so the anchored head differs
     expect((await insider.get(`/api/v1/audit/verify?anchor=${head.seq}:${head.hash}`)).body).toEqual({
-      ok: false, entries: head.seq - 1, firstBadSeq: head.seq, reason: `entry ${head.seq} differs from the anchor`,
+      ok: false,
+      entries: head.seq - 1,
+      firstBadSeq: head.seq,
+      reason: `entry ${head.seq} differs from the anchor`,
     });
   });
 
-  it("finds a row whose prevHash column alone was patched", async () => {
+  it('finds a row whose prevHash column alone was patched', async () => {
     const copy = await tamperedCopy((db) => expect(db.prepare('UPDATE audit_entries SET prevHash = ? WHERE seq = 9').run('cd'.repeat(32)).changes).toBe(1));
     expect((await copy.get('/api/v1/audit/verify')).body).toEqual({ ok: false, entries: 8, firstBadSeq: 9 });
   });
@@ -146,7 +152,9 @@ describe('a keyed audit chain, attacked in a copy of its database file', () => {
     // what is left is a valid chain: without an anchor, nothing shows the cut
     expect((await copy.get('/api/v1/audit/verify')).body).toEqual({ ok: true, entries: kept });
     expect((await copy.get(`/api/v1/audit/verify?anchor=${head.seq}:${head.hash}`)).body).toEqual({
-      ok: false, entries: kept, firstBadSeq: kept + 1,
+      ok: false,
+      entries: kept,
+      firstBadSeq: kept + 1,
       reason: `the anchor names entry ${head.seq}, but the log ends at entry ${kept}: entries were removed from its end`,
     });
   });

@@ -24,7 +24,12 @@ describe('audit checkpoints', () => {
 
   beforeAll(async () => {
     running = await startApp(
-      { FLOTILLA_ADMIN_TOKEN: ADMIN, FLOTILLA_AUDIT__CHECKPOINT_FILE: file, FLOTILLA_AUDIT__CHECKPOINT_INTERVAL_SECONDS: String(INTERVAL_MS / 1000), FLOTILLA_AUDIT__LOG_CHECKPOINTS: 'true' },
+      {
+        FLOTILLA_ADMIN_TOKEN: ADMIN,
+        FLOTILLA_AUDIT__CHECKPOINT_FILE: file,
+        FLOTILLA_AUDIT__CHECKPOINT_INTERVAL_SECONDS: String(INTERVAL_MS / 1000),
+        FLOTILLA_AUDIT__LOG_CHECKPOINTS: 'true',
+      },
       { clock },
     );
     admin = apiClient(running.baseUrl, ADMIN);
@@ -46,7 +51,11 @@ describe('audit checkpoints', () => {
     await createTokens('cp-1', 'cp-2', 'cp-3');
     expect(checkpoint()).toBeNull();
     await clock.advance(INTERVAL_MS);
-    const first = await eventually('the first checkpoint', async () => checkpoint(), (c) => c !== null);
+    const first = await eventually(
+      'the first checkpoint',
+      async () => checkpoint(),
+      (c) => c !== null,
+    );
     expect(first).toEqual({ ...(await head()), at: expect.stringMatching(/^2026-04-01T08:01:00/) });
     expect(first!.seq).toBe(3);
     expect(statSync(file).mode & 0o777, 'owner-only').toBe(0o600);
@@ -59,7 +68,11 @@ describe('audit checkpoints', () => {
     await createTokens('cp-4', 'cp-5');
     expect(checkpoint()!.seq).toBe(3);
     await clock.advance(INTERVAL_MS);
-    await eventually('the next checkpoint', async () => checkpoint(), (c) => c?.seq === 5);
+    await eventually(
+      'the next checkpoint',
+      async () => checkpoint(),
+      (c) => c?.seq === 5,
+    );
     expect(checkpoint()).toMatchObject(await head());
     expect((await admin.get('/api/v1/audit/verify')).body).toEqual({ ok: true, entries: 5, checkpointSeq: 5 });
   });
@@ -73,7 +86,10 @@ describe('audit checkpoints', () => {
     expect(forged.body).toEqual({ ok: false, entries: 2, firstBadSeq: 3, reason: 'entry 3 differs from the anchor', checkpointSeq: seq });
     const ahead = await admin.get(`/api/v1/audit/verify?anchor=${seq + 1}:${hash}`);
     expect(ahead.body).toEqual({
-      ok: false, entries: seq, firstBadSeq: seq + 1, checkpointSeq: seq,
+      ok: false,
+      entries: seq,
+      firstBadSeq: seq + 1,
+      checkpointSeq: seq,
       reason: `the anchor names entry ${seq + 1}, but the log ends at entry ${seq}: entries were removed from its end`,
     });
     expect(await head(), 'verifying wrote nothing').toEqual({ seq, hash });
@@ -88,7 +104,10 @@ describe('audit checkpoints', () => {
       db.close();
     }
     expect((await admin.get('/api/v1/audit/verify')).body).toEqual({
-      ok: false, entries: 3, firstBadSeq: 4, checkpointSeq: 5,
+      ok: false,
+      entries: 3,
+      firstBadSeq: 4,
+      checkpointSeq: 5,
       reason: expect.stringMatching(/^the checkpoint of 2026-04-01T08:02:00\.000Z names entry 5, but the log ends at entry 3: entries were removed from its end$/),
     });
 
@@ -96,16 +115,30 @@ describe('audit checkpoints', () => {
     const logged = () => running.logs.filter((l) => l.includes('no longer holds its last checkpoint')).length;
     const before = logged();
     await clock.advance(INTERVAL_MS);
-    await eventually('the refusal logged', async () => logged(), (n) => n > before);
+    await eventually(
+      'the refusal logged',
+      async () => logged(),
+      (n) => n > before,
+    );
     expect(checkpoint()!.seq).toBe(5);
 
     // writing two new entries into the gap does not pass for the removed ones
     await createTokens('cp-6', 'cp-7');
     expect(await head()).toMatchObject({ seq: 5 });
     await clock.advance(INTERVAL_MS);
-    await eventually('the refusal logged again', async () => logged(), (n) => n > before + 1);
+    await eventually(
+      'the refusal logged again',
+      async () => logged(),
+      (n) => n > before + 1,
+    );
     expect(checkpoint()!.seq).toBe(5);
-    expect((await admin.get('/api/v1/audit/verify')).body).toMatchObject({ ok: false, entries: 4, firstBadSeq: 5, checkpointSeq: 5, reason: expect.stringMatching(/^entry 5 differs from the checkpoint of /) });
+    expect((await admin.get('/api/v1/audit/verify')).body).toMatchObject({
+      ok: false,
+      entries: 4,
+      firstBadSeq: 5,
+      checkpointSeq: 5,
+      reason: expect.stringMatching(/^entry 5 differs from the checkpoint of /),
+    });
   });
 });
 
@@ -153,7 +186,10 @@ describe('audit checkpoints with the default settings', () => {
     expect(head.seq).toBe(5);
     removeNewest(dataDir, 3);
     expect(await verifyAfterRestart(dataDir)).toEqual({
-      ok: false, entries: 3, firstBadSeq: 4, checkpointSeq: 5,
+      ok: false,
+      entries: 3,
+      firstBadSeq: 4,
+      checkpointSeq: 5,
       reason: expect.stringMatching(/^the checkpoint of \S+ names entry 5, but the log ends at entry 3: entries were removed from its end$/),
     });
     // the checkpoint the stop wrote, owner-only, kept by the restart as the evidence

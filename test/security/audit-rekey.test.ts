@@ -29,7 +29,20 @@ const ENV = { FLOTILLA_ADMIN_TOKEN: ADMIN, FLOTILLA_SECRET_KEY: SECRET_KEY.toStr
 const REKEY = { FLOTILLA_AUDIT__REKEY_UNKEYED_CHAIN: 'true' };
 const GENESIS = '0'.repeat(64);
 
-type Row = { seq: number; at: string; actor: string; role: string | null; action: string; subject: string | null; outcome: string; sourceAddress: string | null; requestId: string | null; details: string; prevHash: string; hash: string };
+type Row = {
+  seq: number;
+  at: string;
+  actor: string;
+  role: string | null;
+  action: string;
+  subject: string | null;
+  outcome: string;
+  sourceAddress: string | null;
+  requestId: string | null;
+  details: string;
+  prevHash: string;
+  hash: string;
+};
 
 const legacy = (prevHash: string, fields: Omit<Row, 'hash' | 'prevHash'>) => createHash('sha256').update(prevHash).update(canonicalJson(fields)).digest('hex');
 /** SPEC §5: HMAC-SHA256(key, prevHash ‖ canonical JSON), the key derived from the secret key with HKDF */
@@ -54,7 +67,18 @@ async function legacyDataDir(n: number, edit?: (db: Sqlite.Database) => void): P
   );
   let prevHash = GENESIS;
   for (let seq = 1; seq <= n; seq++) {
-    const fields = { seq, at: `2025-12-0${seq}T10:00:00.000Z`, actor: 'bootstrap-admin', role: 'admin', action: 'tokens.create', subject: `old-${seq}`, outcome: 'success', sourceAddress: '127.0.0.1', requestId: `r${seq}`, details: '{"status":201}' };
+    const fields = {
+      seq,
+      at: `2025-12-0${seq}T10:00:00.000Z`,
+      actor: 'bootstrap-admin',
+      role: 'admin',
+      action: 'tokens.create',
+      subject: `old-${seq}`,
+      outcome: 'success',
+      sourceAddress: '127.0.0.1',
+      requestId: `r${seq}`,
+      details: '{"status":201}',
+    };
     const hash = legacy(prevHash, fields);
     insert.run({ ...fields, prevHash, hash });
     prevHash = hash;
@@ -115,7 +139,11 @@ describe('keying an audit chain written before the chain was keyed', () => {
     try {
       // the checkpoint taken at start anchors the re-keyed chain, audit.rekeyed included
       const checkpoint = join(dir, 'audit-checkpoints');
-      await eventually('the checkpoint at start', async () => (existsSync(checkpoint) ? JSON.parse(readFileSync(checkpoint, 'utf8')).seq : null), (seq) => seq === 6);
+      await eventually(
+        'the checkpoint at start',
+        async () => (existsSync(checkpoint) ? JSON.parse(readFileSync(checkpoint, 'utf8')).seq : null),
+        (seq) => seq === 6,
+      );
       expect((await admin.get('/api/v1/audit/verify')).body).toEqual({ ok: true, entries: 6, checkpointSeq: 6 });
       const newest = (await admin.get('/api/v1/audit?limit=1')).body.items[0];
       expect(newest).toMatchObject({ seq: 6, actor: 'flotilla', action: 'audit.rekeyed', details: { entries: 5, recipe: 'hmac-sha256' } });
@@ -139,7 +167,9 @@ describe('keying an audit chain written before the chain was keyed', () => {
     const again = await startApp({ ...ENV, ...REKEY }, { dataDir: dir });
     try {
       expect((await apiClient(again.baseUrl, ADMIN).get('/api/v1/audit/verify')).body).toEqual({ ok: true, entries: 6, checkpointSeq: 6 });
-      expect(again.logs.filter((l) => l.includes('"level":"warn"') && l.includes('audit.rekeyUnkeyedChain is true, but the audit log is already keyed: remove the setting'))).toHaveLength(1);
+      expect(
+        again.logs.filter((l) => l.includes('"level":"warn"') && l.includes('audit.rekeyUnkeyedChain is true, but the audit log is already keyed: remove the setting')),
+      ).toHaveLength(1);
     } finally {
       await again.close();
     }
@@ -149,7 +179,9 @@ describe('keying an audit chain written before the chain was keyed', () => {
   it('refuses to start on an unkeyed chain unless audit.rekeyUnkeyedChain is set, naming the setting and why, and leaves it as it was', async () => {
     const { dir, rows } = await legacyDataDir(3);
     const error = await startupError(dir);
-    expect(error?.message).toMatch(/^the audit log is marked unkeyed \(.*\), and it is only re-keyed when audit\.rekeyUnkeyedChain is true \(FLOTILLA_AUDIT__REKEY_UNKEYED_CHAIN=true\): that mark is in the database, and whoever can write the database could set it/);
+    expect(error?.message).toMatch(
+      /^the audit log is marked unkeyed \(.*\), and it is only re-keyed when audit\.rekeyUnkeyedChain is true \(FLOTILLA_AUDIT__REKEY_UNKEYED_CHAIN=true\): that mark is in the database, and whoever can write the database could set it/,
+    );
     expect(read(dir)).toEqual({ rows, recipe: 'sha256' });
     expect(existsSync(join(dir, 'audit-checkpoints'))).toBe(false);
   });
@@ -229,7 +261,9 @@ describe('downgrading a keyed audit chain to the unkeyed recipe, with write acce
   it('refuses to start while the checkpoint file the keyed chain wrote is there, even with audit.rekeyUnkeyedChain set', async () => {
     const { dir, forged } = await downgraded();
     const error = await startupError(dir, REKEY);
-    expect(error?.message).toMatch(/^the audit log is marked unkeyed, but an audit checkpoint exists \(.*audit-checkpoints\), which only a keyed log ever writes: the database was altered/);
+    expect(error?.message).toMatch(
+      /^the audit log is marked unkeyed, but an audit checkpoint exists \(.*audit-checkpoints\), which only a keyed log ever writes: the database was altered/,
+    );
     expect(read(dir)).toEqual({ rows: forged, recipe: 'sha256' });
   });
 });

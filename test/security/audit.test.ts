@@ -25,8 +25,13 @@ describe('the audit log', () => {
     expect(page.status).toBe(200);
     expect(page.body.items).toHaveLength(1);
     expect(page.body.items[0]).toMatchObject({
-      actor: 'bootstrap-admin', role: 'admin', action: 'tokens.create', subject: 'audited', outcome: 'success',
-      sourceAddress: '127.0.0.1', requestId: 'audit-req-1',
+      actor: 'bootstrap-admin',
+      role: 'admin',
+      action: 'tokens.create',
+      subject: 'audited',
+      outcome: 'success',
+      sourceAddress: '127.0.0.1',
+      requestId: 'audit-req-1',
       details: { method: 'POST', path: '/api/v1/tokens', status: 201, body: { name: 'audited', role: 'viewer' } },
     });
   });
@@ -70,17 +75,17 @@ describe('the audit log', () => {
   });
 
   it('keeps one unforked chain under 200 concurrent audited requests', async () => {
-    const results = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => admin.post('/api/v1/tokens', { name: `burst-${i}`, role: 'viewer' })),
-    );
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => admin.post('/api/v1/tokens', { name: `burst-${i}`, role: 'viewer' })));
     expect(results.map((r) => r.status)).toEqual(Array(200).fill(201));
     const verify = await admin.get('/api/v1/audit/verify');
     expect(verify.body.ok).toBe(true);
     expect(verify.body.entries).toBeGreaterThanOrEqual(200);
     const db = new Sqlite(join(running.dataDir, 'flotilla.sqlite'), { readonly: true });
-    const { n, uniq, bursts } = db
-      .prepare(`SELECT COUNT(*) AS n, COUNT(DISTINCT prevHash) AS uniq, SUM(subject LIKE 'burst-%') AS bursts FROM audit_entries`)
-      .get() as { n: number; uniq: number; bursts: number };
+    const { n, uniq, bursts } = db.prepare(`SELECT COUNT(*) AS n, COUNT(DISTINCT prevHash) AS uniq, SUM(subject LIKE 'burst-%') AS bursts FROM audit_entries`).get() as {
+      n: number;
+      uniq: number;
+      bursts: number;
+    };
     db.close();
     expect(bursts).toBe(200);
     expect(n).toBe(verify.body.entries);

@@ -85,9 +85,7 @@ describe('authentication and roles', () => {
 
   it('has a required role for every route the API serves', async () => {
     const doc = (await apiClient(running.baseUrl).get('/api/docs/openapi.json')).body;
-    const served = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
-      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
-    );
+    const served = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     expect(served.sort()).toEqual(Object.keys(REQUIRED).sort());
   });
 
@@ -106,24 +104,27 @@ describe('authentication and roles', () => {
     expect(res.body.message).toContain('not a GitHub, GitLab or Gitea/Forgejo webhook');
   });
 
-  it.each(Object.entries(REQUIRED).filter(([, r]) => r !== PUBLIC) as [string, Role][])('%s: refused without a token (401), refused below %s (403), allowed from it on', async (route, required) => {
-    const { method, path } = concrete(route);
-    const body = method === 'GET' || method === 'DELETE' ? undefined : {};
-    const anonymous = await apiClient(running.baseUrl).call(method, path, body);
-    expect(anonymous.status).toBe(401);
-    expect(anonymous.body.message).toBe('an Authorization: Bearer <token> header is required');
-    for (const role of RANK) {
-      const res = route === 'GET /api/v1/events' ? await openStream(path, tokens[role]) : await apiClient(running.baseUrl, tokens[role]).call(method, path, body);
-      if (RANK.indexOf(role) < RANK.indexOf(required)) {
-        expect(res.status, `${role} on ${route}`).toBe(403);
-        expect(res.body.message).toContain(`needs ${required}`);
-      } else {
-        // past the gate: the handler answers (400 for the empty body, 404 for no-such-name), never in error
-        expect([401, 403], `${role} on ${route} got ${res.status}`).not.toContain(res.status);
-        expect(res.status, `${role} on ${route}: ${JSON.stringify(res.body)}`).toBeLessThan(500);
+  it.each(Object.entries(REQUIRED).filter(([, r]) => r !== PUBLIC) as [string, Role][])(
+    '%s: refused without a token (401), refused below %s (403), allowed from it on',
+    async (route, required) => {
+      const { method, path } = concrete(route);
+      const body = method === 'GET' || method === 'DELETE' ? undefined : {};
+      const anonymous = await apiClient(running.baseUrl).call(method, path, body);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.body.message).toBe('an Authorization: Bearer <token> header is required');
+      for (const role of RANK) {
+        const res = route === 'GET /api/v1/events' ? await openStream(path, tokens[role]) : await apiClient(running.baseUrl, tokens[role]).call(method, path, body);
+        if (RANK.indexOf(role) < RANK.indexOf(required)) {
+          expect(res.status, `${role} on ${route}`).toBe(403);
+          expect(res.body.message).toContain(`needs ${required}`);
+        } else {
+          // past the gate: the handler answers (400 for the empty body, 404 for no-such-name), never in error
+          expect([401, 403], `${role} on ${route} got ${res.status}`).not.toContain(res.status);
+          expect(res.status, `${role} on ${route}: ${JSON.stringify(res.body)}`).toBeLessThan(500);
+        }
       }
-    }
-  });
+    },
+  );
 
   /** an event stream never ends: its status and first bytes are the answer */
   async function openStream(path: string, token: string) {
@@ -206,10 +207,18 @@ describe('failed-authentication limiting', () => {
     const unsigned = JSON.stringify({ ref: 'refs/heads/main', after: 'a'.repeat(40), repository: { clone_url: 'https://example.invalid/x.git' } });
     const post = (address: string) =>
       new Promise<number>((done, fail) => {
-        const req = request(`${running.baseUrl}/api/v1/webhooks/git`, {
-          method: 'POST', localAddress: address,
-          headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': 'sha256=00' },
-        }, (res) => { res.resume(); done(res.statusCode ?? 0); });
+        const req = request(
+          `${running.baseUrl}/api/v1/webhooks/git`,
+          {
+            method: 'POST',
+            localAddress: address,
+            headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': 'sha256=00' },
+          },
+          (res) => {
+            res.resume();
+            done(res.statusCode ?? 0);
+          },
+        );
         req.on('error', fail);
         req.end(unsigned);
       });

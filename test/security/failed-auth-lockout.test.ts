@@ -88,7 +88,9 @@ describe('failed authentications behind one shared address (default limit, no tr
     const body = JSON.stringify({ ref: 'refs/heads/main', after: 'a'.repeat(40), repository: { clone_url: url } });
     const push = (signature: string) =>
       send(running.baseUrl, '127.0.0.7', {
-        method: 'POST', path: '/api/v1/webhooks/git', body,
+        method: 'POST',
+        path: '/api/v1/webhooks/git',
+        body,
         headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': signature },
       });
     const forged: number[] = [];
@@ -145,7 +147,9 @@ describe('failed authentications behind a trusted proxy', () => {
 
   it('records the forwarded address on audited calls too', async () => {
     const res = await send(running.baseUrl, '127.0.0.1', {
-      method: 'POST', token: ADMIN, body: JSON.stringify({ name: 'from-behind', role: 'viewer' }),
+      method: 'POST',
+      token: ADMIN,
+      body: JSON.stringify({ name: 'from-behind', role: 'viewer' }),
       headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.11' },
     });
     expect(res.status).toBe(201);

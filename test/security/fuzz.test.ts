@@ -47,17 +47,26 @@ describe('fuzzing every POST/PATCH route', () => {
   let running: RunningApp;
   let routes: { method: string; path: string }[];
   beforeAll(async () => {
-    running = await startApp({ FLOTILLA_ADMIN_TOKEN: ADMIN, FLOTILLA_LOG_LEVEL: 'error', FLOTILLA_GIT__ALLOW_INSECURE_HTTP: 'true', FLOTILLA_CLUSTERS__CHECK_TIMEOUT_SECONDS: '1' });
+    running = await startApp({
+      FLOTILLA_ADMIN_TOKEN: ADMIN,
+      FLOTILLA_LOG_LEVEL: 'error',
+      FLOTILLA_GIT__ALLOW_INSECURE_HTTP: 'true',
+      FLOTILLA_CLUSTERS__CHECK_TIMEOUT_SECONDS: '1',
+    });
     const doc = (await (await fetch(`${running.baseUrl}/api/docs/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
     routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
-      Object.keys(ops).filter((m) => m === 'post' || m === 'patch').map((m) => ({ method: m.toUpperCase(), path })),
+      Object.keys(ops)
+        .filter((m) => m === 'post' || m === 'patch')
+        .map((m) => ({ method: m.toUpperCase(), path })),
     );
-    expect(routes).toEqual(expect.arrayContaining([
-      { method: 'POST', path: '/api/v1/clusters' },
-      { method: 'PATCH', path: '/api/v1/clusters/{name}' },
-      { method: 'POST', path: '/api/v1/repositories' },
-      { method: 'POST', path: '/api/v1/tokens' },
-    ]));
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        { method: 'POST', path: '/api/v1/clusters' },
+        { method: 'PATCH', path: '/api/v1/clusters/{name}' },
+        { method: 'POST', path: '/api/v1/repositories' },
+        { method: 'POST', path: '/api/v1/tokens' },
+      ]),
+    );
   });
   afterAll(() => running.close());
 
@@ -65,7 +74,11 @@ describe('fuzzing every POST/PATCH route', () => {
   const answered = new Map<string, number[]>();
   beforeEach(() => answered.clear());
   const send = async (route: { method: string; path: string }, name: string, body: Buffer | string, contentType: string) => {
-    const res = await fetch(`${running.baseUrl}${pathFor(route.path, name)}`, { method: route.method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': contentType }, body });
+    const res = await fetch(`${running.baseUrl}${pathFor(route.path, name)}`, {
+      method: route.method,
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': contentType },
+      body,
+    });
     await res.arrayBuffer();
     const key = `${route.method} ${route.path}`;
     answered.set(key, [...(answered.get(key) ?? []), res.status]);
@@ -80,7 +93,9 @@ describe('fuzzing every POST/PATCH route', () => {
     const all = [...answered.values()].flat();
     expect(all.length).toBeGreaterThan(100);
     // the admin token is good, so no route but the signature-checked webhook receiver refuses one
-    const refused = [...answered].flatMap(([route, statuses]) => (route.includes('/webhooks/') ? [] : statuses.filter((s) => s === 401 || s === 403 || s === 429).map((s) => `${route} ${s}`)));
+    const refused = [...answered].flatMap(([route, statuses]) =>
+      route.includes('/webhooks/') ? [] : statuses.filter((s) => s === 401 || s === 403 || s === 429).map((s) => `${route} ${s}`),
+    );
     expect(refused).toEqual([]);
     expect(all).toContain(400);
   };
@@ -99,11 +114,23 @@ describe('fuzzing every POST/PATCH route', () => {
 
   it('never answers 5xx to malformed bodies and wrong content types, and stays up without logging an internal error', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.nat(), rawBody, fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'multipart/form-data; boundary=x', 'application/merge-patch+json'), async (i, body, type) => {
-        const route = routes[i % routes.length];
-        const status = await send(route, 'fuzz', body, type);
-        expect(status, `${route.method} ${route.path} ${type}`).toBeLessThan(500);
-      }),
+      fc.asyncProperty(
+        fc.nat(),
+        rawBody,
+        fc.constantFrom(
+          'application/json',
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'application/json; charset=latin1',
+          'multipart/form-data; boundary=x',
+          'application/merge-patch+json',
+        ),
+        async (i, body, type) => {
+          const route = routes[i % routes.length];
+          const status = await send(route, 'fuzz', body, type);
+          expect(status, `${route.method} ${route.path} ${type}`).toBeLessThan(500);
+        },
+      ),
       { numRuns: 150 },
     );
     await expectUnharmed();

@@ -86,7 +86,9 @@ describe('server.tls configuration', () => {
     expect(problems({ FLOTILLA_SERVER__TLS__CERT_FILE: '/x/tls.crt', FLOTILLA_SERVER__TLS__KEY_FILE: '/x/tls.key', FLOTILLA_SERVER__TLS__SELF_SIGNED: 'true' })).toEqual([
       'server.tls.selfSigned: expected false when server.tls.certFile is set (from environment variable FLOTILLA_SERVER__TLS__CERT_FILE): use your certificate or a self-signed one, not both, got true (from environment variable FLOTILLA_SERVER__TLS__SELF_SIGNED)',
     ]);
-    expect(problems({ FLOTILLA_SERVER__TLS__SELF_SIGNED: 'yes' })).toEqual(['server.tls.selfSigned: expected true or false, got "yes" (from environment variable FLOTILLA_SERVER__TLS__SELF_SIGNED)']);
+    expect(problems({ FLOTILLA_SERVER__TLS__SELF_SIGNED: 'yes' })).toEqual([
+      'server.tls.selfSigned: expected true or false, got "yes" (from environment variable FLOTILLA_SERVER__TLS__SELF_SIGNED)',
+    ]);
   });
 });
 
@@ -113,7 +115,9 @@ describe('selfSigned: true', () => {
     expect(cert.verify(ca.publicKey)).toBe(true);
     expect(running.ca).toBe(readFileSync(join(running.dataDir, 'tls-ca.crt'), 'utf8'));
     // the CA's key is nowhere: nothing else can ever be signed by it
-    const pemKeys = readdirSync(running.dataDir, { withFileTypes: true }).filter((f) => f.isFile() && readFileSync(join(running.dataDir, f.name), 'latin1').includes('PRIVATE KEY-----'));
+    const pemKeys = readdirSync(running.dataDir, { withFileTypes: true }).filter(
+      (f) => f.isFile() && readFileSync(join(running.dataDir, f.name), 'latin1').includes('PRIVATE KEY-----'),
+    );
     expect(pemKeys.map((f) => f.name)).toEqual(['tls.key']);
     expect(ca.checkPrivateKey(createPrivateKey(readFileSync(join(running.dataDir, 'tls.key'))))).toBe(false);
 
@@ -181,7 +185,11 @@ describe('certFile and keyFile', () => {
       const next = issue();
       writeFileSync(join(live, 'tls.key'), next.keyPem);
       writeFileSync(join(live, 'tls.crt'), next.certPem);
-      await eventually('the served certificate', () => servedFingerprint(portOf(running), caPem), (fp) => fp === fingerprintOf(next.certPem));
+      await eventually(
+        'the served certificate',
+        () => servedFingerprint(portOf(running), caPem),
+        (fp) => fp === fingerprintOf(next.certPem),
+      );
       expect(running.logs.some((l) => l.includes('TLS certificate reloaded') && l.includes(fingerprintOf(next.certPem)))).toBe(true);
       expect((await running.fetch(`${running.baseUrl}/healthz`)).status).toBe(200);
     });
@@ -201,13 +209,21 @@ describe('certFile and keyFile', () => {
       expect((await running.fetch(`${running.baseUrl}/healthz`)).status).toBe(200);
 
       writeFileSync(join(live, 'tls.crt'), 'not a certificate\n');
-      await eventually('a second refusal', async () => running.logs.filter((l) => l.includes('TLS certificate not reloaded')).length, (n) => n === 2);
+      await eventually(
+        'a second refusal',
+        async () => running.logs.filter((l) => l.includes('TLS certificate not reloaded')).length,
+        (n) => n === 2,
+      );
       expect(running.logs.filter((l) => l.includes('TLS certificate not reloaded'))[1]).toContain(`${join(live, 'tls.crt')} holds no PEM certificate`);
       expect(await servedFingerprint(portOf(running), caPem)).toBe(served);
 
       writeFileSync(join(live, 'tls.key'), other.keyPem);
       writeFileSync(join(live, 'tls.crt'), other.certPem);
-      await eventually('the served certificate', () => servedFingerprint(portOf(running), caPem), (fp) => fp === fingerprintOf(other.certPem));
+      await eventually(
+        'the served certificate',
+        () => servedFingerprint(portOf(running), caPem),
+        (fp) => fp === fingerprintOf(other.certPem),
+      );
       expect(running.logs.filter((l) => l.includes('TLS certificate not reloaded'))).toHaveLength(2); // each bad state logged once
     });
   });
@@ -234,7 +250,11 @@ describe('certFile and keyFile', () => {
       symlinkSync('..2026_02', join(mount, '..data_tmp'));
       renameSync(join(mount, '..data_tmp'), join(mount, '..data'));
       rmSync(join(mount, '..2026_01'), { recursive: true });
-      await eventually('the served certificate', () => servedFingerprint(portOf(running), caPem), (fp) => fp === fingerprintOf(rotated.certPem));
+      await eventually(
+        'the served certificate',
+        () => servedFingerprint(portOf(running), caPem),
+        (fp) => fp === fingerprintOf(rotated.certPem),
+      );
     } finally {
       await running.close();
     }
@@ -266,9 +286,13 @@ describe('certFile and keyFile', () => {
 
     it('a certificate file without a certificate', async () => {
       writeFileSync(join(dir, 'garbage.crt'), 'hello\n');
-      expect((await failure({ cert: join(dir, 'garbage.crt'), key: good.files.key })).message).toContain(`server.tls.certFile: ${join(dir, 'garbage.crt')} holds no PEM certificate`);
+      expect((await failure({ cert: join(dir, 'garbage.crt'), key: good.files.key })).message).toContain(
+        `server.tls.certFile: ${join(dir, 'garbage.crt')} holds no PEM certificate`,
+      );
       writeFileSync(join(dir, 'broken.crt'), '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
-      expect((await failure({ cert: join(dir, 'broken.crt'), key: good.files.key })).message).toContain(`server.tls.certFile: ${join(dir, 'broken.crt')}: the certificate is not a valid X.509 certificate`);
+      expect((await failure({ cert: join(dir, 'broken.crt'), key: good.files.key })).message).toContain(
+        `server.tls.certFile: ${join(dir, 'broken.crt')}: the certificate is not a valid X.509 certificate`,
+      );
     });
 
     it('a key file without a key, never quoting it', async () => {
@@ -280,7 +304,9 @@ describe('certFile and keyFile', () => {
 
     it('the key of another certificate', async () => {
       const other = issue();
-      expect((await failure({ cert: good.files.cert, key: other.files.key })).message).toContain(`server.tls.keyFile: ${other.files.key} is not the key of the certificate in ${good.files.cert}`);
+      expect((await failure({ cert: good.files.cert, key: other.files.key })).message).toContain(
+        `server.tls.keyFile: ${other.files.key} is not the key of the certificate in ${good.files.cert}`,
+      );
     });
 
     it('an expired certificate', async () => {

@@ -36,7 +36,8 @@ interface RawAnswer {
 function rawRequest(running: RunningApp, head: string): Promise<RawAnswer> {
   const url = new URL(running.baseUrl);
   return new Promise((resolve, reject) => {
-    const socket = url.protocol === 'https:' ? tlsConnect({ host: url.hostname, port: Number(url.port), ca: running.ca, servername: 'localhost' }) : netConnect(Number(url.port), url.hostname);
+    const socket =
+      url.protocol === 'https:' ? tlsConnect({ host: url.hostname, port: Number(url.port), ca: running.ca, servername: 'localhost' }) : netConnect(Number(url.port), url.hostname);
     const chunks: Buffer[] = [];
     socket.on('data', (c: Buffer) => chunks.push(c));
     socket.on('error', (err) => reject(new Error(`${err.message} after reading ${JSON.stringify(Buffer.concat(chunks).toString().slice(0, 200))}`)));

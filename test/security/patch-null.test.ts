@@ -97,18 +97,37 @@ describe('PATCH with null and with undeclared fields', () => {
     routes = Object.entries(doc.paths as Record<string, Schema>)
       .filter(([, ops]) => ops.patch)
       .map(([path, ops]) => ({ path, collection: path.split('/')[3], schema: resolve(ops.patch.requestBody.content['application/json'].schema as Schema)! }));
-    expect(routes.map((r) => r.path).sort()).toEqual(expect.arrayContaining(['/api/v1/applications/{name}', '/api/v1/channels/{name}', '/api/v1/clusters/{name}', '/api/v1/repositories/{name}']));
+    expect(routes.map((r) => r.path).sort()).toEqual(
+      expect.arrayContaining(['/api/v1/applications/{name}', '/api/v1/channels/{name}', '/api/v1/clusters/{name}', '/api/v1/repositories/{name}']),
+    );
 
     // one of each resource, on nothing that answers: nothing here needs a cluster or a remote to work
     const dead = await freePort();
     const created = await Promise.all([
-      send('POST', '/api/v1/clusters', { name: 'pn-east', server: `https://127.0.0.1:${dead}`, labels: { env: 'pn' }, auth: { type: 'bearerToken', token: 'patch-null-cluster-token' } }),
-      send('POST', '/api/v1/repositories', { name: 'pn-repo', url: `http://127.0.0.1:${dead}/pn.git`, pollIntervalSeconds: 3600, webhookSecret: WEBHOOK_SECRET, auth: { type: 'basic', username: 'pn-user', password: 'pn-password' } }),
+      send('POST', '/api/v1/clusters', {
+        name: 'pn-east',
+        server: `https://127.0.0.1:${dead}`,
+        labels: { env: 'pn' },
+        auth: { type: 'bearerToken', token: 'patch-null-cluster-token' },
+      }),
+      send('POST', '/api/v1/repositories', {
+        name: 'pn-repo',
+        url: `http://127.0.0.1:${dead}/pn.git`,
+        pollIntervalSeconds: 3600,
+        webhookSecret: WEBHOOK_SECRET,
+        auth: { type: 'basic', username: 'pn-user', password: 'pn-password' },
+      }),
       send('POST', '/api/v1/channels', { name: 'pn-hook', type: 'webhook', webhook: { url: 'https://hooks.example.test/pn', secret: 'patch-null-channel-secret-0123' } }),
       send('POST', '/api/v1/channels', { name: 'pn-slack', type: 'slack', slack: { token: 'xoxb-patch-null-token', channel: '#pn' } }),
     ]);
     for (const res of created) expect(res.status, JSON.stringify(res.body)).toBe(201);
-    const app = await send('POST', '/api/v1/applications', { name: 'pn-app', repository: 'pn-repo', path: 'app', destinations: [{ cluster: 'pn-east', namespace: 'pn' }], syncPolicy: { automated: false } });
+    const app = await send('POST', '/api/v1/applications', {
+      name: 'pn-app',
+      repository: 'pn-repo',
+      path: 'app',
+      destinations: [{ cluster: 'pn-east', namespace: 'pn' }],
+      syncPolicy: { automated: false },
+    });
     expect(app.status, JSON.stringify(app.body)).toBe(201);
   });
   afterAll(() => running?.close());
@@ -151,7 +170,8 @@ describe('PATCH with null and with undeclared fields', () => {
     const problems: string[] = [];
     const expectRefused = async (method: string, path: string, body: string, message: string) => {
       const res = await send(method, path, body);
-      if (res.status !== 400 || !(res.body.message as string[]).includes(message)) problems.push(`${method} ${path} ${body} → ${res.status} ${JSON.stringify(res.body)}: expected 400 saying "${message}"`);
+      if (res.status !== 400 || !(res.body.message as string[]).includes(message))
+        problems.push(`${method} ${path} ${body} → ${res.status} ${JSON.stringify(res.body)}: expected 400 saying "${message}"`);
     };
     const NAMES = ['bogus', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__'];
     for (const route of routes) {
@@ -181,7 +201,7 @@ describe('PATCH with null and with undeclared fields', () => {
     expect(problems).toEqual([]);
   });
 
-  it('answers the issue\'s request 400 naming branch, and keeps the repository as it was', async () => {
+  it("answers the issue's request 400 naming branch, and keeps the repository as it was", async () => {
     const before = await definition('/api/v1/repositories/pn-repo');
     // with a new secret beside the null, the UPDATE that failed carried the sealed secret
     const res = await send('PATCH', '/api/v1/repositories/pn-repo', { branch: null, webhookSecret: 'patch-null-new-webhook-secret-0123' });

@@ -50,13 +50,24 @@ function walk(node: ts.Node, visit: (n: ts.Node) => void): void {
 function isInert(e: ts.Expression, source: ts.SourceFile): boolean {
   const text = e.getText(source);
   return (
-    ts.isLiteralExpression(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isTypeOfExpression(e) ||
-    e.kind === ts.SyntaxKind.NullKeyword || e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword ||
-    text === 'undefined' || /\.length$/.test(text) || /^-?\d+$/.test(text)
+    ts.isLiteralExpression(e) ||
+    ts.isNoSubstitutionTemplateLiteral(e) ||
+    ts.isTypeOfExpression(e) ||
+    e.kind === ts.SyntaxKind.NullKeyword ||
+    e.kind === ts.SyntaxKind.TrueKeyword ||
+    e.kind === ts.SyntaxKind.FalseKeyword ||
+    text === 'undefined' ||
+    /\.length$/.test(text) ||
+    /^-?\d+$/.test(text)
   );
 }
 
-const EQUALITY = new Set([ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken]);
+const EQUALITY = new Set([
+  ts.SyntaxKind.EqualsEqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsEqualsToken,
+  ts.SyntaxKind.EqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsToken,
+]);
 
 /** `file:line: text` of every comparison of secrets outside the helper */
 function unsafeComparisons(): string[] {
@@ -124,8 +135,14 @@ describe('secret comparison', () => {
   describe('in constant time', () => {
     it('decides every comparison, equal or not, by timingSafeEqual on two 32-byte digests', () => {
       const pairs: [string | Buffer, string | Buffer][] = [
-        ['s3cret-value', 's3cret-value'], ['s3cret-value', 's3cret-valuf'], ['abc', 'abcd'], ['', ''], ['', 'x'],
-        [Buffer.alloc(32, 1), Buffer.alloc(32, 1)], [Buffer.alloc(32, 1), Buffer.alloc(31, 1)], [Buffer.from('tök'), 'tök'],
+        ['s3cret-value', 's3cret-value'],
+        ['s3cret-value', 's3cret-valuf'],
+        ['abc', 'abcd'],
+        ['', ''],
+        ['', 'x'],
+        [Buffer.alloc(32, 1), Buffer.alloc(32, 1)],
+        [Buffer.alloc(32, 1), Buffer.alloc(31, 1)],
+        [Buffer.from('tök'), 'tök'],
       ];
       for (const [a, b] of pairs) {
         watched.timingSafeEqual.mockClear();

@@ -37,7 +37,11 @@ describe('API token secrecy', () => {
         // the sweep reads the rows the token lives in: its name and id are stored in clear
         expect(all.includes('secret-keeper'), `"secret-keeper" in ${names}`).toBe(true);
         expect(all.includes(idOf(token)), `the token id in ${names}`).toBe(true);
-        return files.flatMap(([file, bytes]) => Object.entries(secrets).filter(([, s]) => bytes.includes(s)).map(([what]) => `${what} in ${file}`));
+        return files.flatMap(([file, bytes]) =>
+          Object.entries(secrets)
+            .filter(([, s]) => bytes.includes(s))
+            .map(([what]) => `${what} in ${file}`),
+        );
       };
       const live = databaseFiles();
       expect(live.map(([f]) => f)).toContain('flotilla.sqlite-wal');

@@ -66,7 +66,7 @@ export async function startApp(env: Record<string, string> = {}, opts: StartOpti
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   const https = servesHttps(config);
-  const caFile = https ? opts.caFile ?? process.env.FLOTILLA_CA_FILE ?? (config.server.tls.selfSigned ? join(dataDir, SELF_SIGNED_CA_FILE) : undefined) : undefined;
+  const caFile = https ? (opts.caFile ?? process.env.FLOTILLA_CA_FILE ?? (config.server.tls.selfSigned ? join(dataDir, SELF_SIGNED_CA_FILE) : undefined)) : undefined;
   const ca = caFile ? readFileSync(caFile, 'utf8') : undefined;
   return {
     app,

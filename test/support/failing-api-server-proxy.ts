@@ -41,13 +41,10 @@ export class FailingApiServerProxy {
         res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'etcdserver: request timed out', reason: 'InternalError', code: 500 }));
         return;
       }
-      const forward = request(
-        { host: target.hostname, port: target.port, path: req.url, method, headers: { ...req.headers, host: target.host }, agent: upstream },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
+      const forward = request({ host: target.hostname, port: target.port, path: req.url, method, headers: { ...req.headers, host: target.host }, agent: upstream }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
       forward.on('error', (e) => res.destroy(e));
       req.pipe(forward);
     });

@@ -244,10 +244,14 @@ export class GitDaemon {
 
   static async start(root: string): Promise<GitDaemon> {
     const port = await freePort();
-    const child = spawn('git', ['daemon', '--verbose', '--reuseaddr', '--export-all', `--base-path=${root}`, '--listen=127.0.0.1', `--port=${port}`, '--informative-errors', root], {
-      env: GIT_ENV,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      'git',
+      ['daemon', '--verbose', '--reuseaddr', '--export-all', `--base-path=${root}`, '--listen=127.0.0.1', `--port=${port}`, '--informative-errors', root],
+      {
+        env: GIT_ENV,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('git daemon did not start')), 10_000);
       child.stderr!.on('data', (d: Buffer) => {

@@ -94,7 +94,13 @@ export function describeRequests(requests: ReceivedRequest[]): string[] {
 /** Waits until the receiver has `count` requests of `event`; returns them. */
 export async function waitForEvents(receiver: WebhookReceiver, event: string, count: number, timeoutMs = 30_000): Promise<ReceivedRequest[]> {
   try {
-    return await eventually(`${count} ${event} events`, async () => eventsAt(receiver, event), (r) => r.length >= count, timeoutMs, 100);
+    return await eventually(
+      `${count} ${event} events`,
+      async () => eventsAt(receiver, event),
+      (r) => r.length >= count,
+      timeoutMs,
+      100,
+    );
   } catch {
     throw new Error(`waited ${timeoutMs} ms for ${count} ${event} events; the receiver got ${JSON.stringify(describeRequests(receiver.requests), null, 1)}`);
   }

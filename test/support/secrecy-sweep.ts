@@ -8,12 +8,18 @@ export type Sources = Record<string, Buffer>;
 
 /** `<what> in <where>` for every secret found in any source; empty when nothing leaked. */
 export function leaks(secrets: ReadonlyArray<readonly [what: string, secret: string]>, sources: Sources): string[] {
-  return secrets.flatMap(([what, secret]) => Object.entries(sources).filter(([, bytes]) => bytes.includes(secret)).map(([where]) => `${what} in ${where}`));
+  return secrets.flatMap(([what, secret]) =>
+    Object.entries(sources)
+      .filter(([, bytes]) => bytes.includes(secret))
+      .map(([where]) => `${what} in ${where}`),
+  );
 }
 
 /** The names of the sources holding `marker`: proof that a sweep reads real content. */
 export function holding(sources: Sources, marker: string): string[] {
-  return Object.entries(sources).filter(([, bytes]) => bytes.includes(marker)).map(([where]) => where);
+  return Object.entries(sources)
+    .filter(([, bytes]) => bytes.includes(marker))
+    .map(([where]) => where);
 }
 
 /** A running app's database file, WAL, logs and the answers collected so far (plus `extra`). */

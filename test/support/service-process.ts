@@ -88,14 +88,15 @@ export class ServiceProcess {
     mkdirSync(opts.dataDir, { recursive: true }); // also the default working directory
     const command = [process.execPath, '-r', '@swc-node/register', join(root, 'src/main.ts')];
     // setpriv execs node in its place: the child's pid is the service's own
-    const [file, args] = parentDeathWrapper()
-      ? ['setpriv', ['--pdeathsig', opts.parentDeathSignal ?? 'KILL', '--', ...command]]
-      : [command[0], command.slice(1)];
+    const [file, args] = parentDeathWrapper() ? ['setpriv', ['--pdeathsig', opts.parentDeathSignal ?? 'KILL', '--', ...command]] : [command[0], command.slice(1)];
     const lines: string[] = [];
     const child = spawn(file, args, { cwd: opts.cwd ?? opts.dataDir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<Exit>((done) => {
       child.once('exit', (code, signal) => done({ code, signal }));
-      child.once('error', (e) => { lines.push(`${e}`); done({ code: null, signal: null }); }); // it could not be started
+      child.once('error', (e) => {
+        lines.push(`${e}`);
+        done({ code: null, signal: null });
+      }); // it could not be started
     });
     const exitHook = () => killGroup(child, 'SIGKILL');
     process.once('exit', exitHook); // from here on, also while it starts

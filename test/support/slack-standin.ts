@@ -46,11 +46,7 @@ export interface CallMatch {
   channel?: string;
 }
 
-type Scripted =
-  | { kind: 'rateLimited'; retryAfterSeconds: number }
-  | { kind: 'error'; error: string }
-  | { kind: 'http'; status: number }
-  | { kind: 'hang' };
+type Scripted = { kind: 'rateLimited'; retryAfterSeconds: number } | { kind: 'error'; error: string } | { kind: 'http'; status: number } | { kind: 'hang' };
 
 interface ScriptEntry {
   answer: Scripted;
@@ -208,7 +204,11 @@ export class SlackStandin {
 
   private takeScripted(call: CallMatch): Scripted | undefined {
     const entry = this.script.find(
-      (e) => e.remaining > 0 && (!e.match.method || e.match.method === call.method) && (!e.match.token || e.match.token === call.token) && (!e.match.channel || e.match.channel === call.channel),
+      (e) =>
+        e.remaining > 0 &&
+        (!e.match.method || e.match.method === call.method) &&
+        (!e.match.token || e.match.token === call.token) &&
+        (!e.match.channel || e.match.channel === call.channel),
     );
     if (!entry) return undefined;
     entry.remaining--;

@@ -95,7 +95,10 @@ export class TestSshServer {
 
   /** Public-key logins sshd accepted so far (one per git fetch over ssh). */
   get acceptedLogins(): number {
-    return this.log.join('').split('\n').filter((l) => l.includes('Accepted publickey')).length;
+    return this.log
+      .join('')
+      .split('\n')
+      .filter((l) => l.includes('Accepted publickey')).length;
   }
 
   get output(): string {

@@ -13,9 +13,7 @@ import { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 
 export type ReceiverAnswer =
-  | { status: number; body?: string; headers?: Record<string, string>; delayMs?: number }
-  | { redirect: string; status?: 301 | 302 | 303 | 307 | 308 }
-  | { hang: true };
+  { status: number; body?: string; headers?: Record<string, string>; delayMs?: number } | { redirect: string; status?: 301 | 302 | 303 | 307 | 308 } | { hang: true };
 
 export interface ReceivedRequest {
   method: string;

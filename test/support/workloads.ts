@@ -153,15 +153,30 @@ export async function deleteObject(cluster: ClusterRef, kind: string, namespace:
  * generation observed, every replica updated, ready and available. Waits for the Deployment.
  */
 export async function markDeploymentReady(cluster: ClusterRef, namespace: string, name: string): Promise<void> {
-  const live = await eventually(`Deployment ${namespace}/${name}`, () => getObject(cluster, 'Deployment', namespace, name), (d) => d !== null, 30_000);
+  const live = await eventually(
+    `Deployment ${namespace}/${name}`,
+    () => getObject(cluster, 'Deployment', namespace, name),
+    (d) => d !== null,
+    30_000,
+  );
   const replicas = live.spec.replicas ?? 1;
   const now = new Date().toISOString();
   const status = {
     observedGeneration: live.metadata.generation,
-    replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas,
+    replicas,
+    updatedReplicas: replicas,
+    readyReplicas: replicas,
+    availableReplicas: replicas,
     conditions: [
       { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastUpdateTime: now, lastTransitionTime: now },
-      { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${name}-1" has successfully progressed.`, lastUpdateTime: now, lastTransitionTime: now },
+      {
+        type: 'Progressing',
+        status: 'True',
+        reason: 'NewReplicaSetAvailable',
+        message: `ReplicaSet "${name}-1" has successfully progressed.`,
+        lastUpdateTime: now,
+        lastTransitionTime: now,
+      },
     ],
   };
   const res = await clusterRequest(cluster, cluster.adminToken, 'PATCH', `${collection('Deployment', namespace)}/${name}/status`, { status }, 'application/merge-patch+json');
@@ -174,10 +189,28 @@ export async function markDeploymentStuck(cluster: ClusterRef, namespace: string
   const now = new Date().toISOString();
   const status = {
     observedGeneration: live.metadata.generation,
-    replicas: 1, updatedReplicas: 1, readyReplicas: 0, availableReplicas: 0, unavailableReplicas: 1,
+    replicas: 1,
+    updatedReplicas: 1,
+    readyReplicas: 0,
+    availableReplicas: 0,
+    unavailableReplicas: 1,
     conditions: [
-      { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.', lastUpdateTime: now, lastTransitionTime: now },
-      { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${name}-2" has timed out progressing.`, lastUpdateTime: now, lastTransitionTime: now },
+      {
+        type: 'Available',
+        status: 'False',
+        reason: 'MinimumReplicasUnavailable',
+        message: 'Deployment does not have minimum availability.',
+        lastUpdateTime: now,
+        lastTransitionTime: now,
+      },
+      {
+        type: 'Progressing',
+        status: 'False',
+        reason: 'ProgressDeadlineExceeded',
+        message: `ReplicaSet "${name}-2" has timed out progressing.`,
+        lastUpdateTime: now,
+        lastTransitionTime: now,
+      },
     ],
   };
   const res = await clusterRequest(cluster, cluster.adminToken, 'PATCH', `${collection('Deployment', namespace)}/${name}/status`, { status }, 'application/merge-patch+json');
@@ -255,10 +288,16 @@ export function describeTargets(targets: TargetView[]): string[] {
 export async function waitForTargets(api: ApiClient, name: string, keys: string[], ok: (t: TargetView) => boolean, what: string, timeoutMs = 60_000): Promise<any> {
   let last: any;
   try {
-    return await eventually(what, async () => (last = await getApplication(api, name)), (app) => {
-      const targets: TargetView[] = app.status.targets;
-      return JSON.stringify(targets.map(targetKey).sort()) === JSON.stringify([...keys].sort()) && targets.every(ok);
-    }, timeoutMs, 250);
+    return await eventually(
+      what,
+      async () => (last = await getApplication(api, name)),
+      (app) => {
+        const targets: TargetView[] = app.status.targets;
+        return JSON.stringify(targets.map(targetKey).sort()) === JSON.stringify([...keys].sort()) && targets.every(ok);
+      },
+      timeoutMs,
+      250,
+    );
   } catch (e) {
     const seen = describeTargets(last?.status?.targets ?? []);
     const cause = String((e as Error).message).slice(0, 300);

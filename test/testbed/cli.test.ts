@@ -80,34 +80,42 @@ describe('npm run testbed', () => {
 describe('npm run testbed, stopped through npm only', () => {
   // npm runs `sh -c "… && tsx cli.ts"`: a signal to npm stops at npm and that shell. Whatever
   // reaches npm, and however npm dies, nothing the test bed started may keep running.
-  it.each(['SIGTERM', 'SIGKILL'] as const)('leaves no kube-apiserver or etcd of its own running when npm gets %s', async (signal) => {
-    // its own process group, so that the cleanup below can take everything if the test fails
-    const npm = spawn('npm', ['run', 'testbed', '--', '--clusters', '1'], { cwd: root, env: process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let bedDir: string | undefined;
-    try {
-      const [cluster] = await printedClusters(npm, 1, 90_000);
-      // <test bed dir>/cluster-1/kubeconfig: every process of this test bed names that directory
-      bedDir = dirname(dirname(cluster.kubeconfig));
-      expect(basename(bedDir)).toMatch(/^flotilla-testbed-/);
-      expect(processesUnder(bedDir).map((p) => p.program).sort()).toEqual(['etcd', 'kube-apiserver']);
-      expect((await clusterRequest(cluster, cluster.token, 'GET', '/version')).status).toBe(200);
-
-      process.kill(npm.pid!, signal);
-      const stopped = () => processesUnder(bedDir!).length === 0 && !existsSync(bedDir!);
-      const deadline = Date.now() + 15_000;
-      while (!stopped() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-      expect(processesUnder(bedDir)).toEqual([]);
-      await expect(clusterRequest(cluster, cluster.token, 'GET', '/version')).rejects.toThrow(/ECONNREFUSED/);
-      // stopped, not merely killed: its directory (etcd data, keys, tokens) is removed too
-      expect(existsSync(bedDir)).toBe(false);
-    } finally {
+  it.each(['SIGTERM', 'SIGKILL'] as const)(
+    'leaves no kube-apiserver or etcd of its own running when npm gets %s',
+    async (signal) => {
+      // its own process group, so that the cleanup below can take everything if the test fails
+      const npm = spawn('npm', ['run', 'testbed', '--', '--clusters', '1'], { cwd: root, env: process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      let bedDir: string | undefined;
       try {
-        process.kill(-npm.pid!, 'SIGKILL');
-      } catch {
-        /* the group is gone already */
+        const [cluster] = await printedClusters(npm, 1, 90_000);
+        // <test bed dir>/cluster-1/kubeconfig: every process of this test bed names that directory
+        bedDir = dirname(dirname(cluster.kubeconfig));
+        expect(basename(bedDir)).toMatch(/^flotilla-testbed-/);
+        expect(
+          processesUnder(bedDir)
+            .map((p) => p.program)
+            .sort(),
+        ).toEqual(['etcd', 'kube-apiserver']);
+        expect((await clusterRequest(cluster, cluster.token, 'GET', '/version')).status).toBe(200);
+
+        process.kill(npm.pid!, signal);
+        const stopped = () => processesUnder(bedDir!).length === 0 && !existsSync(bedDir!);
+        const deadline = Date.now() + 15_000;
+        while (!stopped() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+        expect(processesUnder(bedDir)).toEqual([]);
+        await expect(clusterRequest(cluster, cluster.token, 'GET', '/version')).rejects.toThrow(/ECONNREFUSED/);
+        // stopped, not merely killed: its directory (etcd data, keys, tokens) is removed too
+        expect(existsSync(bedDir)).toBe(false);
+      } finally {
+        try {
+          process.kill(-npm.pid!, 'SIGKILL');
+        } catch {
+          /* the group is gone already */
+        }
+        for (const p of bedDir ? processesUnder(bedDir) : []) process.kill(p.pid, 'SIGKILL');
+        if (bedDir) rmSync(bedDir, { recursive: true, force: true });
       }
-      for (const p of bedDir ? processesUnder(bedDir) : []) process.kill(p.pid, 'SIGKILL');
-      if (bedDir) rmSync(bedDir, { recursive: true, force: true });
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });

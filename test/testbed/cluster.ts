@@ -175,16 +175,20 @@ export class TestBed {
     const dir = join(this.root, 'etcd');
     mkdirSync(dir, { recursive: true });
     this.etcdUrl = `http://127.0.0.1:${client}`;
-    this.etcd = this.spawnLogged(join(this.bin, 'etcd'), [
-      `--data-dir=${join(dir, 'data')}`,
-      `--listen-client-urls=${this.etcdUrl}`,
-      `--advertise-client-urls=${this.etcdUrl}`,
-      `--listen-peer-urls=http://127.0.0.1:${peer}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
-      `--initial-cluster=default=http://127.0.0.1:${peer}`,
-      '--unsafe-no-fsync',
-      '--log-level=warn',
-    ], join(dir, 'etcd.log'));
+    this.etcd = this.spawnLogged(
+      join(this.bin, 'etcd'),
+      [
+        `--data-dir=${join(dir, 'data')}`,
+        `--listen-client-urls=${this.etcdUrl}`,
+        `--advertise-client-urls=${this.etcdUrl}`,
+        `--listen-peer-urls=http://127.0.0.1:${peer}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
+        `--initial-cluster=default=http://127.0.0.1:${peer}`,
+        '--unsafe-no-fsync',
+        '--log-level=warn',
+      ],
+      join(dir, 'etcd.log'),
+    );
     await this.waitFor('etcd', this.etcd, async () => {
       const res = await fetch(`${this.etcdUrl}/health`).catch(() => undefined);
       return res?.ok === true;
@@ -210,7 +214,14 @@ export class TestBed {
     const server = `https://127.0.0.1:${port}`;
     const kubeconfigPath = join(dir, 'kubeconfig');
     const info: TestCluster = {
-      name, server, caData, adminToken, limitedToken, limitedNamespace: LIMITED_NAMESPACE, kubeconfigPath, dir,
+      name,
+      server,
+      caData,
+      adminToken,
+      limitedToken,
+      limitedNamespace: LIMITED_NAMESPACE,
+      kubeconfigPath,
+      dir,
       kubectl: join(this.bin, 'kubectl'),
     };
     writeFileSync(kubeconfigPath, kubeconfigYaml(info, adminToken), { mode: 0o600 });
@@ -261,11 +272,15 @@ export class TestBed {
     await must('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: LIMITED_NAMESPACE } });
     const rbac = `/apis/rbac.authorization.k8s.io/v1/namespaces/${LIMITED_NAMESPACE}`;
     await must(`${rbac}/roles`, {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'namespace-admin', namespace: LIMITED_NAMESPACE },
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'namespace-admin', namespace: LIMITED_NAMESPACE },
       rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }],
     });
     await must(`${rbac}/rolebindings`, {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'namespace-admin', namespace: LIMITED_NAMESPACE },
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'namespace-admin', namespace: LIMITED_NAMESPACE },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'namespace-admin' },
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: LIMITED_USER }],
     });

@@ -19,9 +19,24 @@ export function createCertificateAuthority(dir: string, name: string): Certifica
   const cert = join(dir, `${name}.crt`);
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', key], dir);
   openssl(
-    ['req', '-x509', '-new', '-key', key, '-sha256', '-days', '30', '-subj', `/CN=${name}`,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-      '-out', cert],
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      key,
+      '-sha256',
+      '-days',
+      '30',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+      '-out',
+      cert,
+    ],
     dir,
   );
   return { cert, key };

@@ -28,7 +28,9 @@ describe('the multi-cluster test bed', () => {
       expect(res.status, c.name).toBe(200);
       expect(res.body.kind).toBe('ConfigMapList');
       const review = await clusterRequest(c, c.adminToken, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
-        apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: '*', group: '*', resource: '*' } },
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: { resourceAttributes: { verb: '*', group: '*', resource: '*' } },
       });
       expect(review.body.status.allowed, c.name).toBe(true);
     }
@@ -36,7 +38,10 @@ describe('the multi-cluster test bed', () => {
 
   it('lets the limited token work in its namespace only (403 outside)', async () => {
     const inside = await clusterRequest(east, east.limitedToken, 'POST', `/api/v1/namespaces/${east.limitedNamespace}/configmaps`, {
-      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `ok-${randomBytes(3).toString('hex')}` }, data: { a: '1' },
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `ok-${randomBytes(3).toString('hex')}` },
+      data: { a: '1' },
     });
     expect(inside.status).toBe(201);
     const outside = await clusterRequest(east, east.limitedToken, 'GET', '/api/v1/namespaces/default/configmaps');
@@ -44,7 +49,7 @@ describe('the multi-cluster test bed', () => {
     expect(outside.body.message).toContain('User "limited-user" cannot list resource "configmaps"');
   });
 
-  it('answers 401 to a wrong token, and to one cluster\'s token on another cluster', async () => {
+  it("answers 401 to a wrong token, and to one cluster's token on another cluster", async () => {
     expect((await clusterRequest(east, 'not-a-valid-token', 'GET', '/api/v1/namespaces')).status).toBe(401);
     expect((await clusterRequest(west, east.adminToken, 'GET', '/api/v1/namespaces')).status).toBe(401);
   });
@@ -53,22 +58,29 @@ describe('the multi-cluster test bed', () => {
     /** One call to east authenticated by a client certificate only. */
     const withCertificate = (cert: { certData: string; keyData: string }, method: string, path: string, body?: unknown) =>
       new Promise<{ status: number; body: any }>((done, fail) => {
-        const req = request(new URL(path, east.server), {
-          method,
-          ca: Buffer.from(east.caData, 'base64'),
-          cert: Buffer.from(cert.certData, 'base64'),
-          key: Buffer.from(cert.keyData, 'base64'),
-          headers: { accept: 'application/json', 'content-type': 'application/json' },
-        }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c) => chunks.push(c));
-          res.on('end', () => done({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
-        });
+        const req = request(
+          new URL(path, east.server),
+          {
+            method,
+            ca: Buffer.from(east.caData, 'base64'),
+            cert: Buffer.from(cert.certData, 'base64'),
+            key: Buffer.from(cert.keyData, 'base64'),
+            headers: { accept: 'application/json', 'content-type': 'application/json' },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c) => chunks.push(c));
+            res.on('end', () => done({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+          },
+        );
         req.on('error', fail);
         req.end(body === undefined ? undefined : JSON.stringify(body));
       });
     const whoAmI = async (cert: { certData: string; keyData: string }) => {
-      const review = await withCertificate(cert, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+      const review = await withCertificate(cert, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'SelfSubjectReview',
+      });
       expect(review.status).toBe(201);
       return review.body.status.userInfo as { username: string; groups: string[] };
     };

@@ -50,7 +50,9 @@ async function measure(page: Page, name: string): Promise<{ render: number; at: 
     if (Date.now() > deadline) throw new Error(`no ${name} measure within 2 minutes`);
     await new Promise((r) => setTimeout(r, 20));
   }
-  return (await page.evaluate(`(() => { const m = performance.getEntriesByName(${JSON.stringify(name)}, 'measure')[0]; const c = performance.getEntriesByName(${JSON.stringify(name.replace(':render', ':commit'))}, 'measure')[0]; return { render: m.duration, at: m.startTime + m.duration, commit: c ? c.duration : NaN }; })()`)) as { render: number; at: number; commit: number };
+  return (await page.evaluate(
+    `(() => { const m = performance.getEntriesByName(${JSON.stringify(name)}, 'measure')[0]; const c = performance.getEntriesByName(${JSON.stringify(name.replace(':render', ':commit'))}, 'measure')[0]; return { render: m.duration, at: m.startTime + m.duration, commit: c ? c.duration : NaN }; })()`,
+  )) as { render: number; at: number; commit: number };
 }
 
 /** the requests to `path` of this page load (every page of a list): first start to last end, bytes */
@@ -70,8 +72,12 @@ async function main(): Promise<void> {
   let git: GitHttpServer | undefined;
   let running: RunningApp | undefined;
   const env = {
-    FLOTILLA_ADMIN_TOKEN: ADMIN, FLOTILLA_LOG_LEVEL: 'error', FLOTILLA_GIT__ALLOW_INSECURE_HTTP: 'true',
-    FLOTILLA_CLUSTERS__CHECK_INTERVAL_SECONDS: '3600', FLOTILLA_SYNC__CONCURRENCY: '16', FLOTILLA_SYNC__PER_CLUSTER_CONCURRENCY: '16',
+    FLOTILLA_ADMIN_TOKEN: ADMIN,
+    FLOTILLA_LOG_LEVEL: 'error',
+    FLOTILLA_GIT__ALLOW_INSECURE_HTTP: 'true',
+    FLOTILLA_CLUSTERS__CHECK_INTERVAL_SECONDS: '3600',
+    FLOTILLA_SYNC__CONCURRENCY: '16',
+    FLOTILLA_SYNC__PER_CLUSTER_CONCURRENCY: '16',
   };
   const browser = await launchBrowser();
   try {
@@ -85,8 +91,14 @@ async function main(): Promise<void> {
     const docs = Array.from({ length: DEPLOYMENTS }, (_, i) => deploymentYaml(`web-${String(i).padStart(3, '0')}`));
     await repo.commit({ 'tree/deployments.yaml': docs.join('---\n'), 'fleet/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: "1"\n' });
     await must('repository', api.post('/api/v1/repositories', { name: 'ui-bench', url: git.url('ui-bench'), pollIntervalSeconds: 3600 }));
-    await must('tree cluster', api.post('/api/v1/clusters', { name: 'ui-bench', server: cluster.server, tls: { caData: cluster.caData }, auth: { type: 'bearerToken', token: cluster.adminToken } }));
-    await must('tree application', api.post('/api/v1/applications', { name: 'ui-bench-tree', repository: 'ui-bench', path: 'tree', destinations: [{ cluster: 'ui-bench', namespace: NS }] }));
+    await must(
+      'tree cluster',
+      api.post('/api/v1/clusters', { name: 'ui-bench', server: cluster.server, tls: { caData: cluster.caData }, auth: { type: 'bearerToken', token: cluster.adminToken } }),
+    );
+    await must(
+      'tree application',
+      api.post('/api/v1/applications', { name: 'ui-bench-tree', repository: 'ui-bench', path: 'tree', destinations: [{ cluster: 'ui-bench', namespace: NS }] }),
+    );
     log(`applying ${DEPLOYMENTS} Deployments through Flotilla…`);
     for (let i = 0; ; i++) {
       const app = await must('tree application', api.get('/api/v1/applications/ui-bench-tree'));
@@ -104,15 +116,25 @@ async function main(): Promise<void> {
         deployments.slice(i, i + 10).map(async (d) => {
           const name = d.metadata.name;
           const rs = await clusterRequest(cluster, cluster.adminToken, 'POST', `/apis/apps/v1/namespaces/${NS}/replicasets`, {
-            apiVersion: 'apps/v1', kind: 'ReplicaSet',
-            metadata: { name: `${name}-7f9c`, labels: { app: name }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: d.metadata.uid, controller: true }] },
+            apiVersion: 'apps/v1',
+            kind: 'ReplicaSet',
+            metadata: {
+              name: `${name}-7f9c`,
+              labels: { app: name },
+              ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: d.metadata.uid, controller: true }],
+            },
             spec: { replicas: 2, selector: { matchLabels: { app: name } }, template: d.spec.template },
           });
           if (rs.status !== 201) throw new Error(`ReplicaSet of ${name}: ${rs.status} ${JSON.stringify(rs.body).slice(0, 300)}`);
           for (const suffix of ['a', 'b']) {
             const pod = await clusterRequest(cluster, cluster.adminToken, 'POST', `/api/v1/namespaces/${NS}/pods`, {
-              apiVersion: 'v1', kind: 'Pod',
-              metadata: { name: `${name}-7f9c-${suffix}`, labels: { app: name }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-7f9c`, uid: rs.body.metadata.uid, controller: true }] },
+              apiVersion: 'v1',
+              kind: 'Pod',
+              metadata: {
+                name: `${name}-7f9c-${suffix}`,
+                labels: { app: name },
+                ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-7f9c`, uid: rs.body.metadata.uid, controller: true }],
+              },
               spec: d.spec.template.spec,
             });
             if (pod.status !== 201) throw new Error(`Pod of ${name}: ${pod.status} ${JSON.stringify(pod.body).slice(0, 300)}`);
@@ -124,18 +146,31 @@ async function main(): Promise<void> {
     // the fleet: 20 clusters nobody can reach, 500 applications fanned out to all of them
     log(`registering ${CLUSTERS} clusters and ${APPLICATIONS} applications (${APPLICATIONS * CLUSTERS} targets)…`);
     for (let c = 0; c < CLUSTERS; c++) {
-      await must('fleet cluster', api.post('/api/v1/clusters', {
-        name: `fleet-${String(c).padStart(2, '0')}`, server: `https://127.0.0.1:${9 + c}`, labels: { fleet: 'bench', region: c % 2 ? 'eu' : 'us' },
-        tls: { caData: cluster.caData }, auth: { type: 'bearerToken', token: 'unused-token' },
-      }));
+      await must(
+        'fleet cluster',
+        api.post('/api/v1/clusters', {
+          name: `fleet-${String(c).padStart(2, '0')}`,
+          server: `https://127.0.0.1:${9 + c}`,
+          labels: { fleet: 'bench', region: c % 2 ? 'eu' : 'us' },
+          tls: { caData: cluster.caData },
+          auth: { type: 'bearerToken', token: 'unused-token' },
+        }),
+      );
     }
     for (let i = 0; i < APPLICATIONS; i += 20) {
       await Promise.all(
         Array.from({ length: Math.min(20, APPLICATIONS - i) }, (_, j) =>
-          must('fleet application', api.post('/api/v1/applications', {
-            name: `svc-${String(i + j).padStart(4, '0')}`, repository: 'ui-bench', path: 'fleet', labels: { team: `t${(i + j) % 7}` },
-            destinations: [{ clusterSelector: { matchLabels: { fleet: 'bench' } }, namespace: 'svc' }], syncPolicy: { automated: false, intervalSeconds: 3600 },
-          })),
+          must(
+            'fleet application',
+            api.post('/api/v1/applications', {
+              name: `svc-${String(i + j).padStart(4, '0')}`,
+              repository: 'ui-bench',
+              path: 'fleet',
+              labels: { team: `t${(i + j) % 7}` },
+              destinations: [{ clusterSelector: { matchLabels: { fleet: 'bench' } }, namespace: 'svc' }],
+              syncPolicy: { automated: false, intervalSeconds: 3600 },
+            }),
+          ),
         ),
       );
     }

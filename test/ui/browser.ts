@@ -39,7 +39,7 @@ export async function watchedPage(context: BrowserContext): Promise<WatchedPage>
   await page.addInitScript({
     content: `window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' blocked ' + (e.blockedURI || '(inline)') + ' at ' + e.sourceFile + ':' + e.lineNumber));`,
   });
-  const fromDocument = async (): Promise<string[]> => ((await page.evaluate('window.__csp || []').catch(() => [])) as string[]);
+  const fromDocument = async (): Promise<string[]> => (await page.evaluate('window.__csp || []').catch(() => [])) as string[];
   return {
     page,
     cspViolations: async () => [...(await fromDocument()), ...console],

@@ -46,9 +46,11 @@ export async function ensureUiBuilt(): Promise<void> {
     }
     try {
       if (!uiBuildIsStale()) return;
-      await run('npm', ['run', '--silent', 'build:ui'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024, timeout: 9 * 60_000 }).catch((e: { stdout?: string; stderr?: string; message: string }) => {
-        throw new Error(`npm run build:ui failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
-      });
+      await run('npm', ['run', '--silent', 'build:ui'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024, timeout: 9 * 60_000 }).catch(
+        (e: { stdout?: string; stderr?: string; message: string }) => {
+          throw new Error(`npm run build:ui failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+        },
+      );
       return;
     } finally {
       rmSync(LOCK, { recursive: true, force: true });

@@ -45,27 +45,49 @@ describe('the web UI', () => {
     );
     receiver = await WebhookReceiver.start();
     running = await startApp({
-      FLOTILLA_ADMIN_TOKEN: ADMIN, ...SYNC_ENV,
+      FLOTILLA_ADMIN_TOKEN: ADMIN,
+      ...SYNC_ENV,
       // the channel test's receiver is on loopback; deliveries fail for good after two tries
-      FLOTILLA_HOOKS__ALLOW_PRIVATE_NETWORKS: 'true', FLOTILLA_HOOKS__MAX_ATTEMPTS: '2', FLOTILLA_HOOKS__BACKOFF_BASE_SECONDS: '1', FLOTILLA_HOOKS__BACKOFF_MAX_SECONDS: '2',
+      FLOTILLA_HOOKS__ALLOW_PRIVATE_NETWORKS: 'true',
+      FLOTILLA_HOOKS__MAX_ATTEMPTS: '2',
+      FLOTILLA_HOOKS__BACKOFF_BASE_SECONDS: '1',
+      FLOTILLA_HOOKS__BACKOFF_MAX_SECONDS: '2',
     });
     admin = apiClient(running.baseUrl, ADMIN);
-    for (const [name, cluster] of [['ui-east', east], ['ui-west', west]] as const) {
+    for (const [name, cluster] of [
+      ['ui-east', east],
+      ['ui-west', west],
+    ] as const) {
       const res = await admin.post('/api/v1/clusters', clusterBody(name, cluster, { env: 'ui' }));
       expect(res.status, JSON.stringify(res.body)).toBe(201);
     }
-    expect((await admin.post('/api/v1/repositories', { name: 'ui-deploy', url: server.url('ui-deploy'), pollIntervalSeconds: 3600, webhookSecret: 'ui-webhook-secret-0123456789' })).status).toBe(201);
+    expect(
+      (await admin.post('/api/v1/repositories', { name: 'ui-deploy', url: server.url('ui-deploy'), pollIntervalSeconds: 3600, webhookSecret: 'ui-webhook-secret-0123456789' }))
+        .status,
+    ).toBe(201);
     operator = (await admin.post('/api/v1/tokens', { name: 'ui-operator', role: 'operator' })).body.token;
     viewer = (await admin.post('/api/v1/tokens', { name: 'ui-viewer', role: 'viewer' })).body.token;
     // manual sync: what the UI's Sync does is what happens
     const created = await admin.post('/api/v1/applications', {
-      name: APP, labels: { team: 'web' }, repository: 'ui-deploy', path: 'app',
-      destinations: [{ clusterSelector: { matchLabels: { env: 'ui' } }, namespace: 'ui-web' }, { cluster: 'ui-east', namespace: 'ui-canary' }],
+      name: APP,
+      labels: { team: 'web' },
+      repository: 'ui-deploy',
+      path: 'app',
+      destinations: [
+        { clusterSelector: { matchLabels: { env: 'ui' } }, namespace: 'ui-web' },
+        { cluster: 'ui-east', namespace: 'ui-canary' },
+      ],
       syncPolicy: { automated: false, prune: true, selfHeal: false, intervalSeconds: 2 },
       ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }],
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const other = await admin.post('/api/v1/applications', { name: 'ui-other', repository: 'ui-deploy', path: 'app', destinations: [{ cluster: 'ui-west', namespace: 'ui-other' }], syncPolicy: { automated: false } });
+    const other = await admin.post('/api/v1/applications', {
+      name: 'ui-other',
+      repository: 'ui-deploy',
+      path: 'app',
+      destinations: [{ cluster: 'ui-west', namespace: 'ui-other' }],
+      syncPolicy: { automated: false },
+    });
     expect(other.status, JSON.stringify(other.body)).toBe(201);
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
@@ -141,15 +163,25 @@ describe('the web UI', () => {
     const ns = 'ui-web';
     const deploy = (await clusterRequest(east, east.adminToken, 'GET', `/apis/apps/v1/namespaces/${ns}/deployments/ui-web`)).body;
     const rs = await clusterRequest(east, east.adminToken, 'POST', `/apis/apps/v1/namespaces/${ns}/replicasets`, {
-      apiVersion: 'apps/v1', kind: 'ReplicaSet',
-      metadata: { name: 'ui-web-5d9c7', labels: { app: 'ui-web' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'ui-web', uid: deploy.metadata.uid, controller: true }] },
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name: 'ui-web-5d9c7',
+        labels: { app: 'ui-web' },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'ui-web', uid: deploy.metadata.uid, controller: true }],
+      },
       spec: { replicas: 2, selector: { matchLabels: { app: 'ui-web' } }, template: deploy.spec.template },
     });
     expect(rs.status, JSON.stringify(rs.body)).toBe(201);
     for (const pod of ['ui-web-5d9c7-a1', 'ui-web-5d9c7-b2']) {
       const created = await clusterRequest(east, east.adminToken, 'POST', `/api/v1/namespaces/${ns}/pods`, {
-        apiVersion: 'v1', kind: 'Pod',
-        metadata: { name: pod, labels: { app: 'ui-web' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'ui-web-5d9c7', uid: rs.body.metadata.uid, controller: true }] },
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: pod,
+          labels: { app: 'ui-web' },
+          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'ui-web-5d9c7', uid: rs.body.metadata.uid, controller: true }],
+        },
         spec: deploy.spec.template.spec,
       });
       expect(created.status, JSON.stringify(created.body)).toBe(201);
@@ -188,7 +220,11 @@ describe('the web UI', () => {
 
   it('previews the change a new commit makes on each target, and Sync applies it while the matrix follows live', async () => {
     const second = await repo.commit(
-      { 'app/settings.yaml': configMapYaml('ui-settings', { greeting: 'hello again' }), 'app/extra.yaml': configMapYaml('ui-extra', { added: 'yes' }), 'app/deploy.yaml': deploymentYaml('ui-web', 3) },
+      {
+        'app/settings.yaml': configMapYaml('ui-settings', { greeting: 'hello again' }),
+        'app/extra.yaml': configMapYaml('ui-extra', { added: 'yes' }),
+        'app/deploy.yaml': deploymentYaml('ui-web', 3),
+      },
       { message: 'Greet again and add an extra map', author: AUTHOR },
     );
     // this tab stays on the matrix from now on: it must never reload
@@ -255,7 +291,11 @@ describe('the web UI', () => {
     await waitForTargets(admin, APP, TARGETS, (t) => t.revision?.sha === first && t.sync === 'Synced', 'rolled back');
     expect((await getObject(east, 'ConfigMap', 'ui-canary', 'ui-settings')).data.greeting).toBe('hello');
     // prune is on: what the later commit added is gone again
-    await eventually('ui-extra pruned', () => getObject(west, 'ConfigMap', 'ui-web', 'ui-extra'), (o) => o === null);
+    await eventually(
+      'ui-extra pruned',
+      () => getObject(west, 'ConfigMap', 'ui-web', 'ui-extra'),
+      (o) => o === null,
+    );
     // the history gained the rollback runs, live
     await expect.poll(() => history.locator('tr', { hasText: 'rollback' }).count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
     await page.getByRole('link', { name: 'Overview' }).click();
@@ -362,11 +402,16 @@ describe('the web UI', () => {
           await expect.poll(async () => (await page.getByTestId('audit').locator('tbody tr').allTextContents()).every((r) => r.includes('syncrun.finished'))).toBe(true);
           expect(await page.getByTestId('audit').locator('tbody tr').count()).toBeGreaterThanOrEqual(6);
           await page.getByRole('button', { name: 'Verify' }).click();
-          await page.getByTestId('verify-result').getByText(/The chain verifies: \d+ entries/).waitFor();
+          await page
+            .getByTestId('verify-result')
+            .getByText(/The chain verifies: \d+ entries/)
+            .waitFor();
           // and the watch would see a violation: an inline style the policy blocks
           await page.evaluate("document.head.appendChild(Object.assign(document.createElement('style'), { textContent: 'body { color: red }' }))");
           // (both witnesses: the page's securitypolicyviolation event and the console's report)
-          await expect.poll(() => w.cspViolations()).toEqual([expect.stringMatching(/^style-src-elem blocked inline/), expect.stringMatching(/^console: .*Content Security Policy/)]);
+          await expect
+            .poll(() => w.cspViolations())
+            .toEqual([expect.stringMatching(/^style-src-elem blocked inline/), expect.stringMatching(/^console: .*Content Security Policy/)]);
         }
       } finally {
         await ctx.close();
@@ -379,13 +424,22 @@ describe('the web UI', () => {
     expect((await admin.post('/api/v1/repositories/ui-deploy/refresh', {})).status).toBe(200);
     // one wave on ui-east that waits for approval and soaks a minute; ui-west is in the last wave, "rest"
     const created = await admin.post('/api/v1/applications', {
-      name: 'ui-rolled', repository: 'ui-deploy', path: 'rollout',
-      destinations: [{ cluster: 'ui-east', namespace: 'ui-rolled' }, { cluster: 'ui-west', namespace: 'ui-rolled' }],
+      name: 'ui-rolled',
+      repository: 'ui-deploy',
+      path: 'rollout',
+      destinations: [
+        { cluster: 'ui-east', namespace: 'ui-rolled' },
+        { cluster: 'ui-west', namespace: 'ui-rolled' },
+      ],
       syncPolicy: { intervalSeconds: 2 },
       rollout: { waves: [{ name: 'canary', clusters: ['ui-east'], approval: true, soakSeconds: 600 }] },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    await eventually('the rollout awaits approval', async () => (await admin.get('/api/v1/applications/ui-rolled/rollout')).body, (r) => r?.state === 'AwaitingApproval');
+    await eventually(
+      'the rollout awaits approval',
+      async () => (await admin.get('/api/v1/applications/ui-rolled/rollout')).body,
+      (r) => r?.state === 'AwaitingApproval',
+    );
 
     const stage = (page: Page, wave: string) => page.getByTestId('rollout-stage').and(page.locator(`[data-wave="${wave}"]`));
     const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
@@ -432,7 +486,13 @@ describe('the web UI', () => {
       expect(await page.getByTestId('targets').locator('[data-target="ui-west/ui-rolled"]').getByTestId('waiting-wave').textContent()).toContain('waiting for wave rest');
       // the buttons the state allows
       const button = (name: string) => page.getByTestId('rollout-actions').getByRole('button', { name, exact: true });
-      for (const [name, enabled] of [['Pause', true], ['Resume', false], ['Approve', true], ['Promote', false], ['Abort', true]] as const) {
+      for (const [name, enabled] of [
+        ['Pause', true],
+        ['Resume', false],
+        ['Approve', true],
+        ['Promote', false],
+        ['Abort', true],
+      ] as const) {
         expect(await button(name).isEnabled(), name).toBe(enabled);
       }
       await screenshot(page, 'rollout-awaiting-approval');

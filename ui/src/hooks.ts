@@ -98,7 +98,9 @@ export function useDebounced(fn: () => void, ms: number): () => void {
 }
 
 /** An action's state: running, its error, and what it answered. */
-export function useAction<A extends unknown[], R>(act: (...args: A) => Promise<R>): { run: (...args: A) => Promise<R | undefined>; busy: boolean; error: string | null; result: R | undefined; clear: () => void } {
+export function useAction<A extends unknown[], R>(
+  act: (...args: A) => Promise<R>,
+): { run: (...args: A) => Promise<R | undefined>; busy: boolean; error: string | null; result: R | undefined; clear: () => void } {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [result, setResult] = useState<R | undefined>(undefined);

@@ -32,12 +32,20 @@ const JSON_VALUE = [{ type: 'string' }, { type: 'number' }, { type: 'boolean' },
 export class FieldChangeView {
   @ApiProperty({ example: 'spec.template.spec.containers[0].image', description: 'dotted path, list indices in brackets' }) path!: string;
   @ApiPropertyOptional({ oneOf: JSON_VALUE, description: 'the value in the cluster; absent: not set there' }) live?: unknown;
-  @ApiPropertyOptional({ oneOf: JSON_VALUE, description: 'the value Flotilla would apply (git\'s, for an ignored field); absent: removed' }) desired?: unknown;
-  @ApiPropertyOptional({ type: 'boolean', enum: [true], description: 'git and the cluster differ, but a drift rule (ignoreDifferences) leaves the field alone: not applied, not drift' }) ignored?: true;
+  @ApiPropertyOptional({ oneOf: JSON_VALUE, description: "the value Flotilla would apply (git's, for an ignored field); absent: removed" }) desired?: unknown;
+  @ApiPropertyOptional({
+    type: 'boolean',
+    enum: [true],
+    description: 'git and the cluster differ, but a drift rule (ignoreDifferences) leaves the field alone: not applied, not drift',
+  })
+  ignored?: true;
 }
 
 export class DiffChangeView extends RunChangeView {
-  @ApiPropertyOptional({ type: [FieldChangeView], description: 'field differences desired vs live (Secret values masked); ignored ones are shown, marked, on unchanged objects too' })
+  @ApiPropertyOptional({
+    type: [FieldChangeView],
+    description: 'field differences desired vs live (Secret values masked); ignored ones are shown, marked, on unchanged objects too',
+  })
   diff?: FieldChangeView[];
 }
 
@@ -100,13 +108,15 @@ export class TargetView {
   @ApiProperty({ description: 'left the fan-out; its objects are being pruned' }) leaving!: boolean;
   @ApiProperty({ type: 'integer', description: 'failed runs in a row' }) failures!: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) nextReconcileAt!: Date | null;
-  @ApiProperty({ type: () => TargetRolloutView, nullable: true, description: 'with a rollout: the target\'s wave in the current rollout and where it stands there' }) rollout!: TargetRolloutView | null;
+  @ApiProperty({ type: () => TargetRolloutView, nullable: true, description: "with a rollout: the target's wave in the current rollout and where it stands there" })
+  rollout!: TargetRolloutView | null;
   @ApiPropertyOptional({ type: [ResourceStatusView], description: 'GET of one application only' }) resources?: ResourceStatus[];
 }
 
 export class TargetRolloutView {
   @ApiProperty({ example: 'canary' }) wave!: string;
-  @ApiProperty({ enum: ROLLOUT_TARGET_STATES, enumName: 'RolloutTargetState', description: 'Waiting: its wave has not come yet (it keeps the revision it has)' }) state!: RolloutTargetState;
+  @ApiProperty({ enum: ROLLOUT_TARGET_STATES, enumName: 'RolloutTargetState', description: 'Waiting: its wave has not come yet (it keeps the revision it has)' })
+  state!: RolloutTargetState;
 }
 
 export class SummaryView {
@@ -161,7 +171,8 @@ export class SyncWindowView {
 export class SyncWindowStatusView {
   @ApiProperty({ description: 'automated syncs (schedule, webhook, selfHeal, rollout waves) may run now' }) allowed!: boolean;
   @ApiProperty({ description: 'a manual sync or rollback may run now' }) manualAllowed!: boolean;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'allowed: when that ends (null: never); not allowed: when it next becomes allowed' }) until!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'allowed: when that ends (null: never); not allowed: when it next becomes allowed' }) until!:
+    string | null;
   @ApiProperty({ type: String, nullable: true, description: 'why not, in words' }) reason!: string | null;
   @ApiProperty({ type: [SyncWindowView], description: 'the windows active now, the global ones (sync.windows) included' }) active!: SyncWindowView[];
 }
@@ -179,7 +190,7 @@ export class ApplicationView {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) labels!: Record<string, string>;
   @ApiProperty() repository!: string;
   @ApiProperty() path!: string;
-  @ApiProperty({ type: String, nullable: true, description: 'as set; null: the repository\'s branch' }) revision!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "as set; null: the repository's branch" }) revision!: string | null;
   @ApiProperty({ type: [DestinationView] }) destinations!: DestinationView[];
   @ApiProperty({ type: SyncPolicyDto }) syncPolicy!: SyncPolicyDto;
   @ApiProperty({ type: [IgnoreDifferenceDto], description: 'its drift rules (the global sync.ignoreDifferences apply too)' }) ignoreDifferences!: IgnoreDifferenceDto[];
@@ -228,7 +239,18 @@ export class DiffView {
 
 export function syncRunView(r: SyncRun): SyncRunView {
   return {
-    id: r.id, application: r.application, cluster: r.cluster, namespace: r.namespace, revision: r.revision, trigger: r.trigger, actor: r.actor,
-    phase: r.phase, startedAt: r.startedAt, finishedAt: r.finishedAt, message: r.message, counts: r.counts, changes: r.changes,
+    id: r.id,
+    application: r.application,
+    cluster: r.cluster,
+    namespace: r.namespace,
+    revision: r.revision,
+    trigger: r.trigger,
+    actor: r.actor,
+    phase: r.phase,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    message: r.message,
+    counts: r.counts,
+    changes: r.changes,
   };
 }

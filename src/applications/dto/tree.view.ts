@@ -26,22 +26,33 @@ export class TreeView {
 
 export class ObjectQuery {
   @ApiPropertyOptional({ type: 'string', maxLength: 253, description: 'API group; empty for the core group' })
-  @IsOptional() @IsString() @MaxLength(253)
+  @IsOptional()
+  @IsString()
+  @MaxLength(253)
   group?: string;
 
   @ApiPropertyOptional({ type: 'string', pattern: '^v[0-9a-z]+$', maxLength: 32, default: 'v1' })
-  @IsOptional() @IsString() @MaxLength(32) @Matches(/^v[0-9a-z]+$/, { message: 'version must look like v1, v1beta1' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  @Matches(/^v[0-9a-z]+$/, { message: 'version must look like v1, v1beta1' })
   version?: string;
 
   @ApiPropertyOptional({ type: 'string', pattern: '^[A-Z][A-Za-z0-9]*$', maxLength: 63 })
-  @IsString() @MaxLength(63) @Matches(/^[A-Z][A-Za-z0-9]*$/, { message: 'kind must be a Kubernetes kind, e.g. Deployment' })
+  @IsString()
+  @MaxLength(63)
+  @Matches(/^[A-Z][A-Za-z0-9]*$/, { message: 'kind must be a Kubernetes kind, e.g. Deployment' })
   kind!: string;
 
   @ApiPropertyOptional({ type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', maxLength: 253 })
-  @IsString() @MaxLength(253) @Matches(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'name must be a Kubernetes object name' })
+  @IsString()
+  @MaxLength(253)
+  @Matches(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'name must be a Kubernetes object name' })
   name!: string;
 
-  @ApiPropertyOptional({ type: 'string', maxLength: 63, description: 'the object\'s namespace; absent for cluster-scoped objects' })
-  @IsOptional() @IsString() @MaxLength(63)
+  @ApiPropertyOptional({ type: 'string', maxLength: 63, description: "the object's namespace; absent for cluster-scoped objects" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(63)
   namespace?: string;
 }

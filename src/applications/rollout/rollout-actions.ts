@@ -38,7 +38,10 @@ export class RolloutActions {
     const app = await this.db.manager.findOne(Application, { where: { name }, select: { name: true, rollout: true } });
     if (!app) throw new NotFoundError('application', name);
     const r = await this.db.manager.findOne(Rollout, { where: { application: name }, order: { id: 'DESC' } });
-    if (!r) throw new NoRolloutError(app.rollout ? `application "${name}" has no rollout yet: its first one starts in a moment` : `application "${name}" has no rollout: set rollout in its definition`);
+    if (!r)
+      throw new NoRolloutError(
+        app.rollout ? `application "${name}" has no rollout yet: its first one starts in a moment` : `application "${name}" has no rollout: set rollout in its definition`,
+      );
     return r;
   }
 

@@ -141,7 +141,18 @@ export class RolloutController implements OnApplicationBootstrap, OnModuleDestro
     const latest = await m.findOne(Rollout, { where: { application: name }, order: { id: 'DESC' } });
     if (!app || app.deletingSince || !app.rollout) {
       if (latest && !FINAL_STATES.includes(latest.state)) {
-        await this.db.write((tx) => tx.update(Rollout, { id: latest.id }, { state: 'Superseded', message: app ? 'the application no longer has a rollout: every target follows its revision' : 'the application was deleted', finishedAt: this.clock.now(), updatedAt: this.clock.now() }));
+        await this.db.write((tx) =>
+          tx.update(
+            Rollout,
+            { id: latest.id },
+            {
+              state: 'Superseded',
+              message: app ? 'the application no longer has a rollout: every target follows its revision' : 'the application was deleted',
+              finishedAt: this.clock.now(),
+              updatedAt: this.clock.now(),
+            },
+          ),
+        );
       }
       return false;
     }
@@ -154,9 +165,26 @@ export class RolloutController implements OnApplicationBootstrap, OnModuleDestro
     }
     const targets = await m.find(TargetRow, {
       where: { application: name, leaving: false },
-      select: { id: true, cluster: true, namespace: true, revision: true, releasedRevision: true, sync: true, health: true, message: true, lastRunId: true, unreachableSince: true, problem: true },
+      select: {
+        id: true,
+        cluster: true,
+        namespace: true,
+        revision: true,
+        releasedRevision: true,
+        sync: true,
+        health: true,
+        message: true,
+        lastRunId: true,
+        unreachableSince: true,
+        problem: true,
+      },
     });
-    const clusters = new Map((await m.find(Cluster, { where: { name: In([...new Set(targets.map((t) => t.cluster))]) }, select: { name: true, labels: true, phase: true, message: true } })).map((c) => [c.name, c]));
+    const clusters = new Map(
+      (await m.find(Cluster, { where: { name: In([...new Set(targets.map((t) => t.cluster))]) }, select: { name: true, labels: true, phase: true, message: true } })).map((c) => [
+        c.name,
+        c,
+      ]),
+    );
     const now = this.clock.now();
     let rollout = latest;
     const happenings: Happening[] = [];
@@ -167,14 +195,41 @@ export class RolloutController implements OnApplicationBootstrap, OnModuleDestro
       const baseline = !rollout && targets.every((t) => t.revision === sha);
       if (rollout && !FINAL_STATES.includes(rollout.state)) superseded = rollout;
       rollout = Object.assign(new Rollout(), {
-        application: name, revision: sha, state: baseline ? 'Completed' : 'Progressing', trigger: cause.trigger, actor: cause.actor,
-        spec: app.rollout, waves: [] as WaveProgress[], message: null, haltedTarget: null, supersededBy: null, supersedes: superseded?.id ?? null,
-        startedAt: now, finishedAt: baseline ? now : null, updatedAt: now,
+        application: name,
+        revision: sha,
+        state: baseline ? 'Completed' : 'Progressing',
+        trigger: cause.trigger,
+        actor: cause.actor,
+        spec: app.rollout,
+        waves: [] as WaveProgress[],
+        message: null,
+        haltedTarget: null,
+        supersededBy: null,
+        supersedes: superseded?.id ?? null,
+        startedAt: now,
+        finishedAt: baseline ? now : null,
+        updatedAt: now,
       });
       const membership = assignWaves(app.rollout, targets, (c) => clusters.get(c)?.labels ?? {});
       rollout.waves = membership.map((w) => ({
-        name: w.name, state: baseline ? 'Completed' : 'Pending', startedAt: baseline ? now : null, finishedAt: baseline ? now : null, soakStartedAt: null, approvedBy: null, promotedBy: null, announced: false,
-        targets: w.members.map((t) => ({ cluster: t.cluster, namespace: t.namespace, state: baseline ? 'Healthy' : 'Waiting', from: baseline ? sha : null, releasedAt: baseline ? now : null, afterRunId: null, unreachableSince: null, message: null })),
+        name: w.name,
+        state: baseline ? 'Completed' : 'Pending',
+        startedAt: baseline ? now : null,
+        finishedAt: baseline ? now : null,
+        soakStartedAt: null,
+        approvedBy: null,
+        promotedBy: null,
+        announced: false,
+        targets: w.members.map((t) => ({
+          cluster: t.cluster,
+          namespace: t.namespace,
+          state: baseline ? 'Healthy' : 'Waiting',
+          from: baseline ? sha : null,
+          releasedAt: baseline ? now : null,
+          afterRunId: null,
+          unreachableSince: null,
+          message: null,
+        })),
       }));
       if (!baseline) happenings.push({ type: 'RolloutStarted', ...(superseded ? { reason: `supersedes rollout #${superseded.id} of ${superseded.revision.slice(0, 7)}` } : {}) });
     }
@@ -193,10 +248,17 @@ export class RolloutController implements OnApplicationBootstrap, OnModuleDestro
         const down = c && ['Unreachable', 'Unauthorized', 'Error'].includes(c.phase);
         const run = t.lastRunId ? runs.get(t.lastRunId) : undefined;
         return {
-          revision: t.revision, sync: t.sync, health: t.health, message: t.message,
+          revision: t.revision,
+          sync: t.sync,
+          health: t.health,
+          message: t.message,
           lastRun: run ? { id: run.id, phase: run.phase, revision: run.revision, message: run.message } : null,
           reachable: !down && t.unreachableSince === null,
-          ...(down ? { unreachableReason: `cluster ${cluster} is ${c.phase}${c.message ? `: ${c.message}` : ''}` } : t.unreachableSince !== null ? { unreachableReason: t.message ?? 'the cluster does not answer' } : {}),
+          ...(down
+            ? { unreachableReason: `cluster ${cluster} is ${c.phase}${c.message ? `: ${c.message}` : ''}` }
+            : t.unreachableSince !== null
+              ? { unreachableReason: t.message ?? 'the cluster does not answer' }
+              : {}),
         };
       },
     });
@@ -223,9 +285,15 @@ export class RolloutController implements OnApplicationBootstrap, OnModuleDestro
       });
       if (written) this.hooks.kick();
       for (const r of releases) {
-        await this.queue.trigger({ application: name, cluster: r.cluster, namespace: r.namespace }, {
-          trigger: r.rollback ? 'rollback' : (current.trigger as Trigger), actor: current.actor, priority: PRIORITY.urgent, resetFailures: true,
-        });
+        await this.queue.trigger(
+          { application: name, cluster: r.cluster, namespace: r.namespace },
+          {
+            trigger: r.rollback ? 'rollback' : (current.trigger as Trigger),
+            actor: current.actor,
+            priority: PRIORITY.urgent,
+            resetFailures: true,
+          },
+        );
       }
       this.events.publish({ type: 'rollout', application: name, id: current.id, state: current.state, revision: current.revision });
     }
@@ -239,14 +307,25 @@ export class RolloutController implements OnApplicationBootstrap, OnModuleDestro
     let written = 0;
     for (const h of happenings) {
       const event: RolloutEvent = {
-        type: h.type, application: app.name, rolloutId: r.id, revision: revisionInfo(r.revision, commit ? { subject: commit.subject, author: commit.authorName } : null, url),
-        state: r.state, waves: waveSummaries(r.waves) ?? [], trigger: r.trigger, actor: r.actor,
-        ...(h.wave ? { wave: h.wave } : {}), ...(h.target ? { target: h.target } : {}), ...(h.reason ? { reason: h.reason } : {}),
+        type: h.type,
+        application: app.name,
+        rolloutId: r.id,
+        revision: revisionInfo(r.revision, commit ? { subject: commit.subject, author: commit.authorName } : null, url),
+        state: r.state,
+        waves: waveSummaries(r.waves) ?? [],
+        trigger: r.trigger,
+        actor: r.actor,
+        ...(h.wave ? { wave: h.wave } : {}),
+        ...(h.target ? { target: h.target } : {}),
+        ...(h.reason ? { reason: h.reason } : {}),
         ...(h.type === 'RolloutStarted' && r.supersedes ? { supersedes: r.supersedes } : {}),
       };
       if (app.hooks.length) written += await this.outbox.enqueueRollout(tx, app.hooks, event);
       await this.audit.recordIn(tx, {
-        actor: 'flotilla', action: `rollout.${h.type[0].toLowerCase()}${h.type.slice(1)}`, subject: `${app.name}/rollouts/${r.id}`, outcome: r.state,
+        actor: 'flotilla',
+        action: `rollout.${h.type[0].toLowerCase()}${h.type.slice(1)}`,
+        subject: `${app.name}/rollouts/${r.id}`,
+        outcome: r.state,
         details: { revision: r.revision, ...(h.wave ? { wave: h.wave } : {}), ...(h.target ? { target: h.target } : {}), ...(h.reason ? { reason: h.reason } : {}) },
       });
     }

@@ -43,9 +43,21 @@ class Fleet {
     this.membership = layout.map((w) => ({ name: w.name, members: w.keys.map(member) }));
     for (const key of layout.flatMap((w) => w.keys)) this.hold(key, OLD);
     this.rollout = {
-      revision: NEW, state: 'Progressing', spec, message: null, haltedTarget: null, finishedAt: null,
+      revision: NEW,
+      state: 'Progressing',
+      spec,
+      message: null,
+      haltedTarget: null,
+      finishedAt: null,
       waves: this.membership.map((w): WaveProgress => ({
-        name: w.name, state: 'Pending', startedAt: null, finishedAt: null, soakStartedAt: null, approvedBy: null, promotedBy: null, announced: false,
+        name: w.name,
+        state: 'Pending',
+        startedAt: null,
+        finishedAt: null,
+        soakStartedAt: null,
+        approvedBy: null,
+        promotedBy: null,
+        announced: false,
         targets: w.members.map((m): RolloutTarget => ({ ...m, state: 'Waiting', from: null, releasedAt: null, afterRunId: null, unreachableSince: null, message: null })),
       })),
     };
@@ -55,8 +67,12 @@ class Fleet {
   hold(key: string, revision: string | null): number {
     const id = ++this.runs;
     this.rows.set(key, {
-      revision, sync: revision ? 'Synced' : 'OutOfSync', health: revision ? 'Healthy' : 'Missing', message: null,
-      lastRun: revision ? { id, phase: 'Succeeded', revision, message: null } : null, reachable: true,
+      revision,
+      sync: revision ? 'Synced' : 'OutOfSync',
+      health: revision ? 'Healthy' : 'Missing',
+      message: null,
+      lastRun: revision ? { id, phase: 'Succeeded', revision, message: null } : null,
+      reachable: true,
     });
     return id;
   }
@@ -115,7 +131,13 @@ class Fleet {
 }
 
 describe('stepRollout: waves in order', () => {
-  const threeTargets = () => new Fleet({ waves: [{ name: 'canary', soakSeconds: 60, targets: ['c1/app', 'c2/app'] }, { name: 'eu', targets: ['c3/app'] }] });
+  const threeTargets = () =>
+    new Fleet({
+      waves: [
+        { name: 'canary', soakSeconds: 60, targets: ['c1/app', 'c2/app'] },
+        { name: 'eu', targets: ['c3/app'] },
+      ],
+    });
 
   it('starts the first wave at once and releases its targets to the revision, each remembering what it held and its last run', () => {
     const f = threeTargets();
@@ -146,7 +168,13 @@ describe('stepRollout: waves in order', () => {
     expect(f.target('c3/app').releasedAt).toBeNull();
 
     const res = f.step(1);
-    expect(res).toEqual({ happenings: [{ type: 'WaveCompleted', wave: 'canary' }, { type: 'WaveStarted', wave: 'eu' }], releases: [forward('c3/app')] });
+    expect(res).toEqual({
+      happenings: [
+        { type: 'WaveCompleted', wave: 'canary' },
+        { type: 'WaveStarted', wave: 'eu' },
+      ],
+      releases: [forward('c3/app')],
+    });
     expect(f.wave('canary')).toMatchObject({ state: 'Completed', finishedAt: T0 + 70 * S });
     expect(f.wave('eu')).toMatchObject({ state: 'Progressing', startedAt: T0 + 70 * S });
   });
@@ -170,21 +198,41 @@ describe('stepRollout: waves in order', () => {
   });
 
   it('completes an empty wave at once, even with soakSeconds', () => {
-    const f = new Fleet({ waves: [{ name: 'canary', soakSeconds: 600, targets: [] }, { name: 'eu', soakSeconds: 600, targets: ['c1/app'] }] });
+    const f = new Fleet({
+      waves: [
+        { name: 'canary', soakSeconds: 600, targets: [] },
+        { name: 'eu', soakSeconds: 600, targets: ['c1/app'] },
+      ],
+    });
     expect(f.step()).toEqual({
-      happenings: [{ type: 'WaveStarted', wave: 'canary' }, { type: 'WaveCompleted', wave: 'canary' }, { type: 'WaveStarted', wave: 'eu' }],
+      happenings: [
+        { type: 'WaveStarted', wave: 'canary' },
+        { type: 'WaveCompleted', wave: 'canary' },
+        { type: 'WaveStarted', wave: 'eu' },
+      ],
       releases: [forward('c1/app')],
     });
     expect(f.wave('canary')).toMatchObject({ state: 'Completed', startedAt: T0, finishedAt: T0 });
   });
 
   it('releases the whole rest wave at once and does not soak it', () => {
-    const f = new Fleet({ waves: [{ name: 'canary', maxParallel: 1, soakSeconds: 30, targets: ['c1/app'] }, { name: 'rest', targets: ['c2/app', 'c3/app', 'c4/app'] }] });
+    const f = new Fleet({
+      waves: [
+        { name: 'canary', maxParallel: 1, soakSeconds: 30, targets: ['c1/app'] },
+        { name: 'rest', targets: ['c2/app', 'c3/app', 'c4/app'] },
+      ],
+    });
     f.step();
     f.run('c1/app');
     f.step(1);
     const res = f.step(30);
-    expect(res).toEqual({ happenings: [{ type: 'WaveCompleted', wave: 'canary' }, { type: 'WaveStarted', wave: 'rest' }], releases: ['c2/app', 'c3/app', 'c4/app'].map(forward) });
+    expect(res).toEqual({
+      happenings: [
+        { type: 'WaveCompleted', wave: 'canary' },
+        { type: 'WaveStarted', wave: 'rest' },
+      ],
+      releases: ['c2/app', 'c3/app', 'c4/app'].map(forward),
+    });
     for (const k of ['c2/app', 'c3/app', 'c4/app']) f.run(k);
     expect(f.step(1).happenings).toEqual([{ type: 'WaveCompleted', wave: 'rest' }, { type: 'RolloutCompleted' }]);
   });
@@ -216,7 +264,12 @@ describe('stepRollout: maxParallel', () => {
     expect(f.step(1).releases).toEqual([forward('c2/app'), forward('c3/app')]);
     f.run('c2/app');
     f.run('c3/app');
-    expect(f.step(1).happenings).toEqual([{ type: 'WaveCompleted', wave: 'canary' }, { type: 'WaveStarted', wave: 'rest' }, { type: 'WaveCompleted', wave: 'rest' }, { type: 'RolloutCompleted' }]);
+    expect(f.step(1).happenings).toEqual([
+      { type: 'WaveCompleted', wave: 'canary' },
+      { type: 'WaveStarted', wave: 'rest' },
+      { type: 'WaveCompleted', wave: 'rest' },
+      { type: 'RolloutCompleted' },
+    ]);
   });
 
   it('reads a percentage against the wave size, rounded up: 25% of 5 is 2, 25% of 4 is 1', () => {
@@ -254,9 +307,14 @@ describe('stepRollout: maxParallel', () => {
   });
 });
 
-describe('stepRollout: health only after the target\'s own run', () => {
+describe("stepRollout: health only after the target's own run", () => {
   it('keeps a target Syncing whose row says Synced and Healthy at the revision when its last run is not newer than the one before its release', () => {
-    const f = new Fleet({ waves: [{ name: 'canary', targets: ['c1/app'] }, { name: 'eu', targets: ['c2/app'] }] });
+    const f = new Fleet({
+      waves: [
+        { name: 'canary', targets: ['c1/app'] },
+        { name: 'eu', targets: ['c2/app'] },
+      ],
+    });
     const before = f.run('c1/app'); // a run at NEW before the rollout released it (manual sync)
     f.step();
     expect(f.target('c1/app')).toMatchObject({ afterRunId: before, from: NEW });
@@ -266,7 +324,10 @@ describe('stepRollout: health only after the target\'s own run', () => {
     expect(f.wave('canary')).toMatchObject({ state: 'Progressing', soakStartedAt: null });
 
     f.run('c1/app');
-    expect(f.step(1).happenings).toEqual([{ type: 'WaveCompleted', wave: 'canary' }, { type: 'WaveStarted', wave: 'eu' }]);
+    expect(f.step(1).happenings).toEqual([
+      { type: 'WaveCompleted', wave: 'canary' },
+      { type: 'WaveStarted', wave: 'eu' },
+    ]);
     expect(f.target('c1/app')).toMatchObject({ state: 'Healthy', message: null });
   });
 
@@ -306,7 +367,13 @@ describe('stepRollout: health only after the target\'s own run', () => {
 });
 
 describe('stepRollout: halting', () => {
-  const halting = () => new Fleet({ waves: [{ name: 'canary', maxParallel: 1, soakSeconds: 300, targets: ['c1/app', 'c2/app'] }, { name: 'eu', targets: ['c3/app'] }] });
+  const halting = () =>
+    new Fleet({
+      waves: [
+        { name: 'canary', maxParallel: 1, soakSeconds: 300, targets: ['c1/app', 'c2/app'] },
+        { name: 'eu', targets: ['c3/app'] },
+      ],
+    });
   const C1 = { cluster: 'c1', namespace: 'app' };
 
   it('halts on a failed run: RolloutHalted names the target and the reason; no later wave starts and nothing more is released', () => {
@@ -334,13 +401,16 @@ describe('stepRollout: halting', () => {
     expect(f.rollout.state).toBe('Halted');
   });
 
-  it('halts on Degraded health after the target\'s run', () => {
+  it("halts on Degraded health after the target's run", () => {
     const f = halting();
     f.step();
     f.run('c1/app', { health: 'Degraded' });
     f.set('c1/app', { message: 'Deployment web: ProgressDeadlineExceeded' });
     const res = f.step(1);
-    expect(res).toEqual({ releases: [], happenings: [{ type: 'RolloutHalted', wave: 'canary', target: C1, reason: 'c1/app in wave "canary": Degraded: Deployment web: ProgressDeadlineExceeded' }] });
+    expect(res).toEqual({
+      releases: [],
+      happenings: [{ type: 'RolloutHalted', wave: 'canary', target: C1, reason: 'c1/app in wave "canary": Degraded: Deployment web: ProgressDeadlineExceeded' }],
+    });
     expect(f.target('c1/app')).toMatchObject({ state: 'Failed', message: 'Degraded: Deployment web: ProgressDeadlineExceeded' });
   });
 
@@ -360,7 +430,12 @@ describe('stepRollout: halting', () => {
   });
 
   it('restarts the soak clock when a target turns Progressing during the soak', () => {
-    const f = new Fleet({ waves: [{ name: 'canary', soakSeconds: 60, targets: ['c1/app'] }, { name: 'eu', targets: ['c2/app'] }] });
+    const f = new Fleet({
+      waves: [
+        { name: 'canary', soakSeconds: 60, targets: ['c1/app'] },
+        { name: 'eu', targets: ['c2/app'] },
+      ],
+    });
     f.step();
     f.run('c1/app');
     f.step(1);
@@ -374,14 +449,24 @@ describe('stepRollout: halting', () => {
     expect(f.wave('canary')).toMatchObject({ state: 'Soaking', soakStartedAt: T0 + 41 * S });
     expect(f.step(50)).toEqual(NOTHING); // 90 s after the first soak began, 50 s into this one
     expect(f.step(9)).toEqual(NOTHING);
-    expect(f.step(1).happenings).toEqual([{ type: 'WaveCompleted', wave: 'canary' }, { type: 'WaveStarted', wave: 'eu' }]);
+    expect(f.step(1).happenings).toEqual([
+      { type: 'WaveCompleted', wave: 'canary' },
+      { type: 'WaveStarted', wave: 'eu' },
+    ]);
   });
 });
 
 describe('stepRollout: unreachable targets', () => {
   const REASON = 'cluster c2 is Unreachable: dial tcp: i/o timeout';
   const fleet = (unreachable: 'halt' | 'skip', maxParallel: number | null = null) =>
-    new Fleet({ waves: [{ name: 'canary', maxParallel, targets: ['c1/app', 'c2/app', 'c4/app'] }, { name: 'eu', targets: ['c3/app'] }], unreachableSeconds: 600, unreachable });
+    new Fleet({
+      waves: [
+        { name: 'canary', maxParallel, targets: ['c1/app', 'c2/app', 'c4/app'] },
+        { name: 'eu', targets: ['c3/app'] },
+      ],
+      unreachableSeconds: 600,
+      unreachable,
+    });
 
   it('halts when a released target stays unreachable for unreachableSeconds (unreachable: halt)', () => {
     const f = fleet('halt');
@@ -395,7 +480,9 @@ describe('stepRollout: unreachable targets', () => {
     expect(f.rollout.state).toBe('Progressing');
     expect(f.step(1)).toEqual({
       releases: [],
-      happenings: [{ type: 'RolloutHalted', wave: 'canary', target: { cluster: 'c2', namespace: 'app' }, reason: `c2/app in wave "canary": unreachable for more than 600s (${REASON})` }],
+      happenings: [
+        { type: 'RolloutHalted', wave: 'canary', target: { cluster: 'c2', namespace: 'app' }, reason: `c2/app in wave "canary": unreachable for more than 600s (${REASON})` },
+      ],
     });
     expect(f.rollout.state).toBe('Halted');
     expect(f.waveStates()).toEqual({ canary: 'Halted', eu: 'Pending', rest: 'Pending' });
@@ -425,7 +512,13 @@ describe('stepRollout: unreachable targets', () => {
     f.set('c2/app', { reachable: false, unreachableReason: REASON });
     f.step(10);
     expect(f.step(599)).toEqual(NOTHING);
-    expect(f.step(1)).toEqual({ happenings: [{ type: 'WaveCompleted', wave: 'canary' }, { type: 'WaveStarted', wave: 'eu' }], releases: [forward('c3/app')] });
+    expect(f.step(1)).toEqual({
+      happenings: [
+        { type: 'WaveCompleted', wave: 'canary' },
+        { type: 'WaveStarted', wave: 'eu' },
+      ],
+      releases: [forward('c3/app')],
+    });
     expect(f.target('c2/app')).toMatchObject({ state: 'Skipped', message: `skipped: unreachable for more than 600s (${REASON})` });
     expect(f.rollout).toMatchObject({ state: 'Progressing', haltedTarget: null });
 
@@ -434,7 +527,7 @@ describe('stepRollout: unreachable targets', () => {
     expect(f.target('c2/app').state).toBe('Skipped');
   });
 
-  it('frees a skipped target\'s place under maxParallel', () => {
+  it("frees a skipped target's place under maxParallel", () => {
     const f = fleet('skip', 1);
     expect(f.step().releases).toEqual([forward('c1/app')]);
     f.run('c1/app');
@@ -449,10 +542,21 @@ describe('stepRollout: unreachable targets', () => {
 
 describe('stepRollout: approval, pause, windows, promote', () => {
   it('waits in AwaitingApproval before a wave with approval, announcing it once over several steps, and starts it once approved', () => {
-    const f = new Fleet({ waves: [{ name: 'canary', targets: ['c1/app'] }, { name: 'eu', approval: true, targets: ['c2/app'] }] });
+    const f = new Fleet({
+      waves: [
+        { name: 'canary', targets: ['c1/app'] },
+        { name: 'eu', approval: true, targets: ['c2/app'] },
+      ],
+    });
     f.step();
     f.run('c1/app');
-    expect(f.step(1)).toEqual({ releases: [], happenings: [{ type: 'WaveCompleted', wave: 'canary' }, { type: 'RolloutAwaitingApproval', wave: 'eu' }] });
+    expect(f.step(1)).toEqual({
+      releases: [],
+      happenings: [
+        { type: 'WaveCompleted', wave: 'canary' },
+        { type: 'RolloutAwaitingApproval', wave: 'eu' },
+      ],
+    });
     expect(f.rollout).toMatchObject({ state: 'AwaitingApproval', message: 'wave "eu" waits for approval (POST …/rollout/approve)' });
     expect(f.wave('eu')).toMatchObject({ state: 'AwaitingApproval', announced: true, startedAt: null });
     for (let i = 0; i < 3; i++) expect(f.step(600)).toEqual(NOTHING);
@@ -472,7 +576,12 @@ describe('stepRollout: approval, pause, windows, promote', () => {
   });
 
   it('releases nothing new and starts no wave while paused, and goes on when resumed', () => {
-    const f = new Fleet({ waves: [{ name: 'canary', maxParallel: 1, targets: ['c1/app', 'c2/app'] }, { name: 'eu', targets: ['c3/app'] }] });
+    const f = new Fleet({
+      waves: [
+        { name: 'canary', maxParallel: 1, targets: ['c1/app', 'c2/app'] },
+        { name: 'eu', targets: ['c3/app'] },
+      ],
+    });
     f.step();
     f.rollout.state = 'Paused';
     f.run('c1/app');
@@ -516,7 +625,12 @@ describe('stepRollout: approval, pause, windows, promote', () => {
   });
 
   it('lets a soak under way complete while the window is closed, but the next wave waits for the window', () => {
-    const f = new Fleet({ waves: [{ name: 'canary', soakSeconds: 60, targets: ['c1/app'] }, { name: 'eu', targets: ['c2/app'] }] });
+    const f = new Fleet({
+      waves: [
+        { name: 'canary', soakSeconds: 60, targets: ['c1/app'] },
+        { name: 'eu', targets: ['c2/app'] },
+      ],
+    });
     f.step();
     f.run('c1/app');
     f.step(1);
@@ -530,7 +644,12 @@ describe('stepRollout: approval, pause, windows, promote', () => {
   });
 
   it('ends a soak at once when the wave is promoted, but never before every target is Healthy', () => {
-    const f = new Fleet({ waves: [{ name: 'canary', soakSeconds: 3600, targets: ['c1/app', 'c2/app'] }, { name: 'eu', targets: ['c3/app'] }] });
+    const f = new Fleet({
+      waves: [
+        { name: 'canary', soakSeconds: 3600, targets: ['c1/app', 'c2/app'] },
+        { name: 'eu', targets: ['c3/app'] },
+      ],
+    });
     f.step();
     f.run('c1/app');
     f.wave('canary').promotedBy = 'ops@example.com';
@@ -543,13 +662,25 @@ describe('stepRollout: approval, pause, windows, promote', () => {
     expect(f.step(10)).toEqual(NOTHING);
     expect(f.wave('canary').state).toBe('Soaking');
     f.wave('canary').promotedBy = 'ops@example.com';
-    expect(f.step(1)).toEqual({ happenings: [{ type: 'WaveCompleted', wave: 'canary' }, { type: 'WaveStarted', wave: 'eu' }], releases: [forward('c3/app')] });
+    expect(f.step(1)).toEqual({
+      happenings: [
+        { type: 'WaveCompleted', wave: 'canary' },
+        { type: 'WaveStarted', wave: 'eu' },
+      ],
+      releases: [forward('c3/app')],
+    });
   });
 });
 
 describe('stepRollout: rolling back', () => {
   it('with onFailure: rollback, puts the moved waves back latest first, the earlier only once the later ran the old revision, ending RolledBack', () => {
-    const f = new Fleet({ waves: [{ name: 'canary', targets: ['c1/app'] }, { name: 'eu', targets: ['c2/app', 'c3/app'] }], onFailure: 'rollback' });
+    const f = new Fleet({
+      waves: [
+        { name: 'canary', targets: ['c1/app'] },
+        { name: 'eu', targets: ['c2/app', 'c3/app'] },
+      ],
+      onFailure: 'rollback',
+    });
     f.step();
     f.run('c1/app');
     f.step(1);
@@ -667,7 +798,12 @@ describe('stepRollout: rolling back', () => {
   });
 
   it('startRollback (abort) puts a soaking wave back and leaves waves that never started alone', () => {
-    const f = new Fleet({ waves: [{ name: 'canary', soakSeconds: 600, targets: ['c1/app', 'c2/app'] }, { name: 'eu', targets: ['c3/app'] }] });
+    const f = new Fleet({
+      waves: [
+        { name: 'canary', soakSeconds: 600, targets: ['c1/app', 'c2/app'] },
+        { name: 'eu', targets: ['c3/app'] },
+      ],
+    });
     f.step();
     f.run('c1/app');
     f.run('c2/app');
@@ -690,9 +826,15 @@ describe('stepRollout: rolling back', () => {
 });
 
 describe('stepRollout: targets joining and leaving', () => {
-  const twoWaves = () => new Fleet({ waves: [{ name: 'canary', targets: ['c1/app'] }, { name: 'eu', maxParallel: 1, targets: ['c2/app', 'c3/app'] }] });
+  const twoWaves = () =>
+    new Fleet({
+      waves: [
+        { name: 'canary', targets: ['c1/app'] },
+        { name: 'eu', maxParallel: 1, targets: ['c2/app', 'c3/app'] },
+      ],
+    });
 
-  it('releases a target that joins a Completed wave at once, outside the current wave\'s maxParallel', () => {
+  it("releases a target that joins a Completed wave at once, outside the current wave's maxParallel", () => {
     const f = twoWaves();
     f.step();
     f.run('c1/app');
@@ -726,11 +868,21 @@ describe('stepRollout: targets joining and leaving', () => {
     expect(f.step(1)).toEqual({ happenings: [], releases: [forward('c3/app')] });
     expect(f.layout()).toEqual(['canary: c1/app=Healthy', 'eu: c3/app=Syncing', 'rest:']);
     f.run('c3/app');
-    expect(f.step(1).happenings).toEqual([{ type: 'WaveCompleted', wave: 'eu' }, { type: 'WaveStarted', wave: 'rest' }, { type: 'WaveCompleted', wave: 'rest' }, { type: 'RolloutCompleted' }]);
+    expect(f.step(1).happenings).toEqual([
+      { type: 'WaveCompleted', wave: 'eu' },
+      { type: 'WaveStarted', wave: 'rest' },
+      { type: 'WaveCompleted', wave: 'rest' },
+      { type: 'RolloutCompleted' },
+    ]);
   });
 
   it('releases a target that joins the current wave under its maxParallel, and the wave waits for it', () => {
-    const f = new Fleet({ waves: [{ name: 'canary', maxParallel: 1, targets: ['c1/app'] }, { name: 'eu', targets: ['c3/app'] }] });
+    const f = new Fleet({
+      waves: [
+        { name: 'canary', maxParallel: 1, targets: ['c1/app'] },
+        { name: 'eu', targets: ['c3/app'] },
+      ],
+    });
     f.step();
     f.join('canary', 'c2/app');
     expect(f.step(1)).toEqual(NOTHING);
@@ -739,7 +891,10 @@ describe('stepRollout: targets joining and leaving', () => {
     expect(f.step(1)).toEqual({ happenings: [], releases: [forward('c2/app')] });
     expect(f.wave('canary').state).toBe('Progressing');
     f.run('c2/app');
-    expect(f.step(1).happenings).toEqual([{ type: 'WaveCompleted', wave: 'canary' }, { type: 'WaveStarted', wave: 'eu' }]);
+    expect(f.step(1).happenings).toEqual([
+      { type: 'WaveCompleted', wave: 'canary' },
+      { type: 'WaveStarted', wave: 'eu' },
+    ]);
   });
 
   it('keeps a target in its wave when its labels move it to another', () => {
@@ -770,7 +925,12 @@ describe('stepRollout: targets joining and leaving', () => {
 // Found while writing these tests (they failed then): held by the rules since.
 describe('stepRollout: what a paused or halted rollout and a joining target do', () => {
   it('a paused rollout releases nothing new, not even a target that joins a Completed wave', () => {
-    const f = new Fleet({ waves: [{ name: 'canary', targets: ['c1/app'] }, { name: 'eu', targets: ['c2/app'] }] });
+    const f = new Fleet({
+      waves: [
+        { name: 'canary', targets: ['c1/app'] },
+        { name: 'eu', targets: ['c2/app'] },
+      ],
+    });
     f.step();
     f.run('c1/app');
     f.step(1);
@@ -780,7 +940,12 @@ describe('stepRollout: what a paused or halted rollout and a joining target do',
   });
 
   it('a halted rollout releases nothing more, not even a target that joins a Completed wave', () => {
-    const f = new Fleet({ waves: [{ name: 'canary', targets: ['c1/app'] }, { name: 'eu', targets: ['c2/app'] }] });
+    const f = new Fleet({
+      waves: [
+        { name: 'canary', targets: ['c1/app'] },
+        { name: 'eu', targets: ['c2/app'] },
+      ],
+    });
     f.step();
     f.run('c1/app');
     f.step(1);

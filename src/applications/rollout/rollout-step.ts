@@ -11,7 +11,6 @@ import type { SyncStatus } from '../target.entity';
 import type { Rollout, RolloutTarget, WaveProgress } from './rollout.entity';
 import { parallelLimit, waveSpec, type WaveMember } from './waves';
 
-
 /** A target as its row and last run show it now. */
 export interface TargetObservation {
   revision: string | null;
@@ -161,13 +160,25 @@ function merge(r: Step, ctx: StepContext): void {
     const kept = w.targets.filter((t) => current.has(where(t)));
     for (const m of members) {
       if (placed.has(where(m))) continue;
-      const t: RolloutTarget = { cluster: m.cluster, namespace: m.namespace, state: 'Waiting', from: null, releasedAt: null, afterRunId: null, unreachableSince: null, message: null };
+      const t: RolloutTarget = {
+        cluster: m.cluster,
+        namespace: m.namespace,
+        state: 'Waiting',
+        from: null,
+        releasedAt: null,
+        afterRunId: null,
+        unreachableSince: null,
+        message: null,
+      };
       placed.set(where(m), t);
       kept.push(t);
     }
     // release order: the wave's order now (a joining target takes its place, not the end)
     const order = new Map(members.map((m, i) => [where(m), i]));
-    w.targets = kept.map((t, i) => ({ t, i })).sort((a, b) => (order.get(where(a.t)) ?? Infinity) - (order.get(where(b.t)) ?? Infinity) || a.i - b.i).map((x) => x.t);
+    w.targets = kept
+      .map((t, i) => ({ t, i }))
+      .sort((a, b) => (order.get(where(a.t)) ?? Infinity) - (order.get(where(b.t)) ?? Infinity) || a.i - b.i)
+      .map((x) => x.t);
   }
 }
 
@@ -279,7 +290,8 @@ function rollBack(r: Step, ctx: StepContext, out: StepResult): void {
         done = false;
         if (o?.reachable) t.unreachableSince = null;
         if (o && !o.reachable) t.message = `back to ${t.from!.slice(0, 7)}: ${o.unreachableReason ?? 'the cluster does not answer'}`;
-        else if (run && run.id > (t.afterRunId ?? 0) && (run.phase === 'Failed' || run.phase === 'Blocked')) t.message = `back to ${t.from!.slice(0, 7)}: run #${run.id} ${run.phase.toLowerCase()}, retrying: ${run.message ?? ''}`;
+        else if (run && run.id > (t.afterRunId ?? 0) && (run.phase === 'Failed' || run.phase === 'Blocked'))
+          t.message = `back to ${t.from!.slice(0, 7)}: run #${run.id} ${run.phase.toLowerCase()}, retrying: ${run.message ?? ''}`;
       }
     }
     if (!done) return;

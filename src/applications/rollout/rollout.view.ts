@@ -7,7 +7,11 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export class RolloutTargetView {
   @ApiProperty() cluster!: string;
   @ApiProperty() namespace!: string;
-  @ApiProperty({ enum: ROLLOUT_TARGET_STATES, enumName: 'RolloutTargetState', description: 'Waiting for its turn, Syncing (released, not yet Healthy at the revision), Healthy, Failed, Unreachable, Skipped, RollingBack, RolledBack' })
+  @ApiProperty({
+    enum: ROLLOUT_TARGET_STATES,
+    enumName: 'RolloutTargetState',
+    description: 'Waiting for its turn, Syncing (released, not yet Healthy at the revision), Healthy, Failed, Unreachable, Skipped, RollingBack, RolledBack',
+  })
   state!: RolloutTargetState;
   @ApiProperty({ type: String, nullable: true, description: 'the SHA it held when released: what a rollback restores' }) from!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) releasedAt!: string | null;
@@ -51,17 +55,44 @@ export class RolloutView {
 
 export function rolloutView(r: Rollout, now: number): RolloutView {
   return {
-    id: r.id, application: r.application, revision: r.revision, state: r.state, trigger: r.trigger, actor: r.actor, message: r.message,
-    haltedTarget: r.haltedTarget, supersedes: r.supersedes, supersededBy: r.supersededBy, startedAt: new Date(r.startedAt).toISOString(), finishedAt: iso(r.finishedAt),
+    id: r.id,
+    application: r.application,
+    revision: r.revision,
+    state: r.state,
+    trigger: r.trigger,
+    actor: r.actor,
+    message: r.message,
+    haltedTarget: r.haltedTarget,
+    supersedes: r.supersedes,
+    supersededBy: r.supersededBy,
+    startedAt: new Date(r.startedAt).toISOString(),
+    finishedAt: iso(r.finishedAt),
     waves: r.waves.map((w) => {
       const spec = waveSpec(r.spec, w.name);
       const remaining = w.state === 'Soaking' && w.soakStartedAt !== null ? Math.max(0, Math.ceil((w.soakStartedAt + spec.soakSeconds * 1000 - now) / 1000)) : null;
       return {
-        name: w.name, state: w.state, maxParallel: spec.maxParallel, soakSeconds: spec.soakSeconds, approval: spec.approval,
-        total: w.targets.length, done: w.targets.filter((t) => t.state === 'Healthy').length,
-        startedAt: iso(w.startedAt), finishedAt: iso(w.finishedAt), soakStartedAt: iso(w.soakStartedAt), soakRemainingSeconds: remaining,
-        approvedBy: w.approvedBy, promotedBy: w.promotedBy,
-        targets: w.targets.map((t) => ({ cluster: t.cluster, namespace: t.namespace, state: t.state, from: t.from, releasedAt: iso(t.releasedAt), unreachableSince: iso(t.unreachableSince), message: t.message })),
+        name: w.name,
+        state: w.state,
+        maxParallel: spec.maxParallel,
+        soakSeconds: spec.soakSeconds,
+        approval: spec.approval,
+        total: w.targets.length,
+        done: w.targets.filter((t) => t.state === 'Healthy').length,
+        startedAt: iso(w.startedAt),
+        finishedAt: iso(w.finishedAt),
+        soakStartedAt: iso(w.soakStartedAt),
+        soakRemainingSeconds: remaining,
+        approvedBy: w.approvedBy,
+        promotedBy: w.promotedBy,
+        targets: w.targets.map((t) => ({
+          cluster: t.cluster,
+          namespace: t.namespace,
+          state: t.state,
+          from: t.from,
+          releasedAt: iso(t.releasedAt),
+          unreachableSince: iso(t.unreachableSince),
+          message: t.message,
+        })),
       };
     }),
   };

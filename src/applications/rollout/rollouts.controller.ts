@@ -20,7 +20,7 @@ export class RolloutsController {
 
   @Get()
   @MinRole('viewer')
-  @ApiOperation({ operationId: 'getRollout', summary: 'The application\'s current rollout: revision, state, and per wave its targets, times and soak' })
+  @ApiOperation({ operationId: 'getRollout', summary: "The application's current rollout: revision, state, and per wave its targets, times and soak" })
   @ApiOkResponse({ type: RolloutView })
   @ApiErrors(400, 401, 404, 429)
   async get(@Param('name', NamePipe) name: string): Promise<RolloutView> {
@@ -60,7 +60,7 @@ export class RolloutsController {
   @Post('promote')
   @MinRole('operator')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'promoteRollout', summary: 'End the current wave\'s soak now' })
+  @ApiOperation({ operationId: 'promoteRollout', summary: "End the current wave's soak now" })
   @ApiOkResponse({ type: RolloutView, description: 'the rollout after the action' })
   @ApiErrors(400, 401, 403, 404, 409, 429)
   promote(@Param('name', NamePipe) name: string, @CurrentPrincipal() who: Principal): Promise<RolloutView> {

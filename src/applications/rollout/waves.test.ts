@@ -57,7 +57,9 @@ describe('rolloutSpecOf', () => {
   });
 
   it('refuses a wave name that is not a DNS-1123 label, quoting at most 80 characters of it', () => {
-    expect(refusal({ waves: [wave({ name: 'canary' }), wave({ name: 'Ring_1' })] })).toBe(`rollout.waves[1].name: "Ring_1" must be a DNS-1123 label (lowercase letters, digits and '-')`);
+    expect(refusal({ waves: [wave({ name: 'canary' }), wave({ name: 'Ring_1' })] })).toBe(
+      `rollout.waves[1].name: "Ring_1" must be a DNS-1123 label (lowercase letters, digits and '-')`,
+    );
     expect(refusal({ waves: [wave({ name: '' })] })).toBe(`rollout.waves[0].name: "" must be a DNS-1123 label (lowercase letters, digits and '-')`);
     const long = 'x'.repeat(100);
     expect(refusal({ waves: [wave({ name: long })] })).toBe(`rollout.waves[0].name: "${'x'.repeat(80)}" must be a DNS-1123 label (lowercase letters, digits and '-')`);
@@ -83,9 +85,12 @@ describe('rolloutSpecOf', () => {
   });
 
   it('refuses a clusterSelector that does not parse, saying where', () => {
-    expect(refusal({ waves: [{ name: 'eu', clusterSelector: { matchExpressions: [{ key: 'ring', operator: 'Near', values: ['1'] }] } }] }))
-      .toBe('rollout.waves[0].clusterSelector: matchExpressions[0]: operator must be In, NotIn, Exists or DoesNotExist');
-    expect(refusal({ waves: [{ name: 'eu', clusterSelector: { matchLabels: { 'bad key': '1' } } }] })).toMatch(/^rollout\.waves\[0\]\.clusterSelector: matchLabels key 1: the key is not a valid label key/);
+    expect(refusal({ waves: [{ name: 'eu', clusterSelector: { matchExpressions: [{ key: 'ring', operator: 'Near', values: ['1'] }] } }] })).toBe(
+      'rollout.waves[0].clusterSelector: matchExpressions[0]: operator must be In, NotIn, Exists or DoesNotExist',
+    );
+    expect(refusal({ waves: [{ name: 'eu', clusterSelector: { matchLabels: { 'bad key': '1' } } }] })).toMatch(
+      /^rollout\.waves\[0\]\.clusterSelector: matchLabels key 1: the key is not a valid label key/,
+    );
   });
 
   it('accepts maxParallel as a count of 1 or more or as a percentage from 1% to 100%', () => {
@@ -113,7 +118,9 @@ describe('rolloutSpecOf', () => {
   });
 
   it('names the clusters the waves list, each once', () => {
-    const spec = rolloutSpecOf({ waves: [wave({ name: 'a', clusters: ['east', 'west'] }), { name: 'b', clusterSelector: { matchLabels: { ring: '1' } } }, wave({ name: 'c', clusters: ['west', 'north'] })] });
+    const spec = rolloutSpecOf({
+      waves: [wave({ name: 'a', clusters: ['east', 'west'] }), { name: 'b', clusterSelector: { matchLabels: { ring: '1' } } }, wave({ name: 'c', clusters: ['west', 'north'] })],
+    });
     expect(namedClusters(spec)).toEqual(['east', 'west', 'north']);
   });
 });
@@ -131,21 +138,39 @@ describe('assignWaves', () => {
   const layout = (waves: { name: string; members: WaveMember[] }[]) => waves.map((w) => `${w.name}: ${w.members.map((m) => `${m.cluster}/${m.namespace}`).join(' ')}`.trimEnd());
 
   it('puts each target in the wave that names its cluster or whose selector matches it, and every other target in a last wave "rest"', () => {
-    const spec = rolloutSpecOf({ waves: [{ name: 'canary', clusters: ['c-a'] }, { name: 'us', clusterSelector: { matchLabels: { region: 'us' } } }] });
+    const spec = rolloutSpecOf({
+      waves: [
+        { name: 'canary', clusters: ['c-a'] },
+        { name: 'us', clusterSelector: { matchLabels: { region: 'us' } } },
+      ],
+    });
     const waves = assignWaves(spec, [t('c-e'), t('c-c'), t('c-a'), t('c-d'), t('c-b')], labelsOf);
     expect(layout(waves)).toEqual(['canary: c-a/app', 'us: c-c/app', 'rest: c-b/app c-d/app c-e/app']);
   });
 
   it('gives a target matched by two waves to the first of them', () => {
     const spec = rolloutSpecOf({
-      waves: [{ name: 'eu', clusterSelector: { matchLabels: { region: 'eu' } } }, { name: 'ring-1', clusterSelector: { matchLabels: { ring: '1' } } }, { name: 'named', clusters: ['c-b', 'c-a'] }],
+      waves: [
+        { name: 'eu', clusterSelector: { matchLabels: { region: 'eu' } } },
+        { name: 'ring-1', clusterSelector: { matchLabels: { ring: '1' } } },
+        { name: 'named', clusters: ['c-b', 'c-a'] },
+      ],
     });
     expect(layout(assignWaves(spec, [t('c-a'), t('c-b'), t('c-c')], labelsOf))).toEqual(['eu: c-a/app c-b/app', 'ring-1: c-c/app', 'named:', 'rest:']);
   });
 
   it('always lists the rest wave, and every wave, even when empty', () => {
-    const spec = rolloutSpecOf({ waves: [{ name: 'canary', clusters: ['c-a'] }, { name: 'eu', clusters: ['c-b'] }] });
-    expect(assignWaves(spec, [], labelsOf)).toEqual([{ name: 'canary', members: [] }, { name: 'eu', members: [] }, { name: 'rest', members: [] }]);
+    const spec = rolloutSpecOf({
+      waves: [
+        { name: 'canary', clusters: ['c-a'] },
+        { name: 'eu', clusters: ['c-b'] },
+      ],
+    });
+    expect(assignWaves(spec, [], labelsOf)).toEqual([
+      { name: 'canary', members: [] },
+      { name: 'eu', members: [] },
+      { name: 'rest', members: [] },
+    ]);
   });
 
   it('orders a wave by cluster name, then namespace, without orderBy', () => {

@@ -39,9 +39,12 @@ export function rolloutSpecOf(input: RolloutInput): RolloutSpec {
     }
     if (w.clusters && !w.clusters.length) throw new InvalidInputError(`${at}.clusters: name at least one cluster`);
     const maxParallel = w.maxParallel ?? null;
-    if (maxParallel !== null && typeof maxParallel !== 'string' && typeof maxParallel !== 'number') throw new InvalidInputError(`${at}.maxParallel: must be a count (1 or more) or a percentage from 1% to 100%`);
-    if (typeof maxParallel === 'string' && !PERCENT.test(maxParallel)) throw new InvalidInputError(`${at}.maxParallel: "${maxParallel.slice(0, 20)}" must be a count (1 or more) or a percentage from 1% to 100%`);
-    if (typeof maxParallel === 'number' && (!Number.isInteger(maxParallel) || maxParallel < 1)) throw new InvalidInputError(`${at}.maxParallel: must be a count (1 or more) or a percentage from 1% to 100%`);
+    if (maxParallel !== null && typeof maxParallel !== 'string' && typeof maxParallel !== 'number')
+      throw new InvalidInputError(`${at}.maxParallel: must be a count (1 or more) or a percentage from 1% to 100%`);
+    if (typeof maxParallel === 'string' && !PERCENT.test(maxParallel))
+      throw new InvalidInputError(`${at}.maxParallel: "${maxParallel.slice(0, 20)}" must be a count (1 or more) or a percentage from 1% to 100%`);
+    if (typeof maxParallel === 'number' && (!Number.isInteger(maxParallel) || maxParallel < 1))
+      throw new InvalidInputError(`${at}.maxParallel: must be a count (1 or more) or a percentage from 1% to 100%`);
     return {
       name: w.name,
       ...(w.clusterSelector ? { clusterSelector: { ...w.clusterSelector } } : {}),

@@ -57,10 +57,16 @@ export class AuditVerificationView {
   @ApiPropertyOptional({ type: 'integer', description: 'the first entry that was edited or removed (one past the end when entries were removed from it); absent when ok' })
   firstBadSeq?: number;
 
-  @ApiPropertyOptional({ description: 'why it failed when the chain alone does not say: the anchor or the checkpoint names an entry that is gone or differs', example: 'the anchor names entry 120, but the log ends at entry 97: entries were removed from its end' })
+  @ApiPropertyOptional({
+    description: 'why it failed when the chain alone does not say: the anchor or the checkpoint names an entry that is gone or differs',
+    example: 'the anchor names entry 120, but the log ends at entry 97: entries were removed from its end',
+  })
   reason?: string;
 
-  @ApiPropertyOptional({ type: 'integer', description: 'the seq of the checkpoint (audit.checkpointFile) the log was checked against; absent when none is configured or written yet' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    description: 'the seq of the checkpoint (audit.checkpointFile) the log was checked against; absent when none is configured or written yet',
+  })
   checkpointSeq?: number;
 }
 

@@ -23,45 +23,84 @@ const HeaderMap = () =>
 
 export class SlackChannelDto {
   @ApiPropertyOptional({ type: 'string', writeOnly: true, description: 'bot token (xoxb-…); required when creating', pattern: TOKEN.source, maxLength: 512 })
-  @IsOptional() @IsString() @MaxLength(512) @Matches(TOKEN, { message: 'slack.token must be printable characters without spaces' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  @Matches(TOKEN, { message: 'slack.token must be printable characters without spaces' })
   token?: string;
 
   @ApiPropertyOptional({ type: 'string', example: '#deploys', maxLength: 255, description: 'channel id or name; required when creating' })
-  @IsOptional() @IsString() @MaxLength(255)
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
   channel?: string;
 }
 
 export class WebhookChannelDto {
-  @ApiPropertyOptional({ type: 'string', example: 'https://hooks.example.com/flotilla', maxLength: 2048, description: 'http(s); required when creating. Link-local and metadata addresses are always refused, loopback and private ones unless hooks.allowPrivateNetworks' })
-  @IsOptional() @IsString() @MaxLength(2048)
+  @ApiPropertyOptional({
+    type: 'string',
+    example: 'https://hooks.example.com/flotilla',
+    maxLength: 2048,
+    description: 'http(s); required when creating. Link-local and metadata addresses are always refused, loopback and private ones unless hooks.allowPrivateNetworks',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
   url?: string;
 
-  @ApiPropertyOptional({ type: 'string', nullable: true, writeOnly: true, pattern: '^[\\x21-\\x7e]{16,256}$', maxLength: 256, description: 'signs every request as Standard Webhooks do (webhook-signature); null removes it' })
-  @IsOptional() @IsString() @MaxLength(256) @Matches(/^[\x21-\x7e]{16,256}$/, { message: 'webhook.secret must be 16 to 256 printable characters without spaces' })
+  @ApiPropertyOptional({
+    type: 'string',
+    nullable: true,
+    writeOnly: true,
+    pattern: '^[\\x21-\\x7e]{16,256}$',
+    maxLength: 256,
+    description: 'signs every request as Standard Webhooks do (webhook-signature); null removes it',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  @Matches(/^[\x21-\x7e]{16,256}$/, { message: 'webhook.secret must be 16 to 256 printable characters without spaces' })
   secret?: string | null;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string', maxLength: 4096 }, maxProperties: 32, writeOnly: true, description: 'sent with every request; values are kept sealed like secrets' })
-  @IsOptional() @IsObject() @HeaderMap()
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string', maxLength: 4096 },
+    maxProperties: 32,
+    writeOnly: true,
+    description: 'sent with every request; values are kept sealed like secrets',
+  })
+  @IsOptional()
+  @IsObject()
+  @HeaderMap()
   headers?: Record<string, string>;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 120, default: 10 })
-  @IsOptional() @IsInt() @Min(1) @Max(120)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(120)
   timeoutSeconds?: number;
 }
 
 class ChannelFieldsDto {
   @ApiPropertyOptional({ type: SlackChannelDto })
-  @IsOptional() @ValidateNested() @Type(() => SlackChannelDto)
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SlackChannelDto)
   slack?: SlackChannelDto;
 
   @ApiPropertyOptional({ type: WebhookChannelDto })
-  @IsOptional() @ValidateNested() @Type(() => WebhookChannelDto)
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => WebhookChannelDto)
   webhook?: WebhookChannelDto;
 }
 
 export class CreateChannelDto extends ChannelFieldsDto {
   @ApiProperty({ type: 'string', example: 'ops-slack', description: 'DNS-1123 label', pattern: DNS_LABEL.source, maxLength: 63 })
-  @IsString() @MaxLength(63) @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE })
+  @IsString()
+  @MaxLength(63)
+  @Matches(DNS_LABEL, { message: DNS_LABEL_MESSAGE })
   name!: string;
 
   @ApiProperty({ enum: ['slack', 'webhook'], enumName: 'ChannelType' })
@@ -70,19 +109,27 @@ export class CreateChannelDto extends ChannelFieldsDto {
 }
 
 export class UpdateChannelDto extends ChannelFieldsDto {
-  @IsOptional() @Equals(undefined, { message: 'name cannot be changed; create a new channel instead' })
+  @IsOptional()
+  @Equals(undefined, { message: 'name cannot be changed; create a new channel instead' })
   name?: string;
 
-  @IsOptional() @Equals(undefined, { message: 'type cannot be changed; create a new channel instead' })
+  @IsOptional()
+  @Equals(undefined, { message: 'type cannot be changed; create a new channel instead' })
   type?: string;
 }
 
 export class DeliveriesQuery {
   @ApiPropertyOptional({ type: 'integer', default: 50, minimum: 1, maximum: 500 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
   limit?: number;
 
   @ApiPropertyOptional({ type: 'string', maxLength: 64, description: 'nextCursor of the previous page' })
-  @IsOptional() @IsString() @MaxLength(64)
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
   cursor?: string;
 }

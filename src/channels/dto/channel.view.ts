@@ -30,7 +30,8 @@ export class DeliveryView {
   @ApiProperty({ enum: DELIVERY_KINDS, enumName: 'DeliveryKind' }) kind!: DeliveryKind;
   @ApiProperty({ example: 'PostSync' }) event!: string;
   @ApiProperty({ type: String, nullable: true }) application!: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'cluster/namespace, the revision of a grouped message, or the revision (and wave) of a rollout event' }) subject!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'cluster/namespace, the revision of a grouped message, or the revision (and wave) of a rollout event' }) subject!:
+    string | null;
   @ApiProperty({ enum: DELIVERY_STATES, enumName: 'DeliveryState' }) state!: DeliveryState;
   @ApiProperty({ type: 'integer' }) attempts!: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'pending: when the next attempt is due' }) nextAttemptAt!: Date | null;
@@ -68,12 +69,20 @@ export function deliveryView(d: Delivery): DeliveryView {
   const sha = typeof p.revision === 'string' ? p.revision : p.revision?.sha;
   const revision = sha ? `revision ${sha.slice(0, 7)}` : null;
   const subject =
-    d.kind === 'revision' ? revision
-    : d.kind === 'rollout' ? (p.wave && revision ? `${revision}, wave ${p.wave}` : revision)
-    : p.cluster ? `${p.cluster}/${p.namespace}` : null;
+    d.kind === 'revision' ? revision : d.kind === 'rollout' ? (p.wave && revision ? `${revision}, wave ${p.wave}` : revision) : p.cluster ? `${p.cluster}/${p.namespace}` : null;
   return {
-    id: d.id, channel: d.channel, kind: d.kind, event: d.event, application: d.application, subject, state: d.state, attempts: d.attempts,
-    nextAttemptAt: d.state === 'pending' ? new Date(d.nextAttemptAt) : null, lastError: d.lastError, lastStatus: d.lastStatus,
-    createdAt: new Date(d.createdAt), deliveredAt: d.deliveredAt,
+    id: d.id,
+    channel: d.channel,
+    kind: d.kind,
+    event: d.event,
+    application: d.application,
+    subject,
+    state: d.state,
+    attempts: d.attempts,
+    nextAttemptAt: d.state === 'pending' ? new Date(d.nextAttemptAt) : null,
+    lastError: d.lastError,
+    lastStatus: d.lastStatus,
+    createdAt: new Date(d.createdAt),
+    deliveredAt: d.deliveredAt,
   };
 }

@@ -87,7 +87,11 @@ describe('IPv6 forms that carry an IPv4 address are judged by that address', () 
   });
 
   it('resolved addresses are judged the same way at connect', async () => {
-    const resolve: Resolver = (_host, _options, callback) => callback(null, [{ address: '::ffff:0:a9fe:a9fe', family: 6 }, { address: '2001:0:4136:e378:8000:63bf:80ff:fffe', family: 6 }]);
+    const resolve: Resolver = (_host, _options, callback) =>
+      callback(null, [
+        { address: '::ffff:0:a9fe:a9fe', family: 6 },
+        { address: '2001:0:4136:e378:8000:63bf:80ff:fffe', family: 6 },
+      ]);
     const lookup = (policy: typeof strict) =>
       new Promise<unknown>((ok, fail) => guardedLookup(policy, resolve)('hooks.example.test', { all: true }, (err, address) => (err ? fail(err) : ok(address))));
     await expect(lookup(strict)).rejects.toThrow(/::ffff:0:a9fe:a9fe \(169\.254\.169\.254\), a cloud metadata address/);

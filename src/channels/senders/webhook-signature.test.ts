@@ -13,7 +13,9 @@ describe('webhook signatures', () => {
     const signature = new WebhookSigner(secret).sign('d-1', at, body);
     const standard = new Webhook(`whsec_${Buffer.from(secret, 'utf8').toString('base64')}`);
     expect(standard.verify(body, headers('d-1', signature))).toEqual(JSON.parse(body));
-    const expected = createHmac('sha256', Buffer.from(secret, 'utf8')).update(`d-1.${Math.floor(at.getTime() / 1000)}.${body}`).digest('base64');
+    const expected = createHmac('sha256', Buffer.from(secret, 'utf8'))
+      .update(`d-1.${Math.floor(at.getTime() / 1000)}.${body}`)
+      .digest('base64');
     expect(signature).toBe(`v1,${expected}`);
   });
 

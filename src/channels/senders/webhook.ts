@@ -54,7 +54,21 @@ const DEFAULT_TIMEOUT_MS = 10_000;
  * Headers a channel's own headers can never set: the framing, the signature, and `ce-*` (a
  * `ce-` header would make a receiver read the request as a binary-mode CloudEvent).
  */
-const RESERVED = new Set(['content-type', 'content-length', 'transfer-encoding', 'host', 'connection', 'keep-alive', 'upgrade', 'expect', 'te', 'trailer', 'webhook-id', 'webhook-timestamp', 'webhook-signature']);
+const RESERVED = new Set([
+  'content-type',
+  'content-length',
+  'transfer-encoding',
+  'host',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'expect',
+  'te',
+  'trailer',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // eslint-disable-next-line no-control-regex
 const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
@@ -143,7 +157,14 @@ export class WebhookSender {
     }
   }
 
-  private post(url: URL, headers: Record<string, string>, body: string, timeoutMs: number, where: string, secret?: string): Promise<WebhookResponse & { headers: IncomingMessage['headers'] }> {
+  private post(
+    url: URL,
+    headers: Record<string, string>,
+    body: string,
+    timeoutMs: number,
+    where: string,
+    secret?: string,
+  ): Promise<WebhookResponse & { headers: IncomingMessage['headers'] }> {
     return new Promise((resolve, reject) => {
       let status: number | undefined;
       let responseHeaders: IncomingMessage['headers'] = {};

@@ -24,7 +24,10 @@ export function auditCommands(program: Command): void {
       const p = session.paint;
       session.print(page, () =>
         page.items.length
-          ? table(['seq', 'at', 'actor', 'action', 'subject', 'outcome'], page.items.map((e) => [String(e.seq), e.at, e.actor, e.action, short(e.subject, 60) || '-', p.status(e.outcome)]))
+          ? table(
+              ['seq', 'at', 'actor', 'action', 'subject', 'outcome'],
+              page.items.map((e) => [String(e.seq), e.at, e.actor, e.action, short(e.subject, 60) || '-', p.status(e.outcome)]),
+            )
           : 'No entries.',
       );
     });
@@ -46,7 +49,7 @@ export function auditCommands(program: Command): void {
 
   audit
     .command('head')
-    .description('the newest entry\'s seq and hash, to record outside Flotilla')
+    .description("the newest entry's seq and hash, to record outside Flotilla")
     .action(async (_opts: unknown, cmd: Command) => {
       const session = Session.of(cmd);
       const h = await session.call(session.api.GET('/api/v1/audit/head'));
@@ -62,10 +65,13 @@ export function tokenCommands(program: Command): void {
     .description('create a token; it is shown this once')
     .argument('<name>')
     .requiredOption('--role <role>', 'viewer (read), operator (+ sync, rollback, refresh, check) or admin (all)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   flotilla token create ci-deployer --role operator
-  FLOTILLA_TOKEN=$(flotilla token create ci-reader --role viewer -o json | jq -r .token)`)
+  FLOTILLA_TOKEN=$(flotilla token create ci-reader --role viewer -o json | jq -r .token)`,
+    )
     .action(async (name: string, opts: { role: string }, cmd: Command) => {
       const session = Session.of(cmd);
       if (!['viewer', 'operator', 'admin'].includes(opts.role)) throw new CliError(`unknown role "${opts.role}"`, 'use viewer, operator or admin');
@@ -82,7 +88,12 @@ Examples:
       const session = Session.of(cmd);
       const items = await session.call(session.api.GET('/api/v1/tokens'));
       session.print(items, () =>
-        items.length ? table(['name', 'role', 'created by', 'created', 'last used'], items.map((t) => [t.name, t.role, t.createdBy, ago(t.createdAt), ago(t.lastUsedAt)])) : 'No tokens.',
+        items.length
+          ? table(
+              ['name', 'role', 'created by', 'created', 'last used'],
+              items.map((t) => [t.name, t.role, t.createdBy, ago(t.createdAt), ago(t.lastUsedAt)]),
+            )
+          : 'No tokens.',
       );
     });
 

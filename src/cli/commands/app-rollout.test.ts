@@ -5,18 +5,63 @@ import { syncWindowText } from './applications';
 
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 const target = (cluster: string, state: RolloutView['waves'][number]['targets'][number]['state'], extra: Partial<RolloutView['waves'][number]['targets'][number]> = {}) => ({
-  cluster, namespace: 'web', state, from: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', releasedAt: null, unreachableSince: null, message: null, ...extra,
+  cluster,
+  namespace: 'web',
+  state,
+  from: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
+  releasedAt: null,
+  unreachableSince: null,
+  message: null,
+  ...extra,
 });
 
 function rollout(overrides: Partial<RolloutView> = {}): RolloutView {
-  const wave = { maxParallel: null, soakSeconds: 0, approval: false, startedAt: null, finishedAt: null, soakStartedAt: null, soakRemainingSeconds: null, approvedBy: null, promotedBy: null };
+  const wave = {
+    maxParallel: null,
+    soakSeconds: 0,
+    approval: false,
+    startedAt: null,
+    finishedAt: null,
+    soakStartedAt: null,
+    soakRemainingSeconds: null,
+    approvedBy: null,
+    promotedBy: null,
+  };
   return {
-    id: 12, application: 'web', revision: '0123456789abcdef0123456789abcdef01234567', state: 'Progressing', trigger: 'webhook', actor: 'git', message: null,
-    haltedTarget: null, supersedes: 11, supersededBy: null, startedAt: minutesAgo(3), finishedAt: null,
+    id: 12,
+    application: 'web',
+    revision: '0123456789abcdef0123456789abcdef01234567',
+    state: 'Progressing',
+    trigger: 'webhook',
+    actor: 'git',
+    message: null,
+    haltedTarget: null,
+    supersedes: 11,
+    supersededBy: null,
+    startedAt: minutesAgo(3),
+    finishedAt: null,
     waves: [
       { ...wave, name: 'canary', state: 'Completed', approval: true, approvedBy: 'alice', total: 1, done: 1, targets: [target('c0', 'Healthy', { releasedAt: minutesAgo(2) })] },
-      { ...wave, name: 'eu', state: 'Soaking', soakSeconds: 300, soakRemainingSeconds: 42, maxParallel: '25%', total: 3, done: 3, targets: ['e1', 'e2', 'e3'].map((c) => target(c, 'Healthy')) },
-      { ...wave, name: 'rest', state: 'Pending', approval: true, total: 2, done: 0, targets: [target('r1', 'Waiting', { from: null }), target('r2', 'Unreachable', { unreachableSince: minutesAgo(5) })] },
+      {
+        ...wave,
+        name: 'eu',
+        state: 'Soaking',
+        soakSeconds: 300,
+        soakRemainingSeconds: 42,
+        maxParallel: '25%',
+        total: 3,
+        done: 3,
+        targets: ['e1', 'e2', 'e3'].map((c) => target(c, 'Healthy')),
+      },
+      {
+        ...wave,
+        name: 'rest',
+        state: 'Pending',
+        approval: true,
+        total: 2,
+        done: 0,
+        targets: [target('r1', 'Waiting', { from: null }), target('r2', 'Unreachable', { unreachableSince: minutesAgo(5) })],
+      },
     ],
     ...overrides,
   };
@@ -42,10 +87,15 @@ describe('the rollout as the CLI prints it', () => {
     expect(text).not.toContain('\x1b[');
   });
 
-  it('lists every wave\'s targets with --targets, and says why a halted rollout stopped', () => {
+  it("lists every wave's targets with --targets, and says why a halted rollout stopped", () => {
     const halted = rollout({
-      state: 'Halted', message: 'target r2/web unreachable for 600s', haltedTarget: { cluster: 'r2', namespace: 'web' }, supersedes: null,
-      waves: rollout().waves.map((w) => (w.name === 'eu' ? { ...w, state: 'Completed', soakRemainingSeconds: null, promotedBy: 'bob' } : w.name === 'rest' ? { ...w, state: 'Halted', approvedBy: 'carol' } : w)),
+      state: 'Halted',
+      message: 'target r2/web unreachable for 600s',
+      haltedTarget: { cluster: 'r2', namespace: 'web' },
+      supersedes: null,
+      waves: rollout().waves.map((w) =>
+        w.name === 'eu' ? { ...w, state: 'Completed', soakRemainingSeconds: null, promotedBy: 'bob' } : w.name === 'rest' ? { ...w, state: 'Halted', approvedBy: 'carol' } : w,
+      ),
     });
     const text = renderRollout(paint(false), halted, { targets: true });
     expect(text).toMatch(/^State: +Halted\nMessage: +target r2\/web unreachable for 600s\nHalted by: +r2\/web\n\n/m);

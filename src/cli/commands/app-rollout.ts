@@ -34,13 +34,15 @@ interface RolloutOptions {
 export function appRolloutCommand(app: Command): void {
   app
     .command('rollout')
-    .description('show an application\'s rollout through its waves, follow it, or pause|resume|approve|promote|abort it')
+    .description("show an application's rollout through its waves, follow it, or pause|resume|approve|promote|abort it")
     .argument('<name>')
     .addArgument(new Argument('[action]', 'what to do to it (see Actions below)').choices(ROLLOUT_ACTIONS))
-    .option('--targets', 'list each wave\'s targets too')
+    .option('--targets', "list each wave's targets too")
     .option('--watch', 'follow the rollout until it ends; exit 0 when it completes, 1 when it halts, is superseded or rolled back')
     .option('--timeout <duration>', 'how long --watch follows it (default: until it ends)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 The rollout of an application with a rollout definition (waves of targets, soak times,
 approvals) moves one commit through the waves; a newer commit supersedes it.
 
@@ -55,7 +57,8 @@ Examples:
   flotilla app rollout guestbook --targets
   flotilla app rollout guestbook approve
   flotilla app rollout guestbook --watch --timeout 30m
-  flotilla app rollout guestbook abort           # every target it moved goes back`)
+  flotilla app rollout guestbook abort           # every target it moved goes back`,
+    )
     .action(async (name: string, action: RolloutAction | undefined, opts: RolloutOptions, cmd: Command) => {
       const session = Session.of(cmd);
       const timeoutMs = opts.timeout ? seconds(opts.timeout, '--timeout') * 1000 : undefined;
@@ -103,7 +106,11 @@ async function watchRollout(session: Session, name: string, opts: { timeoutMs?: 
       if (current && (!ours || current.id === ours.id)) ours = current;
       else if (current && ours) {
         // a newer rollout while ours had not ended: a newer commit superseded it (the server keeps only the newest readable)
-        if (current.supersedes !== ours.id) throw new CliError(`rollout #${ours.id} of ${name} ended unseen, and rollout #${current.id} has started since`, `flotilla app rollout ${name} --watch follows the new one`);
+        if (current.supersedes !== ours.id)
+          throw new CliError(
+            `rollout #${ours.id} of ${name} ended unseen, and rollout #${current.id} has started since`,
+            `flotilla app rollout ${name} --watch follows the new one`,
+          );
         ours = { ...ours, state: 'Superseded', supersededBy: current.id, message: `superseded by rollout #${current.id} of ${current.revision.slice(0, 7)}` };
       }
       if (ours) {
@@ -112,7 +119,10 @@ async function watchRollout(session: Session, name: string, opts: { timeoutMs?: 
       }
       const left = opts.timeoutMs === undefined ? Infinity : started + opts.timeoutMs - Date.now();
       if (left <= 0) {
-        throw new CliError(`timed out after ${opts.timeoutText} following ${ours ? `rollout #${ours.id} of ${name} (${ours.state})` : `${name}: no rollout started`}`, `raise --timeout, or look with flotilla app rollout ${name}`);
+        throw new CliError(
+          `timed out after ${opts.timeoutText} following ${ours ? `rollout #${ours.id} of ${name} (${ours.state})` : `${name}: no rollout started`}`,
+          `raise --timeout, or look with flotilla app rollout ${name}`,
+        );
       }
       await live.next(Math.min(pollDelay(ours), left));
     }
@@ -144,7 +154,10 @@ class WatchProgress {
   private readonly screen: InPlace;
   private said = '';
 
-  constructor(private readonly session: Session, private readonly name: string) {
+  constructor(
+    private readonly session: Session,
+    private readonly name: string,
+  ) {
     this.screen = new InPlace(session.stderr);
   }
 
@@ -178,20 +191,40 @@ function approvalText(p: Paint, w: WaveView): string {
 /** A rollout for people: what it moves and where it stands, a line per wave, and with `targets` each wave's targets. */
 export function renderRollout(p: Paint, r: RolloutView, opts: { targets: boolean }): string {
   const head = fields([
-    ['Rollout', `#${r.id} of ${r.application} to ${r.revision.slice(0, 7)} (${r.trigger}, ${r.actor}, started ${ago(r.startedAt)}${r.finishedAt ? `, ended ${ago(r.finishedAt)}` : ''})`],
+    [
+      'Rollout',
+      `#${r.id} of ${r.application} to ${r.revision.slice(0, 7)} (${r.trigger}, ${r.actor}, started ${ago(r.startedAt)}${r.finishedAt ? `, ended ${ago(r.finishedAt)}` : ''})`,
+    ],
     ['State', p.status(r.state)],
     ...(r.message ? [['Message', short(r.message, 200)] as [string, string]] : []),
     ...(r.haltedTarget?.cluster ? [['Halted by', `${r.haltedTarget.cluster}/${r.haltedTarget.namespace}`] as [string, string]] : []),
     ...(r.supersedes ? [['Supersedes', `#${r.supersedes}`] as [string, string]] : []),
     ...(r.supersededBy ? [['Superseded by', `#${r.supersededBy}`] as [string, string]] : []),
   ]);
-  const waves = table(['wave', 'state', 'done', 'soak', 'approval', 'parallel'], r.waves.map((w) => [
-    w.name, p.status(w.state), w.done === w.total ? `${w.done}/${w.total}` : p.yellow(`${w.done}/${w.total}`), soakText(w), approvalText(p, w), w.maxParallel === null ? 'all' : String(w.maxParallel),
-  ]));
+  const waves = table(
+    ['wave', 'state', 'done', 'soak', 'approval', 'parallel'],
+    r.waves.map((w) => [
+      w.name,
+      p.status(w.state),
+      w.done === w.total ? `${w.done}/${w.total}` : p.yellow(`${w.done}/${w.total}`),
+      soakText(w),
+      approvalText(p, w),
+      w.maxParallel === null ? 'all' : String(w.maxParallel),
+    ]),
+  );
   if (!opts.targets) return `${head}\n${waves}`;
-  const targets = table(['wave', 'target', 'state', 'from', 'released', 'message'], r.waves.flatMap((w) => w.targets.map((t) => [
-    w.name, `${t.cluster}/${t.namespace}`, p.status(t.state), t.from ? t.from.slice(0, 7) : '-', ago(t.releasedAt),
-    short(t.message ?? (t.unreachableSince ? `unreachable since ${ago(t.unreachableSince)}` : null), 70),
-  ])));
+  const targets = table(
+    ['wave', 'target', 'state', 'from', 'released', 'message'],
+    r.waves.flatMap((w) =>
+      w.targets.map((t) => [
+        w.name,
+        `${t.cluster}/${t.namespace}`,
+        p.status(t.state),
+        t.from ? t.from.slice(0, 7) : '-',
+        ago(t.releasedAt),
+        short(t.message ?? (t.unreachableSince ? `unreachable since ${ago(t.unreachableSince)}` : null), 70),
+      ]),
+    ),
+  );
   return `${head}\n${waves}\n${targets}`;
 }

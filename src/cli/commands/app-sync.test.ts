@@ -52,10 +52,12 @@ describe('app diff and drift rules', () => {
     expect(syncPolicyText(pt, { automated: false, mode: 'reportOnly', onDrift: 'report' })).toBe('manual, report only (plans and diffs, never writes), on drift: report');
     expect(syncPolicyText(pt, { mode: 'apply', onDrift: 'stopApplying' })).toBe('automated, mode apply, on drift: stopApplying');
     expect(ignoreRulesText([])).toBe('none');
-    expect(ignoreRulesText([
-      { group: 'apps', kind: 'Deployment', namespace: 'web', name: 'api', jsonPointers: ['/spec/replicas'] },
-      { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', managedFieldsManagers: ['cainjector'] },
-    ])).toBe('2: Deployment.apps web/api /spec/replicas; MutatingWebhookConfiguration.admissionregistration.k8s.io fields of cainjector');
+    expect(
+      ignoreRulesText([
+        { group: 'apps', kind: 'Deployment', namespace: 'web', name: 'api', jsonPointers: ['/spec/replicas'] },
+        { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', managedFieldsManagers: ['cainjector'] },
+      ]),
+    ).toBe('2: Deployment.apps web/api /spec/replicas; MutatingWebhookConfiguration.admissionregistration.k8s.io fields of cainjector');
     expect(ignoreRulesText(Array.from({ length: 5 }, () => ({ kind: 'ConfigMap', jsonPointers: ['/data/a'] })))).toBe(
       '5: ConfigMap /data/a; ConfigMap /data/a; ConfigMap /data/a; … 2 more (-o yaml lists them)',
     );

@@ -35,18 +35,19 @@ export function appSyncCommands(app: Command): void {
     .option('--revision <rev>', 'apply this branch, tag or SHA in this run')
     .option('--wait', 'follow the runs; exit 1 if a target fails or time runs out')
     .option('--timeout <duration>', 'how long --wait waits', '5m')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   flotilla app sync guestbook --wait
   flotilla app sync guestbook --target prod-eu/guestbook --prune --wait --timeout 10m
   flotilla app sync -l team=web --wait
-  flotilla app sync guestbook --dry-run`)
+  flotilla app sync guestbook --dry-run`,
+    )
     .action(async (name: string | undefined, opts: SyncOptions, cmd: Command) => {
       const session = Session.of(cmd);
       if (!!name === !!opts.selector) throw new CliError('name one application, or choose several with -l SELECTOR', 'flotilla app sync NAME, or flotilla app sync -l team=web');
-      const apps = name
-        ? [await session.call(session.api.GET('/api/v1/applications/{name}', { params: { path: { name } } }))]
-        : await listApplications(session, opts.selector);
+      const apps = name ? [await session.call(session.api.GET('/api/v1/applications/{name}', { params: { path: { name } } }))] : await listApplications(session, opts.selector);
       if (!apps.length) throw new CliError(`no application matches ${opts.selector}`);
       const targets = opts.target.length ? opts.target.map(parseTarget) : undefined;
       if (targets && apps.length > 1) throw new CliError('--target names targets of one application; give its name instead of -l');
@@ -55,7 +56,11 @@ Examples:
       if (opts.dryRun) {
         const plans: Record<string, DiffView> = {};
         for (const a of apps) plans[a.name] = (await session.call(session.api.POST('/api/v1/applications/{name}/sync', { params: { path: { name: a.name } }, body }))) as DiffView;
-        session.print(name ? plans[name] : plans, () => Object.entries(plans).map(([n, d]) => `${apps.length > 1 ? `# ${n}\n` : ''}${renderDiff(session, d, false)}`).join('\n'));
+        session.print(name ? plans[name] : plans, () =>
+          Object.entries(plans)
+            .map(([n, d]) => `${apps.length > 1 ? `# ${n}\n` : ''}${renderDiff(session, d, false)}`)
+            .join('\n'),
+        );
         return;
       }
       const watched: Watched[] = [];
@@ -70,7 +75,10 @@ Examples:
         }
       }
       if (!opts.wait) {
-        session.print(name ? { queued: queued[name] } : { queued }, () => `Sync queued for ${watched.length} target(s) of ${apps.map((a) => a.name).join(', ')}${watched.length ? '' : ' (no targets)'}`);
+        session.print(
+          name ? { queued: queued[name] } : { queued },
+          () => `Sync queued for ${watched.length} target(s) of ${apps.map((a) => a.name).join(', ')}${watched.length ? '' : ' (no targets)'}`,
+        );
         return;
       }
       const title = `syncing ${apps.map((a) => a.name).join(', ')}`;
@@ -81,16 +89,19 @@ Examples:
     .command('diff')
     .description('what a sync would change, per target and object; exits 0 no difference, 1 differences, 2 error')
     .argument('<name>')
-    .option('--revision <rev>', 'compare this branch, tag or SHA instead of the application\'s')
+    .option('--revision <rev>', "compare this branch, tag or SHA instead of the application's")
     .option('--all', 'also list unchanged objects')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Exit codes (as argocd app diff): 0 live matches git, 1 there are differences, 2 an error
 (a target could not be diffed, or the request failed). Fields a drift rule (ignoreDifferences) leaves
 alone are listed dimmed, marked [ignored: drift rule]; they are not differences.
 
 Examples:
   flotilla app diff guestbook
-  flotilla app diff guestbook --revision main -o json | jq '.targets[].changes[] | select(.action != "unchanged")'`)
+  flotilla app diff guestbook --revision main -o json | jq '.targets[].changes[] | select(.action != "unchanged")'`,
+    )
     .action(async (name: string, opts: { revision?: string; all?: boolean }, cmd: Command) => {
       const session = Session.of(cmd);
       let diff: DiffView;
@@ -103,7 +114,11 @@ Examples:
       const errors = diff.targets.filter((t) => t.error || t.changes.some((c) => c.action === 'failed'));
       if (errors.length) {
         const t = errors[0];
-        throw new CliError(`cannot diff ${t.cluster}/${t.namespace}: ${t.error ?? t.changes.find((c) => c.action === 'failed')?.message ?? 'an object failed'}`, undefined, EXIT.diffError);
+        throw new CliError(
+          `cannot diff ${t.cluster}/${t.namespace}: ${t.error ?? t.changes.find((c) => c.action === 'failed')?.message ?? 'an object failed'}`,
+          undefined,
+          EXIT.diffError,
+        );
       }
       process.exitCode = diffExitCode(diff);
     });
@@ -115,15 +130,22 @@ Examples:
     .option('--sync', 'wait for Synced')
     .option('--health', 'wait for Healthy')
     .option('--timeout <duration>', 'how long to wait', '5m')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Without --sync or --health it waits for both.
 
 Examples:
-  flotilla app wait guestbook --health --timeout 10m`)
+  flotilla app wait guestbook --health --timeout 10m`,
+    )
     .action(async (name: string, opts: { sync?: boolean; health?: boolean; timeout: string }, cmd: Command) => {
       const session = Session.of(cmd);
       const both = !opts.sync && !opts.health;
-      const result = await waitForState(session, name, { sync: both || opts.sync === true, health: both || opts.health === true, timeoutMs: seconds(opts.timeout, '--timeout') * 1000 });
+      const result = await waitForState(session, name, {
+        sync: both || opts.sync === true,
+        health: both || opts.health === true,
+        timeoutMs: seconds(opts.timeout, '--timeout') * 1000,
+      });
       reportWait(session, result, opts.timeout);
     });
 }
@@ -175,7 +197,8 @@ export function fieldLine(p: Paint, d: FieldDiff): string {
 
 export function renderDiff(session: Pick<Session, 'paint'>, diff: DiffView, all: boolean): string {
   const p = session.paint;
-  const colour = (action: string, s: string) => (action === 'created' ? p.green(s) : action === 'pruned' || action === 'failed' ? p.red(s) : action === 'configured' ? p.yellow(s) : s);
+  const colour = (action: string, s: string) =>
+    action === 'created' ? p.green(s) : action === 'pruned' || action === 'failed' ? p.red(s) : action === 'configured' ? p.yellow(s) : s;
   const out: string[] = [];
   for (const t of diff.targets) {
     // unchanged objects are listed with --all, and always when they carry differences a drift rule ignores

@@ -25,14 +25,14 @@ export function applicationCommands(program: Command): void {
     .command('create')
     .description('create an application from flags or a file')
     .argument('[name]', 'application name (or name: in the file)')
-    .option('-f, --file <file>', 'YAML or JSON in the API\'s shape (- reads stdin); flags override it')
+    .option('-f, --file <file>', "YAML or JSON in the API's shape (- reads stdin); flags override it")
     .option('--repo <repository>', 'registered repository')
     .option('--path <path>', 'path in the repository, may use {{cluster.name}} and {{cluster.labels.KEY}}')
-    .option('--revision <rev>', 'branch, tag or SHA (default: the repository\'s branch)')
+    .option('--revision <rev>', "branch, tag or SHA (default: the repository's branch)")
     .option('--dest <cluster:namespace>', 'a destination on a named cluster (repeatable)', collect, [])
     .option('--dest-selector <selector:namespace>', 'a destination on every cluster the selector matches (repeatable)', collect, [])
     .option('-l, --label <key=value>', 'label the application (repeatable)', collect, [])
-    .option('--auto-sync', 'apply new revisions automatically (the server\'s default)')
+    .option('--auto-sync', "apply new revisions automatically (the server's default)")
     .option('--no-auto-sync', 'only sync when asked')
     .option('--auto-prune', 'delete objects removed from git')
     .option('--self-heal', 'put back changes made in the cluster')
@@ -40,7 +40,9 @@ export function applicationCommands(program: Command): void {
     .option('--helm-value-file <file>', 'chart value file (repeatable)', collect, [])
     .option('--helm-set <key=value>', 'a helm value (repeatable)', collect, [])
     .option('--upsert', 'update the application when it exists')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   flotilla app create guestbook --repo deploy --path apps/guestbook \\
     --dest-selector 'env=staging:web-{{cluster.name}}' --dest prod-eu:guestbook --auto-prune --self-heal
@@ -51,7 +53,8 @@ Examples:
   #   path: apps/guestbook
   #   destinations:
   #     - { clusterSelector: { matchLabels: { env: staging } }, namespace: "web-{{cluster.name}}" }
-  #   syncPolicy: { automated: true, prune: true, selfHeal: true }`)
+  #   syncPolicy: { automated: true, prune: true, selfHeal: true }`,
+    )
     .action(async (name: string | undefined, opts: DefinitionFlags & { upsert?: boolean }, cmd: Command) => {
       const session = Session.of(cmd);
       const body = await buildDefinition(name, opts);
@@ -79,12 +82,23 @@ Examples:
       const p = session.paint;
       session.print(items, () =>
         items.length
-          ? table(['name', 'repository', 'path', 'targets', 'synced', 'healthy', 'labels'], items.map((a) => {
-              const s = a.status.summary;
-              const synced = `${s.synced}/${s.targets}`;
-              const healthy = `${s.healthy}/${s.targets}`;
-              return [a.name, a.repository, a.path, String(s.targets), s.synced === s.targets ? p.green(synced) : p.yellow(synced), s.healthy === s.targets ? p.green(healthy) : s.degraded ? p.red(healthy) : p.yellow(healthy), labelsText(a.labels)];
-            }))
+          ? table(
+              ['name', 'repository', 'path', 'targets', 'synced', 'healthy', 'labels'],
+              items.map((a) => {
+                const s = a.status.summary;
+                const synced = `${s.synced}/${s.targets}`;
+                const healthy = `${s.healthy}/${s.targets}`;
+                return [
+                  a.name,
+                  a.repository,
+                  a.path,
+                  String(s.targets),
+                  s.synced === s.targets ? p.green(synced) : p.yellow(synced),
+                  s.healthy === s.targets ? p.green(healthy) : s.degraded ? p.red(healthy) : p.yellow(healthy),
+                  labelsText(a.labels),
+                ];
+              }),
+            )
           : 'No applications.',
       );
     });
@@ -109,9 +123,11 @@ Examples:
     .option('--limit <n>', 'how many', '20')
     .action(async (name: string, opts: { cluster?: string; namespace?: string; limit: string }, cmd: Command) => {
       const session = Session.of(cmd);
-      const page = await session.call(session.api.GET('/api/v1/applications/{name}/history', {
-        params: { path: { name }, query: { cluster: opts.cluster, namespace: opts.namespace, limit: Number(opts.limit) } },
-      }));
+      const page = await session.call(
+        session.api.GET('/api/v1/applications/{name}/history', {
+          params: { path: { name }, query: { cluster: opts.cluster, namespace: opts.namespace, limit: Number(opts.limit) } },
+        }),
+      );
       session.print(page.items, () => (page.items.length ? runsTable(session, page.items) : 'No sync runs yet.'));
     });
 
@@ -120,15 +136,18 @@ Examples:
     .description('re-apply the revision of an earlier run everywhere, and pin the application to it')
     .argument('<name>')
     .argument('[run]', 'sync run id (default: the newest successful run of another revision)')
-    .option('--wait', 'wait for every target\'s rollback run and exit 1 if one fails')
+    .option('--wait', "wait for every target's rollback run and exit 1 if one fails")
     .option('--timeout <duration>', 'how long --wait waits', '5m')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 The application stays pinned to that revision until its revision is set again
 (PATCH /api/v1/applications/NAME {"revision": null} follows the branch again).
 
 Examples:
   flotilla app history guestbook
-  flotilla app rollback guestbook 42 --wait`)
+  flotilla app rollback guestbook 42 --wait`,
+    )
     .action(async (name: string, runArg: string | undefined, opts: { wait?: boolean; timeout: string }, cmd: Command) => {
       const session = Session.of(cmd);
       const before = await session.call(session.api.GET('/api/v1/applications/{name}', { params: { path: { name } } }));
@@ -136,14 +155,23 @@ Examples:
       if (!Number.isInteger(syncRunId) || syncRunId <= 0) throw new CliError(`"${runArg}" is not a sync run id`, `see flotilla app history ${name}`);
       const accepted = await session.call(session.api.POST('/api/v1/applications/{name}/rollback', { params: { path: { name } }, body: { syncRunId } }));
       if (!opts.wait) {
-        session.print(accepted, () => `Rolling ${name} back to ${accepted.revision.slice(0, 12)} (run #${syncRunId}) on ${accepted.queued.length} target(s); pinned until its revision is set again`);
+        session.print(
+          accepted,
+          () => `Rolling ${name} back to ${accepted.revision.slice(0, 12)} (run #${syncRunId}) on ${accepted.queued.length} target(s); pinned until its revision is set again`,
+        );
         return;
       }
       const timeoutMs = seconds(opts.timeout, '--timeout') * 1000;
       const watched = accepted.queued.map((q) => ({
-        application: name, ...q, afterRunId: lastRunId(before.status.targets.find((t) => t.cluster === q.cluster && t.namespace === q.namespace) ?? ({} as never)),
+        application: name,
+        ...q,
+        afterRunId: lastRunId(before.status.targets.find((t) => t.cluster === q.cluster && t.namespace === q.namespace) ?? ({} as never)),
       }));
-      reportWait(session, await waitForRuns(session, watched, { timeoutMs, triggers: ['rollback'], title: `rolling ${name} back to ${accepted.revision.slice(0, 7)}` }), opts.timeout);
+      reportWait(
+        session,
+        await waitForRuns(session, watched, { timeoutMs, triggers: ['rollback'], title: `rolling ${name} back to ${accepted.revision.slice(0, 7)}` }),
+        opts.timeout,
+      );
     });
 
   app
@@ -163,7 +191,10 @@ Examples:
       }
       if (opts.wait) await waitUntilGone(session, name, seconds(opts.timeout, '--timeout') * 1000, opts.timeout);
       session.print(res ?? { removed: name, cascade: true }, () =>
-        opts.wait ? `Application "${name}" and everything it deployed are deleted.` : `Deleting what "${name}" deployed on ${res?.deletion?.remaining ?? '?'} target(s); the application goes once that is done.`);
+        opts.wait
+          ? `Application "${name}" and everything it deployed are deleted.`
+          : `Deleting what "${name}" deployed on ${res?.deletion?.remaining ?? '?'} target(s); the application goes once that is done.`,
+      );
     });
 
   appSyncCommands(app);
@@ -196,11 +227,27 @@ async function waitUntilGone(session: Session, name: string, timeoutMs: number, 
 
 function runsTable(session: Session, runs: SyncRunView[]): string {
   const p = session.paint;
-  return table(['id', 'target', 'revision', 'trigger', 'actor', 'phase', 'started', 'took', 'changes', 'message'], runs.map((r) => {
-    const c = r.counts;
-    const changes = c ? [c.created && `+${c.created}`, c.configured && `~${c.configured}`, c.pruned && `-${c.pruned}`, c.failed && p.red(`!${c.failed}`)].filter(Boolean).join(' ') || '=' : '-';
-    return [`#${r.id}`, `${r.cluster}/${r.namespace}`, r.revision?.slice(0, 7) ?? '-', r.trigger, r.actor, p.status(r.phase), ago(r.startedAt), duration(r.startedAt, r.finishedAt), changes, short(r.message, 60)];
-  }));
+  return table(
+    ['id', 'target', 'revision', 'trigger', 'actor', 'phase', 'started', 'took', 'changes', 'message'],
+    runs.map((r) => {
+      const c = r.counts;
+      const changes = c
+        ? [c.created && `+${c.created}`, c.configured && `~${c.configured}`, c.pruned && `-${c.pruned}`, c.failed && p.red(`!${c.failed}`)].filter(Boolean).join(' ') || '='
+        : '-';
+      return [
+        `#${r.id}`,
+        `${r.cluster}/${r.namespace}`,
+        r.revision?.slice(0, 7) ?? '-',
+        r.trigger,
+        r.actor,
+        p.status(r.phase),
+        ago(r.startedAt),
+        duration(r.startedAt, r.finishedAt),
+        changes,
+        short(r.message, 60),
+      ];
+    }),
+  );
 }
 
 function describeApplication(session: Session, a: ApplicationView, resources: boolean): string {
@@ -220,17 +267,33 @@ function describeApplication(session: Session, a: ApplicationView, resources: bo
   ]);
   if (!a.status.targets.length) return `${head}\nNo targets: no cluster matches the destinations.`;
   const waves = a.status.targets.some((t) => t.rollout);
-  const targets = table(['cluster', 'namespace', 'sync', 'health', 'revision', 'last run', ...(waves ? ['wave'] : []), 'message'], a.status.targets.map((t) => [
-    t.cluster, t.namespace, p.status(t.sync), p.status(t.health),
-    t.revision ? `${t.revision.shortSha} ${short(t.revision.subject, 30)}` : '-',
-    t.lastSyncRun ? `#${t.lastSyncRun.id} ${p.status(t.lastSyncRun.phase)} ${ago(t.lastSyncRun.finishedAt ?? t.lastSyncRun.startedAt)}` : '-',
-    ...(waves ? [t.rollout ? `${t.rollout.wave} ${p.status(t.rollout.state)}` : '-'] : []),
-    short(t.message, 70),
-  ]));
+  const targets = table(
+    ['cluster', 'namespace', 'sync', 'health', 'revision', 'last run', ...(waves ? ['wave'] : []), 'message'],
+    a.status.targets.map((t) => [
+      t.cluster,
+      t.namespace,
+      p.status(t.sync),
+      p.status(t.health),
+      t.revision ? `${t.revision.shortSha} ${short(t.revision.subject, 30)}` : '-',
+      t.lastSyncRun ? `#${t.lastSyncRun.id} ${p.status(t.lastSyncRun.phase)} ${ago(t.lastSyncRun.finishedAt ?? t.lastSyncRun.startedAt)}` : '-',
+      ...(waves ? [t.rollout ? `${t.rollout.wave} ${p.status(t.rollout.state)}` : '-'] : []),
+      short(t.message, 70),
+    ]),
+  );
   if (!resources) return `${head}\n${targets}`;
-  const objects = table(['target', 'kind', 'object', 'sync', 'health', 'message'], a.status.targets.flatMap((t) => (t.resources ?? []).map((r) => [
-    `${t.cluster}/${t.namespace}`, r.group ? `${r.kind}.${r.group}` : r.kind, r.namespace ? `${r.namespace}/${r.name}` : r.name, p.status(r.sync), p.status(r.health), short(r.message, 60),
-  ])));
+  const objects = table(
+    ['target', 'kind', 'object', 'sync', 'health', 'message'],
+    a.status.targets.flatMap((t) =>
+      (t.resources ?? []).map((r) => [
+        `${t.cluster}/${t.namespace}`,
+        r.group ? `${r.kind}.${r.group}` : r.kind,
+        r.namespace ? `${r.namespace}/${r.name}` : r.name,
+        p.status(r.sync),
+        p.status(r.health),
+        short(r.message, 60),
+      ]),
+    ),
+  );
   return `${head}\n${targets}\n${objects}`;
 }
 
@@ -243,7 +306,9 @@ export function syncPolicyText(p: Paint, policy: SyncPolicyView): string {
     policy.intervalSeconds && `every ${policy.intervalSeconds}s`,
     policy.mode === 'reportOnly' ? p.yellow('report only (plans and diffs, never writes)') : policy.mode && `mode ${policy.mode}`,
     policy.onDrift && `on drift: ${policy.onDrift}`,
-  ].filter(Boolean).join(', ');
+  ]
+    .filter(Boolean)
+    .join(', ');
 }
 
 /** `2: Deployment.apps web/api /spec/replicas; MutatingWebhookConfiguration.admissionregistration.k8s.io fields of cainjector` */

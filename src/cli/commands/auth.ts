@@ -13,12 +13,15 @@ export function authCommands(program: Command): void {
     .description('log in to a Flotilla server and make it the current context')
     .argument('<server>', 'the server URL, e.g. https://flotilla.example.com')
     .option('--token <token>', 'API token (prompted for, or read from stdin, when missing)')
-    .option('--name <context>', 'context name (default: the server\'s host:port)')
-    .addHelpText('after', `
+    .option('--name <context>', "context name (default: the server's host:port)")
+    .addHelpText(
+      'after',
+      `
 Examples:
   flotilla login https://flotilla.example.com            # prompts for the token
   flotilla login http://127.0.0.1:8080 --token "$(cat data/admin-token)"
-  echo "$TOKEN" | flotilla login https://flotilla.internal --ca-file ca.pem --name prod`)
+  echo "$TOKEN" | flotilla login https://flotilla.internal --ca-file ca.pem --name prod`,
+    )
     .action(async (server: string, opts: { token?: string; name?: string }, cmd: Command) => {
       const session = Session.of(cmd);
       const url = normalizeServer(server);
@@ -44,7 +47,12 @@ Examples:
       const config = readConfig(configPath(session.env));
       const items = config.contexts.map((c) => ({ name: c.name, server: c.server, current: c.name === config.currentContext, ...(c.caFile ? { caFile: c.caFile } : {}) }));
       session.print(items, () =>
-        items.length ? table(['current', 'name', 'server'], items.map((c) => [c.current ? '*' : '', c.name, c.server])) : 'No contexts yet: flotilla login SERVER',
+        items.length
+          ? table(
+              ['current', 'name', 'server'],
+              items.map((c) => [c.current ? '*' : '', c.name, c.server]),
+            )
+          : 'No contexts yet: flotilla login SERVER',
       );
     });
   context

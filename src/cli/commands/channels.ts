@@ -32,10 +32,13 @@ export function channelCommands(program: Command): void {
     .option('--webhook-secret-file <file>', 'file holding the signing secret (Standard Webhooks); - reads stdin')
     .option('--header <name=value>', 'extra header sent to the webhook (repeatable; values are write-only)', collect, [])
     .option('--timeout <duration>', 'webhook timeout (default 10s)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   printf %s "$SLACK_BOT_TOKEN" | flotilla channel add ops-slack --slack-channel '#deploys' --slack-token-file -
-  flotilla channel add change-gate --webhook-url https://gate.example.com/flotilla --webhook-secret-file secret.txt --header X-Team=platform`)
+  flotilla channel add change-gate --webhook-url https://gate.example.com/flotilla --webhook-secret-file secret.txt --header X-Team=platform`,
+    )
     .action(async (name: string, opts: AddOptions, cmd: Command) => {
       const session = Session.of(cmd);
       const slack = opts.slackChannel || opts.slackTokenFile;
@@ -46,7 +49,8 @@ Examples:
         body = { name, type: 'slack', slack: { channel: opts.slackChannel, token: await secretFrom(opts.slackTokenFile, 'the Slack token') } };
       } else {
         body = {
-          name, type: 'webhook',
+          name,
+          type: 'webhook',
           webhook: {
             url: opts.webhookUrl,
             ...(opts.webhookSecretFile ? { secret: await secretFrom(opts.webhookSecretFile, 'the webhook secret') } : {}),
@@ -67,7 +71,12 @@ Examples:
       const session = Session.of(cmd);
       const items = await session.call(session.api.GET('/api/v1/channels'));
       session.print(items, () =>
-        items.length ? table(['name', 'type', 'destination', 'paused until'], items.map((c) => [c.name, c.type, destinationOf(c), c.pausedUntil ?? '-'])) : 'No channels.',
+        items.length
+          ? table(
+              ['name', 'type', 'destination', 'paused until'],
+              items.map((c) => [c.name, c.type, destinationOf(c), c.pausedUntil ?? '-']),
+            )
+          : 'No channels.',
       );
     });
 
@@ -78,14 +87,22 @@ Examples:
     .action(async (name: string, _opts: unknown, cmd: Command) => {
       const session = Session.of(cmd);
       const c = await session.call(session.api.GET('/api/v1/channels/{name}', { params: { path: { name } } }));
-      session.print(c, () => fields([
-        ['Name', c.name],
-        ['Type', c.type],
-        ['Destination', destinationOf(c)],
-        ...(c.slack ? [['Token', c.slack.hasToken ? 'set' : 'missing'] as [string, string]] : []),
-        ...(c.webhook ? [['Secret', c.webhook.hasSecret ? 'set' : 'none'], ['Headers', c.webhook.headers.join(', ') || '-'], ['Timeout', `${c.webhook.timeoutSeconds}s`]] as [string, string][] : []),
-        ['Paused until', c.pausedUntil ?? '-'],
-      ]));
+      session.print(c, () =>
+        fields([
+          ['Name', c.name],
+          ['Type', c.type],
+          ['Destination', destinationOf(c)],
+          ...(c.slack ? [['Token', c.slack.hasToken ? 'set' : 'missing'] as [string, string]] : []),
+          ...(c.webhook
+            ? ([
+                ['Secret', c.webhook.hasSecret ? 'set' : 'none'],
+                ['Headers', c.webhook.headers.join(', ') || '-'],
+                ['Timeout', `${c.webhook.timeoutSeconds}s`],
+              ] as [string, string][])
+            : []),
+          ['Paused until', c.pausedUntil ?? '-'],
+        ]),
+      );
     });
 
   channel
@@ -110,10 +127,18 @@ Examples:
       const p = session.paint;
       session.print(page.items, () =>
         page.items.length
-          ? table(['id', 'event', 'subject', 'state', 'attempts', 'last', 'created'], page.items.map((d) => [
-              d.id, d.event, d.subject ?? d.application ?? '-', p.status(d.state), String(d.attempts),
-              d.lastError ? short(`${d.lastStatus ?? ''} ${d.lastError}`.trim(), 60) : d.lastStatus ? String(d.lastStatus) : '-', ago(d.createdAt),
-            ]))
+          ? table(
+              ['id', 'event', 'subject', 'state', 'attempts', 'last', 'created'],
+              page.items.map((d) => [
+                d.id,
+                d.event,
+                d.subject ?? d.application ?? '-',
+                p.status(d.state),
+                String(d.attempts),
+                d.lastError ? short(`${d.lastStatus ?? ''} ${d.lastError}`.trim(), 60) : d.lastStatus ? String(d.lastStatus) : '-',
+                ago(d.createdAt),
+              ]),
+            )
           : 'No deliveries yet.',
       );
     });

@@ -12,7 +12,12 @@ type ClusterView = components['schemas']['ClusterView'];
 
 /** A cluster name from a kubeconfig context name: lower case, DNS-1123 label. */
 export function clusterNameFor(context: string): string {
-  const name = context.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
+  const name = context
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
   if (!name) throw new CliError(`cannot make a cluster name of context "${context}"`, 'give one with --name');
   return name;
 }
@@ -27,12 +32,14 @@ export function clusterCommands(program: Command): void {
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
     .option('--name <name>', 'cluster name in Flotilla (default: the context name)')
     .option('-l, --label <key=value>', 'label the cluster (repeatable)', collect, [])
-    .option('--server <url>', 'API server URL as Flotilla reaches it (default: the kubeconfig\'s)')
-    .option('--use-current-credentials', 'register the kubeconfig\'s own token or client certificate instead of creating a ServiceAccount')
+    .option('--server <url>', "API server URL as Flotilla reaches it (default: the kubeconfig's)")
+    .option('--use-current-credentials', "register the kubeconfig's own token or client certificate instead of creating a ServiceAccount")
     .option('--token-wait <seconds>', 'how long to wait for the token controller to fill the token Secret', '10')
     .option('--upsert', 'when the cluster is registered already, replace its server, CA and credentials (rotation)')
     .option('-y, --yes', 'do not ask before creating the ServiceAccount')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Creates, with your kubeconfig's credentials, ServiceAccount ${ACCOUNT.namespace}/${ACCOUNT.serviceAccount},
 ClusterRole ${ACCOUNT.clusterRole} (all rights), ClusterRoleBinding ${ACCOUNT.clusterRoleBinding} and the
 token Secret ${ACCOUNT.namespace}/${ACCOUNT.secret}, then registers the API server, its CA and that
@@ -43,7 +50,8 @@ API instead and expires after a year: run cluster add --upsert again before then
 Examples:
   flotilla cluster add prod-eu --label env=prod --label region=eu
   flotilla cluster add kind-dev --kubeconfig ~/.kube/kind --name dev
-  flotilla cluster add ci --use-current-credentials     # registers the context's token as it is`)
+  flotilla cluster add ci --use-current-credentials     # registers the context's token as it is`,
+    )
     .action(async (context: string, opts: AddOptions, cmd: Command) => {
       const session = Session.of(cmd);
       const name = opts.name ?? clusterNameFor(context);
@@ -55,13 +63,17 @@ Examples:
       if (opts.useCurrentCredentials) {
         credentials = { server: opts.server ?? k.server, tls, auth: currentCredentials(k) };
       } else {
-        const ok = opts.yes || (await confirm(`Create ServiceAccount ${ACCOUNT.namespace}/${ACCOUNT.serviceAccount} with full rights in the cluster of context "${context}" (${k.server})?`));
+        const ok =
+          opts.yes ||
+          (await confirm(`Create ServiceAccount ${ACCOUNT.namespace}/${ACCOUNT.serviceAccount} with full rights in the cluster of context "${context}" (${k.server})?`));
         if (!ok) throw new CliError('cancelled');
         const account = await provisionAccount(k, seconds(opts.tokenWait, '--token-wait') * 1000);
         if (account.source === 'tokenRequest') {
-          session.note(session.errPaint.yellow(
-            `warning: the token Secret ${ACCOUNT.namespace}/${ACCOUNT.secret} was not filled (no token controller?); registered a TokenRequest token that expires ${account.expiresAt ?? 'in a year'} — run cluster add --upsert again before then`,
-          ));
+          session.note(
+            session.errPaint.yellow(
+              `warning: the token Secret ${ACCOUNT.namespace}/${ACCOUNT.secret} was not filled (no token controller?); registered a TokenRequest token that expires ${account.expiresAt ?? 'in a year'} — run cluster add --upsert again before then`,
+            ),
+          );
         }
         credentials = { server: opts.server ?? k.server, tls, auth: { type: 'bearerToken', token: account.token } };
       }
@@ -90,10 +102,18 @@ Examples:
       const wide = session.format === 'wide';
       session.print(items, () =>
         items.length
-          ? table(['name', 'server', 'phase', 'version', 'labels', 'checked', ...(wide ? ['message'] : [])], items.map((c) => [
-              c.name, c.server, p.status(c.status.phase), c.status.kubernetesVersion ?? '-', labelsText(c.labels), ago(c.status.lastCheckedAt),
-              ...(wide ? [short(c.status.message)] : []),
-            ]))
+          ? table(
+              ['name', 'server', 'phase', 'version', 'labels', 'checked', ...(wide ? ['message'] : [])],
+              items.map((c) => [
+                c.name,
+                c.server,
+                p.status(c.status.phase),
+                c.status.kubernetesVersion ?? '-',
+                labelsText(c.labels),
+                ago(c.status.lastCheckedAt),
+                ...(wide ? [short(c.status.message)] : []),
+              ]),
+            )
           : 'No clusters.',
       );
     });
@@ -115,7 +135,11 @@ Examples:
     .action(async (name: string, _opts: unknown, cmd: Command) => {
       const session = Session.of(cmd);
       const c = await session.call(session.api.POST('/api/v1/clusters/{name}/check', { params: { path: { name } } }));
-      session.print(c, () => `${c.name}: ${session.paint.status(c.status.phase)}${c.status.kubernetesVersion ? ` (${c.status.kubernetesVersion})` : ''}${c.status.message ? ` — ${c.status.message}` : ''}`);
+      session.print(
+        c,
+        () =>
+          `${c.name}: ${session.paint.status(c.status.phase)}${c.status.kubernetesVersion ? ` (${c.status.kubernetesVersion})` : ''}${c.status.message ? ` — ${c.status.message}` : ''}`,
+      );
       if (c.status.phase !== 'Connected') process.exitCode = 1;
     });
 
@@ -124,10 +148,13 @@ Examples:
     .description('set (key=value) or remove (key-) labels of a cluster')
     .argument('<name>')
     .argument('<labels...>', 'key=value to set, key- to remove')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   flotilla cluster label prod-eu env=prod tier=edge
-  flotilla cluster label prod-eu tier-`)
+  flotilla cluster label prod-eu tier-`,
+    )
     .action(async (name: string, changes: string[], _opts: unknown, cmd: Command) => {
       const session = Session.of(cmd);
       const current = await session.call(session.api.GET('/api/v1/clusters/{name}', { params: { path: { name } } }));

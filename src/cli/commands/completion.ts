@@ -122,11 +122,14 @@ export function completionCommand(program: Command): void {
     .command('completion')
     .description('print a shell completion script (bash or zsh)')
     .argument('<shell>', 'bash or zsh')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   source <(flotilla completion bash)                 # in ~/.bashrc
   source <(flotilla completion zsh)                  # in ~/.zshrc, after compinit
-  flotilla completion zsh > "\${fpath[1]}/_flotilla"`)
+  flotilla completion zsh > "\${fpath[1]}/_flotilla"`,
+    )
     .action((shell: string) => {
       if (shell === 'bash') process.stdout.write(bashScript(program));
       else if (shell === 'zsh') process.stdout.write(zshScript(program));

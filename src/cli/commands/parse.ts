@@ -43,7 +43,10 @@ export function parseSelector(text: string): Selector {
   for (const term of terms) {
     let m: RegExpMatchArray | null;
     if ((m = term.match(new RegExp(`^(${KEY})\\s+(in|notin)\\s+\\(([^()]*)\\)$`, 'i')))) {
-      const values = m[3].split(',').map((v) => v.trim()).filter(Boolean);
+      const values = m[3]
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
       if (!values.every((v) => new RegExp(`^${VALUE}$`).test(v))) throw bad(term, text);
       matchExpressions.push({ key: m[1], operator: m[2].toLowerCase() === 'in' ? 'In' : 'NotIn', values });
     } else if ((m = term.match(new RegExp(`^(${KEY})\\s*!=\\s*(${VALUE})$`)))) {

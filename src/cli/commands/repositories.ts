@@ -34,14 +34,17 @@ export function repositoryCommands(program: Command): void {
     .option('--ssh-key <file>', 'private key file for ssh:// URLs; - reads stdin')
     .option('--known-hosts <file>', 'known_hosts lines for the SSH host')
     .option('--webhook-secret-file <file>', 'file holding the push webhook secret; - reads stdin')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Secrets are read from files (or stdin with -), never taken on the command line, and are write-only:
 the server stores them encrypted and never shows them again.
 
 Examples:
   flotilla repo add deploy https://git.example.com/ops/deploy.git --branch main
   printf %s "$GIT_TOKEN" | flotilla repo add deploy https://git.example.com/ops/deploy.git --username ci --password-file -
-  flotilla repo add infra ssh://git@git.example.com/ops/infra.git --ssh-key ~/.ssh/deploy_key --known-hosts known_hosts`)
+  flotilla repo add infra ssh://git@git.example.com/ops/infra.git --ssh-key ~/.ssh/deploy_key --known-hosts known_hosts`,
+    )
     .action(async (name: string, url: string, opts: AddOptions, cmd: Command) => {
       const session = Session.of(cmd);
       const body: CreateRepository = { name, url };
@@ -61,7 +64,10 @@ Examples:
       }
       if (opts.webhookSecretFile) body.webhookSecret = await secretFrom(opts.webhookSecretFile, 'the webhook secret');
       const created = await session.call(session.api.POST('/api/v1/repositories', { body }));
-      session.print(created, () => `Repository "${created.name}" registered: ${created.status.revision ? `at ${created.status.revision.slice(0, 12)}` : created.status.message || 'not fetched yet'}`);
+      session.print(
+        created,
+        () => `Repository "${created.name}" registered: ${created.status.revision ? `at ${created.status.revision.slice(0, 12)}` : created.status.message || 'not fetched yet'}`,
+      );
     });
 
   repo
@@ -73,9 +79,10 @@ Examples:
       const items = await session.call(session.api.GET('/api/v1/repositories'));
       session.print(items, () =>
         items.length
-          ? table(['name', 'url', 'branch', 'revision', 'fetched', 'message'], items.map((r) => [
-              r.name, r.url, r.branch, r.status.revision?.slice(0, 12) ?? '-', ago(r.status.lastFetchedAt), short(r.status.message, 60),
-            ]))
+          ? table(
+              ['name', 'url', 'branch', 'revision', 'fetched', 'message'],
+              items.map((r) => [r.name, r.url, r.branch, r.status.revision?.slice(0, 12) ?? '-', ago(r.status.lastFetchedAt), short(r.status.message, 60)]),
+            )
           : 'No repositories.',
       );
     });

@@ -41,7 +41,14 @@ async function readOrWhy(file: string, label: string): Promise<Buffer | string> 
     return await readFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read (permission denied)' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? 'unknown error'})`;
+    const why =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EACCES'
+          ? 'cannot be read (permission denied)'
+          : code === 'EISDIR'
+            ? 'is a directory, not a file'
+            : `cannot be read (${code ?? 'unknown error'})`;
     return `${label}: ${file} ${why}`;
   }
 }
@@ -78,7 +85,9 @@ export function checkPair(read: ReadPair, certFile: string, keyFile: string, lab
     return { problem: `${labels.key}: ${keyFile} is not a valid PEM private key` };
   }
   if (!leaf.checkPrivateKey(privateKey)) {
-    return { problem: `${labels.key}: ${keyFile} is not the key of the certificate in ${certFile} (${leaf.subject.replace(/\n/g, ', ')}; the key must belong to the first certificate of the file)` };
+    return {
+      problem: `${labels.key}: ${keyFile} is not the key of the certificate in ${certFile} (${leaf.subject.replace(/\n/g, ', ')}; the key must belong to the first certificate of the file)`,
+    };
   }
   const validTo = Date.parse(leaf.validTo);
   if (validTo < Date.now() && !opts.allowExpired) return { problem: `${labels.cert}: the certificate in ${certFile} expired on ${new Date(validTo).toISOString()}` };

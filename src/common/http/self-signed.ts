@@ -70,7 +70,11 @@ export async function ensureSelfSignedPair(config: AppConfig, log: Logger): Prom
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   // written beside, then renamed into place: a crash leaves whole files (and a set a restart redoes)
   const suffix = `.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const files: Array<[string, Buffer, number]> = [[keyFile, made.key, 0o600], [certFile, made.cert, 0o644], [caFile, made.ca, 0o644]];
+  const files: Array<[string, Buffer, number]> = [
+    [keyFile, made.key, 0o600],
+    [certFile, made.cert, 0o644],
+    [caFile, made.ca, 0o644],
+  ];
   try {
     for (const [file, content, mode] of files) {
       await writeFile(file + suffix, content, { mode, flag: 'wx' });
@@ -134,10 +138,7 @@ async function generate(names: { dns: string[]; ips: string[] }): Promise<{ ca: 
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([
-        ...names.dns.map((value) => ({ type: 'dns' as const, value })),
-        ...names.ips.map((value) => ({ type: 'ip' as const, value })),
-      ]),
+      new x509.SubjectAlternativeNameExtension([...names.dns.map((value) => ({ type: 'dns' as const, value })), ...names.ips.map((value) => ({ type: 'ip' as const, value }))]),
       await x509.SubjectKeyIdentifierExtension.create(serverKeys.publicKey),
       await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
     ],

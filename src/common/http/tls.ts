@@ -49,4 +49,3 @@ export function warnIfExpiring(pair: ServingPair & { certFile: string }, log: Lo
   const left = Date.parse(pair.leaf.validTo) - Date.now();
   if (left < EXPIRY_WARNING_MS) log.warn(describe(pair), `the TLS certificate expires in ${Math.max(0, Math.floor(left / 86_400_000))} days: replace ${pair.certFile}`);
 }
-

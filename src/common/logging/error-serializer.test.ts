@@ -45,7 +45,7 @@ describe('the error serializer', () => {
     expect(line.err.stack).toContain('QueryFailedError');
   });
 
-  it('does so wherever the error sits: under error, as Nest\'s logged error, nested, as a cause, or passed to pino alone', () => {
+  it("does so wherever the error sits: under error, as Nest's logged error, nested, as a cause, or passed to pino alone", () => {
     const { log, text } = memoryLogger();
     log.warn({ error: queryFailed() }, 'under error');
     log.warn({ err: { context: { failure: queryFailed() } } }, 'nested');

@@ -15,12 +15,15 @@ describe('the logger', () => {
   it('never writes a password, a nested auth token or an authorization header, and keeps the fields beside them', () => {
     const { log, lines, text } = memoryLogger();
     const secrets = { password: 'canary-password-4711', token: 'canary-auth-token-4712', header: 'Bearer canary-header-4713' };
-    log.info({
-      user: 'visible-user',
-      password: secrets.password,
-      auth: { type: 'bearerToken', token: secrets.token },
-      req: { method: 'POST', url: '/visible/path', headers: { authorization: secrets.header, 'x-request-id': 'visible-request-id' } },
-    }, 'visible message');
+    log.info(
+      {
+        user: 'visible-user',
+        password: secrets.password,
+        auth: { type: 'bearerToken', token: secrets.token },
+        req: { method: 'POST', url: '/visible/path', headers: { authorization: secrets.header, 'x-request-id': 'visible-request-id' } },
+      },
+      'visible message',
+    );
 
     expect(lines).toHaveLength(1);
     for (const value of Object.values(secrets)) expect(text()).not.toContain(value);
@@ -39,7 +42,11 @@ describe('the logger', () => {
     new JsonLogger(log).warn({ repository: 'visible-repository', auth: { type: 'basic', password: 'canary-nest-password-4714' } }, 'fetch failed', 'RepositoryFetches');
     expect(text()).not.toContain('canary-nest-password-4714');
     expect(JSON.parse(lines[0])).toMatchObject({
-      level: 'warn', context: 'RepositoryFetches', msg: 'fetch failed', repository: 'visible-repository', auth: { type: 'basic', password: REDACTED },
+      level: 'warn',
+      context: 'RepositoryFetches',
+      msg: 'fetch failed',
+      repository: 'visible-repository',
+      auth: { type: 'basic', password: REDACTED },
     });
   });
 
@@ -59,7 +66,7 @@ describe('the logger', () => {
     });
   });
 
-  it('replaces the user-info of every URL in a line: message, fields at any depth, an error\'s message and stack', () => {
+  it("replaces the user-info of every URL in a line: message, fields at any depth, an error's message and stack", () => {
     const { log, lines, text } = memoryLogger();
     const pw = 'canary-url-password-4715';
     const err = new Error(`fetch of https://user:${pw}@git.example.test/org/app.git failed`, { cause: new Error(`connect to https://${pw}@10.0.0.1:6443 refused`) });

@@ -83,9 +83,11 @@ export function repositoryView(r: Repository): RepositoryView {
     pollIntervalSeconds: r.pollIntervalSeconds,
     auth:
       // basic auth is always stored with a user name; `?? ''` only narrows the column's type
-      r.authType === 'basic' ? { type: 'basic', username: r.username ?? '', hasPassword: true }
-      : r.authType === 'sshKey' ? { type: 'sshKey', hasPrivateKey: true, knownHosts: r.knownHosts ?? undefined }
-      : null,
+      r.authType === 'basic'
+        ? { type: 'basic', username: r.username ?? '', hasPassword: true }
+        : r.authType === 'sshKey'
+          ? { type: 'sshKey', hasPrivateKey: true, knownHosts: r.knownHosts ?? undefined }
+          : null,
     hasWebhookSecret: r.webhookSecret !== null,
     status: { revision: r.revision, lastFetchedAt: r.lastFetchedAt, message: r.message ?? '' },
     createdAt: r.createdAt,

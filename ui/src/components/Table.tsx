@@ -27,7 +27,21 @@ export function Table({ columns, testId, className = 'grid', children }: { colum
  * A row's action cell, there only when the token may act (`allowed`); the cell stays empty for a
  * row the action does not apply to (`offered` false).
  */
-export function ActionCell({ allowed, offered = true, onClick, busy, label, children }: { allowed: boolean; offered?: boolean; onClick: () => void; busy: boolean; label?: string; children: ReactNode }) {
+export function ActionCell({
+  allowed,
+  offered = true,
+  onClick,
+  busy,
+  label,
+  children,
+}: {
+  allowed: boolean;
+  offered?: boolean;
+  onClick: () => void;
+  busy: boolean;
+  label?: string;
+  children: ReactNode;
+}) {
   if (!allowed) return null;
   return (
     <td>

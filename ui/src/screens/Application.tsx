@@ -58,7 +58,12 @@ export function ApplicationScreen({ name, tab }: { name: string; tab: 'overview'
           if (e.type !== 'target') continue;
           targets = targets.map((t) =>
             t.cluster === e.cluster && t.namespace === e.namespace
-              ? { ...t, ...(e.sync ? { sync: e.sync as Target['sync'] } : {}), ...(e.health ? { health: e.health as Target['health'] } : {}), ...(e.message !== undefined ? { message: e.message } : {}) }
+              ? {
+                  ...t,
+                  ...(e.sync ? { sync: e.sync as Target['sync'] } : {}),
+                  ...(e.health ? { health: e.health as Target['health'] } : {}),
+                  ...(e.message !== undefined ? { message: e.message } : {}),
+                }
               : t,
           );
         }
@@ -77,7 +82,10 @@ export function ApplicationScreen({ name, tab }: { name: string; tab: 'overview'
   const live = useEvents(['target', 'run', 'application', 'rollout'], name, onEvents, onReconnect);
 
   // without dryRun the answer is 202 { queued }
-  const sync = useAction(async (targets?: { cluster: string; namespace: string }[]) => (await must(api.POST('/api/v1/applications/{name}/sync', { params: { path: { name } }, body: targets ? { targets } : {} }))) as Schemas['SyncAcceptedView']);
+  const sync = useAction(
+    async (targets?: { cluster: string; namespace: string }[]) =>
+      (await must(api.POST('/api/v1/applications/{name}/sync', { params: { path: { name } }, body: targets ? { targets } : {} }))) as Schemas['SyncAcceptedView'],
+  );
   const preview = useAction(async () => {
     setPlan(null);
     const diff = session.may('operator')
@@ -128,7 +136,11 @@ export function ApplicationScreen({ name, tab }: { name: string; tab: 'overview'
         )}
       </div>
       <div role="status" aria-live="polite" className="notices">
-        {sync.result ? <p className="ok">Sync queued for {sync.result.queued.length} target{sync.result.queued.length === 1 ? '' : 's'}.</p> : null}
+        {sync.result ? (
+          <p className="ok">
+            Sync queued for {sync.result.queued.length} target{sync.result.queued.length === 1 ? '' : 's'}.
+          </p>
+        ) : null}
         {refresh.result ? (
           <p className="ok">
             Fetched {a.repository}: {short(refresh.result.revision)} {refresh.result.moved ? '(a new commit: its targets are checked now)' : '(no new commit)'}.
@@ -225,7 +237,10 @@ export function ApplicationScreen({ name, tab }: { name: string; tab: 'overview'
                     <dt>Drift rules</dt>
                     <dd data-testid="drift-rules" title={`ignoreDifferences — fields left alone:\n${a.ignoreDifferences.map(ruleText).join('\n')}`}>
                       {a.ignoreDifferences.length} rule{a.ignoreDifferences.length === 1 ? '' : 's'}:{' '}
-                      <span className="muted">{a.ignoreDifferences.slice(0, 3).map(ruleText).join('; ')}{a.ignoreDifferences.length > 3 ? '; …' : ''}</span>
+                      <span className="muted">
+                        {a.ignoreDifferences.slice(0, 3).map(ruleText).join('; ')}
+                        {a.ignoreDifferences.length > 3 ? '; …' : ''}
+                      </span>
                     </dd>
                   </>
                 ) : null}
@@ -304,7 +319,12 @@ export function ApplicationScreen({ name, tab }: { name: string; tab: 'overview'
                     )}
                   </td>
                   <td className="message">{t.message ?? ''}</td>
-                  <ActionCell allowed={session.may('operator')} onClick={() => void sync.run([{ cluster: t.cluster, namespace: t.namespace }])} busy={sync.busy} label={`sync ${t.cluster}/${t.namespace}`}>
+                  <ActionCell
+                    allowed={session.may('operator')}
+                    onClick={() => void sync.run([{ cluster: t.cluster, namespace: t.namespace }])}
+                    busy={sync.busy}
+                    label={`sync ${t.cluster}/${t.namespace}`}
+                  >
                     Sync
                   </ActionCell>
                 </tr>

@@ -40,7 +40,9 @@ export function Audit() {
   const [open, setOpen] = useState<number | null>(null);
   const [anchor, setAnchor] = useState('');
 
-  const verify = useAction(async (): Promise<Schemas['AuditVerificationView']> => must(api.GET('/api/v1/audit/verify', { params: { query: anchor.trim() ? { anchor: anchor.trim() } : {} } })));
+  const verify = useAction(async (): Promise<Schemas['AuditVerificationView']> =>
+    must(api.GET('/api/v1/audit/verify', { params: { query: anchor.trim() ? { anchor: anchor.trim() } : {} } })),
+  );
   const head = useAction(async () => must(api.GET('/api/v1/audit/head')));
 
   const submit = (e: FormEvent) => {
@@ -76,14 +78,17 @@ export function Audit() {
         <ErrorBox error={verify.error ?? head.error} />
         {verify.result ? (
           <p className={verify.result.ok ? 'ok' : 'error'} role="status" data-testid="verify-result">
-            {verify.result.ok ? `The chain verifies: ${verify.result.entries} entries` : `The chain does NOT verify: first bad entry ${verify.result.firstBadSeq ?? '?'} after ${verify.result.entries} good ones`}
+            {verify.result.ok
+              ? `The chain verifies: ${verify.result.entries} entries`
+              : `The chain does NOT verify: first bad entry ${verify.result.firstBadSeq ?? '?'} after ${verify.result.entries} good ones`}
             {verify.result.reason ? ` — ${verify.result.reason}` : ''}
             {verify.result.checkpointSeq !== undefined ? ` (checked against the checkpoint at entry ${verify.result.checkpointSeq})` : ''}
           </p>
         ) : null}
         {head.result ? (
           <p>
-            Head: <code data-testid="audit-head">{`${head.result.seq}:${head.result.hash}`}</code> <span className="muted">— keep it outside Flotilla and verify against it later</span>
+            Head: <code data-testid="audit-head">{`${head.result.seq}:${head.result.hash}`}</code>{' '}
+            <span className="muted">— keep it outside Flotilla and verify against it later</span>
           </p>
         ) : null}
       </section>
@@ -130,7 +135,9 @@ export function Audit() {
                 <button type="button" className="small" onClick={() => setOpen(open === e.seq ? null : e.seq)} aria-expanded={open === e.seq}>
                   {open === e.seq ? 'Hide' : 'Show'}
                 </button>
-                {open === e.seq ? <pre className="details">{JSON.stringify({ ...e.details, sourceAddress: e.sourceAddress, requestId: e.requestId, hash: e.hash }, null, 2)}</pre> : null}
+                {open === e.seq ? (
+                  <pre className="details">{JSON.stringify({ ...e.details, sourceAddress: e.sourceAddress, requestId: e.requestId, hash: e.hash }, null, 2)}</pre>
+                ) : null}
               </td>
             </tr>
           ))}

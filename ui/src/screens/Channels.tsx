@@ -33,7 +33,9 @@ export function Channels({ selected }: { selected: string | null }) {
         </p>
       ) : null}
       {!list.data ? (
-        list.error ? null : <Loading what="channels" />
+        list.error ? null : (
+          <Loading what="channels" />
+        )
       ) : list.data.length === 0 ? (
         <p className="muted">No channel yet (POST /api/v1/channels).</p>
       ) : (
@@ -63,7 +65,10 @@ export function Channels({ selected }: { selected: string | null }) {
 }
 
 function Deliveries({ channel, canRedeliver }: { channel: string; canRedeliver: boolean }) {
-  const deliveries = useCursorList((cursor) => must(api.GET('/api/v1/channels/{name}/deliveries', { params: { path: { name: channel }, query: { limit: 50, cursor } } })), [channel]);
+  const deliveries = useCursorList(
+    (cursor) => must(api.GET('/api/v1/channels/{name}/deliveries', { params: { path: { name: channel }, query: { limit: 50, cursor } } })),
+    [channel],
+  );
   const { items, error } = deliveries;
 
   const reload = useDebounced(deliveries.reload, 300);
@@ -86,7 +91,9 @@ function Deliveries({ channel, canRedeliver }: { channel: string; canRedeliver: 
         </p>
       ) : null}
       {!items ? (
-        error ? null : <Loading what="deliveries" />
+        error ? null : (
+          <Loading what="deliveries" />
+        )
       ) : items.length === 0 ? (
         <p className="muted">Nothing delivered through this channel yet.</p>
       ) : (
@@ -106,7 +113,13 @@ function Deliveries({ channel, canRedeliver }: { channel: string; canRedeliver: 
               <td className="message">{d.lastError ?? (d.lastStatus !== null ? `answered ${d.lastStatus}` : '')}</td>
               <td title={when(d.createdAt)}>{ago(d.createdAt)}</td>
               <td>{d.deliveredAt ? ago(d.deliveredAt) : '—'}</td>
-              <ActionCell allowed={canRedeliver} offered={d.state !== 'pending'} onClick={() => void redeliver.run(d.id)} busy={redeliver.busy} label={`redeliver ${d.event} ${d.id}`}>
+              <ActionCell
+                allowed={canRedeliver}
+                offered={d.state !== 'pending'}
+                onClick={() => void redeliver.run(d.id)}
+                busy={redeliver.busy}
+                label={`redeliver ${d.event} ${d.id}`}
+              >
                 Redeliver
               </ActionCell>
             </tr>

@@ -17,7 +17,10 @@ export function Clusters({ highlight }: { highlight: string | null }) {
         if (e.type !== 'cluster') continue;
         // a phase is patched in place; a registration, relabel or removal reloads the list
         if (e.change) reload();
-        else if (e.phase) list.set((prev) => prev?.map((c) => (c.name === e.cluster ? { ...c, status: { ...c.status, phase: e.phase as Cluster['status']['phase'], lastCheckedAt: new Date().toISOString() } } : c)));
+        else if (e.phase)
+          list.set((prev) =>
+            prev?.map((c) => (c.name === e.cluster ? { ...c, status: { ...c.status, phase: e.phase as Cluster['status']['phase'], lastCheckedAt: new Date().toISOString() } } : c)),
+          );
       }
     },
     [list, reload],
@@ -37,7 +40,9 @@ export function Clusters({ highlight }: { highlight: string | null }) {
       </div>
       <ErrorBox error={list.error ?? check.error} />
       {!list.data ? (
-        list.error ? null : <Loading what="clusters" />
+        list.error ? null : (
+          <Loading what="clusters" />
+        )
       ) : (
         <Table testId="clusters" columns={['Name', 'Phase', 'Version', 'Labels', 'Server', 'Last check', 'Message', session.may('operator') && 'Action']}>
           {list.data.map((c) => (

@@ -206,7 +206,13 @@ export function Fleet({ query }: { query: URLSearchParams }) {
         <form onSubmit={submitSelector} className="inline-form">
           <label>
             Clusters
-            <input type="search" value={selectorDraft} onChange={(e) => setSelectorDraft(e.target.value)} placeholder="env=prod,region in (eu,us)" aria-label="cluster label selector" />
+            <input
+              type="search"
+              value={selectorDraft}
+              onChange={(e) => setSelectorDraft(e.target.value)}
+              placeholder="env=prod,region in (eu,us)"
+              aria-label="cluster label selector"
+            />
           </label>
           <button type="submit">Apply</button>
         </form>
@@ -262,7 +268,16 @@ function Matrix({ rows, clusters, columnCounts }: { rows: Row[]; clusters: Clust
   };
 
   return (
-    <div className="matrix" ref={scroller} onScroll={onScroll} onKeyDown={onKeyDown} role="grid" aria-rowcount={rows.length + 1} aria-colcount={clusters.length + 2} data-testid="matrix">
+    <div
+      className="matrix"
+      ref={scroller}
+      onScroll={onScroll}
+      onKeyDown={onKeyDown}
+      role="grid"
+      aria-rowcount={rows.length + 1}
+      aria-colcount={clusters.length + 2}
+      data-testid="matrix"
+    >
       <div className="matrix-inner" style={{ '--cols': clusters.length } as CSSProperties}>
         <div className="mrow mhead" role="row" aria-rowindex={1}>
           <div className="mcell mname" role="columnheader">

@@ -8,7 +8,11 @@ import { ago, short, when } from '../format';
 import { useAction, useCursorList } from '../hooks';
 
 export function History({ application, version, canRollback, onRolledBack }: { application: string; version: number; canRollback: boolean; onRolledBack: () => void }) {
-  const history = useCursorList((cursor) => must(api.GET('/api/v1/applications/{name}/history', { params: { path: { name: application }, query: { limit: 50, cursor } } })), [application], version);
+  const history = useCursorList(
+    (cursor) => must(api.GET('/api/v1/applications/{name}/history', { params: { path: { name: application }, query: { limit: 50, cursor } } })),
+    [application],
+    version,
+  );
   const { items: runs, error } = history;
   const [confirm, setConfirm] = useState<number | null>(null);
 
@@ -26,7 +30,8 @@ export function History({ application, version, canRollback, onRolledBack }: { a
       <ErrorBox error={error ?? rollback.error} />
       {rollback.result ? (
         <p className="ok" role="status">
-          Rolling back to {short(rollback.result.revision)}: {rollback.result.queued.length} target{rollback.result.queued.length === 1 ? '' : 's'} queued. The application stays pinned to it until a revision is set again.
+          Rolling back to {short(rollback.result.revision)}: {rollback.result.queued.length} target{rollback.result.queued.length === 1 ? '' : 's'} queued. The application stays
+          pinned to it until a revision is set again.
         </p>
       ) : null}
       {runs.length === 0 ? <p className="muted">No sync run yet.</p> : null}

@@ -49,8 +49,8 @@ export function Repositories({ highlight }: { highlight: string | null }) {
         <h1 id="repos-h">Repositories</h1>
       </div>
       <p>
-        Push webhooks (GitHub, GitLab, Gitea/Forgejo) for every repository go to one URL; the repository is found by its clone URL and the signature checked against its webhook secret:{' '}
-        <CopyField text={webhookUrl()} label="webhook URL" />
+        Push webhooks (GitHub, GitLab, Gitea/Forgejo) for every repository go to one URL; the repository is found by its clone URL and the signature checked against its webhook
+        secret: <CopyField text={webhookUrl()} label="webhook URL" />
       </p>
       <ErrorBox error={list.error ?? refresh.error} />
       {refresh.result ? (
@@ -59,7 +59,9 @@ export function Repositories({ highlight }: { highlight: string | null }) {
         </p>
       ) : null}
       {!list.data ? (
-        list.error ? null : <Loading what="repositories" />
+        list.error ? null : (
+          <Loading what="repositories" />
+        )
       ) : (
         <Table testId="repositories" columns={['Name', 'URL', 'Branch', 'Revision', 'Last fetch', 'Webhook secret', 'Message', session.may('operator') && 'Action']}>
           {list.data.map((r) => (

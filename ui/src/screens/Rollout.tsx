@@ -67,7 +67,9 @@ export function RolloutPanel({ application, version, canAct, onChanged }: { appl
       <h2 id="rollout-h">Rollout</h2>
       <ErrorBox error={act.error ?? (read.data ? null : read.error)} />
       {!read.data ? (
-        read.error ? null : <Loading what="the rollout" />
+        read.error ? null : (
+          <Loading what="the rollout" />
+        )
       ) : !r ? (
         <p className="muted" data-testid="rollout-none">
           {read.data.none}
@@ -111,7 +113,19 @@ export function RolloutPanel({ application, version, canAct, onChanged }: { appl
   );
 }
 
-function Actions({ rollout, busy, run, confirmAbort, setConfirmAbort }: { rollout: Rollout; busy: boolean; run: (a: RolloutAction) => void; confirmAbort: boolean; setConfirmAbort: (v: boolean) => void }) {
+function Actions({
+  rollout,
+  busy,
+  run,
+  confirmAbort,
+  setConfirmAbort,
+}: {
+  rollout: Rollout;
+  busy: boolean;
+  run: (a: RolloutAction) => void;
+  confirmAbort: boolean;
+  setConfirmAbort: (v: boolean) => void;
+}) {
   if (confirmAbort) {
     return (
       <span className="confirm" data-testid="rollout-confirm-abort">

@@ -84,7 +84,10 @@ export function TargetTree({ application, cluster, namespace }: { application: s
   return (
     <section aria-labelledby="target-title">
       <nav className="crumbs" aria-label="breadcrumb">
-        <Link to="/">Fleet</Link> / <Link to={`/applications/${enc(application)}`}>{application}</Link> / <span>{cluster}/{namespace}</span>
+        <Link to="/">Fleet</Link> / <Link to={`/applications/${enc(application)}`}>{application}</Link> /{' '}
+        <span>
+          {cluster}/{namespace}
+        </span>
       </nav>
       <div className="toolbar">
         <h1 id="target-title">
@@ -92,14 +95,20 @@ export function TargetTree({ application, cluster, namespace }: { application: s
         </h1>
         <LiveBadge live={live} />
         <span className="spacer" />
-        {tree.data ? <span className="muted">read {ago(tree.data.readAt)} · {countNodes(tree.data.nodes)} objects</span> : null}
+        {tree.data ? (
+          <span className="muted">
+            read {ago(tree.data.readAt)} · {countNodes(tree.data.nodes)} objects
+          </span>
+        ) : null}
         <button type="button" onClick={() => tree.reload()} disabled={tree.loading}>
           Reload
         </button>
       </div>
       <ErrorBox error={tree.error} />
       {!tree.data ? (
-        tree.error ? null : <Loading what="the resource tree" />
+        tree.error ? null : (
+          <Loading what="the resource tree" />
+        )
       ) : (
         <div className="split">
           <TreeList flat={flat} selected={selected ? keyOf(selected) : null} onSelect={setSelected} onToggle={toggle} collapsed={collapsed} />
@@ -116,7 +125,19 @@ export function TargetTree({ application, cluster, namespace }: { application: s
   );
 }
 
-function TreeList({ flat, selected, onSelect, onToggle, collapsed }: { flat: FlatNode[]; selected: string | null; onSelect: (n: TreeNode) => void; onToggle: (key: string) => void; collapsed: Set<string> }) {
+function TreeList({
+  flat,
+  selected,
+  onSelect,
+  onToggle,
+  collapsed,
+}: {
+  flat: FlatNode[];
+  selected: string | null;
+  onSelect: (n: TreeNode) => void;
+  onToggle: (key: string) => void;
+  collapsed: Set<string>;
+}) {
   const { scroller, onScroll, first, last } = useVirtualRows<HTMLDivElement>(flat.length, ROW_H, 10, 600);
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
@@ -158,7 +179,13 @@ function TreeList({ flat, selected, onSelect, onToggle, collapsed }: { flat: Fla
               data-name={n.name}
             >
               {f.hasChildren ? (
-                <button type="button" className="twisty" onClick={() => onToggle(f.key)} aria-label={`${collapsed.has(f.key) ? 'expand' : 'collapse'} ${n.kind} ${n.name}`} tabIndex={-1}>
+                <button
+                  type="button"
+                  className="twisty"
+                  onClick={() => onToggle(f.key)}
+                  aria-label={`${collapsed.has(f.key) ? 'expand' : 'collapse'} ${n.kind} ${n.name}`}
+                  tabIndex={-1}
+                >
                   {collapsed.has(f.key) ? '▸' : '▾'}
                 </button>
               ) : (
@@ -205,7 +232,10 @@ function ObjectDetail({
     () =>
       must(
         api.GET('/api/v1/applications/{name}/targets/{cluster}/{namespace}/object', {
-          params: { path: { name: application, cluster, namespace }, query: { group: node.group, version: node.version, kind: node.kind, name: node.name, ...(node.namespace ? { namespace: node.namespace } : {}) } },
+          params: {
+            path: { name: application, cluster, namespace },
+            query: { group: node.group, version: node.version, kind: node.kind, name: node.name, ...(node.namespace ? { namespace: node.namespace } : {}) },
+          },
         }),
       ),
     [key, tree.readAt],
@@ -224,7 +254,9 @@ function ObjectDetail({
     };
   }, [applied, diff, application, setDiff]);
   const targetDiff = diff?.targets.find((t) => t.cluster === cluster && t.namespace === namespace);
-  const change = targetDiff?.changes.find((c) => c.kind === node.kind && c.name === node.name && (c.group ?? '') === (node.group ?? '') && (c.namespace ?? '') === (node.namespace ?? ''));
+  const change = targetDiff?.changes.find(
+    (c) => c.kind === node.kind && c.name === node.name && (c.group ?? '') === (node.group ?? '') && (c.namespace ?? '') === (node.namespace ?? ''),
+  );
 
   return (
     <article aria-labelledby="obj-h" data-testid="object-detail">
@@ -245,7 +277,7 @@ function ObjectDetail({
       ) : change ? (
         <div data-testid="object-diff">
           <p>
-            <ActionBadge action={change.action} /> {change.action === 'unchanged' ? 'the live object matches git' : change.message ?? ''}
+            <ActionBadge action={change.action} /> {change.action === 'unchanged' ? 'the live object matches git' : (change.message ?? '')}
             {ignoredCount(change) ? (
               <span className="muted ignored" title={IGNORED_TITLE}>
                 {' '}
@@ -259,7 +291,15 @@ function ObjectDetail({
         <p className="muted">Not in git any more (it would be pruned, with prune on).</p>
       )}
       <h3>Live manifest</h3>
-      {live.error ? <ErrorBox error={live.error} /> : !live.data ? <Loading what="the live object" /> : <pre className="manifest" data-testid="manifest">{stringify(live.data, { lineWidth: 0 })}</pre>}
+      {live.error ? (
+        <ErrorBox error={live.error} />
+      ) : !live.data ? (
+        <Loading what="the live object" />
+      ) : (
+        <pre className="manifest" data-testid="manifest">
+          {stringify(live.data, { lineWidth: 0 })}
+        </pre>
+      )}
     </article>
   );
 }

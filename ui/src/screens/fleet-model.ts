@@ -66,8 +66,19 @@ export function applyTargetEvent(rows: Row[], index: Map<string, number>, e: Ext
   const before = at >= 0 ? targets[at] : undefined;
   const next: Target = {
     ...(before ?? {
-      cluster: e.cluster, namespace: e.namespace, sync: 'Unknown', health: 'Unknown', message: null, revision: null, desiredRevision: null,
-      renderer: null, lastSyncRun: null, leaving: false, failures: 0, nextReconcileAt: null, rollout: null,
+      cluster: e.cluster,
+      namespace: e.namespace,
+      sync: 'Unknown',
+      health: 'Unknown',
+      message: null,
+      revision: null,
+      desiredRevision: null,
+      renderer: null,
+      lastSyncRun: null,
+      leaving: false,
+      failures: 0,
+      nextReconcileAt: null,
+      rollout: null,
     }),
     ...(e.sync ? { sync: e.sync as Target['sync'] } : {}),
     ...(e.health ? { health: e.health as Target['health'] } : {}),
