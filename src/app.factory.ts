@@ -34,7 +34,7 @@ export async function createApp(config: AppConfig, log: Logger, options: { clock
     abortOnError: false,
     httpsOptions: tls ? { cert: tls.cert, key: tls.key } : undefined,
   });
-  answerUnparsedRequests(app.getHttpServer() as HttpServer | HttpsServer, log);
+  answerUnparsedRequests(app.getHttpServer(), log);
   if (tls && !tls.selfSigned) {
     const server = app.getHttpServer() as HttpsServer;
     const reloader = new CertificateReloader(server, tls, tls, log, clock);

@@ -43,8 +43,15 @@ async function main(): Promise<void> {
     log.info('stopped');
     log.flush(() => process.exit(0));
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  // a failed shutdown (a hook or app.close() throwing) is logged and exits 1, not an unhandled rejection
+  const onSignal = (signal: NodeJS.Signals) => {
+    stop(signal).catch((e: unknown) => {
+      log.error({ err: e }, 'shutdown failed');
+      log.flush(() => process.exit(1));
+    });
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
 
   await app.listen(config.server.port, config.server.host);
   const address = app.getHttpServer().address();

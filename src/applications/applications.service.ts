@@ -4,7 +4,7 @@ import { Channel } from '../channels/channel.entity';
 import { clusterResourceProblem, DEFAULT_CLUSTER_RESOURCES, ignoreRuleOf, ignoreRuleProblem, type IgnoreRule } from '../engine';
 import type { Hook } from '../channels/hook-events';
 import { Cluster } from '../clusters/cluster.entity';
-import { matches, parseSelector } from '../clusters/label-selector';
+import { matches, parseSelector } from '../shared/label-selector';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
 import { LiveEvents } from '../events/live-events';

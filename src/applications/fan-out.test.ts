@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { LabelSelectorObject } from '../clusters/label-selector';
+import type { LabelSelectorObject } from '../shared/label-selector';
 import { InvalidInputError } from '../shared/errors';
 import { checkDefinition, checkTemplate, Destination, expandTargets, FleetCluster, renderTemplate } from './fan-out';
 

@@ -5,8 +5,8 @@
 // A template that cannot be rendered for one cluster (a missing label, a value that is no
 // namespace) must not hide the other targets nor fail the whole application: such a target is
 // still returned, carrying a `problem` the service shows on it instead of syncing it.
-import { fromSelectorObject, LabelSelectorError, matches, validLabelKey } from '../clusters/label-selector';
-import type { LabelSelectorObject } from '../clusters/label-selector';
+import { fromSelectorObject, LabelSelectorError, matches, validLabelKey } from '../shared/label-selector';
+import type { LabelSelectorObject } from '../shared/label-selector';
 import { DNS_LABEL } from '../common/validation';
 import { splitRepositoryPath } from '../git/repository-path';
 import { InvalidInputError } from '../shared/errors';

@@ -4,7 +4,7 @@ import { Cluster } from '../clusters/cluster.entity';
 import { ClusterClients } from '../clusters/cluster-clients';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
-import { refOf, SyncEngine, type ChangeAction, type ChangeSetEntry, type ObjectRef, type RenderedObject, type Target } from '../engine';
+import { refOf, SyncEngine, type ChangeAction, type ChangeSetEntry, type ObjectRef, type Target } from '../engine';
 import { isClusterLevel } from '../kube';
 import { Repository } from '../repositories/repository.entity';
 import { Clock, type Timer } from '../shared/clock';
@@ -461,11 +461,11 @@ export class TargetReconciler implements OnModuleInit {
   private async patchTarget(tx: EntityManager, id: number, patch: Partial<TargetRow>): Promise<void> {
     const current = await tx.findOneBy(TargetRow, { id });
     if (!current) return;
-    const changed = Object.fromEntries(Object.entries(patch).filter(([k, v]) => JSON.stringify((current as any)[k]) !== JSON.stringify(v)));
+    const changed = Object.fromEntries(Object.entries(patch).filter(([k, v]) => JSON.stringify(current[k as keyof TargetRow]) !== JSON.stringify(v)));
     if (!Object.keys(changed).length) return;
     await tx.update(TargetRow, { id }, changed);
     if (['sync', 'health', 'revision', 'message'].some((k) => k in changed)) {
-      const now = { ...current, ...changed } as TargetRow;
+      const now = { ...current, ...changed };
       this.events.publish({
         type: 'target',
         application: now.application,

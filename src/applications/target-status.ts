@@ -21,7 +21,7 @@ export function resourcesAfterRun(inventory: Inventory, changes: readonly Change
       sync: failed.has(key) ? 'OutOfSync' : 'Synced',
       health: h?.status ?? (failed.has(key) ? 'Missing' : 'Healthy'),
       ...((problem ?? h?.message) ? { message: problem ?? h?.message } : {}),
-    } as ResourceStatus;
+    };
   });
 }
 
@@ -34,7 +34,7 @@ export function resourcesAfterCheck(inventory: Inventory, drift: readonly DriftE
     const d = drifted.get(key);
     const h = healthBy.get(key);
     const message = d?.message ?? h?.message;
-    return { ...ref, sync: d ? 'OutOfSync' : 'Synced', health: h?.status ?? 'Unknown', ...(message ? { message } : {}) } as ResourceStatus;
+    return { ...ref, sync: d ? 'OutOfSync' : 'Synced', health: h?.status ?? 'Unknown', ...(message ? { message } : {}) };
   });
 }
 
@@ -50,7 +50,7 @@ export function resourcesAfterReport(inventory: Inventory, changes: readonly Cha
     const h = healthBy.get(key);
     const pending = c && c.action !== 'unchanged' && c.action !== 'skipped';
     const message = pending ? pendingText(c) : h?.message;
-    return { ...ref, sync: pending ? 'OutOfSync' : 'Synced', health: h?.status ?? 'Missing', ...(message ? { message } : {}) } as ResourceStatus;
+    return { ...ref, sync: pending ? 'OutOfSync' : 'Synced', health: h?.status ?? 'Missing', ...(message ? { message } : {}) };
   });
 }
 

@@ -47,7 +47,7 @@ export class AuditChainRekey implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const rows = (await this.db.manager.query(`SELECT "recipe" FROM "audit_chain" WHERE "id" = 1`)) as { recipe: string }[];
+    const rows = await this.db.manager.query<{ recipe: string }[]>(`SELECT "recipe" FROM "audit_chain" WHERE "id" = 1`);
     const recipe = rows[0]?.recipe;
     const permitted = this.config.audit.rekeyUnkeyedChain;
     if (recipe === KEYED) {
@@ -93,7 +93,7 @@ export class AuditChainRekey implements OnModuleInit {
   private rekey(): Promise<number> {
     const key = this.box.deriveKey(CHAIN_KEY_LABEL);
     return this.db.write(async (tx) => {
-      const [trigger] = (await tx.query(`SELECT "sql" FROM "sqlite_master" WHERE "type" = 'trigger' AND "name" = 'audit_entries_no_update'`)) as { sql: string }[];
+      const [trigger] = await tx.query<{ sql: string }[]>(`SELECT "sql" FROM "sqlite_master" WHERE "type" = 'trigger' AND "name" = 'audit_entries_no_update'`);
       if (trigger) await tx.query(`DROP TRIGGER "audit_entries_no_update"`);
       const old = new ChainWalk(legacyEntryHash);
       let prevHash = GENESIS_HASH;

@@ -26,7 +26,9 @@ function errorMessage(err: unknown): string {
   if (err instanceof HttpException) {
     const r = err.getResponse() as { message?: unknown } | string;
     const m = typeof r === 'string' ? r : r.message;
-    return Array.isArray(m) ? m.join('; ') : String(m ?? err.message);
+    if (Array.isArray(m)) return m.join('; ');
+    if (m === undefined || m === null) return err.message;
+    return typeof m === 'string' ? m : JSON.stringify(m);
   }
   return err instanceof Error ? err.message : String(err);
 }

@@ -27,9 +27,15 @@ export interface AttemptOutcome {
   message: string;
 }
 
-/** Not sent, nor failed: a grouped webhook waiting for its last target, a reply waiting for its thread. */
-class NotYet {
-  constructor(readonly at: number) {}
+/**
+ * Not sent, nor failed: a grouped webhook waiting for its last target, a reply waiting for its thread.
+ * Thrown by `send` and caught by `attempt`; an Error so that what is thrown is always one.
+ */
+class NotYet extends Error {
+  constructor(readonly at: number) {
+    super(`not due before ${at} (ms since the epoch)`);
+    this.name = 'NotYet';
+  }
 }
 
 /**
@@ -301,7 +307,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     if (d.slackTs) {
       await this.slack.update({
         token: secrets.token!,
-        channel: String(d.payload.slackChannel ?? channel.slackChannel),
+        channel: typeof d.payload.slackChannel === 'string' ? d.payload.slackChannel : channel.slackChannel!,
         ts: d.slackTs,
         text: message.text,
         blocks: message.blocks,

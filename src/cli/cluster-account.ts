@@ -104,6 +104,7 @@ export function currentCredentials(k: KubeContext): ClusterCredentialsBody['auth
 
 interface KubeAnswer {
   status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the API server's raw JSON answer (a Kubernetes object or Status)
   body: any;
 }
 

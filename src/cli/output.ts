@@ -57,6 +57,7 @@ export function paint(on: boolean): Paint {
   };
 }
 
+// eslint-disable-next-line no-control-regex -- matches the ESC that starts an ANSI colour sequence
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 export const visibleLength = (s: string) => s.replace(ANSI, '').length;
 

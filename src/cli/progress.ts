@@ -117,7 +117,7 @@ async function advance(session: Session, p: TargetProgress, app: ApplicationView
   if (run) {
     suspicious.delete(key(p));
     p.runId = run.id;
-    p.state = run.phase as TargetState;
+    p.state = run.phase;
     p.message = run.phase === 'Succeeded' ? null : (run.message ?? t.message);
     return;
   }

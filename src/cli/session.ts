@@ -31,7 +31,7 @@ export class Session {
   }
 
   static of(command: Command): Session {
-    return new Session(command.optsWithGlobals() as GlobalOptions);
+    return new Session(command.optsWithGlobals<GlobalOptions>());
   }
 
   get target(): Target {

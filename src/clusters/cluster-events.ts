@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter } from 'node:events';
 
 /**
  * A change of the registry that moves a fan-out: a cluster registered, its labels changed, or it
@@ -11,20 +10,28 @@ export interface ClusterChange {
   cluster: string;
 }
 
-/** In-process events of the cluster registry, emitted after the change is stored. */
+type Listener = (change: ClusterChange) => Promise<void> | void;
+
+/**
+ * In-process events of the cluster registry, emitted after the change is stored. A plain list of
+ * listeners, not an EventEmitter: `emit` awaits every listener's promise, which an EventEmitter
+ * would drop.
+ */
 @Injectable()
 export class ClusterEvents {
-  private readonly emitter = new EventEmitter().setMaxListeners(100);
+  private readonly listeners: Listener[] = [];
 
   /** returns the unsubscribe function */
-  onChange(listener: (change: ClusterChange) => Promise<void> | void): () => void {
-    this.emitter.on('change', listener);
-    return () => this.emitter.off('change', listener);
+  onChange(listener: Listener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.lastIndexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
   }
 
   /** Tells every listener and waits for them, so an API answer comes after the fan-out moved. */
   async emit(change: ClusterChange): Promise<void> {
-    const listeners = this.emitter.listeners('change') as Array<(c: ClusterChange) => Promise<void> | void>;
-    await Promise.all(listeners.map(async (l) => l(change)));
+    await Promise.all([...this.listeners].map(async (l) => l(change)));
   }
 }

@@ -9,7 +9,7 @@ import { Connection, resolveConnection } from './cluster-definition';
 import { ClusterChecks } from './cluster-checks';
 import { ClusterEvents } from './cluster-events';
 import { CreateClusterDto, UpdateClusterDto } from './dto/cluster.dto';
-import { matches, parseSelector } from './label-selector';
+import { matches, parseSelector } from '../shared/label-selector';
 
 export { clusterView } from './dto/cluster.view';
 

@@ -73,9 +73,10 @@ describe('bodyShapeProblems', () => {
   });
 });
 
+// the handlers are passed around unbound, as Nest's ExecutionContext.getHandler() hands them out
 class FakeController {
-  update(@Param('name') _name: string, @Body() _dto: OuterDto): void {}
-  field(@Body('title') _title: string): void {}
+  update(this: void, @Param('name') _name: string, @Body() _dto: OuterDto): void {}
+  field(this: void, @Body('title') _title: string): void {}
 }
 
 describe('BodyShapeInterceptor', () => {

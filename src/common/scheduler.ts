@@ -84,7 +84,7 @@ export class Scheduler implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    const running = [...this.jobs.values()].map((j) => j.running);
+    const running = [...this.jobs.values()].flatMap((j) => (j.running ? [j.running] : []));
     for (const name of this.names()) this.cancel(name);
     await Promise.allSettled(running);
   }

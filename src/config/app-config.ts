@@ -139,7 +139,7 @@ export function loadConfig(opts: LoadOptions = {}): AppConfig {
       problems.push(`${file}: expected a mapping at the top level`);
       return;
     }
-    mergeInto(merged, doc, CONFIG_SCHEMA as unknown as Tree, '', file, sources, problems);
+    mergeInto(merged, doc, CONFIG_SCHEMA, '', file, sources, problems);
   };
 
   const configDirDefault = join(configDir, 'default.yaml');
@@ -166,7 +166,7 @@ export function loadConfig(opts: LoadOptions = {}): AppConfig {
     sources.set(key, `environment variable ${name}`);
   }
 
-  validate(merged, CONFIG_SCHEMA as unknown as Tree, '', sources, problems);
+  validate(merged, CONFIG_SCHEMA, '', sources, problems);
   if (!problems.some((p) => p.startsWith('server.tls.'))) problems.push(...serverTlsProblems((merged.server as Tree).tls as AppConfig['server']['tls'], sources));
   if (problems.length) throw new ConfigError(problems);
 
@@ -250,10 +250,20 @@ function validate(tree: Tree, schema: Tree, prefix: string, sources: Map<string,
     const result = coerce(rule, tree[k], key);
     if ('problems' in result) problems.push(...result.problems.map((p) => `${p} (from ${from})`));
     else if ('error' in result) {
-      const got = rule.kind === 'string' && rule.secret ? `a value of ${String(tree[k] ?? '').length} characters` : JSON.stringify(tree[k] ?? null);
+      const got = rule.kind === 'string' && rule.secret ? `a value of ${lengthAsText(tree[k])} characters` : JSON.stringify(tree[k] ?? null);
       problems.push(`${key}: ${result.error}, got ${got} (from ${from})`);
     } else tree[k] = result.value;
   }
+}
+
+/** How long a value is as text, for a secret's message, which must not show it: a mapping or list as JSON. */
+function lengthAsText(v: unknown): number {
+  if (v === null || v === undefined) return 0;
+  if (typeof v === 'string') return v.length;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v).length;
+  if (typeof v === 'object') return JSON.stringify(v).length;
+  // YAML and environment variables give nothing else
+  return 0;
 }
 
 /** `error`: what was expected (the caller adds the key and the value); `problems`: whole messages, key first */

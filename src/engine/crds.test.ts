@@ -21,7 +21,7 @@ function server(establishedAfter: number): CrdReader & { reads: number } {
     },
     discovery: { tryResolve: async () => ({ group: 'ex.com', version: 'v1', kind: 'Widget', resource: 'widgets', namespaced: true, verbs: [] }) },
   };
-  return fake as CrdReader & { reads: number };
+  return fake;
 }
 
 describe('waiting for CRDs', () => {

@@ -193,8 +193,8 @@ function locate(obj: unknown, path: FieldPath): Concrete | undefined {
       else if (typeof seg === 'string') step = /^(0|[1-9]\d*)$/.test(seg) ? Number(seg) : undefined;
       else if ('key' in seg) step = indexWhere(node, (item) => isObject(item) && Object.entries(seg.key).every(([k, v]) => deepEqual(item[k], v)));
       else step = indexWhere(node, (item) => deepEqual(item, seg.value));
-      if (step === undefined || (step as number) >= node.length) return undefined;
-      node = node[step as number];
+      if (step === undefined || step >= node.length) return undefined;
+      node = node[step];
     } else if (isObject(node)) {
       if (typeof seg !== 'string' && typeof seg !== 'number') return undefined;
       step = String(seg);
@@ -208,7 +208,7 @@ function locate(obj: unknown, path: FieldPath): Concrete | undefined {
   return out;
 }
 
-function indexWhere(list: unknown[], f: (item: any) => boolean): number | undefined {
+function indexWhere(list: unknown[], f: (item: unknown) => boolean): number | undefined {
   const i = list.findIndex(f);
   return i < 0 ? undefined : i;
 }
@@ -231,29 +231,32 @@ function leavesOf(obj: unknown, paths: readonly FieldPath[]): Array<{ path: Fiel
   return out;
 }
 
+/** a map or a list, indexed by a step of a Concrete path */
+type Container = Record<string | number, unknown>;
+
 function valueAt(obj: unknown, path: Concrete): unknown {
-  let node: any = obj;
+  let node: unknown = obj;
   for (const step of path) {
     if (node === null || typeof node !== 'object') return undefined;
     if (Array.isArray(node) !== (typeof step === 'number')) return undefined;
     if (!Object.prototype.hasOwnProperty.call(node, step)) return undefined;
-    node = node[step];
+    node = (node as Container)[step];
   }
   return node;
 }
 
 function setAt(obj: unknown, path: Concrete, value: unknown): void {
-  const parent = valueAt(obj, path.slice(0, -1)) as any;
-  if (parent && typeof parent === 'object') parent[path[path.length - 1]] = value;
+  const parent = valueAt(obj, path.slice(0, -1));
+  if (parent && typeof parent === 'object') (parent as Container)[path[path.length - 1]] = value;
 }
 
 /** Removes the field, and the maps above it it leaves empty (never the object's top level or metadata). */
 function removeAt(obj: unknown, path: Concrete): void {
-  const parent = valueAt(obj, path.slice(0, -1)) as any;
+  const parent = valueAt(obj, path.slice(0, -1));
   if (!parent || typeof parent !== 'object') return;
   const last = path[path.length - 1];
   if (Array.isArray(parent)) parent.splice(last as number, 1);
-  else delete parent[last];
+  else delete (parent as Container)[last];
   const above = path.slice(0, -1);
   if (above.length && !(above.length === 1 && above[0] === 'metadata') && isObject(parent) && !Object.keys(parent).length) removeAt(obj, above);
 }
@@ -275,6 +278,6 @@ function dotted(path: Concrete): string {
   return path.reduce<string>((s, step) => (typeof step === 'number' ? `${s}[${step}]` : s ? `${s}.${step}` : step), '');
 }
 
-function isObject(v: unknown): v is Record<string, any> {
+function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

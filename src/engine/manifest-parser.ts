@@ -108,7 +108,7 @@ export class ManifestParser {
       const objects: RenderedObject[] = [];
       let current = job.sources[0]?.file ?? '.';
       let settled = false;
-      const finish = (error: unknown, keepWorker: boolean) => {
+      const finish = (error: Error | undefined, keepWorker: boolean) => {
         if (settled) return;
         settled = true;
         clearTimeout(deadline);

@@ -163,15 +163,16 @@ class Converter {
     const before = this.total;
     let value: unknown;
     if (isScalar(node)) {
-      value = scalarValue(node.value);
-      this.count(node, jsonSize(value));
+      const scalar = scalarValue(node.value);
+      value = scalar;
+      this.count(node, jsonSize(scalar));
     } else if (isMap(node)) {
-      value = this.map(node.items as Pair[], node, depth);
+      value = this.map(node.items, node, depth);
     } else if (isSeq(node)) {
       const out: unknown[] = [];
       this.count(node, 2);
       for (const item of node.items) {
-        out.push(isPair(item) ? this.map([item as Pair], item, depth + 1) : this.convert(item, depth + 1));
+        out.push(isPair(item) ? this.map([item], item, depth + 1) : this.convert(item, depth + 1));
         this.count(item, 1);
       }
       value = out;
@@ -219,8 +220,11 @@ class Converter {
   private key(node: unknown, depth: number): string {
     if (!isScalar(node) && !isAlias(node)) this.fail(node, 'invalid YAML: a key that is not a string');
     const { value } = this.node(node, depth + 1);
-    if (typeof value === 'object' && value !== null) this.fail(node, 'invalid YAML: a key that is not a string');
-    return value === null || value === undefined ? '' : String(value);
+    // a scalar's value (scalarValue), or an alias of one, is a string, number, boolean or null
+    if (value === null || value === undefined) return '';
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    this.fail(node, 'invalid YAML: a key that is not a string');
   }
 
   private count(node: unknown, bytes: number): void {
@@ -244,16 +248,20 @@ function isMergeKey(key: unknown): boolean {
   return isScalar(key) && typeof key.value === 'symbol' && key.value.description === '<<';
 }
 
+/** What a scalar converts to. */
+type ScalarValue = string | number | boolean | null;
+
 /** Plain data for a scalar: YAML 1.1 timestamps and binaries become what JSON would carry. */
-function scalarValue(value: unknown): unknown {
+function scalarValue(value: unknown): ScalarValue {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
   if (typeof value === 'symbol') return value.description ?? '';
   if (typeof value === 'bigint') return Number(value);
-  return value;
+  // the library resolves every other scalar to a string, number, boolean or null
+  return value as ScalarValue;
 }
 
-function jsonSize(value: unknown): number {
+function jsonSize(value: ScalarValue | undefined): number {
   if (typeof value === 'string') return value.length + 2;
   if (value === null || value === undefined) return 4;
   return String(value).length;
@@ -268,8 +276,9 @@ function set(obj: Record<string, unknown>, key: string, value: unknown): void {
 function flatten(value: unknown, file: string, line: number): KubeObject[] {
   const obj = value as KubeObject;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new RenderError(file, line, 'a document must be a Kubernetes object (a mapping)');
-  if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray((obj as any).items)) {
-    return (obj as any).items.flatMap((i: unknown) => flatten(i, file, line));
+  const items: unknown = obj.items;
+  if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(items)) {
+    return items.flatMap((i: unknown) => flatten(i, file, line));
   }
   if (typeof obj.apiVersion !== 'string' || !obj.apiVersion) throw new RenderError(file, line, 'object has no apiVersion');
   if (typeof obj.kind !== 'string' || !obj.kind) throw new RenderError(file, line, 'object has no kind');

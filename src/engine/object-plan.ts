@@ -60,8 +60,10 @@ const WOULD_BE_CREATED = 'would be created (its namespace or CRD is created by t
  * When the cluster itself could not be asked about an object (unreachable, TLS, credentials),
  * no plan or check of the target means anything: that error, to be thrown instead.
  */
-export function clusterFailure(plans: readonly ObjectPlan[]): unknown {
-  return plans.find((p) => p.action === 'failed' && isClusterLevel(p.error))?.error;
+export function clusterFailure(plans: readonly ObjectPlan[]): Error | undefined {
+  // isClusterLevel holds only for Errors: the instanceof check only narrows the type
+  for (const p of plans) if (p.action === 'failed' && p.error instanceof Error && isClusterLevel(p.error)) return p.error;
+  return undefined;
 }
 
 export async function planObject(ctx: PlanContext, placed: PlacedObject): Promise<ObjectPlan> {

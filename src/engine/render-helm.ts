@@ -200,12 +200,12 @@ async function readChart(chart: RepositoryDir, chartFile: string): Promise<{ nam
   return { name, dependencies };
 }
 
-async function readYaml(chart: RepositoryDir, file: string): Promise<Record<string, any> | undefined> {
+async function readYaml(chart: RepositoryDir, file: string): Promise<Record<string, unknown> | undefined> {
   const shown = `${prefix(chart)}${file}`;
   const text = await readFile(join(chart.abs, file), 'utf8');
   const doc = parseDocument(text, { uniqueKeys: false });
   if (doc.errors[0]) throw new RenderError(shown, undefined, `invalid YAML: ${doc.errors[0].message.split('\n')[0]}`);
-  return doc.toJS({ maxAliasCount: 100 }) as Record<string, any> | undefined;
+  return doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown> | undefined;
 }
 
 /** A `file://` dependency: relative to the chart, inside the repository (`..` allowed up to its root). */
@@ -232,7 +232,9 @@ async function copyChart(chart: RepositoryDir, to: string, fileDeps: Dependency[
     const doc = parseDocument(text);
     const deps = doc.get('dependencies', true) as { items?: { get(k: string): unknown; set(k: string, v: unknown): void }[] } | undefined;
     for (const item of deps?.items ?? []) {
-      const dep = fileDeps.find((d) => d.name === item.get('name') && d.repository === String(item.get('repository') ?? '').trim());
+      const repository = item.get('repository');
+      // as readChart reads it: a repository that is not a string is ''
+      const dep = fileDeps.find((d) => d.name === item.get('name') && d.repository === (typeof repository === 'string' ? repository.trim() : ''));
       if (dep?.local) item.set('repository', `file://${dep.local.abs}`);
     }
     await writeFile(join(to, file), doc.toString());

@@ -6,15 +6,17 @@ import { Agent as HttpAgent, request as httpRequest, IncomingMessage } from 'nod
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { mapBounded } from '../shared/map-bounded';
 import { ClusterCredentials, ClusterTransport, credentialsFromKubeconfig, transportFromCredentials } from './credentials';
-import { splitApiVersion } from './api-version';
 import { ApiResource, Discovery, groupVersionPath } from './discovery';
 import { classifyTransportError, ClusterUnreachableError, KubeApiError, mediaTypeOf, RequestSubject, UnexpectedAnswerError } from './errors';
 import { assertReference } from './names';
 
+// the other fields are any by design: objects travel as raw JSON (above), of every kind there is
 export type KubeObject = {
   apiVersion: string;
   kind: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- metadata's other fields (labels, annotations, managedFields…) as the server sends them
   metadata: { name: string; namespace?: string; [key: string]: any };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- spec, status, data…: raw JSON of any kind of object
   [key: string]: any;
 };
 
@@ -130,7 +132,7 @@ export class KubeClient {
 
   /** Whether these credentials may `verb` the resource (SelfSubjectAccessReview). */
   async canI(verb: string, resource: string, opts: { group?: string; namespace?: string } = {}): Promise<{ allowed: boolean; reason?: string }> {
-    const review = await this.call<any>({
+    const review = await this.call<{ status?: { allowed?: unknown; reason?: string } }>({
       method: 'POST',
       path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
       body: {
@@ -240,6 +242,7 @@ export class KubeClient {
   }
 
   /** A raw call for anything the methods above do not cover; JSON in and out. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw JSON of whatever the path answers, unless the caller names its shape
   request<T = any>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
     return this.call({ method, path, body, contentType, subject: { verb: method.toLowerCase(), resource: path } });
   }

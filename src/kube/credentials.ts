@@ -126,7 +126,7 @@ export function credentialsFromKubeconfig(text: string, context?: string): Clust
   };
 }
 
-type Mapping = Record<string, unknown> & { [key: string]: any };
+type Mapping = Record<string, unknown>;
 
 function isMapping(v: unknown): v is Mapping {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

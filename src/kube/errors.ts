@@ -209,7 +209,7 @@ export function isClusterLevel(e: unknown): boolean {
 /** `Invalid value: {…a serialised Go struct…}: field is immutable` → `Invalid value: …: field is immutable` */
 function trimValueDump(message: string): string {
   if (message.length < 200) return message;
-  const m = /^(.*?Invalid value: )[\[{"].*(: [^:]+)$/s.exec(message);
+  const m = /^(.*?Invalid value: )[[{"].*(: [^:]+)$/s.exec(message);
   return m ? `${m[1]}…${m[2]}` : `${message.slice(0, 200)}…`;
 }
 

@@ -109,7 +109,7 @@ export class Informer {
     let rv = '';
     do {
       const q = new URLSearchParams({ labelSelector: this.o.labelSelector, limit: '500', ...(token ? { continue: token } : {}) });
-      const page = await this.o.client.request<{ items?: KubeObject[]; metadata?: { resourceVersion?: string; continue?: string } }>('GET', `${this.path()}?${q}`);
+      const page = await this.o.client.request<{ items?: KubeObject[]; metadata?: { resourceVersion?: string; continue?: string } }>('GET', `${this.path()}?${q.toString()}`);
       items.push(...(page.items ?? []));
       token = page.metadata?.continue || undefined;
       rv = page.metadata?.resourceVersion ?? rv;

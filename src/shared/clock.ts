@@ -22,9 +22,12 @@ export abstract class Clock {
   /** Resolves after `ms`; rejects with the signal's reason when it aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
+      // the signal's reason as it is: an Error unless the aborter chose another value (abort() takes any)
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the documented contract: rejects with the signal's reason itself
       if (signal?.aborted) return reject(signal.reason);
       const onAbort = () => {
         timer.cancel();
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- as above: the signal's reason itself
         reject(signal!.reason);
       };
       const timer = this.after(ms, () => {

@@ -55,7 +55,7 @@ export function ignoreRuleProblem(rule: unknown, at: string): string | null {
   if (unknown.length) return `${at}: unknown field ${unknown.map((k) => JSON.stringify(k)).join(', ')} (allowed: ${known.join(', ')})`;
   if (typeof r.kind !== 'string' || !r.kind.trim()) return `${at}.kind: name the kind, e.g. "Deployment" (or "*" for every kind)`;
   for (const f of ['group', 'kind', 'name', 'namespace'] as const) {
-    if (r[f] !== undefined && (typeof r[f] !== 'string' || (r[f] as string).length > 253)) return `${at}.${f}: must be a string of at most 253 characters`;
+    if (r[f] !== undefined && (typeof r[f] !== 'string' || r[f].length > 253)) return `${at}.${f}: must be a string of at most 253 characters`;
   }
   const lists = ['jsonPointers', 'managedFieldsManagers'] as const;
   for (const f of lists) {

@@ -60,7 +60,7 @@ describe('the reconciler giving a target back after its work', () => {
     queue = running.app.get(ReconcileQueue);
     // only the work is replaced: reconcile() and its release() are the real ones, and every
     // piece of work asks to be looked at again in an hour
-    const reconciler = running.app.get(TargetReconciler) as unknown as { work: (t: TargetRow) => Promise<{ nextDueAt: number }> };
+    const reconciler = running.app.get<TargetReconciler, { work: (t: TargetRow) => Promise<{ nextDueAt: number }> }>(TargetReconciler);
     reconciler.work = async (t) => {
       const call: Call = { trigger: t.pendingTrigger, actor: t.pendingActor, start: Date.now() };
       calls.push(call);

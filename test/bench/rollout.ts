@@ -105,7 +105,7 @@ class DeploymentStandIn {
         for (const d of list.body.items) this.observe(c, d);
         await this.watch(c, list.body.metadata.resourceVersion);
       } catch (e) {
-        if (!this.stopped) console.error(`deployment stand-in on ${c.name}: ${e}; listing again`);
+        if (!this.stopped) console.error(`deployment stand-in on ${c.name}: ${String(e)}; listing again`);
         await sleep(200);
       }
     }

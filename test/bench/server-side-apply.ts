@@ -26,7 +26,7 @@ export async function rawApply(
   const prepare = async (o: KubeObject): Promise<Prepared> => {
     const res = await client.discovery.resolve(o.apiVersion, o.kind);
     const query = new URLSearchParams({ fieldManager: 'bench-raw', force: 'true', fieldValidation: 'Strict' });
-    return { path: `${objectPath(res, res.namespaced ? o.metadata.namespace : undefined, o.metadata.name)}?${query}`, body: JSON.stringify(o) };
+    return { path: `${objectPath(res, res.namespaced ? o.metadata.namespace : undefined, o.metadata.name)}?${query.toString()}`, body: JSON.stringify(o) };
   };
   const first = await Promise.all(namespaces.map(prepare));
   const rest = await Promise.all(objects.map(prepare));

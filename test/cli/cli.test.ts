@@ -336,8 +336,10 @@ describe('the flotilla command line', () => {
   it('shows --wait progress on a terminal as a coloured table redrawn in place', async () => {
     const waiting = await user.onTerminal(['app', 'wait', 'cl-broken', '--sync', '--timeout', '3s']);
     expect(waiting).toContain('waiting for cl-broken to be Synced: 0/1 done');
+    // eslint-disable-next-line no-control-regex -- ESC starts the terminal's escape sequences, which are what is checked here
     expect(waiting).toMatch(/\x1b\[\d+A\r\x1b\[J/); // the table drawn again over itself
     expect(waiting).toContain('\x1b[33mWaiting\x1b[0m');
+    // eslint-disable-next-line no-control-regex -- ESC starts the colour reset that may precede the message
     expect(waiting).toMatch(/error:(\x1b\[0m)? timed out after 3s/); // in red
     const synced = await user.onTerminal(['app', 'sync', 'cl-web', '--wait', '--timeout', '60s']);
     expect(synced).toMatch(/syncing cl-web: 2\/2 done/);
@@ -372,7 +374,7 @@ describe('the flotilla command line', () => {
     const help = await cli(['app', 'rollout', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Usage: flotilla app rollout \[options\] <name> \[action\]/);
-    expect(help.stdout).toMatch(/^  approve +start the wave that waits for approval$/m);
+    expect(help.stdout).toMatch(/^ {2}approve +start the wave that waits for approval$/m);
     const wrongAction = await cli(['app', 'rollout', 'cl-web', 'approv']);
     expect(wrongAction.code).toBe(1);
     expect(wrongAction.stderr).toMatch(/Allowed choices are pause, resume, approve, promote, abort/);

@@ -186,7 +186,7 @@ describe('the cluster registry', () => {
       expect(res.status, JSON.stringify(res.body)).toBe(status);
       expect([res.body.message].flat().join('; ')).toContain(message);
     }
-    const exec = kubeconfigYaml(east, 'unused').replace(/    token: unused/, '    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: /bin/evil');
+    const exec = kubeconfigYaml(east, 'unused').replace(/ {4}token: unused/, '    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: /bin/evil');
     expect(exec).toContain('command: /bin/evil');
     const refused = await admin.post('/api/v1/clusters', { name: 'exec', kubeconfig: exec });
     expect(refused.status).toBe(422);

@@ -73,27 +73,32 @@ export function recordCalls(client: KubeClient): RecordedCalls {
       calls.writes = [];
     },
   };
-  const { get, apply, create, delete: remove, patchStatus } = client;
+  // the originals, bound to the client they came from: the patched methods replace them on it
+  const get = client.get.bind(client);
+  const apply = client.apply.bind(client);
+  const create = client.create.bind(client);
+  const remove = client.delete.bind(client);
+  const patchStatus = client.patchStatus.bind(client);
   client.get = (...a) => {
     calls.reads++;
-    return get.apply(client, a);
+    return get(...a);
   };
   client.apply = (obj, opts) => {
     if (opts.dryRun) calls.dryRuns++;
     else calls.writes.push(`apply ${obj.kind}/${obj.metadata.name}`);
-    return apply.call(client, obj, opts);
+    return apply(obj, opts);
   };
   client.create = (obj, opts) => {
     if (!opts?.dryRun) calls.writes.push(`create ${obj.kind}/${obj.metadata.name}`);
-    return create.call(client, obj, opts);
+    return create(obj, opts);
   };
   client.delete = (...a) => {
     calls.writes.push(`delete ${a[1]}/${a[2]}`);
-    return remove.apply(client, a);
+    return remove(...a);
   };
   client.patchStatus = (...a) => {
     calls.writes.push(`patch status ${a[1]}/${a[2]}`);
-    return patchStatus.apply(client, a);
+    return patchStatus(...a);
   };
   return calls;
 }

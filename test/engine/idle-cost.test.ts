@@ -12,7 +12,7 @@ const [east] = inject('clusters');
 const service = (name: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: name }, ports: [{ port: 80 }] } });
 const secret = (name: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData: { password: 'idle-cost-password' } });
 const clusterRole = (name: string) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name }, rules: [] });
-const show = (requests: ProxiedRequest[]) => requests.map((r) => `${r.method} ${r.path}${r.query.size ? `?${r.query}` : ''}`);
+const show = (requests: ProxiedRequest[]) => requests.map((r) => `${r.method} ${r.path}${r.query.size ? `?${r.query.toString()}` : ''}`);
 
 describe('the idle cost of a sync', () => {
   let proxy: ApiServerProxy;

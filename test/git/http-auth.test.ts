@@ -63,7 +63,7 @@ describe('fetching over http with basic auth', () => {
     const release = server.hold();
     const m = mirror(PASSWORD, 'app-ps');
     const fetching = m.fetch();
-    let seen: string[][] = [];
+    let seen: string[][];
     try {
       await waitFor(() => server.heldCount > 0, 10_000, 'the fetch to reach the server');
       const processes = await listProcesses();

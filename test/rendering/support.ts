@@ -78,7 +78,7 @@ export async function checksPass(api: ApiClient, app: string, checks: number): P
 type ClusterRef = Pick<TestCluster, 'server' | 'caData' | 'adminToken'>;
 
 /** GET any path on a test cluster as its admin; null on 404. */
-export async function getPath(cluster: ClusterRef, path: string): Promise<any | null> {
+export async function getPath(cluster: ClusterRef, path: string): Promise<any> {
   const res = await clusterRequest(cluster, cluster.adminToken, 'GET', path);
   if (res.status === 404) return null;
   if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${JSON.stringify(res.body)}`);

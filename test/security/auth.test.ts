@@ -171,7 +171,7 @@ function getFrom(localAddress: string, url: string, token: string): Promise<{ st
   return new Promise((done, fail) => {
     const req = request(url, { localAddress, headers: { authorization: `Bearer ${token}` } }, (res) => {
       res.resume();
-      done({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined });
+      done({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] });
     });
     req.on('error', fail);
     req.end();

@@ -26,7 +26,7 @@ function send(baseUrl: string, from: string, opts: { method?: string; path?: str
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));
-      res.on('end', () => done({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined, retryAfter: res.headers['retry-after'] as string | undefined }));
+      res.on('end', () => done({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined, retryAfter: res.headers['retry-after'] }));
     });
     req.on('error', fail);
     req.end(opts.body);

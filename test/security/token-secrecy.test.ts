@@ -35,8 +35,8 @@ describe('API token secrecy', () => {
         expect(names).toContain('flotilla.sqlite');
         const all = Buffer.concat(files.map(([, bytes]) => bytes));
         // the sweep reads the rows the token lives in: its name and id are stored in clear
-        expect(all.includes('secret-keeper'), `"secret-keeper" in ${names}`).toBe(true);
-        expect(all.includes(idOf(token)), `the token id in ${names}`).toBe(true);
+        expect(all.includes('secret-keeper'), `"secret-keeper" in ${names.join(', ')}`).toBe(true);
+        expect(all.includes(idOf(token)), `the token id in ${names.join(', ')}`).toBe(true);
         return files.flatMap(([file, bytes]) =>
           Object.entries(secrets)
             .filter(([, s]) => bytes.includes(s))

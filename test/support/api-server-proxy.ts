@@ -29,10 +29,10 @@ export class ApiServerProxy {
     const pki = join(cluster.dir, 'pki');
     const target = new URL(cluster.server);
     const upstream = new Agent({ keepAlive: true, ca: Buffer.from(cluster.caData, 'base64') });
-    let self: ApiServerProxy | undefined;
+    // the handler reads `self` only for requests, which come after it is set below
     const server = createServer({ cert: readFileSync(join(pki, 'apiserver.crt')), key: readFileSync(join(pki, 'apiserver.key')) }, (req, res) => {
       const url = new URL(req.url ?? '/', target);
-      self!.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams });
+      self.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams });
       const forward = request(
         { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host }, agent: upstream },
         (answer) => {
@@ -43,7 +43,7 @@ export class ApiServerProxy {
       forward.on('error', (e) => res.destroy(e));
       req.pipe(forward);
     });
-    self = new ApiServerProxy(server, upstream);
+    const self = new ApiServerProxy(server, upstream);
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     return self;

@@ -26,12 +26,12 @@ export class FailingApiServerProxy {
     const pki = join(cluster.dir, 'pki');
     const target = new URL(cluster.server);
     const upstream = new Agent({ keepAlive: true, ca: Buffer.from(cluster.caData, 'base64') });
-    let self: FailingApiServerProxy | undefined;
+    // the handler reads `self` only for requests, which come after it is set below
     const server = createServer({ cert: readFileSync(join(pki, 'apiserver.crt')), key: readFileSync(join(pki, 'apiserver.key')) }, (req, res) => {
       const path = new URL(req.url ?? '/', target).pathname;
       const method = req.method ?? 'GET';
-      self!.requests.push(`${method} ${path}`);
-      const failure = method === 'GET' ? self!.failing.get(path) : undefined;
+      self.requests.push(`${method} ${path}`);
+      const failure = method === 'GET' ? self.failing.get(path) : undefined;
       if (failure === 'dropped-connection') {
         req.socket.destroy();
         return;
@@ -48,7 +48,7 @@ export class FailingApiServerProxy {
       forward.on('error', (e) => res.destroy(e));
       req.pipe(forward);
     });
-    self = new FailingApiServerProxy(server, upstream);
+    const self = new FailingApiServerProxy(server, upstream);
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     return self;

@@ -117,9 +117,9 @@ export class GitHttpServer {
 
   static async start(options: GitHttpServerOptions = {}): Promise<GitHttpServer> {
     const root = options.root ?? (await mkdtemp(join(tmpdir(), 'flotilla-git-http-')));
-    let self: GitHttpServer | undefined;
-    const server = createServer((req, res) => self!.handle(req, res));
-    self = new GitHttpServer(server, root, options.auth);
+    // the handler reads `self` only for requests, which come after it is set below
+    const server = createServer((req, res) => self.handle(req, res));
+    const self = new GitHttpServer(server, root, options.auth);
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     return self;
@@ -254,7 +254,7 @@ export class GitDaemon {
     );
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('git daemon did not start')), 10_000);
-      child.stderr!.on('data', (d: Buffer) => {
+      child.stderr.on('data', (d: Buffer) => {
         if (d.toString().includes('Ready to rumble')) {
           clearTimeout(timer);
           resolve();

@@ -111,8 +111,8 @@ export class ServiceProcess {
     let listening: (port: number) => void = () => undefined;
     const loggedPort = new Promise<number>((done) => (listening = done));
     // read both streams to the end, always: a full pipe would stall the service
-    const stdout = createInterface({ input: child.stdout! });
-    const stderr = createInterface({ input: child.stderr! });
+    const stdout = createInterface({ input: child.stdout });
+    const stderr = createInterface({ input: child.stderr });
     stdout.on('line', (line) => {
       keep(line);
       try {

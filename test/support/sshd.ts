@@ -77,7 +77,7 @@ export class TestSshServer {
     await writeFile(configFile, `${config}\n`, { mode: 0o600 });
     const log: string[] = [];
     const child = spawn(SSHD, ['-D', '-e', '-f', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr!.on('data', (d: Buffer) => log.push(d.toString()));
+    child.stderr.on('data', (d: Buffer) => log.push(d.toString()));
     const server = new TestSshServer(child, dir, port, clientKey, hostPublicKey, log);
     await server.waitUntilListening();
     return server;

@@ -107,14 +107,14 @@ function collection(kind: string, namespace: string): string {
 }
 
 /** One object as the API server holds it, or null when it is not there. */
-export async function getObject(cluster: ClusterRef, kind: string, namespace: string, name: string): Promise<any | null> {
+export async function getObject(cluster: ClusterRef, kind: string, namespace: string, name: string): Promise<any> {
   const res = await clusterRequest(cluster, cluster.adminToken, 'GET', `${collection(kind, namespace)}/${name}`);
   if (res.status === 404) return null;
   if (res.status !== 200) throw new Error(`GET ${kind} ${namespace}/${name}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
 
-export async function getNamespace(cluster: ClusterRef, name: string): Promise<any | null> {
+export async function getNamespace(cluster: ClusterRef, name: string): Promise<any> {
   const res = await clusterRequest(cluster, cluster.adminToken, 'GET', `/api/v1/namespaces/${name}`);
   if (res.status === 404) return null;
   if (res.status !== 200) throw new Error(`GET namespace ${name}: ${res.status} ${JSON.stringify(res.body)}`);
@@ -301,7 +301,7 @@ export async function waitForTargets(api: ApiClient, name: string, keys: string[
   } catch (e) {
     const seen = describeTargets(last?.status?.targets ?? []);
     const cause = String((e as Error).message).slice(0, 300);
-    throw new Error(`${what}: targets still ${JSON.stringify(seen, null, 1)}${last ? '' : ` (${cause})`}`);
+    throw new Error(`${what}: targets still ${JSON.stringify(seen, null, 1)}${last ? '' : ` (${cause})`}`, { cause: e });
   }
 }
 

@@ -83,7 +83,7 @@ export function clusterRequest(
         });
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`timeout: ${method} ${url}`)));
+    req.on('timeout', () => req.destroy(new Error(`timeout: ${method} ${url.toString()}`)));
     req.on('error', fail);
     if (payload !== undefined) req.write(payload);
     req.end();
@@ -303,7 +303,7 @@ export class TestBed {
 
   async stop(): Promise<void> {
     process.removeListener('exit', this.exitHook);
-    await Promise.all([...this.running.values()].map((r) => (r.proc ? terminate(r.proc) : undefined)));
+    await Promise.all([...this.running.values()].flatMap((r) => (r.proc ? [terminate(r.proc)] : [])));
     if (this.etcd) await terminate(this.etcd);
     if (this.ownsRoot) rmSync(this.root, { recursive: true, force: true });
   }

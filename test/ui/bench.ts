@@ -50,18 +50,18 @@ async function measure(page: Page, name: string): Promise<{ render: number; at: 
     if (Date.now() > deadline) throw new Error(`no ${name} measure within 2 minutes`);
     await new Promise((r) => setTimeout(r, 20));
   }
-  return (await page.evaluate(
+  return page.evaluate<{ render: number; at: number; commit: number }>(
     `(() => { const m = performance.getEntriesByName(${JSON.stringify(name)}, 'measure')[0]; const c = performance.getEntriesByName(${JSON.stringify(name.replace(':render', ':commit'))}, 'measure')[0]; return { render: m.duration, at: m.startTime + m.duration, commit: c ? c.duration : NaN }; })()`,
-  )) as { render: number; at: number; commit: number };
+  );
 }
 
 /** the requests to `path` of this page load (every page of a list): first start to last end, bytes */
 async function apiTiming(page: Page, path: string): Promise<{ ms: number; bytes: number; requests: number }> {
-  return (await page.evaluate(
+  return page.evaluate<{ ms: number; bytes: number; requests: number }>(
     `(() => { const es = performance.getEntriesByType('resource').filter((r) => new URL(r.name).pathname === ${JSON.stringify(path)});
       if (!es.length) return { ms: NaN, bytes: NaN, requests: 0 };
       return { ms: Math.max(...es.map((e) => e.responseEnd)) - Math.min(...es.map((e) => e.startTime)), bytes: es.reduce((n, e) => n + e.decodedBodySize, 0), requests: es.length }; })()`,
-  )) as { ms: number; bytes: number; requests: number };
+  );
 }
 
 async function main(): Promise<void> {
@@ -254,7 +254,7 @@ async function main(): Promise<void> {
       const m = await measure(page, 'tree:render');
       const t = await apiTiming(page, `/api/v1/applications/ui-bench-tree/targets/ui-bench/${NS}/tree`);
       if (i === 0) {
-        const objects = await page.evaluate("document.querySelector('.toolbar .muted')?.textContent ?? ''");
+        const objects = await page.evaluate<string>("document.querySelector('.toolbar .muted')?.textContent ?? ''");
         log(`tree: ${objects}; ${await page.locator('[role="treeitem"]').count()} rows in the DOM (virtualised); the tree answer ${(t.bytes / 1e3).toFixed(0)} kB`);
         continue;
       }

@@ -46,14 +46,13 @@ describe('the web UI, served by the service', () => {
     const again = await fetch(`${running.baseUrl}${script}`, { headers: { 'if-none-match': res.headers.get('etag')! } });
     expect(again.status).toBe(304);
     // undici's fetch decodes gzip itself: ask over node:http's view of the bytes instead
+    const { get } = await import('node:http');
     const raw = await new Promise<{ encoding?: string; bytes: Buffer }>((done, fail) => {
-      import('node:http').then(({ get }) =>
-        get(`${running.baseUrl}${script}`, { headers: { 'accept-encoding': 'gzip' } }, (r) => {
-          const chunks: Buffer[] = [];
-          r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () => done({ encoding: r.headers['content-encoding'], bytes: Buffer.concat(chunks) }));
-        }).on('error', fail),
-      );
+      get(`${running.baseUrl}${script}`, { headers: { 'accept-encoding': 'gzip' } }, (r) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => done({ encoding: r.headers['content-encoding'], bytes: Buffer.concat(chunks) }));
+      }).on('error', fail);
     });
     expect(raw.encoding).toBe('gzip');
     expect(gunzipSync(raw.bytes).toString('utf8')).toBe(body);

@@ -3,6 +3,20 @@ import { type EventType, type LiveEvent, openEventStream } from './api/events';
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/**
+ * A number that changes exactly when an element of `deps` does (compared with Object.is, as React
+ * compares a dependency list), so that a caller's dependency list can stand in an effect's, which
+ * must be an array literal for the hooks linter to check it. Like the `…Ref.current = …` lines
+ * below, it writes a ref while rendering: the same deps give the same number, however often a
+ * render runs.
+ */
+function useDepsVersion(deps: readonly unknown[]): number {
+  const seen = useRef({ deps, version: 0 });
+  const prev = seen.current.deps;
+  if (deps.length !== prev.length || deps.some((d, i) => !Object.is(d, prev[i]))) seen.current = { deps, version: seen.current.version + 1 };
+  return seen.current.version;
+}
+
 export interface Loaded<T> {
   data: T | undefined;
   error: string | null;
@@ -42,11 +56,12 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
     );
   }, []);
 
-  // deps are the caller's: what the load depends on
+  // deps are the caller's: what the load depends on (run() is the same function throughout)
+  const depsVersion = useDepsVersion(deps);
   useEffect(() => {
     setData(undefined);
     run();
-  }, deps);
+  }, [run, depsVersion]);
 
   return { data, error, loading, reload: run, set: setData };
 }
@@ -169,13 +184,14 @@ export function useCursorList<T>(fetchPage: (cursor?: string) => Promise<CursorP
     );
   }, []);
 
-  // deps are the caller's: what the list depends on
+  // deps are the caller's: what the list depends on (reload() is the same function throughout)
+  const depsVersion = useDepsVersion(deps);
   useEffect(() => {
     setItems(null);
     setCursor(null);
     setError(null);
-  }, deps);
-  useEffect(() => reload(), [...deps, version]);
+  }, [depsVersion]);
+  useEffect(() => reload(), [reload, depsVersion, version]);
 
   const loadMore = async () => {
     if (!cursor || loadingMore) return;

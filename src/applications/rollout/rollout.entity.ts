@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { LabelSelectorObject } from '../../clusters/label-selector';
+import type { LabelSelectorObject } from '../../shared/label-selector';
 
 /** `rollout` on an application, as stored with its defaults filled (SPEC §1 Rollouts). */
 export interface RolloutSpec {

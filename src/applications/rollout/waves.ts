@@ -1,7 +1,7 @@
 // A rollout's waves (SPEC §1 Rollouts), pure: the definition as stored with its defaults filled
 // and checked, and which targets belong to which wave, in the order they are released.
 // Targets that match no wave form the last wave, `rest`: nobody is ever silently left out.
-import { fromSelectorObject, LabelSelectorError, matches, validLabelKey, type LabelSelectorObject } from '../../clusters/label-selector';
+import { fromSelectorObject, LabelSelectorError, matches, validLabelKey, type LabelSelectorObject } from '../../shared/label-selector';
 import { DNS_LABEL } from '../../common/validation';
 import { InvalidInputError } from '../../shared/errors';
 import type { RolloutSpec, WaveSpec } from './rollout.entity';

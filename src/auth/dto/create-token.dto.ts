@@ -11,6 +11,6 @@ export class CreateTokenDto {
   name!: string;
 
   @ApiProperty({ enum: ROLES, enumName: 'Role' })
-  @IsIn(ROLES as unknown as string[], { message: `role must be one of ${ROLES.join(', ')}` })
+  @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
   role!: Role;
 }

@@ -65,6 +65,7 @@ const HINTS: Record<string, string> = {
 const MAX_CLIENTS = 256;
 
 /** @slack/web-api, loaded when a Slack channel first sends: a service without one never pays for it. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily on purpose (see above); an import would load it at start-up
 const slackWebApi = (): typeof import('@slack/web-api') => require('@slack/web-api');
 
 export class SlackSender {
@@ -127,7 +128,8 @@ export function slackDeliveryError(err: unknown, method: string, token: string):
       return new DeliveryError(say(`rate limited, retry after ${retryAfterSeconds}s`), { retryable: true, failure: 'rateLimited', status: 429, retryAfterSeconds });
     }
     case ErrorCode.PlatformError: {
-      const code = String((err as { data?: { error?: unknown } }).data?.error ?? 'unknown_error');
+      const error = (err as { data?: { error?: unknown } }).data?.error;
+      const code = typeof error === 'string' ? error : 'unknown_error';
       const hint = HINTS[code] ? ` (${HINTS[code]})` : '';
       return new DeliveryError(say(`${code}${hint}`), { retryable: RETRYABLE_CODES.has(code), failure: code === 'ratelimited' ? 'rateLimited' : 'slack', code });
     }

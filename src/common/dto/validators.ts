@@ -1,6 +1,6 @@
 // Validators shared by the DTOs: one rule per concept, with messages that name the field.
 import { registerDecorator, type ValidationArguments } from 'class-validator';
-import { LABEL_VALUE, validLabelKey, validLabelValue } from '../../clusters/label-selector';
+import { LABEL_VALUE, validLabelKey, validLabelValue } from '../../shared/label-selector';
 
 /** A property check written as a function returning the problem, or null. */
 export function Custom(check: (value: unknown, property: string) => string | null) {

@@ -101,16 +101,23 @@ export class CertificateReloader {
   }
 
   private armPoll(): void {
-    this.poll = this.clock.after(this.pollMs, async () => {
-      if (this.stopped) return;
+    // pollOnce reports its own failures and always re-arms: void is safe
+    this.poll = this.clock.after(this.pollMs, () => void this.pollOnce());
+  }
+
+  private async pollOnce(): Promise<void> {
+    if (this.stopped) return;
+    try {
       for (const dir of new Set([dirname(this.files.certFile), dirname(this.files.keyFile)])) this.watchDirectory(dir);
       const now = await this.stamp();
       if (now !== this.fileStamp) {
         this.fileStamp = now;
         this.soon();
       }
-      this.armPoll();
-    });
+    } catch (e) {
+      this.log.warn({ err: e }, 'checking the TLS certificate files for changes failed; trying again at the next poll');
+    }
+    this.armPoll();
   }
 
   /** inode, size and mtime of both files, through symlinks: changes on any replacement */

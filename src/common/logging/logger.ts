@@ -50,7 +50,7 @@ export class JsonLogger implements LoggerService {
       } else if (p && typeof p === 'object') Object.assign(fields, p);
     }
     if (message instanceof Error) this.pino[level]({ ...fields, err: message }, text ?? message.message);
-    else if (typeof message === 'object' && message !== null) this.pino[level]({ ...fields, ...(message as object) }, text);
+    else if (typeof message === 'object' && message !== null) this.pino[level]({ ...fields, ...message }, text);
     else this.pino[level](fields, String(message));
   }
 

@@ -7,8 +7,11 @@ import { DNS_LABEL, DNS_LABEL_MESSAGE } from '../../common/validation';
 // range), so a client generated from openapi.json refuses what the service would refuse.
 
 // git check-ref-format, roughly: no "..", no control characters, spaces or ~^:?*[\, not starting with "-"
+// eslint-disable-next-line no-control-regex -- refuses control characters and space (0x00-0x20, 0x7f) in a branch name, as git does
 const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[^\x00-\x20\x7f~^:?*[\\]{1,255}(?<![./])$/;
+// eslint-disable-next-line no-control-regex -- refuses control characters (0x00-0x1f, 0x7f) in a username, on purpose
 const USERNAME = /^[^\x00-\x1f\x7f:]+$/;
+// eslint-disable-next-line no-control-regex -- refuses control characters (0x00-0x1f, 0x7f) in a password, on purpose
 const PASSWORD = /^[^\x00-\x1f\x7f]+$/;
 const PRIVATE_KEY = /^-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+-----END [A-Z ]*PRIVATE KEY-----\s*$/;
 const WEBHOOK_SECRET = /^[\x21-\x7e]{16,256}$/;

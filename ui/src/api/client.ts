@@ -63,7 +63,7 @@ api.use({
 
 function messageOf(error: unknown, status: number): string {
   if (error && typeof error === 'object' && 'message' in error) {
-    const m = (error as { message: unknown }).message;
+    const m = error.message;
     if (Array.isArray(m)) return m.join('; ');
     if (typeof m === 'string') return m;
   }

@@ -106,7 +106,8 @@ export function openEventStream(opts: StreamOptions): () => void {
     if (stopped) return;
     attempt++;
     const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
-    retryTimer = window.setTimeout(connect, delay);
+    // void: connect() catches the stream's failures itself and schedules the next attempt
+    retryTimer = window.setTimeout(() => void connect(), delay);
   };
 
   void connect();

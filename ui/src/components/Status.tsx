@@ -13,11 +13,13 @@ function GlyphBadge({ kind, glyphs, status, compact }: { kind: 'sync' | 'health'
   );
 }
 
-export function SyncBadge({ status, compact }: { status: SyncStatus | string | undefined; compact?: boolean }) {
+// `string & {}`: any status string is shown, the known ones are named for the reader (and the editor's
+// completion); a plain `string` in the union would absorb them
+export function SyncBadge({ status, compact }: { status: SyncStatus | (string & {}) | undefined; compact?: boolean }) {
   return <GlyphBadge kind="sync" glyphs={SYNC_GLYPH} status={status} compact={compact} />;
 }
 
-export function HealthBadge({ status, compact }: { status: HealthStatus | string | undefined; compact?: boolean }) {
+export function HealthBadge({ status, compact }: { status: HealthStatus | (string & {}) | undefined; compact?: boolean }) {
   return <GlyphBadge kind="health" glyphs={HEALTH_GLYPH} status={status} compact={compact} />;
 }
 

@@ -44,11 +44,13 @@ export function RolloutPanel({ application, version, canAct, onChanged }: { appl
   const [confirmAbort, setConfirmAbort] = useState(false);
 
   // a live event about the application: read again, keeping what is shown meanwhile
+  // (reload is the same function throughout: the effect runs once per change of version)
+  const { reload } = read;
   const first = useRef(true);
   useEffect(() => {
     if (first.current) first.current = false;
-    else read.reload();
-  }, [version]);
+    else reload();
+  }, [reload, version]);
 
   const act = useAction(async (action: RolloutAction) => {
     const rollout = await must(api.POST(PATHS[action], { params: { path: { name: application } } }));

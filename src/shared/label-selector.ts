@@ -1,7 +1,7 @@
 // Kubernetes label selectors: the string syntax of `kubectl -l` (`env=prod,tier!=edge`,
 // `region in (eu, us)`, `!canary`) and the object form of Application destinations
 // (`matchLabels` / `matchExpressions`). Both compile to one list of requirements.
-import { InvalidInputError } from '../shared/errors';
+import { InvalidInputError } from './errors';
 
 export type Operator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
 
