@@ -75,17 +75,22 @@ export class SyncRuns {
       );
       await this.audit.recordIn(tx, { actor, action: 'syncrun.started', subject: subject(target), outcome: 'Running', details: { run: run.id, revision, trigger } });
       await also?.(tx, run);
-      this.events.publish({
-        type: 'run',
-        application: run.application,
-        cluster: run.cluster,
-        namespace: run.namespace,
-        id: run.id,
-        phase: run.phase,
-        trigger: run.trigger,
-        revision: run.revision,
-      });
+      this.published(run);
       return run;
+    });
+  }
+
+  /** Tells live-event subscribers the run's phase. */
+  private published(run: SyncRun): void {
+    this.events.publish({
+      type: 'run',
+      application: run.application,
+      cluster: run.cluster,
+      namespace: run.namespace,
+      id: run.id,
+      phase: run.phase,
+      trigger: run.trigger,
+      revision: run.revision,
     });
   }
 
@@ -112,16 +117,7 @@ export class SyncRuns {
       });
       await also?.(tx);
       await this.trim(tx, run.targetId);
-      this.events.publish({
-        type: 'run',
-        application: run.application,
-        cluster: run.cluster,
-        namespace: run.namespace,
-        id: run.id,
-        phase: run.phase,
-        trigger: run.trigger,
-        revision: run.revision,
-      });
+      this.published(run);
       return run;
     });
   }
