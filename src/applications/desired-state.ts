@@ -59,6 +59,7 @@ export class DesiredState {
       kubectl: r.kubectl,
       kustomize: r.kustomize ?? undefined,
       helm: r.helm,
+      toolsDir: r.toolsDir,
       allowRemote: r.allowRemote,
       timeoutMs: r.timeoutSeconds * 1000,
       maxOutputBytes: r.maxOutputBytes,

@@ -61,10 +61,15 @@ export class AppConfig {
     exportMaxPathBytes: number;
     exportTimeoutSeconds: number;
   };
+  /**
+   * kubectl, kustomize, helm: a bare name (looked up on the PATH, then in toolsDir) or an absolute
+   * path; toolsDir: absolute, <project>/.tools/bin unless configured (engine/render-tools.ts)
+   */
   render!: {
     kubectl: string;
     kustomize: string | null;
     helm: string;
+    toolsDir: string;
     timeoutSeconds: number;
     maxOutputBytes: number;
     allowRemote: boolean;
@@ -94,6 +99,8 @@ export class AppConfig {
   };
   /** token: the bearer token GET /metrics needs, or null when it is open */
   metrics!: { token: string | null };
+  /** uiDir: absolute path of the web UI's build to serve, or null to find ui/dist (src/web) */
+  web!: { uiDir: string | null };
 }
 
 export class ConfigError extends Error {
@@ -177,6 +184,14 @@ export function loadConfig(opts: LoadOptions = {}): AppConfig {
   if (!cfg.slack.apiUrl.endsWith('/')) cfg.slack.apiUrl += '/';
   if (cfg.server.tls.certFile) cfg.server.tls.certFile = resolve(cwd, cfg.server.tls.certFile);
   if (cfg.server.tls.keyFile) cfg.server.tls.keyFile = resolve(cwd, cfg.server.tls.keyFile);
+  if (cfg.web.uiDir) cfg.web.uiDir = resolve(cwd, cfg.web.uiDir);
+  // the tools directory is the project's, wherever the service is started from; configured
+  // renderer paths (with a '/') are the working directory's, like every other path
+  cfg.render.toolsDir = cfg.render.toolsDir ? resolve(cwd, cfg.render.toolsDir) : join(projectRoot(), '.tools', 'bin');
+  for (const key of ['kubectl', 'kustomize', 'helm'] as const) {
+    const command = cfg.render[key];
+    if (command?.includes('/')) cfg.render[key] = resolve(cwd, command);
+  }
   return cfg;
 }
 

@@ -19,6 +19,8 @@ type Rule =
   | { kind: 'list'; what: string; maxItems: number; problem: (item: unknown, at: string) => string | null; value: (item: unknown) => unknown };
 
 const int = (min: number, max: number): Rule => ({ kind: 'int', min, max });
+/** a renderer's binary: a name looked up on the PATH (then render.toolsDir), or a path to it */
+const BINARY = { pattern: /^(\S.*)?[^\s/]$/, what: 'a command name or the path of the binary' } as const;
 const str = (opts: Omit<Extract<Rule, { kind: 'string' }>, 'kind'> = {}): Rule => ({ kind: 'string', ...opts });
 const bool: Rule = { kind: 'bool' };
 
@@ -84,9 +86,11 @@ export const CONFIG_SCHEMA = {
     exportTimeoutSeconds: int(1, 3600),
   },
   render: {
-    kubectl: str(),
-    kustomize: str({ nullable: true }),
-    helm: str(),
+    kubectl: str(BINARY),
+    kustomize: str({ ...BINARY, nullable: true }),
+    helm: str(BINARY),
+    /** null: <project>/.tools/bin (npm run render-tools), searched after the PATH */
+    toolsDir: str({ nullable: true, pattern: /\S/, what: 'a directory' }),
     timeoutSeconds: int(1, 3600),
     maxOutputBytes: int(1024, 1024 * 1024 * 1024),
     allowRemote: bool,
@@ -130,6 +134,10 @@ export const CONFIG_SCHEMA = {
   metrics: {
     /** null: /metrics is open; set: it needs `Authorization: Bearer <token>` */
     token: str({ secret: true, nullable: true, pattern: /^[\x21-\x7e]{16,256}$/, what: '16 to 256 printable characters without spaces' }),
+  },
+  web: {
+    /** null: the first ui/dist found walking up from the service's own directory */
+    uiDir: str({ nullable: true }),
   },
 } as const;
 

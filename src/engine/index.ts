@@ -16,5 +16,6 @@ export { HelmRenderer, type HelmOptions } from './render-helm';
 export { KustomizeRenderer, isRemoteReference, type KustomizeOptions } from './render-kustomize';
 export { DEFAULT_LIMITS as RENDER_DEFAULT_LIMITS, type ProcessLimits as RenderLimits } from './render-process';
 export * from './render-select';
+export * from './render-tools';
 export * from './sync';
 export * from './types';

@@ -20,13 +20,16 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { RenderBudgets } from './budgets';
 import { parseManifests, RenderError, type ClusterCapabilities, type RenderedObject, type Renderer, type RenderOptions } from './render';
-import { cleanEnv, DEFAULT_LIMITS, networkEnv, renderFailure, resolveExecutable, runProcess, withScratch, type ProcessLimits } from './render-process';
+import { cleanEnv, DEFAULT_LIMITS, networkEnv, renderFailure, runProcess, withScratch, type ProcessLimits } from './render-process';
+import { locateTool, missingToolMessage } from './render-tools';
 import { findFile, inside, refuseEscapingLinks, repositoryDir, repositoryFile, type RepositoryDir } from './render-tree';
 import type { Target } from './types';
 
 export interface HelmOptions extends Partial<ProcessLimits> {
-  /** helm v4 (default: `helm` on the service's PATH) */
+  /** helm v4: a path, or a name looked up on the PATH then in toolsDir (default: `helm`) */
   helm?: string;
+  /** the project's tools directory (render-tools.ts), searched after the PATH */
+  toolsDir?: string;
   /** fetch missing chart dependencies from remote repositories; off by default */
   allowRemote?: boolean;
   /** limits of one render for parsing the output (budgets.ts); defaults for what is not given */
@@ -118,9 +121,9 @@ export class HelmRenderer implements Renderer {
   private helm(): Promise<string> {
     this.binary ??= (async () => {
       const helm = this.options.helm ?? 'helm';
-      const path = await resolveExecutable(helm);
-      if (!path) throw new Error(`the helm binary "${helm}" was not found (render configuration)`);
-      return path;
+      const found = await locateTool(helm, { toolsDir: this.options.toolsDir });
+      if (!found) throw new Error(missingToolMessage('helm', helm, { toolsDir: this.options.toolsDir }));
+      return found.path;
     })();
     this.binary.catch(() => (this.binary = undefined));
     return this.binary;

@@ -23,19 +23,22 @@ import { parse } from 'yaml';
 import type { RenderBudgets } from './budgets';
 import { parseManifests, RenderError, type RenderedObject, type Renderer, type RenderOptions } from './render';
 import { helmCapabilityFlags } from './render-helm';
-import { cleanEnv, DEFAULT_LIMITS, networkEnv, renderFailure, resolveExecutable, runProcess, withScratch, type ProcessLimits } from './render-process';
+import { cleanEnv, DEFAULT_LIMITS, networkEnv, renderFailure, runProcess, withScratch, type ProcessLimits } from './render-process';
+import { locateTool, missingToolMessage } from './render-tools';
 import { findFile, inside, repositoryDir, type RepositoryDir } from './render-tree';
 import type { Target } from './types';
 
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
 
 export interface KustomizeOptions extends Partial<ProcessLimits> {
-  /** kubectl, for `kubectl kustomize` (default: `kubectl` on the service's PATH) */
+  /** kubectl, for `kubectl kustomize`: a path, or a name looked up on the PATH then in toolsDir (default: `kubectl`) */
   kubectl?: string;
   /** a standalone kustomize binary, for `kustomize build`; used instead of kubectl when set */
   kustomize?: string;
   /** helm, for helmCharts in a kustomization; only used when allowRemote */
   helm?: string;
+  /** the project's tools directory (render-tools.ts), searched after the PATH for a bare name */
+  toolsDir?: string;
   /** git and http(s) bases and files, and helmCharts; off by default */
   allowRemote?: boolean;
   /** limits of one render for parsing the output (budgets.ts); defaults for what is not given */
@@ -70,7 +73,7 @@ export class KustomizeRenderer implements Renderer {
 
     const { command, args, helm } = await this.commands();
     const flags = ['--load-restrictor=LoadRestrictionsRootOnly'];
-    if (uses.helm && !helm) throw new Error(`the helm binary "${this.options.helm ?? 'helm'}" for helmCharts was not found (render configuration)`);
+    if (uses.helm && !helm) throw new Error(`helmCharts need helm: ${missingToolMessage('helm', this.options.helm ?? 'helm', { toolsDir: this.options.toolsDir })}`);
     if (uses.helm) flags.push('--enable-helm', `--helm-command=${helm}`, ...helmCapabilityFlags(options.capabilities));
     const source = `${base.shown === '.' ? '' : `${base.shown}/`}${file}`;
     const stdout = await withScratch(async (scratch) => {
@@ -97,11 +100,11 @@ export class KustomizeRenderer implements Renderer {
 
   private commands(): Promise<{ command: string; args: string[]; helm?: string }> {
     this.binaries ??= (async () => {
-      const { kustomize, kubectl = 'kubectl' } = this.options;
-      const command = await resolveExecutable(kustomize ?? kubectl);
-      if (!command) throw new Error(`the ${kustomize ? 'kustomize' : 'kubectl'} binary "${kustomize ?? kubectl}" was not found (render configuration)`);
-      const helm = this.options.allowRemote ? await resolveExecutable(this.options.helm ?? 'helm') : undefined;
-      return { command, args: kustomize ? ['build'] : ['kustomize'], helm };
+      const { kustomize, kubectl = 'kubectl', toolsDir } = this.options;
+      const command = await locateTool(kustomize ?? kubectl, { toolsDir });
+      if (!command) throw new Error(missingToolMessage(kustomize ? 'kustomize' : 'kubectl', kustomize ?? kubectl, { toolsDir }));
+      const helm = this.options.allowRemote ? await locateTool(this.options.helm ?? 'helm', { toolsDir }) : undefined;
+      return { command: command.path, args: kustomize ? ['build'] : ['kustomize'], helm: helm?.path };
     })();
     this.binaries.catch(() => (this.binaries = undefined));
     return this.binaries;

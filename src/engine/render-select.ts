@@ -20,12 +20,14 @@ export async function rendererFor(root: string, dir: string): Promise<RendererKi
 }
 
 export interface RenderersOptions extends Partial<ProcessLimits> {
-  /** `kubectl` for `kubectl kustomize` (default: on the service's PATH) */
+  /** `kubectl` for `kubectl kustomize` (default: on the service's PATH, then in toolsDir) */
   kubectl?: string;
   /** a standalone `kustomize`, used instead of kubectl when set */
   kustomize?: string;
-  /** helm v4 (default: on the service's PATH) */
+  /** helm v4 (default: on the service's PATH, then in toolsDir) */
   helm?: string;
+  /** the project's tools directory, searched after the PATH for kubectl, kustomize and helm (render-tools.ts) */
+  toolsDir?: string;
   /** remote kustomize bases and files, helmCharts in kustomizations, remote chart dependencies */
   allowRemote?: boolean;
   /** limits of one render, for every renderer (budgets.ts); defaults for what is not given */
@@ -49,8 +51,15 @@ export class Renderers {
     this.allowRemote = !!options.allowRemote;
     const limits = { timeoutMs: options.timeoutMs, maxOutputBytes: options.maxOutputBytes, budgets: options.budgets };
     this.plain = new PlainManifestRenderer({ budgets: options.budgets });
-    this.kustomize = new KustomizeRenderer({ ...limits, kubectl: options.kubectl, kustomize: options.kustomize, helm: options.helm, allowRemote: options.allowRemote });
-    this.helm = new HelmRenderer({ ...limits, helm: options.helm, allowRemote: options.allowRemote });
+    this.kustomize = new KustomizeRenderer({
+      ...limits,
+      kubectl: options.kubectl,
+      kustomize: options.kustomize,
+      helm: options.helm,
+      toolsDir: options.toolsDir,
+      allowRemote: options.allowRemote,
+    });
+    this.helm = new HelmRenderer({ ...limits, helm: options.helm, toolsDir: options.toolsDir, allowRemote: options.allowRemote });
   }
 
   async render(root: string, dir: string, target: Target, options?: RenderOptions): Promise<RenderResult> {

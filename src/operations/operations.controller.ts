@@ -12,6 +12,7 @@ import { secretsEqual } from '../shared/secret-compare';
 import { HealthView, ReadinessView } from './dto/health.view';
 import { Heartbeat } from './heartbeat';
 import { Metrics } from './metrics';
+import { RenderToolsStatus } from './render-tools-status';
 
 const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
 
@@ -26,6 +27,7 @@ export class OperationsController {
     private readonly config: AppConfig,
     private readonly limiter: FailedAuthLimiter,
     private readonly denials: AccessDenials,
+    private readonly renderTools: RenderToolsStatus,
   ) {}
 
   /** Alive: the process answers. */
@@ -37,7 +39,7 @@ export class OperationsController {
     return { status: 'ok' };
   }
 
-  /** Ready: the database answers and the scheduler is ticking. */
+  /** Ready: the database answers and the scheduler is ticking. Also says which renderers there are (not a check). */
   @Get('readyz')
   @ApiOperation({ operationId: 'getReadiness', summary: 'Readiness: the database answers and the scheduler ticks' })
   @ApiOkResponse({ type: ReadinessView })
@@ -49,7 +51,9 @@ export class OperationsController {
     const scheduler = this.heartbeat.alive();
     const ready = database && scheduler;
     if (!ready) res.status(503);
-    return { status: ready ? 'ok' : 'unavailable', checks: { database, scheduler } };
+    // reported, not a check: a missing renderer fails only what needs it, each target saying why
+    const [kustomize, helm] = (await this.renderTools.status()).map(({ renderer: _renderer, ...view }) => view);
+    return { status: ready ? 'ok' : 'unavailable', checks: { database, scheduler }, renderers: { kustomize, helm } };
   }
 
   @Get('metrics')

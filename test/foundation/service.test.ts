@@ -26,7 +26,8 @@ describe('the service', () => {
   it('answers /readyz with 200 when the database and scheduler are up', async () => {
     const res = await fetch(`${running.baseUrl}/readyz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', checks: { database: true, scheduler: true } });
+    // renderers: reported, not a check (test/rendering/npm-start.test.ts)
+    expect(await res.json()).toEqual({ status: 'ok', checks: { database: true, scheduler: true }, renderers: { kustomize: expect.any(Object), helm: expect.any(Object) } });
   });
 
   it('serves Prometheus text with process metrics and request counts on /metrics', async () => {
@@ -78,7 +79,11 @@ describe('readiness when a check fails', () => {
     await running.app.get(Database).dataSource.destroy();
     const res = await fetch(`${running.baseUrl}/readyz`);
     expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ status: 'unavailable', checks: { database: false, scheduler: true } });
+    expect(await res.json()).toEqual({
+      status: 'unavailable',
+      checks: { database: false, scheduler: true },
+      renderers: { kustomize: expect.any(Object), helm: expect.any(Object) },
+    });
     // liveness is another question: the process still answers
     expect((await fetch(`${running.baseUrl}/healthz`)).status).toBe(200);
   });

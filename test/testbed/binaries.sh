@@ -15,6 +15,11 @@
 # `binaries.sh --render-tools DIR` builds only the renderers the service runs (kubectl for
 # kustomize, helm) into DIR and prints nothing else: docker/Dockerfile installs the same pinned
 # versions with it.
+# `binaries.sh --render-tools-cache [TOOL...]` is for scripts/render-tools.sh (`npm start`): it
+# builds those of the TOOLs (kubectl, helm) the cache lacks — only kubectl in the Kubernetes
+# directory, which a later test-bed build completes — and prints `<tool> <path>` for each of
+# kubectl and helm the cache (or KUBEBUILDER_ASSETS) has; without TOOLs it builds nothing. Exit
+# 3 when a build is needed and there is no Go.
 # Progress goes to stderr; stdout is only the directory.
 set -euo pipefail
 
@@ -129,6 +134,36 @@ fi
 
 cache_root="${FLOTILLA_TESTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flotilla/testbed}"
 helm_dir="$cache_root/helm-v$HELM_VERSION"
+
+if [ "${1:-}" = "--render-tools-cache" ]; then
+  shift
+  kubectl_dir="$cache_root/k8s-v$K8S_VERSION-etcd-v$ETCD_VERSION"
+  tool_helm_dir="$helm_dir"
+  if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
+    if has "$KUBEBUILDER_ASSETS" kubectl; then kubectl_dir="$KUBEBUILDER_ASSETS"; fi
+    if has "$KUBEBUILDER_ASSETS" helm; then tool_helm_dir="$KUBEBUILDER_ASSETS"; fi
+  fi
+  dir_of() { if [ "$1" = kubectl ]; then echo "$kubectl_dir"; else echo "$tool_helm_dir"; fi; }
+  wanted=()
+  for b in "$@"; do
+    case "$b" in kubectl|helm) ;; *) echo "binaries.sh --render-tools-cache: unknown tool $b" >&2; exit 2 ;; esac
+    has "$(dir_of "$b")" "$b" || wanted+=("$b")
+  done
+  if [ ${#wanted[@]} -gt 0 ]; then
+    command -v go >/dev/null || { echo "Go is needed to build ${wanted[*]}" >&2; exit 3; }
+    mkdir -p "$cache_root"
+    exec 9>"$cache_root/.build.lock"
+    flock 9
+    for b in "${wanted[@]}"; do
+      if has "$(dir_of "$b")" "$b"; then continue; fi # built meanwhile by another run
+      if [ "$b" = kubectl ]; then build_kube "$kubectl_dir" kubectl; else build_helm "$tool_helm_dir"; fi
+    done
+  fi
+  for b in kubectl helm; do
+    if has "$(dir_of "$b")" "$b"; then echo "$b $(dir_of "$b")/$b"; fi
+  done
+  exit 0
+fi
 
 if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
   if has "$KUBEBUILDER_ASSETS" "${BINARIES[@]}"; then echo "$KUBEBUILDER_ASSETS"; exit 0; fi
