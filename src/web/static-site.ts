@@ -1,6 +1,7 @@
-// The web UI's files (the Vite build in ui/dist), served from memory: read once at start, so a
-// request can only ever get one of the files that were there — no path is ever joined onto the
-// file system — each with a strong ETag, and gzip when the client takes it and it helps.
+// The web UI's files (the Vite build in ui/dist, or in the directory web.uiDir names), served from
+// memory: read once at start, so a request can only ever get one of the files that were there —
+// no path is ever joined onto the file system — each with a strong ETag, and gzip when the client
+// takes it and it helps.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative, sep } from 'node:path';

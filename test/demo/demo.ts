@@ -1,14 +1,17 @@
 // `npm run demo`: one application fanned out to two clusters, synced, in under a minute, with
 // everything a newcomer needs to poke at it afterwards. Starts two test-bed clusters, a git
 // server holding a small guestbook app, and the service itself (as `npm start` would run it, but
-// from source), registers them, and waits for every target to be Synced and Healthy.
+// from source) serving the web UI — built first when ui/dist is missing or stale — registers
+// them, and waits for every target to be Synced and Healthy. It prints a one-click sign-in link
+// for the UI and says what to look at first.
 // Stays up until Ctrl-C (or SIGTERM, or the shell that started it going away); `--exit` or
-// DEMO_EXIT=1 stops right after printing.
+// DEMO_EXIT=1 checks that the UI answers and the link's token signs in, and stops.
+// FLOTILLA_WEB__UI_DIR: build the UI into (and serve it from) that directory instead of ui/dist.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { apiClient } from '../support/api';
 import { GitHttpServer } from '../support/git-server';
@@ -16,6 +19,7 @@ import { freePort } from '../support/ports';
 import { ServiceProcess } from '../support/service-process';
 import { clusterRequest, TestBed, type TestCluster } from '../testbed/cluster';
 import { ancestorsToSessionLeader, watchAncestors } from '../testbed/lifeline';
+import { ensureUiBuilt, UI_DIST, uiBuildIsStale } from '../ui/build';
 
 const APP = 'guestbook';
 const INTERVAL_SECONDS = 15;
@@ -45,9 +49,9 @@ const guestbook = (message: string): Record<string, string> => ({
   }),
 });
 
-/** 8080 as `npm start` uses, unless something already listens there. */
+/** 8080 as `npm start` uses (or DEMO_PORT), unless something already listens there. */
 async function choosePort(): Promise<number> {
-  const wanted = Number(process.env.DEMO_PORT ?? 8080);
+  const wanted = Number(process.env.DEMO_PORT || 8080);
   const free = await new Promise<boolean>((done) => {
     const probe = createServer().once('error', () => done(false));
     probe.listen(wanted, '127.0.0.1', () => probe.close(() => done(true)));
@@ -121,6 +125,27 @@ function pushScript(vars: Record<'WORK' | 'BARE' | 'CLONE_URL' | 'API' | 'SECRET
   return script.replace(/@(\w+)@/g, (_, k: keyof typeof vars) => vars[k]);
 }
 
+/**
+ * What `--exit` checks before stopping, as a browser following the sign-in link would see it:
+ * GET / is the app shell (index.html loading the module script), the script is served, and the
+ * link's token signs in. Returns what it checked; throws on the first thing that is wrong.
+ */
+async function checkUi(base: string, token: string): Promise<string> {
+  const page = await fetch(`${base}/`);
+  const html = await page.text();
+  const script = /<script\b(?=[^>]*\btype="module")[^>]*\bsrc="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+  if (page.status !== 200 || !page.headers.get('content-type')?.startsWith('text/html') || !html.includes('id="root"') || !script) {
+    throw new Error(`GET ${base}/ is not the web UI's app shell: ${page.status} ${page.headers.get('content-type')}\n${html.slice(0, 500)}`);
+  }
+  const js = await fetch(`${base}${script}`);
+  await js.arrayBuffer();
+  if (js.status !== 200 || !js.headers.get('content-type')?.startsWith('text/javascript')) throw new Error(`GET ${base}${script}: ${js.status} ${js.headers.get('content-type')}`);
+  const who = await apiClient(base, token).get('/api/v1/whoami');
+  if (who.status !== 200) throw new Error(`the sign-in link's token: GET /api/v1/whoami answered ${who.status} ${JSON.stringify(who.body)}`);
+  const me = who.body as { name: string; role: string };
+  return `checked: GET ${base}/ answers 200 with the app shell (index.html, module script ${script}, served 200), and the sign-in link's token is ${me.name} (${me.role})`;
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const ancestors = ancestorsToSessionLeader();
@@ -132,6 +157,7 @@ async function main(): Promise<void> {
   const port = await choosePort();
   const base = `http://127.0.0.1:${port}`;
   const logFile = join(dir, 'flotilla.log');
+  const uiDir = process.env.FLOTILLA_WEB__UI_DIR ? resolve(process.env.FLOTILLA_WEB__UI_DIR) : UI_DIST;
 
   // cleanup registered before anything starts, so a failure or Ctrl-C half-way stops what did;
   // promises, so a stop that comes while they start waits for them and then stops them
@@ -157,23 +183,33 @@ async function main(): Promise<void> {
 
   try {
     console.log(`starting two test-bed clusters, a git server and Flotilla on ${base} …`);
+    // the service reads the UI's files once, at start: it starts once they are built; the
+    // clusters start meanwhile
+    const building = uiBuildIsStale(uiDir);
+    if (building) console.log(`building the web UI into ${uiDir} (missing or older than its sources; a minute or less) …`);
+    const uiBuilt = ensureUiBuilt({ outDir: uiDir, signal: abortStart.signal }).then(() => {
+      if (building) console.log(`web UI built, ${seconds(started)} after start`);
+    });
     // its log goes to a file the newcomer is pointed at, and at info as with `npm start`; if this
     // script dies outright the service is sent SIGTERM and shuts down gracefully
-    service = ServiceProcess.start({
-      dataDir: join(dir, 'data'),
-      port,
-      logFile,
-      parentDeathSignal: 'TERM',
-      signal: abortStart.signal,
-      startTimeoutMs: 90_000,
-      env: {
-        FLOTILLA_LOG_LEVEL: 'info',
-        FLOTILLA_ADMIN_TOKEN: token,
-        FLOTILLA_GIT__ALLOW_INSECURE_HTTP: 'true',
-        FLOTILLA_SYNC__MIN_INTERVAL_SECONDS: '5',
-        FLOTILLA_SYNC__HEALTH_RECHECK_SECONDS: '2',
-      },
-    });
+    service = uiBuilt.then(() =>
+      ServiceProcess.start({
+        dataDir: join(dir, 'data'),
+        port,
+        logFile,
+        parentDeathSignal: 'TERM',
+        signal: abortStart.signal,
+        startTimeoutMs: 90_000,
+        env: {
+          FLOTILLA_LOG_LEVEL: 'info',
+          FLOTILLA_ADMIN_TOKEN: token,
+          FLOTILLA_GIT__ALLOW_INSECURE_HTTP: 'true',
+          FLOTILLA_SYNC__MIN_INTERVAL_SECONDS: '5',
+          FLOTILLA_SYNC__HEALTH_RECHECK_SECONDS: '2',
+          FLOTILLA_WEB__UI_DIR: uiDir,
+        },
+      }),
+    );
     service.catch(() => undefined); // awaited below; not unhandled while the clusters start
     bed = TestBed.start({ names: ['demo-east', 'demo-west'], dir: join(dir, 'testbed') });
     git = GitHttpServer.start({ root: join(dir, 'git') });
@@ -208,6 +244,10 @@ async function main(): Promise<void> {
       );
     }
     await must('registering the repository', api.post('/api/v1/repositories', { name: 'demo', url: server.url('demo'), webhookSecret }));
+    // the UI's link signs in with a token of its own, not the admin's: an operator sees every
+    // screen and can sync and roll back; it lives in the demo's database, which goes at the end
+    const uiToken = (await must('creating the web UI token', api.post('/api/v1/tokens', { name: 'demo-ui', role: 'operator' }))).token as string;
+    const signInLink = `${base}/#token=${encodeURIComponent(uiToken)}`;
     const registered = Date.now();
     await must(
       'creating the application',
@@ -251,7 +291,23 @@ async function main(): Promise<void> {
     chmodSync(script, 0o755);
     const kubectl = clusters[0].kubectl;
     const auth = '-H "authorization: Bearer $TOKEN"';
+    const canary = `${base}/applications/${APP}/targets/demo-east/guestbook-canary`;
     console.log(`
+Web UI          ${base}/
+  sign-in link  ${signInLink}
+                (one click signs in as demo-ui, an operator token made for this demo — it reads
+                everything, syncs and rolls back, and ends with the demo. The token is in the
+                fragment after #, which a browser never sends to the server, and the UI removes it
+                from the address bar at once. Or sign in with the admin token below.)
+What to look at first
+  1. Fleet, where the link opens: applications × clusters; ${APP} has a target on demo-west
+     and two on demo-east, each cell its sync and health.
+  2. ${APP} (click it): its targets and the last sync of each; Preview shows what a sync would do.
+  3. A target, e.g. ${canary}:
+     the objects it applied with their health and sync; select one for its live manifest and diff.
+  4. History (${base}/applications/${APP}/history): every sync run, its revision, Rollback.
+  5. Then run push-change.sh or the kubectl scale below and watch the fleet follow live.
+
 Where to look
   API           ${base}/api/v1        OpenAPI UI  ${base}/api/docs
   admin token   ${token}
@@ -273,7 +329,10 @@ Paste into a shell (pipe the answers into jq to read them):
   # drift: scale by hand, and selfHeal puts 2 replicas back within ${INTERVAL_SECONDS} s
   ${kubectl} --kubeconfig ${clusters[0].kubeconfigPath} -n guestbook-canary scale deployment guestbook --replicas=5
 `);
-    if (exitAfterPrinting) return void (await stop('--exit'));
+    if (exitAfterPrinting) {
+      console.log(await checkUi(base, uiToken));
+      return void (await stop('--exit'));
+    }
     console.log('Up until Ctrl-C.');
   } catch (e) {
     if (stopping) return; // stopped half-way: what failed is the stopping

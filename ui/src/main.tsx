@@ -1,12 +1,15 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
-import { SessionProvider } from './session';
+import { SessionProvider, takeSignInLinkToken } from './session';
 import './styles.css';
+
+// before anything renders: the token leaves the address bar first
+const linkToken = takeSignInLinkToken();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <SessionProvider>
+    <SessionProvider linkToken={linkToken}>
       <App />
     </SessionProvider>
   </StrictMode>,

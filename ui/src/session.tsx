@@ -1,5 +1,8 @@
 // Sign-in with an API token, kept in sessionStorage: it lives as long as the tab, never in
 // localStorage or a cookie. The role comes from GET /api/v1/whoami and decides which actions show.
+// A sign-in link (`npm run demo` prints one) carries the token in the URL's fragment, `#token=…`:
+// browsers never send a fragment to the server, nor in a Referer. It is taken out of the address
+// bar before anything renders and then used as the sign-in form would use it.
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { configureAuth, type Me, may, type Role, whoami } from './api/client';
 
@@ -18,9 +21,25 @@ interface Session {
 
 const SessionContext = createContext<Session | null>(null);
 
-export function SessionProvider({ children }: { children: ReactNode }) {
+/**
+ * The token of a sign-in link (`#token=…`), or null. It is removed from the fragment at once with
+ * replaceState, so it is neither left in the tab's history nor copied along with the address;
+ * other fragment parameters stay. Call once, before the first render.
+ */
+export function takeSignInLinkToken(): string | null {
+  const fragment = new URLSearchParams(window.location.hash.slice(1));
+  const token = fragment.get('token');
+  if (token === null) return null;
+  fragment.delete('token');
+  const rest = fragment.toString();
+  window.history.replaceState(window.history.state, '', `${window.location.pathname}${window.location.search}${rest ? `#${rest}` : ''}`);
+  return token;
+}
+
+/** `linkToken`: a sign-in link's token (takeSignInLinkToken), tried before a stored one */
+export function SessionProvider({ children, linkToken = null }: { children: ReactNode; linkToken?: string | null }) {
   const [me, setMe] = useState<Me | null>(null);
-  const [checking, setChecking] = useState(() => !!sessionStorage.getItem(KEY));
+  const [checking, setChecking] = useState(() => linkToken !== null || !!sessionStorage.getItem(KEY));
   const [ended, setEnded] = useState<string | null>(null);
 
   const signOut = useCallback((reason?: string) => {
@@ -50,13 +69,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   );
 
   useEffect(() => {
-    const stored = sessionStorage.getItem(KEY);
-    if (!stored) return;
-    void signIn(stored).then((problem) => {
-      if (problem) signOut(problem);
+    // a link's token replaces whatever this tab was signed in with; one it cannot use signs out
+    const candidate = linkToken ?? sessionStorage.getItem(KEY);
+    if (candidate === null) return;
+    void signIn(candidate).then((problem) => {
+      if (problem) signOut(linkToken !== null ? `The sign-in link did not work: ${problem}` : problem);
       setChecking(false);
     });
-  }, [signIn, signOut]);
+  }, [linkToken, signIn, signOut]);
 
   const value = useMemo<Session>(() => ({ me, checking, signIn, signOut, ended, may: (role) => may(me, role) }), [me, checking, signIn, signOut, ended]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
