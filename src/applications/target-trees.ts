@@ -3,11 +3,11 @@ import { Cluster } from '../clusters/cluster.entity';
 import { ClusterClients } from '../clusters/cluster-clients';
 import { Database } from '../database/database';
 import { healthOf, maskSecret, refKey, type KubeObject, type ObjectRef } from '../engine';
-import { joinApiVersion, UnknownKindError } from '../kube';
+import { joinApiVersion, splitApiVersion, UnknownKindError } from '../kube';
 import { Clock } from '../shared/clock';
 import { InvalidInputError, NotFoundError } from '../shared/errors';
 import { mapBounded } from '../shared/map-bounded';
-import type { TreeNodeView, TreeView } from './dto/tree.view';
+import type { TreeLinkView, TreeNodeView, TreeView } from './dto/tree.view';
 import { TargetRow } from './target.entity';
 
 /** kinds whose objects hang below applied ones by ownerReferences (Deployment → ReplicaSet → Pod, …) */
@@ -82,9 +82,12 @@ export class TargetTrees {
     const byOwner = new Map<string, KubeObject[]>();
     for (const o of children) for (const owner of o.metadata.ownerReferences ?? []) byOwner.set(owner.uid, [...(byOwner.get(owner.uid) ?? []), o]);
     const sync = new Map(target.resources.map((r) => [refKey(r), r]));
+    // every object the tree shows, for the links between them (Service → Pod, Ingress → Service)
+    const shown: KubeObject[] = [];
     const node = (o: KubeObject, depth: number): TreeNodeView => {
       const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
       const h = healthOf(o);
+      shown.push(o);
       const kids = depth < MAX_DEPTH ? (byOwner.get(o.metadata.uid ?? '') ?? []).map((c) => node(c, depth + 1)) : [];
       return {
         group,
@@ -102,7 +105,7 @@ export class TargetTrees {
       if (!live) return { ...ref, health: 'Missing' as const, sync: status?.sync ?? 'OutOfSync', applied: true, children: [] };
       return { ...node(live, 0), sync: status?.sync ?? 'Synced', applied: true };
     });
-    return { application, cluster, namespace, readAt: this.clock.date(), nodes };
+    return { application, cluster, namespace, readAt: this.clock.date(), nodes, links: treeLinks(shown) };
   }
 
   private async open(application: string, clusterName: string, namespace: string) {
@@ -112,4 +115,63 @@ export class TargetTrees {
     if (!cluster) throw new NotFoundError('cluster', clusterName);
     return { target, client: this.clients.forCluster(cluster) };
   }
+}
+
+const keyOf = (o: KubeObject) => refKey({ ...splitApiVersion(o.apiVersion), kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace });
+type Labels = Record<string, string>;
+
+/**
+ * The relations between objects of a tree that no ownerReference records: a Service selects the
+ * Pods whose labels hold every pair of its spec.selector (same namespace; an empty or absent
+ * selector selects nothing, as for the endpoints controller), and an Ingress routes to the
+ * Services its rules and default backend name (same namespace). Only objects of the tree are
+ * linked; each link once, in a stable order.
+ */
+export function treeLinks(objects: KubeObject[]): TreeLinkView[] {
+  const links = new Map<string, TreeLinkView>();
+  const add = (from: KubeObject, to: KubeObject, kind: TreeLinkView['kind']) => {
+    const link = { from: keyOf(from), to: keyOf(to), kind };
+    links.set(`${link.from}\0${link.to}`, link);
+  };
+  const isCore = (o: KubeObject, kind: string) => o.kind === kind && o.apiVersion === 'v1';
+  // pods by namespace and label pair: a Service's first pair picks the candidates, the rest check them
+  const pods = new Map<string, KubeObject[]>();
+  for (const pod of objects.filter((o) => isCore(o, 'Pod'))) {
+    for (const [k, v] of Object.entries((pod.metadata.labels ?? {}) as Labels)) {
+      const at = `${pod.metadata.namespace ?? ''}\0${k}=${v}`;
+      pods.set(at, [...(pods.get(at) ?? []), pod]);
+    }
+  }
+  const services = new Map<string, KubeObject>();
+  for (const svc of objects.filter((o) => isCore(o, 'Service'))) {
+    services.set(`${svc.metadata.namespace ?? ''}\0${svc.metadata.name}`, svc);
+    const selector = Object.entries((svc.spec?.selector ?? {}) as Labels);
+    if (!selector.length) continue;
+    const [k, v] = selector[0];
+    for (const pod of pods.get(`${svc.metadata.namespace ?? ''}\0${k}=${v}`) ?? []) {
+      const labels = (pod.metadata.labels ?? {}) as Labels;
+      if (selector.every(([key, value]) => labels[key] === value)) add(svc, pod, 'selects');
+    }
+  }
+  for (const ing of objects.filter((o) => o.kind === 'Ingress' && o.apiVersion.startsWith('networking.k8s.io/'))) {
+    for (const name of ingressServices(ing)) {
+      const svc = services.get(`${ing.metadata.namespace ?? ''}\0${name}`);
+      if (svc) add(ing, svc, 'routes');
+    }
+  }
+  // by code point, the same on every machine
+  const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return [...links.values()].sort((a, b) => order(a.from, b.from) || order(a.to, b.to));
+}
+
+/** the Service names an Ingress's default backend and rules send to (networking.k8s.io/v1 and v1beta1) */
+function ingressServices(ing: KubeObject): string[] {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a backend as the server sends it, either version's shape
+  const nameOf = (b: any): unknown => b?.service?.name ?? b?.serviceName;
+  const spec = ing.spec ?? {};
+  const backends: unknown[] = [nameOf(spec.defaultBackend ?? spec.backend)];
+  for (const rule of Array.isArray(spec.rules) ? spec.rules : []) {
+    for (const path of Array.isArray(rule?.http?.paths) ? rule.http.paths : []) backends.push(nameOf(path?.backend));
+  }
+  return [...new Set(backends.filter((n): n is string => typeof n === 'string' && n !== ''))];
 }

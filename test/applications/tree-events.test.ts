@@ -1,15 +1,58 @@
-// What a target runs (the tree by ownerReferences, read from the cluster) and the live event
+// What a target runs (the tree by ownerReferences, read from the cluster, with the Services linked
+// to the Pods they select and the Ingresses to the Services they route to) and the live event
 // stream the web UI and `--wait` follow.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ApiClient, apiClient } from '../support/api';
 import { RunningApp, startApp } from '../support/app';
 import { GitHttpServer } from '../support/git-server';
 import { clusterRequest } from '../testbed/cluster';
-import { clusterBody, configMapYaml, deploymentYaml, editObject, SYNC_ENV, waitForTargets } from '../support/workloads';
+import { clusterBody, configMapYaml, deploymentYaml, editObject, serviceYaml, SYNC_ENV, waitForTargets } from '../support/workloads';
 
 const [east] = inject('clusters');
 const ADMIN = 'tree-events-test-admin-token-0123456789';
 const NS = 'te-web';
+/** a Service whose selector no Pod of the tree satisfies (one pair matches, the other does not) */
+const NARROW_SERVICE = `apiVersion: v1
+kind: Service
+metadata:
+  name: te-narrow
+spec:
+  selector:
+    app: te-web
+    tier: canary
+  ports:
+  - port: 80
+`;
+/** routes to te-web by a rule, to te-narrow by default, and to a Service that does not exist */
+const INGRESS = `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: te-ingress
+spec:
+  defaultBackend:
+    service:
+      name: te-narrow
+      port:
+        number: 80
+  rules:
+  - host: te.example
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service:
+            name: te-web
+            port:
+              number: 80
+      - path: /old
+        pathType: Prefix
+        backend:
+          service:
+            name: te-gone
+            port:
+              number: 80
+`;
 
 describe('target trees and live events', () => {
   let server: GitHttpServer;
@@ -19,7 +62,12 @@ describe('target trees and live events', () => {
   beforeAll(async () => {
     server = await GitHttpServer.start();
     const repo = await server.createRepository('te');
-    await repo.commit({ 'app/deploy.yaml': deploymentYaml('te-web'), 'app/settings.yaml': configMapYaml('te-settings', { a: '1' }) });
+    await repo.commit({
+      'app/deploy.yaml': deploymentYaml('te-web'),
+      'app/settings.yaml': configMapYaml('te-settings', { a: '1' }),
+      'app/service.yaml': `${serviceYaml('te-web')}---\n${NARROW_SERVICE}`,
+      'app/ingress.yaml': INGRESS,
+    });
     running = await startApp({ FLOTILLA_ADMIN_TOKEN: ADMIN, ...SYNC_ENV });
     admin = apiClient(running.baseUrl, ADMIN);
     expect((await admin.post('/api/v1/clusters', clusterBody('te-east', east))).status).toBe(201);
@@ -113,5 +161,47 @@ describe('target trees and live events', () => {
     expect(other.status).toBe(400);
     expect((await admin.get(`/api/v1/applications/te-app/targets/te-east/nowhere/tree`)).status).toBe(404);
     await editObject(east, 'ConfigMap', NS, 'te-settings', { data: { a: '2' } });
+  }, 60_000);
+
+  it("links each Service to the tree's Pods its selector matches and the Ingress to the Services it names", async () => {
+    // a Pod with the Service's labels that nothing applied owns: not in the tree, so not linked
+    const stray = await clusterRequest(east, east.adminToken, 'POST', `/api/v1/namespaces/${NS}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'te-stray', labels: { app: 'te-web', tier: 'canary' } },
+      spec: { containers: [{ name: 'main', image: 'registry.example/web:1.0' }] },
+    });
+    expect(stray.status, JSON.stringify(stray.body)).toBe(201);
+    // past the tree's few seconds of cache
+    await new Promise((r) => setTimeout(r, 3_100));
+    const tree = await admin.get(`/api/v1/applications/te-app/targets/te-east/${NS}/tree`);
+    expect(tree.status, JSON.stringify(tree.body)).toBe(200);
+    const kinds = tree.body.nodes.map((n: any) => `${n.kind}/${n.name}`).sort();
+    expect(kinds).toEqual(['ConfigMap/te-settings', 'Deployment/te-web', 'Ingress/te-ingress', 'Service/te-narrow', 'Service/te-web']);
+    expect(tree.body.links).toEqual([
+      { from: `/Service/${NS}/te-web`, to: `/Pod/${NS}/te-web-abc12-x1`, kind: 'selects' },
+      { from: `/Service/${NS}/te-web`, to: `/Pod/${NS}/te-web-abc12-x2`, kind: 'selects' },
+      { from: `networking.k8s.io/Ingress/${NS}/te-ingress`, to: `/Service/${NS}/te-narrow`, kind: 'routes' },
+      { from: `networking.k8s.io/Ingress/${NS}/te-ingress`, to: `/Service/${NS}/te-web`, kind: 'routes' },
+    ]);
+    // every end of a link is a node of the tree, by the same key the nodes' fields make
+    const keys = new Set<string>();
+    const walk = (n: any) => (keys.add(`${n.group}/${n.kind}/${n.namespace ?? ''}/${n.name}`), n.children.forEach(walk));
+    tree.body.nodes.forEach(walk);
+    for (const l of tree.body.links) expect([keys.has(l.from), keys.has(l.to)], JSON.stringify(l)).toEqual([true, true]);
+
+    // a Pod relabelled away from the selector loses its link
+    const relabel = await clusterRequest(
+      east,
+      east.adminToken,
+      'PATCH',
+      `/api/v1/namespaces/${NS}/pods/te-web-abc12-x2`,
+      { metadata: { labels: { app: 'te-other' } } },
+      'application/merge-patch+json',
+    );
+    expect(relabel.status, JSON.stringify(relabel.body)).toBe(200);
+    await new Promise((r) => setTimeout(r, 3_100));
+    const after = await admin.get(`/api/v1/applications/te-app/targets/te-east/${NS}/tree`);
+    expect(after.body.links.filter((l: any) => l.kind === 'selects').map((l: any) => l.to)).toEqual([`/Pod/${NS}/te-web-abc12-x1`]);
   }, 60_000);
 });

@@ -16,12 +16,32 @@ export class TreeNodeView {
   @ApiProperty({ type: () => [TreeNodeView] }) children!: TreeNodeView[];
 }
 
+export const TREE_LINK_KINDS = ['selects', 'routes'] as const;
+
+/** A relation between two objects of the tree that no ownerReference records. */
+export class TreeLinkView {
+  @ApiProperty({ description: 'the key (group/kind/namespace/name) of the Service or Ingress', example: '/Service/shop/web' }) from!: string;
+  @ApiProperty({ description: 'the key (group/kind/namespace/name) of the Pod or Service', example: '/Pod/shop/web-5d9c7-a1b2c' }) to!: string;
+  @ApiProperty({
+    enum: TREE_LINK_KINDS,
+    enumName: 'TreeLinkKind',
+    description: "selects: the Service's spec.selector matches the Pod's labels; routes: the Ingress's rules or default backend name the Service",
+  })
+  kind!: (typeof TREE_LINK_KINDS)[number];
+}
+
 export class TreeView {
   @ApiProperty() application!: string;
   @ApiProperty() cluster!: string;
   @ApiProperty() namespace!: string;
   @ApiProperty({ type: String, format: 'date-time', description: 'when it was read from the cluster' }) readAt!: Date;
   @ApiProperty({ type: [TreeNodeView] }) nodes!: TreeNodeView[];
+  @ApiProperty({
+    type: [TreeLinkView],
+    description:
+      "Services to the Pods they select and Ingresses to the Services they route to, among the tree's objects (same namespace); a key is group/kind/namespace/name of a node",
+  })
+  links!: TreeLinkView[];
 }
 
 export class ObjectQuery {

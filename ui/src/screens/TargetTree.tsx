@@ -1,19 +1,38 @@
 // One target: the objects Flotilla applied there and their children by ownerReferences
 // (Deployment → ReplicaSet → Pod, Job → Pod, Service → EndpointSlice), read from the cluster on
-// demand, each with health (and sync for applied objects). Selecting an object shows its live
-// manifest and its diff against git. The list is virtualised: a thousand objects cost what a
-// screenful does.
-import { type KeyboardEvent, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+// demand, each with health (and sync for applied objects), as a graph (with Services linked to
+// the Pods they select and Ingresses to their Services) or as an indented list. Selecting an
+// object shows its live manifest and its diff against git. Both views draw only what is in view:
+// a thousand objects cost what a screenful does. The list is the default (arrow keys walk it like
+// a file tree, and it suits any size); the view chosen last is remembered.
+import { type KeyboardEvent, lazy, Suspense, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { stringify } from 'yaml';
 import { api, type Diff, must, type Tree, type TreeNode } from '../api/client';
 import type { LiveEvent } from '../api/events';
 import { FieldChanges, IGNORED_TITLE, ignoredCount, objectName } from '../components/Plan';
+import type { GraphLayout } from '../components/graph/layout';
+import { countObjects, keyOf } from '../components/graph/model';
 import { ActionBadge, ErrorBox, HealthBadge, LiveBadge, Loading, SyncBadge } from '../components/Status';
 import { ago } from '../format';
 import { useDebounced, useEvents, useLoad, useVirtualRows } from '../hooks';
 import { enc, Link } from '../router';
 
 const ROW_H = 30;
+
+// the graph (React Flow, dagre and React Flow's stylesheet) is a chunk of its own, fetched when
+// the graph is first shown — from the moment this page opens when the graph is the remembered view
+const loadGraph = () => import('../components/graph/ResourceGraph');
+const ResourceGraph = lazy(loadGraph);
+
+type View = 'graph' | 'list';
+const VIEW_KEY = 'flotilla.targetView';
+function rememberedView(): View {
+  try {
+    return localStorage.getItem(VIEW_KEY) === 'graph' ? 'graph' : 'list';
+  } catch {
+    return 'list';
+  }
+}
 
 interface FlatNode {
   node: TreeNode;
@@ -22,8 +41,6 @@ interface FlatNode {
   hasChildren: boolean;
 }
 
-const keyOf = (n: Pick<TreeNode, 'group' | 'kind' | 'namespace' | 'name'>) => `${n.group}/${n.kind}/${n.namespace ?? ''}/${n.name}`;
-
 function flatten(nodes: TreeNode[], collapsed: Set<string>, depth = 0, out: FlatNode[] = []): FlatNode[] {
   for (const node of nodes) {
     const key = keyOf(node);
@@ -31,10 +48,6 @@ function flatten(nodes: TreeNode[], collapsed: Set<string>, depth = 0, out: Flat
     if (node.children.length && !collapsed.has(key)) flatten(node.children, collapsed, depth + 1, out);
   }
   return out;
-}
-
-function countNodes(nodes: TreeNode[]): number {
-  return nodes.reduce((n, x) => n + 1 + countNodes(x.children), 0);
 }
 
 export function TargetTree({ application, cluster, namespace }: { application: string; cluster: string; namespace: string }) {
@@ -47,6 +60,18 @@ export function TargetTree({ application, cluster, namespace }: { application: s
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   const [selected, setSelected] = useState<TreeNode | null>(null);
   const [diff, setDiff] = useState<Diff | null>(null);
+  const [view, setView] = useState<View>(rememberedView);
+  useEffect(() => {
+    if (view === 'graph') void loadGraph();
+  }, [view]);
+  const choose = (v: View) => {
+    setView(v);
+    try {
+      localStorage.setItem(VIEW_KEY, v);
+    } catch {
+      // private windows may refuse: the choice lasts this page
+    }
+  };
 
   const reload = useDebounced(() => {
     tree.reload();
@@ -63,7 +88,7 @@ export function TargetTree({ application, cluster, namespace }: { application: s
   const flat = useMemo(() => (tree.data ? flatten(tree.data.nodes, collapsed) : []), [tree.data, collapsed]);
 
   useLayoutEffect(() => {
-    if (!tree.data || marks.current.rendered) return;
+    if (!tree.data || marks.current.rendered || view !== 'list') return;
     marks.current.rendered = true;
     requestAnimationFrame(() =>
       setTimeout(() => {
@@ -71,7 +96,24 @@ export function TargetTree({ application, cluster, namespace }: { application: s
         performance.measure('tree:render', 'tree:data', 'tree:rendered');
       }, 0),
     );
-  }, [tree.data]);
+  }, [tree.data, view]);
+  // the graph says when it is on screen (its nodes measured and painted, edges drawn)
+  const onGraphRendered = useCallback((layout: GraphLayout) => {
+    if (marks.current.rendered) return;
+    marks.current.rendered = true;
+    performance.mark('graph:rendered');
+    performance.measure('graph:render', { start: 'tree:data', end: 'graph:rendered', detail: { objects: layout.positions.size - 1, dagreRuns: layout.dagreRuns } });
+  }, []);
+  const selectedKey = selected ? keyOf(selected) : null;
+  const detail = (
+    <div className="detail">
+      {!tree.data ? null : selected ? (
+        <ObjectDetail application={application} cluster={cluster} namespace={namespace} node={selected} tree={tree.data} diff={diff} setDiff={setDiff} />
+      ) : (
+        <p className="muted">Select an object to see its live manifest and its diff against git.</p>
+      )}
+    </div>
+  );
 
   const toggle = (key: string) =>
     setCollapsed((prev) => {
@@ -97,28 +139,47 @@ export function TargetTree({ application, cluster, namespace }: { application: s
         <span className="spacer" />
         {tree.data ? (
           <span className="muted">
-            read {ago(tree.data.readAt)} · {countNodes(tree.data.nodes)} objects
+            read {ago(tree.data.readAt)} · {countObjects(tree.data)} objects
           </span>
         ) : null}
+        <div className="segmented" role="group" aria-label="show the resources as">
+          {(['graph', 'list'] as const).map((v) => (
+            <button key={v} type="button" aria-pressed={view === v} onClick={() => choose(v)}>
+              {v === 'graph' ? 'Graph' : 'List'}
+            </button>
+          ))}
+        </div>
         <button type="button" onClick={() => tree.reload()} disabled={tree.loading}>
           Reload
         </button>
       </div>
       <ErrorBox error={tree.error} />
-      {!tree.data ? (
-        tree.error ? null : (
-          <Loading what="the resource tree" />
-        )
+      {tree.error && !tree.data ? null : view === 'graph' ? (
+        // the graph mounts (React Flow set up, the application's node drawn) while the tree loads
+        <div className="split wide">
+          {tree.data && !tree.data.nodes.length ? (
+            <p className="muted">Nothing applied on this target yet.</p>
+          ) : (
+            <Suspense fallback={<Loading what="the graph" />}>
+              <ResourceGraph
+                tree={tree.data}
+                application={application}
+                cluster={cluster}
+                namespace={namespace}
+                selected={selectedKey}
+                onSelect={setSelected}
+                onRendered={onGraphRendered}
+              />
+            </Suspense>
+          )}
+          {detail}
+        </div>
+      ) : !tree.data ? (
+        <Loading what="the resource tree" />
       ) : (
         <div className="split">
-          <TreeList flat={flat} selected={selected ? keyOf(selected) : null} onSelect={setSelected} onToggle={toggle} collapsed={collapsed} />
-          <div className="detail">
-            {selected ? (
-              <ObjectDetail application={application} cluster={cluster} namespace={namespace} node={selected} tree={tree.data} diff={diff} setDiff={setDiff} />
-            ) : (
-              <p className="muted">Select an object to see its live manifest and its diff against git.</p>
-            )}
-          </div>
+          <TreeList flat={flat} selected={selectedKey} onSelect={setSelected} onToggle={toggle} collapsed={collapsed} />
+          {detail}
         </div>
       )}
     </section>
