@@ -17,7 +17,7 @@ export const LAYERS = [
   ['base', 'src/{security,database}'],
   ['auth', 'src/auth'],
   ['audit', 'src/audit'],
-  ['features', 'src/{clusters,repositories,applications,channels,events,operations,web}'],
+  ['features', 'src/{clusters,repositories,applications,channels,events,operations,web,summaries}'],
   ['cli', 'src/cli'],
   // src/*.ts (bootstrap: main, app.module, app.factory) is above them all: nothing imports it
 ];

@@ -11,5 +11,7 @@ import { Rendering1795678256682 } from './1795678256682-Rendering';
 import { DeliveryVersion1795679230142 } from './1795679230142-DeliveryVersion';
 import { Rollouts1796680000000 } from './1796680000000-Rollouts';
 import { DriftRules1796690000000 } from './1796690000000-DriftRules';
+import { Summaries1796700000000 } from './1796700000000-Summaries';
+import { FleetCounts1796710000000 } from './1796710000000-FleetCounts';
 
-export const MIGRATIONS: Function[] = [Initial1795608268186, AuditAppendOnly1795608300000, Clusters1795608596544, Repositories1795609004738, AuditKeyedChain1795668173574, Applications1795675408729, Hooks1795677554120, Rendering1795678256682, DeliveryVersion1795679230142, Rollouts1796680000000, DriftRules1796690000000];
+export const MIGRATIONS: Function[] = [Initial1795608268186, AuditAppendOnly1795608300000, Clusters1795608596544, Repositories1795609004738, AuditKeyedChain1795668173574, Applications1795675408729, Hooks1795677554120, Rendering1795678256682, DeliveryVersion1795679230142, Rollouts1796680000000, DriftRules1796690000000, Summaries1796700000000, FleetCounts1796710000000];

@@ -15,6 +15,7 @@ import { ENTITIES } from './entities';
 import { OperationsModule } from './operations/operations.module';
 import { RepositoriesModule } from './repositories/repositories.module';
 import { SecurityModule } from './security/security.module';
+import { SummariesModule } from './summaries/summaries.module';
 import { WebModule } from './web/web.module';
 import type { Clock } from './shared/clock';
 
@@ -40,6 +41,7 @@ export class AppModule {
         RepositoriesModule,
         ChannelsModule,
         ApplicationsModule,
+        SummariesModule,
         WebModule,
       ],
       providers: [

@@ -10,5 +10,6 @@ import { AuditEntry } from './audit/audit-entry.entity';
 import { ApiToken } from './auth/api-token.entity';
 import { Cluster } from './clusters/cluster.entity';
 import { Repository } from './repositories/repository.entity';
+import { HealthSample } from './summaries/health-sample.entity';
 
-export const ENTITIES: Function[] = [ApiToken, AuditEntry, Cluster, Repository, Application, TargetRow, SyncRun, Rollout, Channel, Delivery];
+export const ENTITIES: Function[] = [ApiToken, AuditEntry, Cluster, Repository, Application, TargetRow, SyncRun, Rollout, Channel, Delivery, HealthSample];

@@ -21,6 +21,8 @@ export interface RunChange {
 @Index(['application', 'id'])
 @Index(['targetId', 'id'])
 @Index(['phase'])
+// the summaries' time windows (src/summaries): covering for runs by phase per bucket
+@Index(['startedAt', 'phase'])
 export class SyncRun {
   @PrimaryGeneratedColumn()
   id!: number;

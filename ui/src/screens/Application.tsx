@@ -5,6 +5,7 @@
 import { useCallback, useState } from 'react';
 import { api, type Application as App, type Diff, must, type Schemas, type Target } from '../api/client';
 import type { LiveEvent } from '../api/events';
+import { ApplicationRunsChart } from '../components/charts/ApplicationRunsChart';
 import { Plan } from '../components/Plan';
 import { ErrorBox, HealthBadge, Labels, LiveBadge, Loading, PhaseBadge, SyncBadge } from '../components/Status';
 import { SyncWindowText } from '../components/SyncWindow';
@@ -332,6 +333,8 @@ export function ApplicationScreen({ name, tab }: { name: string; tab: 'overview'
             </Table>
             {a.status.targets.length === 0 ? <p className="muted">No cluster matches the destinations: the fan-out is empty.</p> : null}
           </section>
+
+          <ApplicationRunsChart application={a.name} targets={a.status.targets} version={historyVersion} />
         </>
       )}
     </section>

@@ -3,6 +3,7 @@
 import { useCallback } from 'react';
 import { api, type Channel, must } from '../api/client';
 import type { LiveEvent } from '../api/events';
+import { DeliveriesChart } from '../components/charts/DeliveriesChart';
 import { ErrorBox, Loading } from '../components/Status';
 import { ActionCell, LoadMore, Table } from '../components/Table';
 import { ago, when } from '../format';
@@ -84,6 +85,7 @@ function Deliveries({ channel, canRedeliver }: { channel: string; canRedeliver: 
   return (
     <section aria-labelledby="deliveries-h">
       <h2 id="deliveries-h">Deliveries of {channel}</h2>
+      <DeliveriesChart channel={channel} version={items} />
       <ErrorBox error={error ?? redeliver.error} />
       {redeliver.result ? (
         <p className="ok" role="status">
