@@ -5,6 +5,8 @@ import { RepositoriesModule } from '../repositories/repositories.module';
 import { ApplicationMetrics } from './application-metrics';
 import { ApplicationViews } from './application-views';
 import { ApplicationsController } from './applications.controller';
+import { FleetController } from './fleet.controller';
+import { FleetStatus } from './fleet-status';
 import { TargetsController } from './targets.controller';
 import { TargetTrees } from './target-trees';
 import { ApplicationsService } from './applications.service';
@@ -22,12 +24,13 @@ import { SyncWindowPolicy } from './sync-window-policy';
 
 @Module({
   imports: [ClustersModule, RepositoriesModule, ChannelsModule],
-  controllers: [ApplicationsController, TargetsController, RolloutsController],
+  controllers: [ApplicationsController, TargetsController, RolloutsController, FleetController],
   providers: [
     ApplicationsService,
     ApplicationViews,
     ApplicationMetrics,
     DesiredState,
+    FleetStatus,
     LiveCaches,
     ReconcileQueue,
     SyncRuns,

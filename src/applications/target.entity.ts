@@ -34,6 +34,8 @@ export interface ResourceStatus {
 @Index(['application', 'cluster', 'namespace'], { unique: true })
 @Index(['dueAt'])
 @Index(['cluster'])
+// the fleet's counts by cluster, sync and health, from the index alone (GET /api/v1/fleet)
+@Index('IDX_targets_fleet_counts', ['cluster', 'sync', 'health', 'leaving', 'application'])
 export class TargetRow {
   @PrimaryGeneratedColumn()
   id!: number;

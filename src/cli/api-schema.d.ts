@@ -194,6 +194,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/applications/{name}/summaries/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An application's sync runs in a time window: start, duration and outcome of each */
+        get: operations["getApplicationRunsSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/applications/{name}/sync": {
         parameters: {
             query?: never;
@@ -367,6 +384,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/channels/{name}/summaries/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A channel's deliveries per time bucket: counts by state, latency median and maximum */
+        get: operations["getChannelDeliveriesSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/channels/{name}/test": {
         parameters: {
             query?: never;
@@ -455,6 +489,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/fleet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Applications × clusters: per application, its targets on each cluster counted by sync and health; filtered by name, labels and cluster selector */
+        get: operations["getFleet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/repositories": {
         parameters: {
             query?: never;
@@ -503,6 +554,40 @@ export interface paths {
         put?: never;
         /** Fetch a repository now */
         post: operations["refreshRepository"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/summaries/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Targets by health at the end of each time bucket */
+        get: operations["getHealthSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/summaries/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The fleet's sync runs per time bucket, by phase */
+        get: operations["getRunsSummary"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -635,6 +720,26 @@ export interface components {
         ApplicationPageView: {
             items: components["schemas"]["ApplicationView"][];
             nextCursor: string | null;
+        };
+        ApplicationRunsSummaryView: {
+            /** @description the width of a bucket */
+            bucketSeconds: number;
+            /**
+             * Format: date-time
+             * @description the first bucket's start, at or before now − hours
+             */
+            from: string;
+            /** @description the hours asked for */
+            hours: number;
+            /** @description the runs that started in the window, newest first, at most `limit` */
+            runs: components["schemas"]["RunPointView"][];
+            /**
+             * Format: date-time
+             * @description now
+             */
+            to: string;
+            /** @description more runs started in the window than `limit`: the oldest are left out */
+            truncated: boolean;
         };
         ApplicationStatusView: {
             summary: components["schemas"]["SummaryView"];
@@ -983,6 +1088,38 @@ export interface components {
             /** Format: date-time */
             startedAt: string;
         };
+        DeliveriesBucketView: {
+            delivered: number;
+            /** @description failed for good */
+            failed: number;
+            latencyMaxMs: number | null;
+            /** @description median time from the event to its delivery (lower median); null when none was delivered */
+            latencyP50Ms: number | null;
+            /** @description still being tried */
+            pending: number;
+            /** Format: date-time */
+            start: string;
+            /** @description deliveries created in the bucket */
+            total: number;
+        };
+        DeliveriesSummaryView: {
+            /** @description the width of a bucket */
+            bucketSeconds: number;
+            /** @description every bucket of the window, oldest first, empty ones included */
+            buckets: components["schemas"]["DeliveriesBucketView"][];
+            /**
+             * Format: date-time
+             * @description the first bucket's start, at or before now − hours
+             */
+            from: string;
+            /** @description the hours asked for */
+            hours: number;
+            /**
+             * Format: date-time
+             * @description now
+             */
+            to: string;
+        };
         /** @enum {string} */
         DeliveryKind: "target" | "revision" | "reply" | "test" | "gate" | "rollout";
         DeliveryPageView: {
@@ -1085,8 +1222,117 @@ export interface components {
              */
             path: string;
         };
+        FleetCellView: {
+            degraded?: number;
+            healthy?: number;
+            missing?: number;
+            /** @description the namespaces of the targets, sorted */
+            namespaces: string[];
+            outOfSync?: number;
+            progressing?: number;
+            suspended?: number;
+            synced?: number;
+            targets: number;
+            /** @description sync Unknown */
+            unknown?: number;
+            /** @description targets the application's current rollout has not released yet */
+            waiting?: number;
+            /** @description with waiting: the first wave they wait for */
+            wave?: string;
+        };
+        FleetClusterView: {
+            /** @description targets of every matching application on this cluster */
+            counts: components["schemas"]["FleetCountsView"];
+            /**
+             * @example {
+             *       "env": "prod",
+             *       "region": "eu"
+             *     }
+             */
+            labels: {
+                [key: string]: string;
+            };
+            message: string | null;
+            /** @example prod-eu */
+            name: string;
+            phase: components["schemas"]["ClusterPhase"];
+        };
+        FleetCountsView: {
+            degraded: number;
+            healthy: number;
+            missing: number;
+            outOfSync: number;
+            progressing: number;
+            suspended: number;
+            synced: number;
+            targets: number;
+            /** @description sync Unknown */
+            unknown: number;
+        };
+        FleetRowView: {
+            /** @description by cluster name; a cluster where the application has no target is left out */
+            cells: {
+                [key: string]: components["schemas"]["FleetCellView"];
+            };
+            /** @description the application's targets on the selected clusters */
+            counts: components["schemas"]["FleetCountsView"];
+            /**
+             * @example {
+             *       "team": "web"
+             *     }
+             */
+            labels: {
+                [key: string]: string;
+            };
+            /** @example web */
+            name: string;
+        };
+        FleetView: {
+            /** @description the columns, once: the clusters the cluster selector matches, by name */
+            clusters: components["schemas"]["FleetClusterView"][];
+            /** @description one row per application, by name */
+            items: components["schemas"]["FleetRowView"][];
+            /** @description pass as cursor for the next page; null on the last */
+            nextCursor: string | null;
+            /** @description applications matching the filters, on every page */
+            total: number;
+            /** @description targets of every matching application on the selected clusters */
+            totals: components["schemas"]["FleetCountsView"];
+        };
+        HealthBucketView: {
+            /** @description targets by health at the bucket's end (for the current bucket: now), from the last sample before it; null before the first sample */
+            health: components["schemas"]["HealthCountsView"] | null;
+            /** Format: date-time */
+            start: string;
+        };
+        HealthCountsView: {
+            Degraded: number;
+            Healthy: number;
+            Missing: number;
+            Progressing: number;
+            Suspended: number;
+            Unknown: number;
+        };
         /** @enum {string} */
         HealthStatus: "Healthy" | "Progressing" | "Degraded" | "Suspended" | "Missing" | "Unknown";
+        HealthSummaryView: {
+            /** @description the width of a bucket */
+            bucketSeconds: number;
+            /** @description every bucket of the window, oldest first */
+            buckets: components["schemas"]["HealthBucketView"][];
+            /**
+             * Format: date-time
+             * @description the first bucket's start, at or before now − hours
+             */
+            from: string;
+            /** @description the hours asked for */
+            hours: number;
+            /**
+             * Format: date-time
+             * @description now
+             */
+            to: string;
+        };
         HealthView: {
             /** @enum {string} */
             status: "ok";
@@ -1201,10 +1447,43 @@ export interface components {
             /** @description the scheduler is ticking */
             scheduler: boolean;
         };
+        ReadinessRenderersView: {
+            /** @description Helm charts: helm template */
+            helm: components["schemas"]["RendererView"];
+            /** @description Kustomize overlays: kubectl kustomize, or kustomize build when render.kustomize is set */
+            kustomize: components["schemas"]["RendererView"];
+        };
         ReadinessView: {
             checks: components["schemas"]["ReadinessChecksView"];
+            /** @description the renderers found at start; reported only: a missing one does not make the service unready */
+            renderers: components["schemas"]["ReadinessRenderersView"];
             /** @enum {string} */
             status: "ok" | "unavailable";
+        };
+        RendererView: {
+            /** @description as configured (render.kubectl, render.kustomize, render.helm): a name looked up or a path */
+            command: string;
+            /** @description the binary was found (at start); false: what it renders fails with `problem` as the message */
+            found: boolean;
+            /** @description absolute path of the binary */
+            path: string | null;
+            /** @description missing: how to install or configure it; found: why its version could not be read */
+            problem: string | null;
+            /**
+             * @description configured path, the PATH, or render.toolsDir (npm run render-tools)
+             * @enum {string|null}
+             */
+            source: "configured" | "path" | "toolsDir" | null;
+            /**
+             * @description the binary the renderer runs
+             * @enum {string}
+             */
+            tool: "kubectl" | "kustomize" | "helm";
+            /**
+             * @description what the binary says its version is
+             * @example v4.3.1
+             */
+            version: string | null;
         };
         RepositoryAuthDto: {
             /** @description sshKey: known_hosts lines; without them the first host key seen is trusted and kept */
@@ -1398,6 +1677,49 @@ export interface components {
             pruned: number;
             skipped: number;
             unchanged: number;
+        };
+        RunPhaseCountsView: {
+            Blocked: number;
+            Failed: number;
+            Interrupted: number;
+            Running: number;
+            Succeeded: number;
+        };
+        RunPointView: {
+            cluster: string;
+            /** @description finishedAt − startedAt; null while Running */
+            durationMs: number | null;
+            id: number;
+            namespace: string;
+            phase: components["schemas"]["SyncRunPhase"];
+            /** Format: date-time */
+            startedAt: string;
+            trigger: components["schemas"]["SyncTrigger"];
+        };
+        RunsBucketView: {
+            /** @description runs that started in the bucket, by their phase now */
+            phases: components["schemas"]["RunPhaseCountsView"];
+            /** Format: date-time */
+            start: string;
+            total: number;
+        };
+        RunsSummaryView: {
+            /** @description the width of a bucket */
+            bucketSeconds: number;
+            /** @description every bucket of the window, oldest first, empty ones included */
+            buckets: components["schemas"]["RunsBucketView"][];
+            /**
+             * Format: date-time
+             * @description the first bucket's start, at or before now − hours
+             */
+            from: string;
+            /** @description the hours asked for */
+            hours: number;
+            /**
+             * Format: date-time
+             * @description now
+             */
+            to: string;
         };
         SelectorExpressionDto: {
             key: string;
@@ -1643,6 +1965,25 @@ export interface components {
             name: string;
             role: components["schemas"]["Role"];
         };
+        /**
+         * @description selects: the Service's spec.selector matches the Pod's labels; routes: the Ingress's rules or default backend name the Service
+         * @enum {string}
+         */
+        TreeLinkKind: "selects" | "routes";
+        TreeLinkView: {
+            /**
+             * @description the key (group/kind/namespace/name) of the Service or Ingress
+             * @example /Service/shop/web
+             */
+            from: string;
+            /** @description selects: the Service's spec.selector matches the Pod's labels; routes: the Ingress's rules or default backend name the Service */
+            kind: components["schemas"]["TreeLinkKind"];
+            /**
+             * @description the key (group/kind/namespace/name) of the Pod or Service
+             * @example /Pod/shop/web-5d9c7-a1b2c
+             */
+            to: string;
+        };
         TreeNodeView: {
             /** @description true for objects Flotilla applied; children have none */
             applied?: boolean;
@@ -1660,6 +2001,8 @@ export interface components {
         TreeView: {
             application: string;
             cluster: string;
+            /** @description Services to the Pods they select and Ingresses to the Services they route to, among the tree's objects (same namespace); a key is group/kind/namespace/name of a node */
+            links: components["schemas"]["TreeLinkView"][];
             namespace: string;
             nodes: components["schemas"]["TreeNodeView"][];
             /**
@@ -3022,6 +3365,83 @@ export interface operations {
             };
         };
     };
+    getApplicationRunsSummary: {
+        parameters: {
+            query?: {
+                /** @description the window: the last this many hours (the bucket size follows: 1 h → minutes, 24 h → hours, 30 days → days) */
+                hours?: number;
+                /** @description only the runs on this cluster (with namespace: of one target) */
+                cluster?: string;
+                /** @description only the runs in this namespace */
+                namespace?: string;
+                /** @description at most this many runs, the newest */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRunsSummaryView"];
+                };
+            };
+            /** @description invalid input; the message names the field and why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description no bearer token, or an invalid or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description nothing of that name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description too many failed authentications from this address */
+            429: {
+                headers: {
+                    /** @description seconds until this address may try again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description Flotilla's own fault; errorId names the log entry */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+        };
+    };
     syncApplication: {
         parameters: {
             query?: never;
@@ -4046,6 +4466,77 @@ export interface operations {
             };
         };
     };
+    getChannelDeliveriesSummary: {
+        parameters: {
+            query?: {
+                /** @description the window: the last this many hours (the bucket size follows: 1 h → minutes, 24 h → hours, 30 days → days) */
+                hours?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveriesSummaryView"];
+                };
+            };
+            /** @description invalid input; the message names the field and why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description no bearer token, or an invalid or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description nothing of that name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description too many failed authentications from this address */
+            429: {
+                headers: {
+                    /** @description seconds until this address may try again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description Flotilla's own fault; errorId names the log entry */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+        };
+    };
     testChannel: {
         parameters: {
             query?: never;
@@ -4685,6 +5176,74 @@ export interface operations {
             };
         };
     };
+    getFleet: {
+        parameters: {
+            query?: {
+                /** @description applications whose name contains this (case-insensitive); with * or ?, a glob the whole name must match ("web-*") */
+                name?: string;
+                /** @description label selector over the applications' labels */
+                selector?: string;
+                /** @description label selector over the clusters' labels: only those clusters are columns and counted, and only applications with a target on one are rows */
+                clusterSelector?: string;
+                limit?: number;
+                /** @description nextCursor of the previous page (rows start after this application name) */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description rows sorted by name; columns are the selected clusters, once */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetView"];
+                };
+            };
+            /** @description invalid input; the message names the field and why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description no bearer token, or an invalid or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description too many failed authentications from this address */
+            429: {
+                headers: {
+                    /** @description seconds until this address may try again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description Flotilla's own fault; errorId names the log entry */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+        };
+    };
     listRepositories: {
         parameters: {
             query?: never;
@@ -5161,6 +5720,126 @@ export interface operations {
             };
             /** @description a cluster or git remote Flotilla depends on failed or could not be reached */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+        };
+    };
+    getHealthSummary: {
+        parameters: {
+            query?: {
+                /** @description the window: the last this many hours (the bucket size follows: 1 h → minutes, 24 h → hours, 30 days → days) */
+                hours?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthSummaryView"];
+                };
+            };
+            /** @description invalid input; the message names the field and why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description no bearer token, or an invalid or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description too many failed authentications from this address */
+            429: {
+                headers: {
+                    /** @description seconds until this address may try again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description Flotilla's own fault; errorId names the log entry */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+        };
+    };
+    getRunsSummary: {
+        parameters: {
+            query?: {
+                /** @description the window: the last this many hours (the bucket size follows: 1 h → minutes, 24 h → hours, 30 days → days) */
+                hours?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunsSummaryView"];
+                };
+            };
+            /** @description invalid input; the message names the field and why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description no bearer token, or an invalid or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description too many failed authentications from this address */
+            429: {
+                headers: {
+                    /** @description seconds until this address may try again */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorView"];
+                };
+            };
+            /** @description Flotilla's own fault; errorId names the log entry */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

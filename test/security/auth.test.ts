@@ -37,6 +37,7 @@ const REQUIRED: Record<string, Role | typeof PUBLIC> = {
   'DELETE /api/v1/clusters/{name}': 'admin',
   'POST /api/v1/clusters/{name}/check': 'operator',
   'GET /api/v1/applications': 'viewer',
+  'GET /api/v1/fleet': 'viewer',
   'POST /api/v1/applications': 'admin',
   'GET /api/v1/applications/{name}': 'viewer',
   'PATCH /api/v1/applications/{name}': 'admin',
@@ -63,6 +64,10 @@ const REQUIRED: Record<string, Role | typeof PUBLIC> = {
   'GET /api/v1/whoami': 'viewer',
   'GET /api/v1/applications/{name}/targets/{cluster}/{namespace}/tree': 'viewer',
   'GET /api/v1/applications/{name}/targets/{cluster}/{namespace}/object': 'viewer',
+  'GET /api/v1/summaries/runs': 'viewer',
+  'GET /api/v1/summaries/health': 'viewer',
+  'GET /api/v1/applications/{name}/summaries/runs': 'viewer',
+  'GET /api/v1/channels/{name}/summaries/deliveries': 'viewer',
 };
 const RANK: Role[] = ['viewer', 'operator', 'admin'];
 

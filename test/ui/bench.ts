@@ -1,11 +1,13 @@
 // `npm run bench:ui`: how fast the web UI renders at fleet size, in headless Chromium (Debian's,
 // through playwright-core), against the real service:
-//   - the fleet matrix of 500 applications × 20 clusters (10,000 targets) of synthetic status
-//     written into the database: from the data being in (the applications and clusters lists
-//     answered) to the first full render painted, plus what fetching the data cost;
+//   - the fleet matrix of 1,000 applications × 100 clusters (100,000 targets; registered through
+//     the API, their status then made up and written into the database): first paint — from the
+//     first page of GET /api/v1/fleet being in to the matrix painted, and from navigation start —
+//     what that route costs at this size with each filter, and scrolling through all the rows;
 //   - the resource tree of one target of 1,000 objects on a real test-bed cluster (250
 //     Deployments applied by Flotilla, a ReplicaSet each and two Pods per ReplicaSet, created as
-//     the controllers would): from the tree's answer to its first render painted.
+//     the controllers would): from the tree's answer to its first render painted, as the list
+//     and as the graph.
 // Each is measured over several fresh page loads; the UI marks the moments itself (performance
 // marks fleet:data → fleet:rendered, tree:data → tree:rendered). Prints figures; asserts nothing.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,8 +24,8 @@ import { launchBrowser } from './browser';
 import { ensureUiBuilt } from './build';
 
 const ADMIN = 'bench-ui-admin-token-0123456789abcdef';
-const APPLICATIONS = Number(process.env.BENCH_APPLICATIONS ?? 500);
-const CLUSTERS = Number(process.env.BENCH_CLUSTERS ?? 20);
+const APPLICATIONS = Number(process.env.BENCH_APPLICATIONS ?? 1000);
+const CLUSTERS = Number(process.env.BENCH_CLUSTERS ?? 100);
 const DEPLOYMENTS = 250;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const NS = 'ui-bench-tree';
@@ -37,7 +39,9 @@ const stats = (xs: number[]) => {
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function must(what: string, res: Promise<{ status: number; body: any }>): Promise<any> {
-  const r = await res;
+  const r = await res.catch((e: Error) => {
+    throw new Error(`${what}: ${e.message} (${String(e.cause)})`, { cause: e });
+  });
   if (r.status >= 300) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body).slice(0, 400)}`);
   return r.body;
 }
@@ -55,13 +59,38 @@ async function measure(page: Page, name: string): Promise<{ render: number; at: 
   );
 }
 
-/** the requests to `path` of this page load (every page of a list): first start to last end, bytes */
-async function apiTiming(page: Page, path: string): Promise<{ ms: number; bytes: number; requests: number }> {
+/** the requests to `path` of this page load (every page of a list, or the first only): first start to last end, bytes */
+async function apiTiming(page: Page, path: string, firstOnly = false): Promise<{ ms: number; bytes: number; requests: number }> {
   return page.evaluate<{ ms: number; bytes: number; requests: number }>(
-    `(() => { const es = performance.getEntriesByType('resource').filter((r) => new URL(r.name).pathname === ${JSON.stringify(path)});
+    `(() => { const es = performance.getEntriesByType('resource').filter((r) => new URL(r.name).pathname === ${JSON.stringify(path)}).slice(0, ${firstOnly ? 1 : 'undefined'});
       if (!es.length) return { ms: NaN, bytes: NaN, requests: 0 };
       return { ms: Math.max(...es.map((e) => e.responseEnd)) - Math.min(...es.map((e) => e.startTime)), bytes: es.reduce((n, e) => n + e.decodedBodySize, 0), requests: es.length }; })()`,
   );
+}
+
+/**
+ * The same target of 1,000 objects as a graph (React Flow, laid out by dagre; the view the page
+ * remembers): from the tree's answer to the graph painted — laid out, the nodes in view measured,
+ * their edges drawn.
+ */
+async function benchGraph(page: Page, targetUrl: string): Promise<void> {
+  await page.evaluate("localStorage.setItem('flotilla.targetView', 'graph')");
+  const render: number[] = [];
+  for (let i = 0; i < RUNS + 1; i++) {
+    await page.goto(targetUrl);
+    const m = await measure(page, 'graph:render');
+    if (i === 0) {
+      const detail = await page.evaluate<{ objects: number; dagreRuns: number }>("performance.getEntriesByName('graph:render', 'measure')[0].detail");
+      const nodes = await page.locator('.react-flow__node').count();
+      const edges = await page.locator('.react-flow__edge').count();
+      log(`graph: ${detail.objects} objects laid out with ${detail.dagreRuns} dagre call(s); ${nodes} nodes and ${edges} edges in the DOM (only those in view)`);
+      continue; // the first load also fetches the graph's chunk
+    }
+    render.push(m.render);
+  }
+  await page.evaluate("localStorage.removeItem('flotilla.targetView')");
+  log(`resource graph of the same target (${DEPLOYMENTS * 4} objects):`);
+  log(`  data in → graph painted (layout, nodes in view, their edges): ${stats(render)}`);
 }
 
 async function main(): Promise<void> {
@@ -143,36 +172,47 @@ async function main(): Promise<void> {
       );
     }
 
-    // the fleet: 20 clusters nobody can reach, 500 applications fanned out to all of them
-    log(`registering ${CLUSTERS} clusters and ${APPLICATIONS} applications (${APPLICATIONS * CLUSTERS} targets)…`);
-    for (let c = 0; c < CLUSTERS; c++) {
-      await must(
-        'fleet cluster',
-        api.post('/api/v1/clusters', {
-          name: `fleet-${String(c).padStart(2, '0')}`,
-          server: `https://127.0.0.1:${9 + c}`,
-          labels: { fleet: 'bench', region: c % 2 ? 'eu' : 'us' },
-          tls: { caData: cluster.caData },
-          auth: { type: 'bearerToken', token: 'unused-token' },
-        }),
-      );
-    }
-    for (let i = 0; i < APPLICATIONS; i += 20) {
+    // the fleet: every application fanned out to every cluster (nobody can reach them). The
+    // applications first, while no cluster matches (cheap), then each cluster registered adds its
+    // targets to all of them. Calls are retried when the connection drops (a kept-alive socket
+    // the busy service closed as it was reused); a retry that finds the object made is fine.
+    log(`registering ${APPLICATIONS} applications and ${CLUSTERS} clusters (${APPLICATIONS * CLUSTERS} targets)…`);
+    const seedStart = Date.now();
+    const create = async (what: string, path: string, body: Record<string, unknown>) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const res = await api.post(path, body);
+          if (res.status === 201 || (res.status === 409 && attempt > 1)) return;
+          throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body).slice(0, 400)}`);
+        } catch (e) {
+          if (attempt >= 5 || !(e instanceof TypeError)) throw e;
+        }
+      }
+    };
+    for (let i = 0; i < APPLICATIONS; i += 10) {
       await Promise.all(
-        Array.from({ length: Math.min(20, APPLICATIONS - i) }, (_, j) =>
-          must(
-            'fleet application',
-            api.post('/api/v1/applications', {
-              name: `svc-${String(i + j).padStart(4, '0')}`,
-              repository: 'ui-bench',
-              path: 'fleet',
-              labels: { team: `t${(i + j) % 7}` },
-              destinations: [{ clusterSelector: { matchLabels: { fleet: 'bench' } }, namespace: 'svc' }],
-              syncPolicy: { automated: false, intervalSeconds: 3600 },
-            }),
-          ),
+        Array.from({ length: Math.min(10, APPLICATIONS - i) }, (_, j) =>
+          create('fleet application', '/api/v1/applications', {
+            name: `svc-${String(i + j).padStart(4, '0')}`,
+            repository: 'ui-bench',
+            path: 'fleet',
+            labels: { team: `t${(i + j) % 7}` },
+            destinations: [{ clusterSelector: { matchLabels: { fleet: 'bench' } }, namespace: 'svc' }],
+            syncPolicy: { automated: false, intervalSeconds: 3600 },
+          }),
         ),
       );
+    }
+    log(`  ${APPLICATIONS} applications (${((Date.now() - seedStart) / 1000).toFixed(0)} s)`);
+    for (let c = 0; c < CLUSTERS; c++) {
+      await create('fleet cluster', '/api/v1/clusters', {
+        name: `fleet-${String(c).padStart(3, '0')}`,
+        server: `https://127.0.0.1:${9 + c}`,
+        labels: { fleet: 'bench', region: c % 2 ? 'eu' : 'us' },
+        tls: { caData: cluster.caData },
+        auth: { type: 'bearerToken', token: 'unused-token' },
+      });
+      if ((c + 1) % 20 === 0) log(`  ${c + 1} clusters (${((Date.now() - seedStart) / 1000).toFixed(0)} s)`);
     }
     await running.close();
     running = undefined;
@@ -209,11 +249,11 @@ async function main(): Promise<void> {
     for (let i = 0; i < RUNS + 1; i++) {
       await page.goto(fleetUrl);
       const m = await measure(page, 'fleet:render');
-      const t = await apiTiming(page, '/api/v1/applications');
-      const cells = await page.locator('[data-app] a[data-target]').count();
+      const t = await apiTiming(page, '/api/v1/fleet', true);
+      const cells = await page.locator('[data-app] a[data-cell]').count();
       const rowsShown = await page.locator('[data-app]').count();
       if (i === 0) {
-        log(`fleet: ${rowsShown} rows in the DOM (virtualised), ${cells} target links; the list answer ${(t.bytes / 1e6).toFixed(2)} MB`);
+        log(`fleet: ${rowsShown} rows and ${cells} cell links in the DOM (rows and columns virtualised); the first page of /api/v1/fleet ${(t.bytes / 1e6).toFixed(2)} MB`);
         continue; // the first load warms the caches of the browser and of the service
       }
       render.push(m.render);
@@ -236,16 +276,59 @@ async function main(): Promise<void> {
     }
     const summary = await page.getByTestId('fleet-summary').textContent();
     log(`fleet matrix, ${APPLICATIONS} applications × ${CLUSTERS} clusters: ${summary}`);
-    log(`  data in → first full render painted: ${stats(render)}`);
-    log(`  data in → React's commit of it (before layout and paint): ${stats(commit)}`);
-    log(`  GET /api/v1/applications, pages of 500 (${(bytes / 1e6).toFixed(2)} MB of JSON): ${stats(fetchMs)}`);
+    log(`  first page in → matrix painted (first paint): ${stats(render)}`);
+    log(`  first page in → React's commit of it (before layout and paint): ${stats(commit)}`);
+    log(`  GET /api/v1/fleet, first page of 50 rows (${(bytes / 1e6).toFixed(2)} MB of JSON): ${stats(fetchMs)}`);
     log(`  navigation start → matrix painted: ${stats(total)}`);
 
-    // scrolling to the end re-renders only the rows in view
-    const scrollStart = Date.now();
+    // scrolling through every row as a fast mouse wheel would, three rows a frame, pages loading
+    // as they come into view: the time between frames (16.7 ms is 60 frames a second; this
+    // headless chromium paints in software, without a GPU)
+    const frames = await page.evaluate<number[]>(`(async () => {
+      const box = document.querySelector('[data-testid=matrix]');
+      const frame = () => new Promise((r) => requestAnimationFrame(() => r(undefined)));
+      const out = [];
+      await frame();
+      let t0 = performance.now();
+      while (box.scrollTop + box.clientHeight < box.scrollHeight - 1) {
+        box.scrollTop += ${3 * 34};
+        await frame();
+        const t = performance.now();
+        out.push(t - t0);
+        t0 = t;
+      }
+      return out;
+    })()`);
+    const slow = frames.filter((f) => f > 50).length;
+    log(`  scrolling all ${APPLICATIONS} rows, 3 rows a frame: ${frames.length} frames, time between frames ${stats(frames)}; ${slow} frames over 50 ms`);
+    const lastApp = `svc-${String(APPLICATIONS - 1).padStart(4, '0')}`;
+    await page.locator(`[data-app="${lastApp}"]`).waitFor();
+    const jumpStart = Date.now();
+    await page.goto(fleetUrl);
+    await measure(page, 'fleet:render');
     await page.evaluate("document.querySelector('[data-testid=matrix]').scrollTop = 1e9");
-    await page.locator(`[data-app="svc-${String(APPLICATIONS - 1).padStart(4, '0')}"]`).waitFor();
-    log(`  scroll to the last row and show it: ${Date.now() - scrollStart} ms`);
+    await page.locator(`[data-app="${lastApp}"]`).waitFor();
+    log(`  fresh load, then a jump to the last row until it shows (its pages loaded on the way): ${Date.now() - jumpStart} ms`);
+
+    // the route itself at this size, from here (no browser): the first page, a page deep in, each filter
+    const fleetApi = apiClient(running.baseUrl, ADMIN);
+    const route = async (what: string, query: string) => {
+      const times: number[] = [];
+      let body: any;
+      for (let i = 0; i < RUNS + 1; i++) {
+        const t0 = performance.now();
+        body = await must(what, fleetApi.get(`/api/v1/fleet?${query}`));
+        if (i > 0) times.push(performance.now() - t0);
+      }
+      log(`  GET /api/v1/fleet?${query} (${body.items.length} rows of ${body.total}): ${stats(times)}`);
+    };
+    log('the fleet route at this size:');
+    await route('first page', 'limit=100');
+    await route('a page deep in', `limit=100&cursor=svc-${String(Math.floor(APPLICATIONS * 0.8)).padStart(4, '0')}`);
+    await route('the largest page', 'limit=500');
+    await route('by name', 'name=svc-0*7');
+    await route('by labels', `selector=${encodeURIComponent('team in (t1,t3)')}&limit=100`);
+    await route('by cluster selector', `clusterSelector=${encodeURIComponent('region=eu')}&limit=100`);
 
     const treeRender: number[] = [];
     const treeFetch: number[] = [];
@@ -264,6 +347,7 @@ async function main(): Promise<void> {
     log(`resource tree of one target (${DEPLOYMENTS} Deployments → ${DEPLOYMENTS} ReplicaSets → ${DEPLOYMENTS * 2} Pods):`);
     log(`  data in → first render painted: ${stats(treeRender)}`);
     log(`  GET …/tree (read from the cluster, cached briefly): ${stats(treeFetch)}`);
+    await benchGraph(page, `${running.baseUrl}/applications/ui-bench-tree/targets/ui-bench/${NS}`);
     await context.close();
   } finally {
     await browser.close().catch(() => undefined);

@@ -100,9 +100,11 @@ describe('the web UI', () => {
     await receiver?.close();
   });
 
-  const cell = (page: Page, app: string, target: string) => page.locator(`[data-app="${app}"] a[data-target="${target}"]`);
+  // a cell is an application's targets on one cluster, counted: ui-east's holds two, and its sync
+  // and health are those of the worst of them
+  const cell = (page: Page, app: string, target: string) => page.locator(`[data-app="${app}"] a[data-cell="${target.split('/')[0]}"]`);
   const waitForCell = (page: Page, app: string, target: string, sync: string, health: string) =>
-    page.locator(`[data-app="${app}"] a[data-target="${target}"][data-sync="${sync}"][data-health="${health}"]`).waitFor({ timeout: 45_000 });
+    page.locator(`[data-app="${app}"] a[data-cell="${target.split('/')[0]}"][data-sync="${sync}"][data-health="${health}"]`).waitFor({ timeout: 45_000 });
 
   it('signs in with a token and shows the fleet; a fan-out sync turns every cell Synced and Healthy', async () => {
     fleet = await watchedPage(context);
@@ -115,11 +117,13 @@ describe('the web UI', () => {
     await signIn(page, running.baseUrl, operator, 'ui-operator');
     await expect.poll(() => page.getByTestId('who').textContent()).toContain('operator');
 
-    // three targets: ui-east is a split cell (two namespaces), ui-other has no target on ui-east
+    // three targets: ui-east's cell counts two (two namespaces), ui-west's is one target; ui-other has no target on ui-east
     const row = page.locator(`[data-app="${APP}"]`);
     await row.waitFor();
-    await expect.poll(() => row.locator('a[data-target]').count()).toBe(3);
-    await expect.poll(() => row.locator('.mtarget.split-2 a').count()).toBe(2);
+    await expect.poll(() => row.locator('a[data-cell]').count()).toBe(2);
+    expect(await row.locator('a[data-cell="ui-east"]').getAttribute('data-targets')).toBe('2');
+    expect(await row.locator('a[data-cell="ui-east"]').getAttribute('title')).toContain('namespaces: ui-canary, ui-web');
+    expect(await row.locator('a[data-cell="ui-west"]').getAttribute('data-target')).toBe('ui-west/ui-web');
     expect(await page.locator('[data-app="ui-other"] [aria-label="ui-other on ui-east: no target"]').count()).toBe(1);
     // automated sync is off: checked, not applied
     for (const t of TARGETS) expect(await cell(page, APP, t).getAttribute('data-sync')).not.toBe('Synced');
@@ -154,7 +158,7 @@ describe('the web UI', () => {
     // keyboard: arrows move between cells
     await page.locator(`[data-app="${APP}"] a[data-c="-1"]`).focus();
     await page.keyboard.press('ArrowRight');
-    await expect.poll(() => page.evaluate('document.activeElement && document.activeElement.getAttribute("data-target")')).toBe('ui-east/ui-canary');
+    await expect.poll(() => page.evaluate('document.activeElement && document.activeElement.getAttribute("data-cell")')).toBe('ui-east');
     expect(await fleet.problems()).toEqual([]);
   }, 180_000);
 
@@ -188,7 +192,10 @@ describe('the web UI', () => {
     }
 
     const page = fleet.page;
+    // ui-east's cell holds two targets: it opens the application, which lists them
     await cell(page, APP, 'ui-east/ui-web').click();
+    await page.waitForURL(`${running.baseUrl}/applications/${APP}`);
+    await page.getByTestId('targets').locator('[data-target="ui-east/ui-web"] a').first().click();
     await page.waitForURL(`${running.baseUrl}/applications/${APP}/targets/ui-east/ui-web`);
     const tree = page.getByTestId('tree');
     const node = (kind: string, name: string) => tree.locator(`[data-kind="${kind}"][data-name="${name}"]`);
@@ -285,7 +292,7 @@ describe('the web UI', () => {
     const firstRun = history.locator(`tr[data-revision="${first}"]`).first();
     await firstRun.waitFor();
     await screenshot(page, 'history');
-    await firstRun.getByRole('button', { name: /roll back to run/ }).click();
+    await firstRun.getByRole('button', { name: /Rollback to run/ }).click();
     await firstRun.getByRole('button', { name: 'Confirm rollback' }).click();
     await page.getByText(`Rolling back to ${first.slice(0, 8)}: 3 targets queued`).waitFor();
     await waitForTargets(admin, APP, TARGETS, (t) => t.revision?.sha === first && t.sync === 'Synced', 'rolled back');
@@ -342,7 +349,7 @@ describe('the web UI', () => {
       const page = w.page;
       await signIn(page, running.baseUrl, ADMIN, 'bootstrap');
       await page.getByRole('link', { name: 'Channels' }).click();
-      await page.getByText('Deliveries of ui-hook').waitFor();
+      await page.getByRole('heading', { name: 'Deliveries of ui-hook' }).waitFor();
       await page.getByText('Nothing delivered through this channel yet.').waitFor();
       // a sync of every target: one PostSync each, which the receiver refuses twice
       expect((await admin.post(`/api/v1/applications/${APP}/sync`, {})).status).toBe(202);

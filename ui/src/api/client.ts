@@ -24,6 +24,11 @@ export type SyncWindowStatus = Schemas['SyncWindowStatusView'];
 export type Role = Schemas['Role'];
 export type SyncStatus = Schemas['SyncStatus'];
 export type HealthStatus = Schemas['HealthStatus'];
+export type Fleet = Schemas['FleetView'];
+export type FleetRow = Schemas['FleetRowView'];
+export type FleetCell = Schemas['FleetCellView'];
+export type FleetColumn = Schemas['FleetClusterView'];
+export type FleetCounts = Schemas['FleetCountsView'];
 
 /** An answer other than 2xx, with the server's message (a string or one per field). */
 export class ApiError extends Error {
@@ -103,3 +108,21 @@ export async function whoami(candidate: string): Promise<Me | null> {
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 export const may = (me: Me | null, role: Role): boolean => !!me && RANK[me.role] >= RANK[role];
+
+// ---- summaries (the charts: ui/src/components/charts) ----------------------------------------
+export type RunsSummary = Schemas['RunsSummaryView'];
+export type HealthSummary = Schemas['HealthSummaryView'];
+export type ApplicationRunsSummary = Schemas['ApplicationRunsSummaryView'];
+export type DeliveriesSummary = Schemas['DeliveriesSummaryView'];
+
+export const summaries = {
+  runs: (hours: number) => must(api.GET('/api/v1/summaries/runs', { params: { query: { hours } } })),
+  health: (hours: number) => must(api.GET('/api/v1/summaries/health', { params: { query: { hours } } })),
+  applicationRuns: (name: string, hours: number, target?: { cluster: string; namespace: string }) =>
+    must(
+      api.GET('/api/v1/applications/{name}/summaries/runs', {
+        params: { path: { name }, query: { hours, ...(target ? { cluster: target.cluster, namespace: target.namespace } : {}) } },
+      }),
+    ),
+  deliveries: (name: string, hours: number) => must(api.GET('/api/v1/channels/{name}/summaries/deliveries', { params: { path: { name }, query: { hours } } })),
+};

@@ -74,7 +74,7 @@ export function History({ application, version, canRollback, onRolledBack }: { a
                     </button>
                   </span>
                 ) : (
-                  <button type="button" className="small" onClick={() => setConfirm(r.id)} aria-label={`roll back to run ${r.id} (${short(r.revision)})`}>
+                  <button type="button" className="small" onClick={() => setConfirm(r.id)} aria-label={`Rollback to run ${r.id} (${short(r.revision)})`}>
                     Rollback
                   </button>
                 )}

@@ -1,121 +1,183 @@
-// The fleet matrix's data: one row per application, its targets grouped by cluster, updated in
-// place by live events (a new row object for the changed application only, so only its row
-// re-renders).
-import type { Application, Cluster, Target } from '../api/client';
-import type { LiveEvent } from '../api/events';
+// The fleet matrix's data: pages of GET /api/v1/fleet (one row per application, target counts per
+// cluster) loaded as the rows scroll into view, and what a cell shows from its counts. Live
+// events do not patch counts (an event says a target's new state, not what it was before, so a
+// count cannot be moved from one state to the other): the rows in view are read again.
+// the generated types themselves, not the client: this file has no DOM in it (the unit test imports it)
+import type { components } from '../api/schema';
 
-export interface Row {
+type Fleet = components['schemas']['FleetView'];
+type FleetRow = components['schemas']['FleetRowView'];
+type FleetCell = components['schemas']['FleetCellView'];
+type FleetColumn = components['schemas']['FleetClusterView'];
+type FleetCounts = components['schemas']['FleetCountsView'];
+
+export interface Filters {
+  /** part of an application name, or a glob of one */
   name: string;
-  app: Application;
-  /** cluster → its targets, by namespace */
-  cells: Map<string, Target[]>;
+  /** label selector over the applications */
+  labels: string;
+  /** label selector over the clusters */
+  clusters: string;
 }
 
-export interface Counts {
-  targets: number;
-  synced: number;
-  outOfSync: number;
-  healthy: number;
-  degraded: number;
-  progressing: number;
+/** The filters in the address: `?q=web&labels=team%3Dweb&selector=env%3Dprod` (selector: the clusters, as before). */
+export function filtersOf(query: URLSearchParams): Filters {
+  return { name: query.get('q') ?? '', labels: query.get('labels') ?? '', clusters: query.get('selector') ?? '' };
 }
 
-export function rowOf(app: Application): Row {
-  const cells = new Map<string, Target[]>();
-  for (const t of app.status.targets) {
-    const list = cells.get(t.cluster);
-    if (list) list.push(t);
-    else cells.set(t.cluster, [t]);
+export function searchOf(f: Filters): string {
+  const q = new URLSearchParams();
+  if (f.name.trim()) q.set('q', f.name.trim());
+  if (f.labels.trim()) q.set('labels', f.labels.trim());
+  if (f.clusters.trim()) q.set('selector', f.clusters.trim());
+  return q.size ? `?${q.toString()}` : '';
+}
+
+export const sameFilters = (a: Filters, b: Filters) => a.name.trim() === b.name.trim() && a.labels.trim() === b.labels.trim() && a.clusters.trim() === b.clusters.trim();
+
+/** the query of GET /api/v1/fleet for these filters */
+export function fleetQuery(f: Filters, limit: number, cursor: string | null): { name?: string; selector?: string; clusterSelector?: string; limit: number; cursor?: string } {
+  return {
+    ...(f.name.trim() ? { name: f.name.trim() } : {}),
+    ...(f.labels.trim() ? { selector: f.labels.trim() } : {}),
+    ...(f.clusters.trim() ? { clusterSelector: f.clusters.trim() } : {}),
+    limit,
+    ...(cursor ? { cursor } : {}),
+  };
+}
+
+/** The rows loaded so far (the first pages, in name order) and what the last answer said of them all. */
+export interface FleetData {
+  columns: FleetColumn[];
+  rows: FleetRow[];
+  /** matching applications, loaded or not */
+  total: number;
+  totals: FleetCounts;
+  /** where the next page starts; null: every row is loaded */
+  nextCursor: string | null;
+}
+
+export const fromPage = (page: Fleet): FleetData => ({ columns: page.clusters, rows: page.items, total: page.total, totals: page.totals, nextCursor: page.nextCursor });
+
+/** the next page appended */
+export function appendPage(data: FleetData, page: Fleet): FleetData {
+  return { columns: page.clusters, rows: [...data.rows, ...page.items], total: page.total, totals: page.totals, nextCursor: page.nextCursor };
+}
+
+/** index of the first row whose name sorts after `name` (rows are in the server's order: by name, bytewise) */
+function after(rows: FleetRow[], name: string): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[mid].name <= name) lo = mid + 1;
+    else hi = mid;
   }
-  for (const list of cells.values()) list.sort((a, b) => a.namespace.localeCompare(b.namespace));
-  return { name: app.name, app, cells };
+  return lo;
 }
 
-export const emptyCounts = (): Counts => ({ targets: 0, synced: 0, outOfSync: 0, healthy: 0, degraded: 0, progressing: 0 });
+/**
+ * A window read again (the page after `cursor`) put in place of the rows it covers: those after
+ * the cursor up to its last row, or every row after the cursor when it was the last page. Rows
+ * that are gone, or new, in that range come and go with it.
+ */
+export function mergeWindow(data: FleetData, cursor: string | null, page: Fleet): FleetData {
+  const lo = cursor === null ? 0 : after(data.rows, cursor);
+  const last = page.items[page.items.length - 1]?.name;
+  const complete = page.nextCursor === null;
+  const hi = complete ? data.rows.length : last === undefined ? lo : after(data.rows, last);
+  // unchanged rows keep their objects, so memoised rows do not render again
+  const old = new Map(data.rows.slice(lo, hi).map((r) => [r.name, r]));
+  const items = page.items.map((r) => {
+    const before = old.get(r.name);
+    return before && sameRow(before, r) ? before : r;
+  });
+  return {
+    columns: sameColumns(data.columns, page.clusters) ? data.columns : page.clusters,
+    rows: [...data.rows.slice(0, lo), ...items, ...data.rows.slice(hi)],
+    total: page.total,
+    totals: page.totals,
+    nextCursor: complete ? null : data.nextCursor,
+  };
+}
 
-export function add(c: Counts, t: Target): void {
-  c.targets++;
-  if (t.sync === 'Synced') c.synced++;
-  else if (t.sync === 'OutOfSync') c.outOfSync++;
-  if (t.health === 'Healthy') c.healthy++;
-  else if (t.health === 'Degraded') c.degraded++;
-  else if (t.health === 'Progressing') c.progressing++;
+const sameRow = (a: FleetRow, b: FleetRow) => JSON.stringify(a) === JSON.stringify(b);
+const sameColumns = (a: FleetColumn[], b: FleetColumn[]) => JSON.stringify(a) === JSON.stringify(b);
+
+/** one cluster's phase changed (a cluster event): a new column list, or null when nothing changed */
+export function withPhase(columns: FleetColumn[], name: string, phase: string): FleetColumn[] | null {
+  const at = columns.findIndex((c) => c.name === name);
+  if (at < 0 || columns[at].phase === phase) return null;
+  const out = columns.slice();
+  out[at] = { ...columns[at], phase: phase as FleetColumn['phase'] };
+  return out;
+}
+
+// ---- a cell from its counts ----------------------------------------------------------------------
+
+const n = (v: number | undefined) => v ?? 0;
+
+/** targets whose health is none of the counted ones */
+const unknownHealth = (c: FleetCell) => c.targets - n(c.healthy) - n(c.progressing) - n(c.degraded) - n(c.suspended) - n(c.missing);
+
+/** the cell's sync: OutOfSync when any target is, Synced when all are */
+export function cellSync(c: FleetCell): 'Synced' | 'OutOfSync' | 'Unknown' {
+  if (n(c.outOfSync)) return 'OutOfSync';
+  return n(c.synced) === c.targets ? 'Synced' : 'Unknown';
+}
+
+/** the cell's health: its least healthy target's, in Argo CD's order (as the engine ranks an application's objects) */
+export function cellHealth(c: FleetCell): 'Healthy' | 'Suspended' | 'Progressing' | 'Missing' | 'Degraded' | 'Unknown' {
+  if (unknownHealth(c) > 0) return 'Unknown';
+  if (n(c.degraded)) return 'Degraded';
+  if (n(c.missing)) return 'Missing';
+  if (n(c.progressing)) return 'Progressing';
+  if (n(c.suspended)) return 'Suspended';
+  return 'Healthy';
 }
 
 /** the state a cell is coloured by: the worst of its targets */
-export function cellState(t: Pick<Target, 'sync' | 'health'>): string {
-  if (t.health === 'Degraded' || t.health === 'Missing') return 'bad';
-  if (t.sync === 'OutOfSync') return 'drift';
-  if (t.health === 'Progressing') return 'busy';
-  if (t.sync === 'Synced' && (t.health === 'Healthy' || t.health === 'Suspended')) return 'good';
+export function cellState(c: FleetCell): 'bad' | 'drift' | 'busy' | 'good' | 'unknown' {
+  if (n(c.degraded) || n(c.missing)) return 'bad';
+  if (n(c.outOfSync)) return 'drift';
+  if (n(c.progressing)) return 'busy';
+  if (n(c.synced) === c.targets && n(c.healthy) + n(c.suspended) === c.targets) return 'good';
   return 'unknown';
 }
 
-/** the wave a target waits for, when its application's rollout has not reached it yet */
-export function waitingWave(t: Pick<Target, 'rollout'>): string | null {
-  return t.rollout?.state === 'Waiting' ? t.rollout.wave : null;
+/** "3 targets: 2 synced, 1 out of sync; 2 healthy, 1 degraded" */
+export function describeCell(c: FleetCell): string {
+  const parts = (pairs: [number | undefined, string][]) =>
+    pairs
+      .filter(([v]) => n(v) > 0)
+      .map(([v, what]) => `${v} ${what}`)
+      .join(', ');
+  const sync = parts([
+    [c.synced, 'synced'],
+    [c.outOfSync, 'out of sync'],
+    [c.unknown, 'sync unknown'],
+  ]);
+  const health = parts([
+    [c.healthy, 'healthy'],
+    [c.progressing, 'progressing'],
+    [c.degraded, 'degraded'],
+    [c.suspended, 'suspended'],
+    [c.missing, 'missing'],
+    [unknownHealth(c), 'health unknown'],
+  ]);
+  return `${c.targets} targets: ${[sync, health].filter(Boolean).join('; ')}`;
 }
 
-/** One target event applied to the rows: a new array only when something changed. */
-export function applyTargetEvent(rows: Row[], index: Map<string, number>, e: Extract<LiveEvent, { type: 'target' }>): Row[] | null {
-  const i = index.get(e.application);
-  if (i === undefined) return null;
-  const row = rows[i];
-  const targets = row.app.status.targets;
-  const at = targets.findIndex((t) => t.cluster === e.cluster && t.namespace === e.namespace);
-  const before = at >= 0 ? targets[at] : undefined;
-  const next: Target = {
-    ...(before ?? {
-      cluster: e.cluster,
-      namespace: e.namespace,
-      sync: 'Unknown',
-      health: 'Unknown',
-      message: null,
-      revision: null,
-      desiredRevision: null,
-      renderer: null,
-      lastSyncRun: null,
-      leaving: false,
-      failures: 0,
-      nextReconcileAt: null,
-      rollout: null,
-    }),
-    ...(e.sync ? { sync: e.sync as Target['sync'] } : {}),
-    ...(e.health ? { health: e.health as Target['health'] } : {}),
-    ...(e.message !== undefined ? { message: e.message } : {}),
-    ...(e.revision !== undefined && e.revision !== (before?.revision?.sha ?? null)
-      ? { revision: e.revision ? { sha: e.revision, shortSha: e.revision.slice(0, 7), subject: '', author: '' } : null }
-      : {}),
-  };
-  if (before && before.sync === next.sync && before.health === next.health && before.message === next.message && before.revision === next.revision) return null;
-  const list = at >= 0 ? targets.map((t, j) => (j === at ? next : t)) : [...targets, next];
-  const out = rows.slice();
-  out[i] = rowOf({ ...row.app, status: { ...row.app.status, targets: list } });
-  return out;
+/** a count column's text: "synced/targets✓", and "· n✕" when some are degraded */
+export function countText(c: FleetCounts): string {
+  if (!c.targets) return '—';
+  const bad = c.degraded ? ` · ${c.degraded}✕` : '';
+  return `${c.synced}/${c.targets}✓${bad}`;
 }
 
-export function indexOf(rows: Row[]): Map<string, number> {
-  return new Map(rows.map((r, i) => [r.name, i]));
-}
-
-/** insert or replace one application, keeping rows sorted by name */
-export function upsert(rows: Row[], app: Application): Row[] {
-  const row = rowOf(app);
-  const at = rows.findIndex((r) => r.name === app.name);
-  if (at >= 0) {
-    const out = rows.slice();
-    out[at] = row;
-    return out;
-  }
-  const out = [...rows, row];
-  out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return out;
-}
-
-export function clusterPhase(clusters: Cluster[], name: string, phase: string): Cluster[] | null {
-  const at = clusters.findIndex((c) => c.name === name);
-  if (at < 0 || clusters[at].status.phase === phase) return null;
-  const out = clusters.slice();
-  out[at] = { ...clusters[at], status: { ...clusters[at].status, phase: phase as Cluster['status']['phase'] } };
-  return out;
+/** "env=prod, region=eu" */
+export function labelText(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
 }
