@@ -1,22 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
-import { ClusterClients } from '../clusters/cluster-clients';
-import { Cluster } from '../clusters/cluster.entity';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
-import { SyncEngine } from '../engine';
-import { engineRules } from './engine-rules';
-import { Repository } from '../repositories/repository.entity';
-import { Clock } from '../shared/clock';
 import { mapBounded } from '../shared/map-bounded';
 import type { Application } from './application.entity';
-import { DesiredState } from './desired-state';
 import type { ApplicationView, DiffView, SummaryView, TargetDiffView, TargetView } from './dto/application.view';
 import type { SyncRun } from './sync-run.entity';
 import { SyncRuns } from './sync-runs';
 import { TargetRow } from './target.entity';
 import { Rollout, type RolloutTargetState } from './rollout/rollout.entity';
 import { SyncWindowPolicy } from './sync-window-policy';
+import { TargetPlans } from './target-plans';
 import { errorMessage } from './target-status';
 
 /**
@@ -29,10 +23,8 @@ export class ApplicationViews {
   constructor(
     private readonly db: Database,
     private readonly config: AppConfig,
-    private readonly clock: Clock,
     private readonly runs: SyncRuns,
-    private readonly desired: DesiredState,
-    private readonly clients: ClusterClients,
+    private readonly plans: TargetPlans,
     private readonly windows: SyncWindowPolicy,
   ) {}
 
@@ -84,22 +76,23 @@ export class ApplicationViews {
     return new Map(rows.map((r) => [r.application, r]));
   }
 
-  /** Desired against live for each target, per object, with field diffs; writes nothing. */
+  /**
+   * Desired against live for each target, per object, with field diffs; writes nothing. Planned as
+   * the reconciler plans (TargetPlans), on the cluster's live cache: a diff of a target in sync
+   * reads nothing from its cluster that the cache holds.
+   */
   async diff(app: Application, targets: TargetRow[], revision?: string): Promise<DiffView> {
-    const branch = (await this.db.manager.findOne(Repository, { where: { name: app.repository }, select: { branch: true } }))?.branch ?? 'main';
-    const clusters = new Map((await this.db.manager.find(Cluster)).map((c) => [c.name, c]));
-    const results = await mapBounded(targets, this.config.sync.concurrency, async (t): Promise<TargetDiffView> => {
+    const plans = await this.plans.plansFor(app, targets, { revision });
+    const results = await mapBounded(plans, this.config.sync.concurrency, async (plan): Promise<TargetDiffView> => {
+      const t = plan.row;
       const base = { cluster: t.cluster, namespace: t.namespace };
       let sha: string | null = null;
       try {
         if (t.problem) throw new Error(t.problem);
-        sha = await this.desired.resolve(app.repository, revision ?? app.pinnedRevision ?? app.revision ?? branch);
-        const target = { application: app.name, cluster: t.cluster, namespace: t.namespace };
-        const cluster = clusters.get(t.cluster);
-        if (!cluster) throw new Error(`cluster "${t.cluster}" is no longer registered`);
-        const { objects } = await this.desired.render(app, target, t.path, sha, cluster);
-        const engine = new SyncEngine(this.clients.forCluster(cluster), { concurrency: this.config.sync.engineConcurrency, clock: this.clock });
-        const changes = await engine.diff({ target, objects, inventory: t.inventory, prune: app.syncPolicy.prune, ...engineRules(app, this.config) });
+        sha = await plan.sha();
+        // a cluster no longer registered: the render says so
+        const { objects } = await plan.render(sha);
+        const changes = await plan.engine().diff(plan.request(objects));
         return {
           ...base,
           revision: sha,

@@ -17,6 +17,8 @@ import { SyncRuns } from './sync-runs';
 import { TargetHooks } from './target-hooks';
 import { TargetReconciler } from './target-reconciler';
 import { TargetSet } from './target-set';
+import { TargetPlans } from './target-plans';
+import { Targets } from './targets';
 import { RolloutActions } from './rollout/rollout-actions';
 import { RolloutController } from './rollout/rollout-controller';
 import { RolloutsController } from './rollout/rollouts.controller';
@@ -38,6 +40,8 @@ import { SyncWindowPolicy } from './sync-window-policy';
     TargetReconciler,
     TargetSet,
     TargetTrees,
+    TargetPlans,
+    Targets,
     RolloutController,
     RolloutActions,
     SyncWindowPolicy,

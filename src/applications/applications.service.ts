@@ -15,9 +15,11 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../shared/error
 import { Application, onDriftOf, type SyncPolicy } from './application.entity';
 import type { CreateApplicationDto, HelmDto, HookDto, IgnoreDifferenceDto, SyncPolicyDto, SyncRequestDto, SyncWindowDto, UpdateApplicationDto } from './dto/application.dto';
 import { checkDefinition, checkTemplate, type Destination } from './fan-out';
-import { PRIORITY, ReconcileQueue } from './reconcile-queue';
+import { PRIORITY } from './queue-rules';
+import { ReconcileQueue } from './reconcile-queue';
 import { SyncRuns } from './sync-runs';
-import { TargetRow } from './target.entity';
+import type { TargetRow } from './target.entity';
+import { Targets } from './targets';
 import { TargetSet } from './target-set';
 import { RolloutController } from './rollout/rollout-controller';
 import type { RolloutSpec } from './rollout/rollout.entity';
@@ -39,7 +41,8 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
     private readonly db: Database,
     private readonly config: AppConfig,
     private readonly clock: Clock,
-    private readonly targets: TargetSet,
+    private readonly fanOut: TargetSet,
+    private readonly targets: Targets,
     private readonly queue: ReconcileQueue,
     private readonly runs: SyncRuns,
     private readonly usage: RepositoryUsage,
@@ -113,7 +116,7 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
         deletingSince: null,
       });
       await tx.save(app);
-      await this.targets.expand(tx, app);
+      await this.fanOut.expand(tx, app);
     });
     this.queue.kick();
     this.events.publish({ type: 'application', application: dto.name, change: 'created' });
@@ -149,7 +152,7 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
         Object.assign(app, { revision: dto.revision, pinnedRevision: null, pinnedSyncRunId: null, pinnedAt: null });
       }
       await tx.save(app);
-      await this.targets.expand(tx, app);
+      await this.fanOut.expand(tx, app);
     });
     // what the targets should hold may have changed (path, values, revision): automated
     // applications sync it, the others show it at once
@@ -168,16 +171,11 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
       if (cascade) checkWrites(app, 'a cascade deletion deletes objects in the clusters; delete without cascade, or set syncPolicy.mode to apply first');
       if (cascade) {
         if (!app.deletingSince) await tx.update(Application, { name }, { deletingSince: this.clock.date() });
-        await tx.update(
-          TargetRow,
-          { application: name },
-          { leaving: true, dueAt: this.clock.now(), priority: 0, failures: 0, message: 'application deleted: deleting its objects' },
-        );
+        await this.targets.markLeaving(tx, { application: name }, { message: 'application deleted: deleting its objects', priority: PRIORITY.urgent, resetFailures: true });
         return;
       }
-      const ids = (await tx.find(TargetRow, { where: { application: name }, select: { id: true } })).map((t) => t.id);
+      const ids = await this.targets.removeAll(tx, name);
       this.queue.abort((_c, id) => ids.includes(id));
-      await tx.delete(TargetRow, { application: name });
       await tx.delete(Application, { name });
       await tx.query(`DELETE FROM sync_runs WHERE application = ?`, [name]);
       await tx.query(`DELETE FROM rollouts WHERE application = ?`, [name]);
@@ -252,7 +250,7 @@ export class ApplicationsService implements OnModuleInit, OnModuleDestroy {
 
   /** Targets by (cluster, namespace); 400 naming any the application does not have. */
   async chooseTargets(name: string, wanted: { cluster: string; namespace: string }[] | undefined): Promise<TargetRow[]> {
-    const all = await this.db.manager.find(TargetRow, { where: { application: name, leaving: false }, order: { cluster: 'ASC', namespace: 'ASC' } });
+    const all = await this.targets.active(name);
     if (!wanted) return all;
     const missing = wanted.filter((w) => !all.some((t) => t.cluster === w.cluster && t.namespace === w.namespace));
     if (missing.length) throw new InvalidInputError(`targets: application "${name}" has no target ${missing.map((m) => `${m.cluster}/${m.namespace}`).join(', ')}`);

@@ -1,29 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { requestContext } from '../common/logging/request-context';
 import { Scheduler } from '../common/scheduler';
 import { AppConfig } from '../config/app-config';
-import { Database } from '../database/database';
 import { Clock } from '../shared/clock';
 import { SyncRuns } from './sync-runs';
-import { TargetRow, type Trigger } from './target.entity';
-
-/** Queue order: people and pushes first, then self-heal and clusters joining, then periodic checks. */
-export const PRIORITY = { urgent: 0, soon: 1, periodic: 2 } as const;
-
-const TRIGGER_PRIORITY: Record<Trigger, number> = { manual: 0, webhook: 0, rollback: 0, selfHeal: 1, schedule: 1 };
-
-export interface TriggerRequest {
-  trigger: Trigger;
-  actor: string;
-  /** default: by trigger (manual, webhook, rollback first) */
-  priority?: number;
-  /** a manual sync's revision and prune override, for that run only */
-  revision?: string | null;
-  prune?: boolean | null;
-  /** forget the backoff (a new revision, a person asking) */
-  resetFailures?: boolean;
-}
+import type { TargetRow } from './target.entity';
+import { Targets, type CheckScope, type TriggerRequest, type TriggerScope } from './targets';
 
 /** Does the work of one claimed target; resolves when it is done (never rejects). */
 export type TargetWork = (target: TargetRow, signal: AbortSignal) => Promise<void>;
@@ -35,9 +17,11 @@ interface Running {
 }
 
 /**
- * The reconcile queue is the `targets` table: a row is due when `dueAt` has passed, and it is
- * claimed by writing a lease (`owner`, `leaseExpiresAt`) in the same statement that checks no one
- * holds it — so a crash loses nothing (the rows stay due) and replicas could share the table.
+ * The reconcile queue is the `targets` table (written by the Targets store, ordered by
+ * queue-rules.ts): a row is due when `dueAt` has passed, and it is claimed by writing a lease
+ * (`owner`, `leaseExpiresAt`) in the same statement that checks no one holds it — so a crash
+ * loses nothing (the rows stay due) and replicas could share the table. This class is the
+ * dispatcher: which due rows to claim now, and the work in flight.
  * One process owns every target today: at start-up it takes over every lease, after marking the
  * runs its predecessor left Running as Interrupted and queueing their targets again.
  *
@@ -48,7 +32,6 @@ interface Running {
 @Injectable()
 export class ReconcileQueue implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger(ReconcileQueue.name);
-  readonly owner = `flotilla-${randomBytes(6).toString('hex')}`;
   private readonly running = new Map<number, Running>();
   private work?: TargetWork;
   private dispatching = false;
@@ -56,7 +39,7 @@ export class ReconcileQueue implements OnApplicationBootstrap, BeforeApplication
   private stopping = false;
 
   constructor(
-    private readonly db: Database,
+    private readonly targets: Targets,
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly scheduler: Scheduler,
@@ -69,19 +52,7 @@ export class ReconcileQueue implements OnApplicationBootstrap, BeforeApplication
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const interrupted = await this.runs.interruptLeftovers();
-    const now = this.clock.now();
-    await this.db.write(async (tx) => {
-      for (const run of interrupted) {
-        await tx.query(`UPDATE targets SET pendingTrigger = COALESCE(pendingTrigger, ?), pendingActor = COALESCE(pendingActor, ?), priority = 0, dueAt = ? WHERE id = ?`, [
-          run.trigger,
-          run.actor,
-          now,
-          run.targetId,
-        ]);
-      }
-      await tx.query(`UPDATE targets SET owner = NULL, leaseExpiresAt = NULL WHERE owner IS NOT NULL`);
-    });
+    await this.targets.takeOver(await this.runs.interruptLeftovers());
     this.scheduler.every('reconcile-queue', 1000, () => this.dispatch(), { immediate: true });
   }
 
@@ -93,35 +64,16 @@ export class ReconcileQueue implements OnApplicationBootstrap, BeforeApplication
     await Promise.all([...this.running.values()].map((r) => r.done));
   }
 
-  /** Asks for a run of the targets matching `where` (SQL over the targets table). */
-  async trigger(where: { application: string; cluster?: string; namespace?: string } | { cluster: string }, request: TriggerRequest): Promise<number> {
-    const priority = request.priority ?? TRIGGER_PRIORITY[request.trigger];
-    const conds = Object.entries(where).filter(([, v]) => v !== undefined);
-    const sql = `UPDATE targets SET
-        pendingTrigger = CASE WHEN pendingTrigger IS NULL OR priority >= ? THEN ? ELSE pendingTrigger END,
-        pendingActor = CASE WHEN pendingTrigger IS NULL OR priority >= ? THEN ? ELSE pendingActor END,
-        pendingRevision = ?, pendingPrune = ?,
-        priority = MIN(priority, ?), dueAt = MIN(dueAt, ?)${request.resetFailures ? ', failures = 0' : ''}
-      WHERE leaving = 0 AND ${conds.map(([k]) => `"${k}" = ?`).join(' AND ')}`;
-    const args = [priority, request.trigger, priority, request.actor, request.revision ?? null, request.prune ?? null, priority, this.clock.now(), ...conds.map(([, v]) => v)];
-    const changed = await this.db.write(async (tx) => {
-      await tx.query(sql, args);
-      return (await tx.query(`SELECT changes() AS n`))[0].n as number;
-    });
+  /** Asks for a run of the matching targets (Targets.trigger) and looks for due ones. */
+  async trigger(where: TriggerScope, request: TriggerRequest): Promise<number> {
+    const changed = await this.targets.trigger(where, request);
     this.kick();
     return changed;
   }
 
   /** Makes targets due now without asking for a run: their next check comes at once. */
-  async checkNow(where: { application?: string; cluster?: string; namespace?: string; health?: string }, resetFailures = false): Promise<void> {
-    const conds = Object.entries(where).filter(([, v]) => v !== undefined);
-    if (!conds.length) return;
-    await this.db.write((tx) =>
-      tx.query(
-        `UPDATE targets SET dueAt = MIN(dueAt, ?), priority = MIN(priority, 1)${resetFailures ? ', failures = 0' : ''} WHERE ${conds.map(([k]) => `"${k}" = ?`).join(' AND ')}`,
-        [this.clock.now(), ...conds.map(([, v]) => v)],
-      ),
-    );
+  async checkNow(where: CheckScope, resetFailures = false): Promise<void> {
+    await this.targets.checkNow(where, resetFailures);
     this.kick();
   }
 
@@ -139,9 +91,7 @@ export class ReconcileQueue implements OnApplicationBootstrap, BeforeApplication
 
   /** Renews the lease of a target being worked on; called by the reconciler while it works. */
   renew(id: number): Promise<unknown> {
-    return this.db.write((tx) =>
-      tx.query(`UPDATE targets SET leaseExpiresAt = ? WHERE id = ? AND owner = ?`, [this.clock.now() + this.config.sync.leaseSeconds * 1000, id, this.owner]),
-    );
+    return this.targets.renew(id);
   }
 
   private async dispatch(): Promise<void> {
@@ -179,11 +129,7 @@ export class ReconcileQueue implements OnApplicationBootstrap, BeforeApplication
       const free = concurrency - this.running.size;
       if (this.stopping || !this.work || free <= 0) return;
       const full = [...perCluster].filter(([, n]) => n >= perClusterConcurrency).map(([c]) => c);
-      const due: { id: number; cluster: string }[] = await this.db.manager.query(
-        `SELECT id, cluster FROM targets WHERE dueAt <= ? AND (leaseExpiresAt IS NULL OR leaseExpiresAt < ?)` +
-          `${full.length ? ` AND cluster NOT IN (${full.map(() => '?').join(', ')})` : ''} ORDER BY priority, dueAt LIMIT ?`,
-        [now, now, ...full, free],
-      );
+      const due = await this.targets.due(now, full, free);
       if (due.length === 0) return;
       let progress = false;
       for (const row of due) {
@@ -194,34 +140,13 @@ export class ReconcileQueue implements OnApplicationBootstrap, BeforeApplication
           continue;
         }
         progress = true; // started, or taken by another owner meanwhile (leased: not read again)
-        const claimed = await this.claim(row.id, now);
+        const claimed = await this.targets.claim(row.id, now);
         if (!claimed) continue;
         perCluster.set(row.cluster, (perCluster.get(row.cluster) ?? 0) + 1);
         this.start(claimed);
       }
       if (!progress || due.length < free) return;
     }
-  }
-
-  /**
-   * Takes the lease and the pending trigger in one write: a trigger arriving after this is kept
-   * for the next run.
-   */
-  private async claim(id: number, now: number): Promise<TargetRow | undefined> {
-    return this.db.write(async (tx) => {
-      const expires = now + this.config.sync.leaseSeconds * 1000;
-      await tx.query(`UPDATE targets SET owner = ?, leaseExpiresAt = ? WHERE id = ? AND dueAt <= ? AND (leaseExpiresAt IS NULL OR leaseExpiresAt < ?)`, [
-        this.owner,
-        expires,
-        id,
-        now,
-        now,
-      ]);
-      if ((await tx.query(`SELECT changes() AS n`))[0].n !== 1) return undefined;
-      const row = await tx.getRepository(TargetRow).findOneByOrFail({ id });
-      await tx.query(`UPDATE targets SET pendingTrigger = NULL, pendingActor = NULL, pendingRevision = NULL, pendingPrune = NULL, priority = 2 WHERE id = ?`, [id]);
-      return row;
-    });
   }
 
   private start(target: TargetRow): void {

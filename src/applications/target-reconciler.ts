@@ -1,26 +1,25 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import { Cluster } from '../clusters/cluster.entity';
-import { ClusterClients } from '../clusters/cluster-clients';
+import type { GateVerdict } from '../channels/hook-gates';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
-import { refOf, SyncEngine, type ChangeAction, type ChangeSetEntry, type ObjectRef, type Target } from '../engine';
+import type { ChangeAction, ChangeSetEntry, HealthStatus, ObjectRef, SyncEngine, SyncPlan } from '../engine';
 import { isClusterLevel } from '../kube';
-import { Repository } from '../repositories/repository.entity';
 import { Clock, type Timer } from '../shared/clock';
 import { Application, onDriftOf } from './application.entity';
 import { ApplicationMetrics } from './application-metrics';
 import { DesiredState, type DesiredObjects } from './desired-state';
-import { engineRules } from './engine-rules';
 import { LiveEvents } from '../events/live-events';
 import { LiveCaches } from './live-caches';
+import { nextDueAt, PRIORITY, renewalMs, type NextLook } from './queue-rules';
 import { ReconcileQueue } from './reconcile-queue';
-import { SyncRuns } from './sync-runs';
+import { SyncRuns, type RunEnd } from './sync-runs';
 import { SyncWindowPolicy } from './sync-window-policy';
 import type { WindowVerdict } from '../shared/sync-windows';
-import type { RunPhase } from './sync-run.entity';
+import type { RunPhase, SyncRun } from './sync-run.entity';
 import { TargetHooks, type Happening } from './target-hooks';
-import { TargetRow, type AppliedCommit, type Trigger } from './target.entity';
+import { TargetPlans, type TargetPlan } from './target-plans';
+import { Targets, type TargetPatch } from './targets';
+import type { AppliedCommit, TargetRow, Trigger } from './target.entity';
 import { driftMessage, errorMessage, resourcesAfterCheck, resourcesAfterReport, resourcesAfterRun, runMessage, wouldChangeMessage } from './target-status';
 
 /** triggers that wait for a sync window; manual syncs and rollbacks were let through by the API */
@@ -40,17 +39,57 @@ function windowMessage(v: WindowVerdict): string {
 interface Outcome {
   /** epoch ms; undefined when the row is gone */
   nextDueAt?: number;
-  patch?: Partial<TargetRow>;
+  patch?: TargetPatch;
   /** hook events a check found, written to the outbox with the patch */
   hooks?: { app: Application; sha: string; events: Happening[] };
+}
+
+/** One run of a target, as the look at it decided: what to apply, at which commit, why and for whom. */
+export interface TargetRun {
+  plan: TargetPlan;
+  /** the commit the run applies */
+  sha: string;
+  /** what git says the target should hold at `sha`, or why it could not be rendered (the run then fails saying so) */
+  desired: DesiredObjects | Error;
+  trigger: Trigger;
+  actor: string;
+  /** aborted when Flotilla shuts down or the target is removed: the apply stops between objects */
+  signal: AbortSignal;
+  /** the drift a selfHeal run heals: its DriftDetected events go out as the run starts */
+  drifted: Happening[];
+}
+
+/** A run under way: its row, when it started, and the commit it applies (for hooks and status). */
+interface RunUnderWay {
+  run: SyncRun;
+  started: number;
+  commit: AppliedCommit | null;
+}
+
+/** A run's plan as made: by which engine, of which objects. */
+interface Planned {
+  engine: SyncEngine;
+  plan: SyncPlan;
+  desired: DesiredObjects;
+}
+
+/** How a run ends: the run's phase and message, the target's status, the events to send, when to look again. */
+interface RunEnding {
+  phase: Exclude<RunPhase, 'Running'>;
+  message: string;
+  patch: TargetPatch;
+  run?: Pick<RunEnd, 'counts' | 'changes'>;
+  events?: Happening[];
+  next: NextLook;
 }
 
 /**
  * The work on one due target. With a pending trigger it runs a sync; otherwise it is the
  * interval check — a new revision means a run (automated), drift means a selfHeal run (selfHeal)
  * or OutOfSync, and health is read again. A target that left the fan-out is emptied (prune on)
- * and removed. Every path ends by giving the target back to the queue with its next due time:
- * the interval, the health recheck while Progressing, or the backoff after a failure.
+ * and removed. Every path ends by giving the target back to the queue with its next due time
+ * (queue-rules.ts): the interval, the health recheck while Progressing, or the backoff after a
+ * failure. The target's row is written through the Targets store only.
  */
 @Injectable()
 export class TargetReconciler implements OnModuleInit {
@@ -60,10 +99,11 @@ export class TargetReconciler implements OnModuleInit {
     private readonly db: Database,
     private readonly config: AppConfig,
     private readonly clock: Clock,
-    private readonly clients: ClusterClients,
     private readonly desired: DesiredState,
     private readonly runs: SyncRuns,
     private readonly queue: ReconcileQueue,
+    private readonly targets: Targets,
+    private readonly plans: TargetPlans,
     private readonly metrics: ApplicationMetrics,
     private readonly hooks: TargetHooks,
     private readonly live: LiveCaches,
@@ -77,7 +117,7 @@ export class TargetReconciler implements OnModuleInit {
 
   async reconcile(t: TargetRow, signal: AbortSignal): Promise<void> {
     // the lease lapses if this process dies; while it lives, it keeps the target
-    const renewEvery = (this.config.sync.leaseSeconds * 1000) / 3;
+    const renewEvery = renewalMs(this.config.sync.leaseSeconds);
     let renewal: Timer | undefined;
     const arm = () => {
       renewal = this.clock.after(renewEvery, () => {
@@ -99,14 +139,14 @@ export class TargetReconciler implements OnModuleInit {
   }
 
   private async work(t: TargetRow, signal: AbortSignal): Promise<Outcome> {
-    const m = this.db.manager;
-    const [app, cluster] = await Promise.all([m.findOneBy(Application, { name: t.application }), m.findOneBy(Cluster, { name: t.cluster })]);
-    if (!app || !cluster) {
+    const app = await this.db.manager.findOneBy(Application, { name: t.application });
+    const plan = app ? await this.plans.planFor(app, t, { revision: t.pendingRevision }) : undefined;
+    if (!app || !plan?.cluster) {
       // deleted without cascade, or the cluster is no longer managed: its workloads stay
-      await this.db.write((tx) => tx.delete(TargetRow, { id: t.id }));
+      await this.db.write((tx) => this.targets.remove(tx, t.id));
       return {};
     }
-    if (t.leaving || app.deletingSince) return this.leave(t, app, cluster, signal);
+    if (t.leaving || app.deletingSince) return this.leave(plan, signal);
     if (t.problem) return { nextDueAt: this.interval(app), patch: { sync: 'Unknown', health: 'Unknown', message: t.problem } };
 
     let sha: string;
@@ -117,14 +157,14 @@ export class TargetReconciler implements OnModuleInit {
       return { nextDueAt: this.interval(app), patch: { sync: 'OutOfSync', message: 'waiting for its rollout wave' } };
     }
     try {
-      sha = held ?? (await this.desired.resolve(app.repository, t.pendingRevision ?? app.pinnedRevision ?? app.revision ?? (await this.branchOf(app.repository))));
+      sha = held ?? (await plan.sha());
     } catch (e) {
       return this.failed(t, e, { sync: 'Unknown', message: `cannot resolve the revision: ${errorMessage(e)}` });
     }
     if (app.syncPolicy.mode === 'reportOnly') {
-      const objects = await this.render(app, t, sha, cluster);
-      await this.useLive(cluster, t, objects);
-      return this.report(t, app, cluster, sha, objects);
+      const objects = await this.render(plan, sha);
+      await plan.watch(objects);
+      return this.report(plan, sha, objects);
     }
     let trigger: Trigger | null = t.pendingTrigger;
     let actor = t.pendingActor ?? 'flotilla';
@@ -139,28 +179,22 @@ export class TargetReconciler implements OnModuleInit {
       const verdict = this.windows.verdict(app);
       if (!verdict.allowed) return this.waitForWindow(t, app, sha, verdict);
     }
-    const objects = await this.render(app, t, sha, cluster);
-    await this.useLive(cluster, t, objects);
+    const objects = await this.render(plan, sha);
+    await plan.watch(objects);
     // onDrift stopApplying: changes made in the cluster stay until someone syncs by hand
     if (trigger && AUTOMATED.has(trigger) && trigger !== 'selfHeal' && onDriftOf(app.syncPolicy) === 'stopApplying' && t.revision && t.revision !== sha) {
-      const hold = await this.driftHold(t, app, cluster, sha);
+      const hold = await this.driftHold(plan, sha);
       if (hold) return hold;
     }
     let drifted: Happening[] = [];
     if (!trigger) {
-      const check = await this.check(t, app, cluster, sha, objects);
+      const check = await this.check(plan, sha, objects);
       if ('outcome' in check) return check.outcome;
       trigger = 'selfHeal';
       actor = 'flotilla';
       drifted = check.heal;
     }
-    return this.run(t, app, cluster, sha, objects, trigger, actor, signal, drifted);
-  }
-
-  /** the live cache watches what this target holds and is about to apply (and its namespace, which every plan looks up) */
-  private async useLive(cluster: Cluster, t: TargetRow, objects: DesiredObjects | Error): Promise<void> {
-    const namespace = { group: '', version: 'v1', kind: 'Namespace', name: t.namespace };
-    await this.live.use(cluster, t.id, [namespace, ...t.inventory, ...(objects instanceof Error ? [] : objects.objects.map((o) => refOf(o.object)))]);
+    return this.run({ plan, sha, desired: objects, trigger, actor, signal, drifted });
   }
 
   /**
@@ -169,17 +203,11 @@ export class TargetReconciler implements OnModuleInit {
    * else OutOfSync saying what would change; when that starts (a new revision, or a change made
    * in the cluster) the PreSync hooks say "would change". Prune is planned as the policy says.
    */
-  private async report(t: TargetRow, app: Application, cluster: Cluster, sha: string, desired: DesiredObjects | Error): Promise<Outcome> {
+  private async report(p: TargetPlan, sha: string, desired: DesiredObjects | Error): Promise<Outcome> {
+    const { app, row: t } = p;
     if (desired instanceof Error) return { nextDueAt: this.interval(app), patch: { desiredRevision: sha, sync: 'Unknown', message: errorMessage(desired) } };
-    const engine = this.engine(cluster);
-    const plan = await engine.plan({
-      target: this.targetOf(t),
-      objects: desired.objects,
-      inventory: t.inventory,
-      prune: app.syncPolicy.prune,
-      dryRun: true,
-      ...this.takeover(app),
-    });
+    const engine = p.engine();
+    const plan = await engine.plan(p.request(desired.objects, { dryRun: true }));
     const health = await engine.health(t.inventory);
     const wouldChange = plan.willChange || plan.counts.failed > 0;
     const info = !wouldChange && t.revision !== sha ? await this.desired.commitInfo(app.repository, sha).catch(() => undefined) : undefined;
@@ -188,7 +216,7 @@ export class TargetReconciler implements OnModuleInit {
     const news = wouldChange && (t.desiredRevision !== sha || t.sync !== 'OutOfSync');
     const events: Happening[] = news ? [{ type: 'PreSync', trigger: 'schedule', actor: 'flotilla', counts: plan.counts, changes: plan.changes, message: message! }] : [];
     return {
-      nextDueAt: this.nextAfter(app, health.status),
+      nextDueAt: this.afterHealth(app, health.status),
       patch: {
         desiredRevision: sha,
         sync: wouldChange ? 'OutOfSync' : 'Synced',
@@ -209,8 +237,9 @@ export class TargetReconciler implements OnModuleInit {
    * — checked against the revision the target holds — keeps the revision out, and the status
    * says why, until someone syncs by hand (or the change in the cluster is undone).
    */
-  private async driftHold(t: TargetRow, app: Application, cluster: Cluster, sha: string): Promise<Outcome | undefined> {
-    const applied = await this.render(app, t, t.revision!, cluster);
+  private async driftHold(p: TargetPlan, sha: string): Promise<Outcome | undefined> {
+    const { app, row: t } = p;
+    const applied = await this.render(p, t.revision!);
     if (applied instanceof Error) {
       // what the target holds cannot be rendered any more: the last check decides
       if (!t.drifting) return undefined;
@@ -219,11 +248,11 @@ export class TargetReconciler implements OnModuleInit {
         patch: { desiredRevision: sha, sync: 'OutOfSync', message: `${notApplied(sha)}: the last check found changes made in the cluster${STOP_APPLYING}` },
       };
     }
-    const { drift, health } = await this.engine(cluster).check({ target: this.targetOf(t), objects: applied.objects, inventory: t.inventory, ...this.takeover(app) });
+    const { drift, health } = await p.engine().check(p.check(applied.objects));
     if (!drift.length) return undefined;
     const hooks = await this.hooks.afterCheck(t, health.status, drift);
     return {
-      nextDueAt: this.nextAfter(app, health.status),
+      nextDueAt: this.afterHealth(app, health.status),
       patch: {
         desiredRevision: sha,
         sync: 'OutOfSync',
@@ -239,16 +268,16 @@ export class TargetReconciler implements OnModuleInit {
   }
 
   /** Drift and health without writing to the cluster; says whether self-heal should run. */
-  private async check(t: TargetRow, app: Application, cluster: Cluster, sha: string, desired: DesiredObjects | Error): Promise<{ outcome: Outcome } | { heal: Happening[] }> {
+  private async check(p: TargetPlan, sha: string, desired: DesiredObjects | Error): Promise<{ outcome: Outcome } | { heal: Happening[] }> {
+    const { app, row: t } = p;
     if (desired instanceof Error) return { outcome: { nextDueAt: this.interval(app), patch: { sync: 'Unknown', message: errorMessage(desired) } } };
-    const engine = this.engine(cluster);
-    const { drift, health } = await engine.check({ target: this.targetOf(t), objects: desired.objects, inventory: t.inventory, ...this.takeover(app) });
+    const { drift, health } = await p.engine().check(p.check(desired.objects));
     const hooks = await this.hooks.afterCheck(t, health.status, drift);
     const onDrift = onDriftOf(app.syncPolicy);
     const heal = drift.length > 0 && onDrift === 'heal' && app.syncPolicy.automated;
     const verdict = heal ? this.windows.verdict(app) : undefined;
     if (heal && verdict!.allowed) return { heal: hooks.events.filter((e) => e.type === 'DriftDetected') };
-    const patch: Partial<TargetRow> = {
+    const patch: TargetPatch = {
       desiredRevision: sha,
       sync: drift.length ? 'OutOfSync' : 'Synced',
       health: health.status,
@@ -259,119 +288,132 @@ export class TargetReconciler implements OnModuleInit {
       renderer: desired.renderer,
       ...hooks.patch,
     };
-    return { outcome: { nextDueAt: this.nextAfter(app, health.status), patch, hooks: { app, sha, events: hooks.events } } };
+    return { outcome: { nextDueAt: this.afterHealth(app, health.status), patch, hooks: { app, sha, events: hooks.events } } };
   }
 
-  private async run(
-    t: TargetRow,
-    app: Application,
-    cluster: Cluster,
-    sha: string,
-    desired: DesiredObjects | Error,
-    trigger: Trigger,
-    actor: string,
-    signal: AbortSignal,
-    drifted: Happening[],
-  ): Promise<Outcome> {
-    const info = await this.desired.commitInfo(app.repository, sha).catch(() => undefined);
-    const commit: AppliedCommit | null = info ? { sha, shortSha: info.shortSha, subject: info.subject, author: info.authorName } : null;
-    const started = this.clock.now();
-    const run = await this.runs.start({ target: t, revision: sha, trigger, actor }, async (tx, r) => {
-      await tx.update(TargetRow, { id: t.id }, { lastRunId: r.id, desiredRevision: sha, ...(drifted.length ? { drifting: true } : {}) });
-      await this.hooks.enqueue(tx, app, t, sha, commit, drifted);
-    });
-    const about = { trigger, actor };
-    const finish = async (
-      phase: Exclude<RunPhase, 'Running'>,
-      message: string,
-      targetPatch: Partial<TargetRow>,
-      extra: Partial<Parameters<SyncRuns['finish']>[1]> = {},
-      events: Happening[] = [],
-    ) => {
-      this.metrics.runFinished(phase, (this.clock.now() - started) / 1000);
-      await this.runs.finish(run, { ...extra, phase, message }, async (tx) => {
-        await this.patchTarget(tx, t.id, { lastRunId: run.id, ...targetPatch });
-        await this.hooks.enqueue(tx, app, t, sha, commit, events);
-      });
-      this.hooks.kick();
-    };
-    const failed = (message: string, changes?: ChangeSetEntry[], counts?: Record<ChangeAction, number>): Happening[] => [
-      { type: 'SyncFailed', ...about, message, changes, counts },
-    ];
-    if (desired instanceof Error) {
-      await finish('Failed', errorMessage(desired), { sync: 'Unknown', message: errorMessage(desired), failures: t.failures + 1 }, {}, failed(errorMessage(desired)));
-      return { nextDueAt: this.backoff(t.failures + 1) };
-    }
-    const { objects, renderer } = desired;
-    try {
-      const engine = this.engine(cluster);
-      const plan = await engine.plan({ target: this.targetOf(t), objects, inventory: t.inventory, prune: t.pendingPrune ?? app.syncPolicy.prune, ...this.takeover(app) });
-      if (plan.willChange) {
-        const presync: Happening = {
-          type: 'PreSync',
-          ...about,
-          counts: plan.counts,
-          message: `will apply: ${plan.counts.created} to create, ${plan.counts.configured} to configure, ${plan.counts.pruned} to prune`,
-        };
-        const gate = await this.hooks.gate(app, t, sha, commit, presync);
-        if (!gate.open) {
-          await finish(
-            'Blocked',
-            gate.message,
-            { sync: 'OutOfSync', message: `blocked: ${gate.message}`, failures: t.failures + 1 },
-            { counts: plan.counts },
-            failed(`blocked: ${gate.message}`),
-          );
-          return { nextDueAt: this.backoff(t.failures + 1) };
-        }
-        if (await this.db.write((tx) => this.hooks.enqueue(tx, app, t, sha, commit, [presync]))) this.hooks.kick();
-      }
-      const result = await engine.apply(plan, { signal });
-      const phase = result.interrupted ? 'Interrupted' : result.ok ? 'Succeeded' : 'Failed';
-      const message = runMessage(result.changes, result.counts, result.interrupted);
-      const failures = result.ok ? 0 : t.failures + 1;
-      const hooks = result.ok
-        ? this.hooks.afterSuccess(t, result.health.status, { type: 'PostSync', ...about, counts: result.counts, changes: result.changes })
-        : { events: [], patch: {} };
-      const events = result.ok ? hooks.events : result.interrupted ? [] : failed(message, result.changes, result.counts);
-      await finish(
-        phase,
+  /** A sync run: started and recorded, planned, gated, applied, recorded again — each a step below. */
+  private async run(r: TargetRun): Promise<Outcome> {
+    const t = r.plan.row;
+    const under = await this.startRun(r);
+    if (r.desired instanceof Error) {
+      const message = errorMessage(r.desired);
+      return this.record(r, under, {
+        phase: 'Failed',
         message,
-        {
-          inventory: result.inventory,
-          ...(result.ok ? { revision: sha, commit } : {}),
-          sync: result.ok ? 'Synced' : 'OutOfSync',
-          health: result.health.status,
-          resources: resourcesAfterRun(result.inventory, result.changes, result.health),
-          message: result.ok ? null : message,
-          failures,
-          renderer,
-          unreachableSince: null,
-          ...hooks.patch,
-          // an interrupted run is run again, with its trigger, when Flotilla is back
-          ...(result.interrupted ? { pendingTrigger: trigger, pendingActor: actor, priority: 0 } : {}),
-        },
-        { counts: result.counts, changes: result.changes },
-        events,
-      );
-      if (result.interrupted) return { nextDueAt: this.clock.now() };
-      return { nextDueAt: result.ok ? this.nextAfter(app, result.health.status) : this.backoff(failures) };
+        patch: { sync: 'Unknown', message, failures: t.failures + 1 },
+        events: failedEvents(r, message),
+        next: { after: 'failures', failures: t.failures + 1 },
+      });
+    }
+    const desired = r.desired;
+    try {
+      const engine = r.plan.engine();
+      const plan = await engine.plan(r.plan.request(desired.objects, { prune: t.pendingPrune }));
+      const gate = await this.gate(r, under, plan);
+      if (!gate.open) {
+        return await this.record(r, under, {
+          phase: 'Blocked',
+          message: gate.message,
+          patch: { sync: 'OutOfSync', message: `blocked: ${gate.message}`, failures: t.failures + 1 },
+          run: { counts: plan.counts },
+          events: failedEvents(r, `blocked: ${gate.message}`),
+          next: { after: 'failures', failures: t.failures + 1 },
+        });
+      }
+      return await this.record(r, under, await this.apply(r, under, { engine, plan, desired }));
     } catch (e) {
       const unknown = isClusterLevel(e);
-      await finish(
-        'Failed',
-        errorMessage(e),
-        {
+      return this.record(r, under, {
+        phase: 'Failed',
+        message: errorMessage(e),
+        patch: {
           sync: unknown ? 'Unknown' : 'OutOfSync',
           ...(unknown ? { health: 'Unknown' as const, unreachableSince: t.unreachableSince ?? this.clock.now() } : {}),
           message: errorMessage(e),
           failures: t.failures + 1,
         },
-        {},
-        failed(errorMessage(e)),
-      );
-      return { nextDueAt: this.backoff(t.failures + 1) };
+        events: failedEvents(r, errorMessage(e)),
+        next: { after: 'failures', failures: t.failures + 1 },
+      });
     }
+  }
+
+  /** The run's row and audit entry, with the target's last run and desired revision (and a selfHeal run's drift events) in the same transaction. */
+  private async startRun(r: TargetRun): Promise<RunUnderWay> {
+    const { plan, sha, trigger, actor, drifted } = r;
+    const info = await this.desired.commitInfo(plan.app.repository, sha).catch(() => undefined);
+    const commit: AppliedCommit | null = info ? { sha, shortSha: info.shortSha, subject: info.subject, author: info.authorName } : null;
+    const started = this.clock.now();
+    const run = await this.runs.start({ target: plan.row, revision: sha, trigger, actor }, async (tx, run) => {
+      await this.targets.recordRunStart(tx, plan.row.id, run.id, sha, drifted.length > 0);
+      await this.hooks.enqueue(tx, plan.app, plan.row, sha, commit, drifted);
+    });
+    return { run, started, commit };
+  }
+
+  /**
+   * The PreSync gate: a run that will change something asks the gate hooks first; when they let
+   * it through, the PreSync event goes out before anything is applied.
+   */
+  private async gate(r: TargetRun, under: RunUnderWay, plan: SyncPlan): Promise<GateVerdict> {
+    if (!plan.willChange) return { open: true };
+    const { app, row: t } = r.plan;
+    const presync: Happening = {
+      type: 'PreSync',
+      trigger: r.trigger,
+      actor: r.actor,
+      counts: plan.counts,
+      message: `will apply: ${plan.counts.created} to create, ${plan.counts.configured} to configure, ${plan.counts.pruned} to prune`,
+    };
+    const gate = await this.hooks.gate(app, t, r.sha, under.commit, presync);
+    if (!gate.open) return gate;
+    if (await this.db.write((tx) => this.hooks.enqueue(tx, app, t, r.sha, under.commit, [presync]))) this.hooks.kick();
+    return gate;
+  }
+
+  /** Applies the plan; how the run ends follows from the result. */
+  private async apply(r: TargetRun, under: RunUnderWay, { engine, plan, desired }: Planned): Promise<RunEnding> {
+    const t = r.plan.row;
+    const result = await engine.apply(plan, { signal: r.signal });
+    const phase = result.interrupted ? 'Interrupted' : result.ok ? 'Succeeded' : 'Failed';
+    const message = runMessage(result.changes, result.counts, result.interrupted);
+    const failures = result.ok ? 0 : t.failures + 1;
+    const hooks = result.ok
+      ? this.hooks.afterSuccess(t, result.health.status, { type: 'PostSync', trigger: r.trigger, actor: r.actor, counts: result.counts, changes: result.changes })
+      : { events: [], patch: {} };
+    return {
+      phase,
+      message,
+      patch: {
+        inventory: result.inventory,
+        ...(result.ok ? { revision: r.sha, commit: under.commit } : {}),
+        sync: result.ok ? 'Synced' : 'OutOfSync',
+        health: result.health.status,
+        resources: resourcesAfterRun(result.inventory, result.changes, result.health),
+        message: result.ok ? null : message,
+        failures,
+        renderer: desired.renderer,
+        unreachableSince: null,
+        ...hooks.patch,
+        // an interrupted run is run again, with its trigger, when Flotilla is back
+        ...(result.interrupted ? { pendingTrigger: r.trigger, pendingActor: r.actor, priority: PRIORITY.urgent } : {}),
+      },
+      run: { counts: result.counts, changes: result.changes },
+      events: result.ok ? hooks.events : result.interrupted ? [] : failedEvents(r, message, result.changes, result.counts),
+      next: result.interrupted ? { after: 'now' } : result.ok ? this.settled(r.plan.app, result.health.status) : { after: 'failures', failures },
+    };
+  }
+
+  /** Completes the run with the target's status and the run's hook events in one transaction; the next due time is counted from then. */
+  private async record(r: TargetRun, under: RunUnderWay, end: RunEnding): Promise<Outcome> {
+    const { app, row: t } = r.plan;
+    this.metrics.runFinished(end.phase, (this.clock.now() - under.started) / 1000);
+    await this.runs.finish(under.run, { ...end.run, phase: end.phase, message: end.message }, async (tx) => {
+      await this.targets.recordRun(tx, t.id, { lastRunId: under.run.id, ...end.patch });
+      await this.hooks.enqueue(tx, app, t, r.sha, under.commit, end.events ?? []);
+    });
+    this.hooks.kick();
+    return { nextDueAt: this.due(end.next) };
   }
 
   /**
@@ -379,35 +421,35 @@ export class TargetReconciler implements OnModuleInit {
    * on, what it deployed is deleted — except cluster-scoped objects the application's other
    * targets on the cluster still hold — and the row goes once that succeeded.
    */
-  private async leave(t: TargetRow, app: Application, cluster: Cluster, signal: AbortSignal): Promise<Outcome> {
+  private async leave(p: TargetPlan, signal: AbortSignal): Promise<Outcome> {
+    const { app, row: t } = p;
     const cascade = !!app.deletingSince;
     // a report-only application writes nothing: what a leaving target deployed stays
     if (!(cascade || app.syncPolicy.prune) || t.inventory.length === 0 || (!cascade && app.syncPolicy.mode === 'reportOnly')) {
       await this.remove(t, app);
       return {};
     }
-    const others = cascade ? [] : await this.db.manager.find(TargetRow, { where: { application: app.name, cluster: cluster.name, leaving: false }, select: { inventory: true } });
-    const retain: ObjectRef[] = others.flatMap((o) => o.inventory.filter((r) => !r.namespace));
+    const others = cascade ? [] : await this.targets.heldOn(app.name, t.cluster);
+    const retain: ObjectRef[] = others.flatMap((inventory) => inventory.filter((r) => !r.namespace));
     const run = await this.runs.start({ target: t, revision: t.revision, trigger: t.pendingTrigger ?? 'schedule', actor: t.pendingActor ?? 'flotilla' });
     const started = this.clock.now();
     try {
-      const result = await this.engine(cluster).sync(
-        { target: this.targetOf(t), objects: [], inventory: t.inventory, prune: true, retain, pruneAdopted: app.syncPolicy.pruneAdopted ?? false },
-        { signal },
-      );
+      const result = await p
+        .engine()
+        .sync({ target: p.target, objects: [], inventory: t.inventory, prune: true, retain, pruneAdopted: app.syncPolicy.pruneAdopted ?? false }, { signal });
       const phase = result.ok ? 'Succeeded' : result.interrupted ? 'Interrupted' : 'Failed';
       const message = result.ok ? `left the fan-out: pruned ${result.counts.pruned}` : runMessage(result.changes, result.counts, result.interrupted);
       this.metrics.runFinished(phase, (this.clock.now() - started) / 1000);
       await this.runs.finish(run, { phase, message, counts: result.counts, changes: result.changes }, (tx) =>
-        this.patchTarget(tx, t.id, { inventory: result.inventory, lastRunId: run.id, message, failures: result.ok ? 0 : t.failures + 1 }),
+        this.targets.recordRun(tx, t.id, { inventory: result.inventory, lastRunId: run.id, message, failures: result.ok ? 0 : t.failures + 1 }),
       );
-      if (!result.ok) return { nextDueAt: result.interrupted ? this.clock.now() : this.backoff(t.failures + 1) };
+      if (!result.ok) return { nextDueAt: result.interrupted ? this.due({ after: 'now' }) : this.backoff(t.failures + 1) };
       await this.remove(t, app);
       return {};
     } catch (e) {
       this.metrics.runFinished('Failed', (this.clock.now() - started) / 1000);
       await this.runs.finish(run, { phase: 'Failed', message: errorMessage(e) }, (tx) =>
-        this.patchTarget(tx, t.id, { message: `leaving: ${errorMessage(e)}`, failures: t.failures + 1 }),
+        this.targets.recordRun(tx, t.id, { message: `leaving: ${errorMessage(e)}`, failures: t.failures + 1 }),
       );
       return { nextDueAt: this.backoff(t.failures + 1) };
     }
@@ -417,8 +459,8 @@ export class TargetReconciler implements OnModuleInit {
   private async remove(t: TargetRow, app: Application): Promise<void> {
     this.live.release(t.cluster, t.id);
     await this.db.write(async (tx) => {
-      await tx.delete(TargetRow, { id: t.id });
-      if (app.deletingSince && !(await tx.existsBy(TargetRow, { application: app.name }))) {
+      await this.targets.remove(tx, t.id);
+      if (app.deletingSince && !(await this.targets.anyOf(tx, app.name))) {
         await tx.delete(Application, { name: app.name });
         await tx.query(`DELETE FROM sync_runs WHERE application = ?`, [app.name]);
         await tx.query(`DELETE FROM rollouts WHERE application = ?`, [app.name]);
@@ -428,58 +470,31 @@ export class TargetReconciler implements OnModuleInit {
     });
   }
 
-  private async render(app: Application, t: TargetRow, sha: string, cluster: Cluster): Promise<DesiredObjects | Error> {
+  /** The render at `sha`, or why there is none (a run or check then says so). */
+  private async render(p: TargetPlan, sha: string): Promise<DesiredObjects | Error> {
     try {
-      return await this.desired.render(app, this.targetOf(t), t.path, sha, cluster);
+      return await p.render(sha);
     } catch (e) {
       if (e instanceof Error) return e;
       throw e;
     }
   }
 
+  /** Stores what the look at the target found, with its hook events, and gives the target back to the queue. */
   private async release(t: TargetRow, outcome: Outcome): Promise<void> {
     if (outcome.nextDueAt === undefined) return;
-    const { id } = t;
     const next = outcome.nextDueAt;
     const written = await this.db.write(async (tx) => {
-      if (outcome.patch) await this.patchTarget(tx, id, outcome.patch);
+      if (outcome.patch) await this.targets.recordCheck(tx, t.id, outcome.patch);
       const h = outcome.hooks;
       const enqueued = h ? await this.hooks.enqueue(tx, h.app, t, h.sha, t.commit, h.events) : false;
-      // the claim set priority to periodic: anything lower now means a trigger, a fan-out
-      // change or a check request arrived during the work, and it made the row due already
-      await tx.query(`UPDATE targets SET owner = NULL, leaseExpiresAt = NULL, dueAt = CASE WHEN priority < 2 THEN dueAt ELSE ? END WHERE id = ? AND owner = ?`, [
-        next,
-        id,
-        this.queue.owner,
-      ]);
+      await this.targets.release(tx, t.id, next);
       return enqueued;
     });
     if (written) this.hooks.kick();
   }
 
-  /** Writes only what changed: an idle fleet's checks cost no status writes. */
-  private async patchTarget(tx: EntityManager, id: number, patch: Partial<TargetRow>): Promise<void> {
-    const current = await tx.findOneBy(TargetRow, { id });
-    if (!current) return;
-    const changed = Object.fromEntries(Object.entries(patch).filter(([k, v]) => JSON.stringify(current[k as keyof TargetRow]) !== JSON.stringify(v)));
-    if (!Object.keys(changed).length) return;
-    await tx.update(TargetRow, { id }, changed);
-    if (['sync', 'health', 'revision', 'message'].some((k) => k in changed)) {
-      const now = { ...current, ...changed };
-      this.events.publish({
-        type: 'target',
-        application: now.application,
-        cluster: now.cluster,
-        namespace: now.namespace,
-        sync: now.sync,
-        health: now.health,
-        revision: now.revision,
-        message: now.message,
-      });
-    }
-  }
-
-  private failed(t: TargetRow, e: unknown, patch: Partial<TargetRow> = {}): Outcome {
+  private failed(t: TargetRow, e: unknown, patch: TargetPatch = {}): Outcome {
     const unknown = isClusterLevel(e);
     return {
       nextDueAt: this.backoff(t.failures + 1),
@@ -499,9 +514,8 @@ export class TargetReconciler implements OnModuleInit {
    * the window opens, or at its interval if that comes first.
    */
   private waitForWindow(t: TargetRow, app: Application, sha: string, verdict: WindowVerdict): Outcome {
-    const interval = this.interval(app);
     return {
-      nextDueAt: verdict.until ? Math.min(verdict.until.getTime(), interval) : interval,
+      nextDueAt: this.due({ after: 'window', intervalSeconds: app.syncPolicy.intervalSeconds, opensAt: verdict.until?.getTime() ?? null }),
       patch: {
         desiredRevision: sha,
         ...(t.revision !== sha ? { sync: 'OutOfSync' as const } : {}),
@@ -511,34 +525,29 @@ export class TargetReconciler implements OnModuleInit {
     };
   }
 
-  private async branchOf(repository: string): Promise<string> {
-    const r = await this.db.manager.findOne(Repository, { where: { name: repository }, select: { branch: true } });
-    return r?.branch ?? 'main';
-  }
-
-  private engine(cluster: Cluster): SyncEngine {
-    return new SyncEngine(this.clients.forCluster(cluster), { concurrency: this.config.sync.engineConcurrency, clock: this.clock, live: this.live.for(cluster) });
-  }
-
-  private takeover(app: Application) {
-    return engineRules(app, this.config);
-  }
-
-  private targetOf(t: TargetRow): Target {
-    return { application: t.application, cluster: t.cluster, namespace: t.namespace };
+  /** When the target is due again, counted from now (queue-rules.ts). */
+  private due(next: NextLook): number {
+    return nextDueAt(this.clock.now(), next, this.config.sync);
   }
 
   private interval(app: Application): number {
-    return this.clock.now() + app.syncPolicy.intervalSeconds * 1000;
+    return this.due({ after: 'interval', intervalSeconds: app.syncPolicy.intervalSeconds });
   }
 
-  private nextAfter(app: Application, health: string): number {
-    const recheck = health === 'Progressing' ? Math.min(app.syncPolicy.intervalSeconds, this.config.sync.healthRecheckSeconds) : app.syncPolicy.intervalSeconds;
-    return this.clock.now() + recheck * 1000;
+  /** after a look that read health: sooner while Progressing */
+  private settled(app: Application, health: HealthStatus): NextLook {
+    return { after: 'health', intervalSeconds: app.syncPolicy.intervalSeconds, health };
+  }
+
+  private afterHealth(app: Application, health: HealthStatus): number {
+    return this.due(this.settled(app, health));
   }
 
   private backoff(failures: number): number {
-    const { backoffBaseSeconds, backoffMaxSeconds } = this.config.sync;
-    return this.clock.now() + Math.min(backoffMaxSeconds, backoffBaseSeconds * 2 ** Math.max(0, failures - 1)) * 1000;
+    return this.due({ after: 'failures', failures });
   }
+}
+
+function failedEvents(r: TargetRun, message: string, changes?: ChangeSetEntry[], counts?: Record<ChangeAction, number>): Happening[] {
+  return [{ type: 'SyncFailed', trigger: r.trigger, actor: r.actor, message, changes, counts }];
 }

@@ -5,11 +5,11 @@ import { ClusterEvents, type ClusterChange } from '../clusters/cluster-events';
 import { Database } from '../database/database';
 import { LiveEvents } from '../events/live-events';
 import { RepositoryEvents, type RevisionMoved } from '../repositories/repository-events';
-import { Clock } from '../shared/clock';
 import { Application } from './application.entity';
-import { expandTargets, type TargetSpec } from './fan-out';
-import { PRIORITY, ReconcileQueue } from './reconcile-queue';
-import { TargetRow } from './target.entity';
+import { expandTargets } from './fan-out';
+import { PRIORITY } from './queue-rules';
+import { ReconcileQueue } from './reconcile-queue';
+import { Targets } from './targets';
 
 const key = (t: { cluster: string; namespace: string }) => `${t.cluster}\0${t.namespace}`;
 
@@ -27,7 +27,7 @@ export class TargetSet implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly db: Database,
-    private readonly clock: Clock,
+    private readonly targets: Targets,
     private readonly queue: ReconcileQueue,
     private readonly clusterEvents: ClusterEvents,
     private readonly repositoryEvents: RepositoryEvents,
@@ -49,17 +49,17 @@ export class TargetSet implements OnModuleInit, OnModuleDestroy {
   async expand(tx: EntityManager, app: Application): Promise<void> {
     const clusters = await tx.find(Cluster, { select: { name: true, labels: true } });
     const specs = expandTargets(app, clusters);
-    const rows = await tx.find(TargetRow, { where: { application: app.name } });
+    const rows = await this.targets.ofApplication(tx, app.name);
     const existing = new Map(rows.map((r) => [key(r), r]));
-    const now = this.clock.now();
     for (const spec of specs) {
       const row = existing.get(key(spec));
       existing.delete(key(spec));
+      const definition = { application: app.name, cluster: spec.cluster, namespace: spec.namespace, path: spec.path, problem: spec.problem ?? null };
       if (!row) {
-        await tx.insert(TargetRow, this.newRow(app, spec, now));
+        await this.targets.join(tx, definition, app.syncPolicy.automated);
       } else if (row.leaving || row.path !== spec.path || row.problem !== (spec.problem ?? null)) {
         // back in the fan-out, or defined differently: look at it now
-        await tx.update(TargetRow, { id: row.id }, { leaving: false, path: spec.path, problem: spec.problem ?? null, dueAt: now, priority: PRIORITY.soon });
+        await this.targets.redefine(tx, row.id, definition);
       }
     }
     const registered = new Set(clusters.map((c) => c.name));
@@ -67,39 +67,12 @@ export class TargetSet implements OnModuleInit, OnModuleDestroy {
       if (row.leaving) continue;
       // a cluster no longer registered is no longer managed: what runs there stays (SPEC §6)
       if (!registered.has(row.cluster) || !app.syncPolicy.prune || row.inventory.length === 0) {
-        await tx.delete(TargetRow, { id: row.id });
+        await this.targets.remove(tx, row.id);
         this.queue.abort((_c, id) => id === row.id);
       } else {
-        await tx.update(TargetRow, { id: row.id }, { leaving: true, dueAt: now, priority: PRIORITY.soon, message: 'left the fan-out; pruning its objects' });
+        await this.targets.markLeaving(tx, { id: row.id }, { message: 'left the fan-out; pruning its objects', priority: PRIORITY.soon });
       }
     }
-  }
-
-  /** A joining target: synced at once when the application is automated, else only checked. */
-  private newRow(app: Application, spec: TargetSpec, now: number): Partial<TargetRow> {
-    const automated = app.syncPolicy.automated;
-    return {
-      application: app.name,
-      cluster: spec.cluster,
-      namespace: spec.namespace,
-      path: spec.path,
-      problem: spec.problem ?? null,
-      leaving: false,
-      desiredRevision: null,
-      revision: null,
-      commit: null,
-      sync: 'Unknown',
-      health: 'Unknown',
-      message: spec.problem ?? (automated ? 'waiting for the first sync' : 'not synced yet: automated sync is off'),
-      inventory: [],
-      resources: [],
-      lastRunId: null,
-      dueAt: now,
-      priority: PRIORITY.soon,
-      pendingTrigger: automated ? 'schedule' : null,
-      pendingActor: automated ? 'flotilla' : null,
-      failures: 0,
-    };
   }
 
   private async onClusterChange(change: ClusterChange): Promise<void> {

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Cluster } from '../clusters/cluster.entity';
-import { ClusterClients } from '../clusters/cluster-clients';
-import { Database } from '../database/database';
+import type { KubeClient } from '../kube';
+import { TargetPlans } from './target-plans';
 import { healthOf, maskSecret, refKey, type KubeObject, type ObjectRef } from '../engine';
 import { joinApiVersion, splitApiVersion, UnknownKindError } from '../kube';
 import { Clock } from '../shared/clock';
@@ -34,8 +33,7 @@ export class TargetTrees {
   private readonly cache = new Map<string, { at: number; tree: Promise<TreeView> }>();
 
   constructor(
-    private readonly db: Database,
-    private readonly clients: ClusterClients,
+    private readonly plans: TargetPlans,
     private readonly clock: Clock,
   ) {}
 
@@ -108,12 +106,11 @@ export class TargetTrees {
     return { application, cluster, namespace, readAt: this.clock.date(), nodes, links: treeLinks(shown) };
   }
 
-  private async open(application: string, clusterName: string, namespace: string) {
-    const target = await this.db.manager.findOneBy(TargetRow, { application, cluster: clusterName, namespace });
-    if (!target) throw new NotFoundError('target', `${application}/${clusterName}/${namespace}`);
-    const cluster = await this.db.manager.findOneBy(Cluster, { name: clusterName });
-    if (!cluster) throw new NotFoundError('cluster', clusterName);
-    return { target, client: this.clients.forCluster(cluster) };
+  private async open(application: string, clusterName: string, namespace: string): Promise<{ target: TargetRow; client: KubeClient }> {
+    // the target as the reconciler and the diff see it (TargetPlans): 404 for a target or cluster that is not there
+    const plan = await this.plans.planFor(application, { cluster: clusterName, namespace });
+    if (!plan.cluster) throw new NotFoundError('cluster', clusterName);
+    return { target: plan.row, client: plan.client() };
   }
 }
 

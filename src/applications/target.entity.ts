@@ -1,5 +1,6 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import type { HealthStatus, Inventory } from '../engine';
+import { PRIORITY } from './queue-rules';
 
 export const SYNC_STATUSES = ['Synced', 'OutOfSync', 'Unknown'] as const;
 export type SyncStatus = (typeof SYNC_STATUSES)[number];
@@ -28,7 +29,8 @@ export interface ResourceStatus {
 /**
  * Where an application is deployed — (application, cluster, namespace) — and the reconcile queue's
  * entry for it: the row is due when `dueAt` has passed, claimed by setting a lease, and carries
- * the trigger that arrived since the last run (several coalesce into one).
+ * the trigger that arrived since the last run (several coalesce into one). Written only by the
+ * Targets store (targets.ts).
  */
 @Entity('targets')
 @Index(['application', 'cluster', 'namespace'], { unique: true })
@@ -107,8 +109,8 @@ export class TargetRow {
   @Column({ type: 'integer' })
   dueAt!: number;
 
-  /** 0 manual/webhook/rollback/new revision, 1 self-heal and joins, 2 periodic */
-  @Column({ type: 'integer', default: 2 })
+  /** the queue's order (queue-rules.ts PRIORITY): urgent manual/webhook/rollback/new revision, soon self-heal and joins, periodic */
+  @Column({ type: 'integer', default: PRIORITY.periodic })
   priority!: number;
 
   /** a run was asked for (and why); cleared when a run claims it */

@@ -99,6 +99,34 @@ describe('the live cache', () => {
     expect(before.GET, 'requests are counted at all').toBeGreaterThan(0);
   }, 60_000);
 
+  it('answers a diff of a target in sync from the live cache, as the reconciler plans: no GET', async () => {
+    expect((await admin.post('/api/v1/clusters', clusterBody('lc-diff', east))).status).toBe(201);
+    const created = await admin.post('/api/v1/applications', {
+      name: 'lc-diff',
+      repository: 'lc',
+      path: 'app',
+      destinations: [{ cluster: 'lc-diff', namespace: 'lc-diff' }],
+      syncPolicy: { intervalSeconds: 300 },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    // the sync made the cache watch the target's kinds and waited for their first list
+    await waitForTargets(admin, 'lc-diff', ['lc-diff/lc-diff'], (t) => t.sync === 'Synced' && t.health === 'Healthy', 'lc-diff synced');
+    const gets = async () => {
+      const text = await (await fetch(`${running.baseUrl}/metrics`)).text();
+      return Number(/^flotilla_kube_requests_total\{cluster="lc-diff",verb="GET"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    const before = await gets();
+    const diff = await admin.get('/api/v1/applications/lc-diff/diff');
+    const after = await gets();
+    expect(diff.status).toBe(200);
+    expect(diff.body.targets).toHaveLength(1);
+    const [target] = diff.body.targets;
+    expect(target.error).toBeNull();
+    expect(target.changes.map((c: { name: string; action: string }) => `${c.name}: ${c.action}`).sort()).toEqual(['lc-extra: unchanged', 'lc-settings: unchanged']);
+    expect(after - before, 'GET requests to the cluster during the diff').toBe(0);
+    expect(before, 'requests are counted at all').toBeGreaterThan(0);
+  }, 60_000);
+
   it('heals a hand edit and a hand delete within seconds, long before the interval', async () => {
     await editObject(east, 'ConfigMap', 'lc-heal', 'lc-settings', { data: { mode: 'edited' } });
     await eventually(

@@ -15,10 +15,13 @@ import { Repository } from '../../repositories/repository.entity';
 import { Clock } from '../../shared/clock';
 import { Application } from '../application.entity';
 import { DesiredState } from '../desired-state';
-import { PRIORITY, ReconcileQueue } from '../reconcile-queue';
+import { PRIORITY } from '../queue-rules';
+import { ReconcileQueue } from '../reconcile-queue';
 import { SyncRuns } from '../sync-runs';
 import { SyncWindowPolicy } from '../sync-window-policy';
 import { TargetHooks } from '../target-hooks';
+import { TargetPlans } from '../target-plans';
+import { Targets } from '../targets';
 import { TargetRow, type Trigger } from '../target.entity';
 import { ACTIVE_STATES, FINAL_STATES, Rollout, type WaveProgress } from './rollout.entity';
 import { stepRollout, type Happening, type Release, type TargetObservation } from './rollout-step';
@@ -73,6 +76,8 @@ export class RolloutController implements OnApplicationBootstrap, OnModuleDestro
     private readonly events: LiveEvents,
     private readonly repositoryEvents: RepositoryEvents,
     private readonly runs: SyncRuns,
+    private readonly targets: Targets,
+    private readonly plans: TargetPlans,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -158,8 +163,7 @@ export class RolloutController implements OnApplicationBootstrap, OnModuleDestro
     }
     let sha: string;
     try {
-      const branch = (await m.findOne(Repository, { where: { name: app.repository }, select: { branch: true } }))?.branch ?? 'main';
-      sha = await this.desired.resolve(app.repository, app.pinnedRevision ?? app.revision ?? branch);
+      sha = await this.plans.revisionOf(app);
     } catch {
       return false; // the targets show why the revision does not resolve; a move marks it again
     }
@@ -280,7 +284,7 @@ export class RolloutController implements OnApplicationBootstrap, OnModuleDestro
         }
         await tx.save(Rollout, current);
         if (superseded) await tx.update(Rollout, { id: superseded.id }, { supersededBy: current.id, message: `superseded by rollout #${current.id} of ${sha.slice(0, 7)}` });
-        for (const r of releases) await tx.update(TargetRow, { application: name, cluster: r.cluster, namespace: r.namespace }, { releasedRevision: r.revision });
+        for (const r of releases) await this.targets.setReleasedRevision(tx, { application: name, cluster: r.cluster, namespace: r.namespace }, r.revision);
         return this.record(tx, app, current, happenings, commit);
       });
       if (written) this.hooks.kick();
