@@ -6,7 +6,7 @@ import { ApiClient, apiClient } from '../support/api';
 import { RunningApp, startApp } from '../support/app';
 import { GitHttpServer } from '../support/git-server';
 import { clusterRequest } from '../testbed/cluster';
-import { clusterBody, configMapYaml, deploymentYaml, editObject, serviceYaml, SYNC_ENV, waitForTargets } from '../support/workloads';
+import { clusterBody, configMapYaml, createReplicaSetAndPods, deploymentYaml, editObject, serviceYaml, SYNC_ENV, waitForTargets } from '../support/workloads';
 
 const [east] = inject('clusters');
 const ADMIN = 'tree-events-test-admin-token-0123456789';
@@ -118,32 +118,7 @@ describe('target trees and live events', () => {
 
   it('shows the Deployment with its ReplicaSet and Pods, read from the cluster, and one object live', async () => {
     await waitForTargets(admin, 'te-app', [`te-east/${NS}`], (t) => t.sync === 'Synced', 'synced');
-    const deploy = (await clusterRequest(east, east.adminToken, 'GET', `/apis/apps/v1/namespaces/${NS}/deployments/te-web`)).body;
-    // what the deployment and replicaset controllers would create
-    const rs = await clusterRequest(east, east.adminToken, 'POST', `/apis/apps/v1/namespaces/${NS}/replicasets`, {
-      apiVersion: 'apps/v1',
-      kind: 'ReplicaSet',
-      metadata: {
-        name: 'te-web-abc12',
-        labels: { app: 'te-web' },
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'te-web', uid: deploy.metadata.uid, controller: true }],
-      },
-      spec: { replicas: 1, selector: { matchLabels: { app: 'te-web' } }, template: deploy.spec.template },
-    });
-    expect(rs.status, JSON.stringify(rs.body)).toBe(201);
-    for (const pod of ['te-web-abc12-x1', 'te-web-abc12-x2']) {
-      const created = await clusterRequest(east, east.adminToken, 'POST', `/api/v1/namespaces/${NS}/pods`, {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name: pod,
-          labels: { app: 'te-web' },
-          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'te-web-abc12', uid: rs.body.metadata.uid, controller: true }],
-        },
-        spec: deploy.spec.template.spec,
-      });
-      expect(created.status, JSON.stringify(created.body)).toBe(201);
-    }
+    await createReplicaSetAndPods(east, NS, 'te-web', 'te-web-abc12', ['te-web-abc12-x1', 'te-web-abc12-x2'], 1);
     const tree = await admin.get(`/api/v1/applications/te-app/targets/te-east/${NS}/tree`);
     expect(tree.status, JSON.stringify(tree.body)).toBe(200);
     const d = tree.body.nodes.find((n: any) => n.kind === 'Deployment');

@@ -98,6 +98,8 @@ const PATHS: Record<string, (ns: string) => string> = {
   Service: (ns) => `/api/v1/namespaces/${ns}/services`,
   Secret: (ns) => `/api/v1/namespaces/${ns}/secrets`,
   Deployment: (ns) => `/apis/apps/v1/namespaces/${ns}/deployments`,
+  ReplicaSet: (ns) => `/apis/apps/v1/namespaces/${ns}/replicasets`,
+  Pod: (ns) => `/api/v1/namespaces/${ns}/pods`,
 };
 
 function collection(kind: string, namespace: string): string {
@@ -134,6 +136,39 @@ export async function createObject(cluster: ClusterRef, kind: string, namespace:
   const res = await clusterRequest(cluster, cluster.adminToken, 'POST', collection(kind, namespace), object);
   if (res.status !== 201) throw new Error(`POST ${kind} in ${namespace}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
+}
+
+/**
+ * What the deployment and replicaset controllers would create for a Deployment (the test bed runs
+ * no controller-manager): a ReplicaSet owned by it (by uid) and its Pods owned by that, labelled
+ * and specified as the Deployment's template says (so its Service's selector picks them).
+ */
+export async function createReplicaSetAndPods(
+  cluster: ClusterRef,
+  namespace: string,
+  deployment: string,
+  replicaSet: string,
+  pods: string[],
+  replicas = pods.length,
+): Promise<void> {
+  const deploy = await getObject(cluster, 'Deployment', namespace, deployment);
+  if (!deploy) throw new Error(`no Deployment ${namespace}/${deployment} to own a ReplicaSet`);
+  const { labels } = deploy.spec.template.metadata;
+  const owner = (kind: string, name: string, uid: string) => [{ apiVersion: 'apps/v1', kind, name, uid, controller: true }];
+  const rs = await createObject(cluster, 'ReplicaSet', namespace, {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name: replicaSet, labels, ownerReferences: owner('Deployment', deployment, deploy.metadata.uid) },
+    spec: { replicas, selector: deploy.spec.selector, template: deploy.spec.template },
+  });
+  for (const pod of pods) {
+    await createObject(cluster, 'Pod', namespace, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: pod, labels, ownerReferences: owner('ReplicaSet', replicaSet, rs.metadata.uid) },
+      spec: deploy.spec.template.spec,
+    });
+  }
 }
 
 /** A hand edit, as `kubectl edit` makes it: a merge patch by another field manager. */

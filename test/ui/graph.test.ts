@@ -10,8 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiClient, type ApiClient } from '../support/api';
 import { RunningApp, startApp } from '../support/app';
 import { GitHttpServer } from '../support/git-server';
-import { clusterBody, configMapYaml, deploymentYaml, markDeploymentReady, serviceYaml, SYNC_ENV, waitForTargets } from '../support/workloads';
-import { clusterRequest } from '../testbed/cluster';
+import { clusterBody, configMapYaml, createReplicaSetAndPods, deploymentYaml, markDeploymentReady, serviceYaml, SYNC_ENV, waitForTargets } from '../support/workloads';
 import { axeSerious } from './axe';
 import { launchBrowser, screenshot, signIn, watchedPage } from './browser';
 import { ensureUiBuilt } from './build';
@@ -72,31 +71,7 @@ describe('the resource graph of a target', () => {
 
     // what the deployment and replicaset controllers would create: owned by uid, labelled as the
     // Deployment's template says (and so selected by the Service)
-    const deploy = (await clusterRequest(east, east.adminToken, 'GET', `/apis/apps/v1/namespaces/${NS}/deployments/graph-web`)).body;
-    const rs = await clusterRequest(east, east.adminToken, 'POST', `/apis/apps/v1/namespaces/${NS}/replicasets`, {
-      apiVersion: 'apps/v1',
-      kind: 'ReplicaSet',
-      metadata: {
-        name: RS,
-        labels: { app: 'graph-web' },
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'graph-web', uid: deploy.metadata.uid, controller: true }],
-      },
-      spec: { replicas: 2, selector: { matchLabels: { app: 'graph-web' } }, template: deploy.spec.template },
-    });
-    expect(rs.status, JSON.stringify(rs.body)).toBe(201);
-    for (const pod of PODS) {
-      const res = await clusterRequest(east, east.adminToken, 'POST', `/api/v1/namespaces/${NS}/pods`, {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name: pod,
-          labels: { app: 'graph-web' },
-          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: RS, uid: rs.body.metadata.uid, controller: true }],
-        },
-        spec: deploy.spec.template.spec,
-      });
-      expect(res.status, JSON.stringify(res.body)).toBe(201);
-    }
+    await createReplicaSetAndPods(east, NS, 'graph-web', RS, PODS);
     browser = await launchBrowser();
   }, 600_000);
 

@@ -11,8 +11,7 @@ import { eventually } from '../support/eventually';
 import { GitHttpServer } from '../support/git-server';
 import type { TestRepository } from '../support/git-server';
 import { WebhookReceiver } from '../support/webhook-receiver';
-import { clusterBody, configMapYaml, deploymentYaml, getObject, markDeploymentReady, SYNC_ENV, waitForTargets } from '../support/workloads';
-import { clusterRequest } from '../testbed/cluster';
+import { clusterBody, configMapYaml, createReplicaSetAndPods, deploymentYaml, getObject, markDeploymentReady, SYNC_ENV, waitForTargets } from '../support/workloads';
 import { launchBrowser, screenshot, signIn, watchedPage, type WatchedPage } from './browser';
 import { ensureUiBuilt } from './build';
 
@@ -164,32 +163,7 @@ describe('the web UI', () => {
 
   it("opens a target from its cell: the tree shows the Deployment, its ReplicaSet and Pods, and an object's live manifest and diff", async () => {
     // what the deployment and replicaset controllers would create
-    const ns = 'ui-web';
-    const deploy = (await clusterRequest(east, east.adminToken, 'GET', `/apis/apps/v1/namespaces/${ns}/deployments/ui-web`)).body;
-    const rs = await clusterRequest(east, east.adminToken, 'POST', `/apis/apps/v1/namespaces/${ns}/replicasets`, {
-      apiVersion: 'apps/v1',
-      kind: 'ReplicaSet',
-      metadata: {
-        name: 'ui-web-5d9c7',
-        labels: { app: 'ui-web' },
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'ui-web', uid: deploy.metadata.uid, controller: true }],
-      },
-      spec: { replicas: 2, selector: { matchLabels: { app: 'ui-web' } }, template: deploy.spec.template },
-    });
-    expect(rs.status, JSON.stringify(rs.body)).toBe(201);
-    for (const pod of ['ui-web-5d9c7-a1', 'ui-web-5d9c7-b2']) {
-      const created = await clusterRequest(east, east.adminToken, 'POST', `/api/v1/namespaces/${ns}/pods`, {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name: pod,
-          labels: { app: 'ui-web' },
-          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'ui-web-5d9c7', uid: rs.body.metadata.uid, controller: true }],
-        },
-        spec: deploy.spec.template.spec,
-      });
-      expect(created.status, JSON.stringify(created.body)).toBe(201);
-    }
+    await createReplicaSetAndPods(east, 'ui-web', 'ui-web', 'ui-web-5d9c7', ['ui-web-5d9c7-a1', 'ui-web-5d9c7-b2']);
 
     const page = fleet.page;
     // ui-east's cell holds two targets: it opens the application, which lists them
