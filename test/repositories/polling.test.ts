@@ -52,11 +52,13 @@ describe('repository polling on the service clock', () => {
         'the poll',
         () => admin.get('/api/v1/repositories/polled'),
         (r) => r.body.status.revision === sha,
+        // a fetch under a loaded CI machine took longer than eventually's default 15 s
+        60_000,
       )
     ).body;
     expect(Date.parse(polled.status.lastFetchedAt)).toBeGreaterThan(Date.parse(created.body.status.lastFetchedAt) + POLL_SECONDS * 890);
     expect(fetches()).toBe(afterCreate + 1);
-  });
+  }, 120_000);
 
   it('stops polling a deleted repository', async () => {
     await admin.post('/api/v1/repositories', { name: 'gone', url: server.url('polled'), pollIntervalSeconds: POLL_SECONDS });
